@@ -1,0 +1,43 @@
+from django.conf import settings
+from django.contrib import admin
+from django.urls import include, path, re_path
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+
+from core import views as core_views
+from core.api import errors as api_errors
+
+api_v1 = [
+    path("", include("core.api.urls")),
+    path("", include("sales.api.urls")),
+    path("", include("inventory.api.urls")),
+]
+
+urlpatterns = [
+    path("admin/", admin.site.urls),
+    path("i18n/", include("django.conf.urls.i18n")),
+    path("api/v1/", include(api_v1)),
+    path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
+    path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
+    # Anything else under /api/ is a JSON 404, in DEBUG too.
+    re_path(r"^api/", api_errors.api_not_found),
+    path("", include("core.urls")),
+    path("", include("sales.urls")),
+    path("", include("inventory.urls")),
+]
+
+if settings.DEBUG:
+    from django.conf.urls.static import static
+
+    urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)
+
+
+def handler404(request, exception=None):
+    if api_errors.is_api_request(request):
+        return api_errors.api_not_found(request, exception)
+    return core_views.page_not_found(request, exception)
+
+
+def handler500(request):
+    if api_errors.is_api_request(request):
+        return api_errors.api_server_error(request)
+    return core_views.server_error(request)

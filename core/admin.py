@@ -1,0 +1,56 @@
+from django.contrib import admin
+
+from core.permissions import has_role
+
+admin.site.site_header = "O2C"
+admin.site.site_title = "O2C"
+
+
+class ServiceAdminMixin:
+    """ModelAdmin whose saves go through the app's service (same rules as pages and API).
+
+    Subclasses set `roles` (who may add/change) and implement `service_save`. Deleting is not
+    offered: master data is deactivated, documents are reversed (R24).
+    """
+
+    roles: tuple = ()
+
+    def has_add_permission(self, request, *args):
+        return super().has_add_permission(request, *args) and has_role(request.user, *self.roles)
+
+    def has_change_permission(self, request, obj=None):
+        return super().has_change_permission(request, obj) and has_role(
+            request.user, *self.roles
+        )
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def save_model(self, request, obj, form, change):
+        saved = self.service_save(request, obj, form, change)
+        obj.pk = saved.pk
+        obj.refresh_from_db()
+
+    def save_related(self, request, form, formsets, change):
+        form.save_m2m()
+        for formset in formsets:
+            self.save_formset(request, form, formset, change=change)
+
+    def service_save(self, request, obj, form, change):
+        raise NotImplementedError
+
+
+@admin.register(admin.models.LogEntry)
+class LogEntryAdmin(admin.ModelAdmin):
+    list_display = ["action_time", "user", "content_type", "object_repr", "action_flag"]
+    list_filter = ["action_flag", "content_type"]
+    search_fields = ["object_repr", "user__username"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False

@@ -1,0 +1,75 @@
+from django.contrib.auth import authenticate
+from drf_spectacular.utils import extend_schema, inline_serializer
+from rest_framework import mixins, serializers, status, viewsets
+from rest_framework.authtoken.models import Token
+from rest_framework.permissions import AllowAny
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from core.errors import AuthenticationRefused
+
+
+class TokenRequestSerializer(serializers.Serializer):
+    username = serializers.CharField()
+    password = serializers.CharField(trim_whitespace=False, style={"input_type": "password"})
+
+
+class TokenView(APIView):
+    """`POST auth/token/` {"username","password"} → {"token"}; the only anonymous endpoint."""
+
+    authentication_classes: list = []
+    permission_classes = [AllowAny]
+
+    @extend_schema(
+        request=TokenRequestSerializer,
+        responses=inline_serializer("Token", {"token": serializers.CharField()}),
+    )
+    def post(self, request):
+        data = TokenRequestSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        user = authenticate(
+            request=request._request,
+            username=data.validated_data["username"],
+            password=data.validated_data["password"],
+        )
+        if user is None or not user.is_active:
+            raise AuthenticationRefused()
+        token, _created = Token.objects.get_or_create(user=user)
+        return Response({"token": token.key})
+
+
+class ServiceViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+    """A resource whose writes go through services (STYLE.md: thin API).
+
+    Subclasses implement `service_create(validated_data)` and `service_update(instance,
+    validated_data)`; the serializer only parses input and renders output.
+    """
+
+    http_method_names = ["get", "post", "put", "patch", "head", "options"]
+
+    def service_create(self, data: dict):
+        raise NotImplementedError
+
+    def service_update(self, instance, data: dict):
+        raise NotImplementedError
+
+    def check_input(self, data) -> None:
+        """Hook for refusals that must come before field validation (e.g. R2)."""
+
+    def create(self, request, *args, **kwargs):
+        self.check_input(request.data)
+        serializer = self.get_serializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        instance = self.service_create(dict(serializer.validated_data))
+        return Response(self.get_serializer(instance).data, status=status.HTTP_201_CREATED)
+
+    def update(self, request, *args, partial=False, **kwargs):
+        instance = self.get_object()
+        self.check_input(request.data)
+        serializer = self.get_serializer(instance, data=request.data, partial=partial)
+        serializer.is_valid(raise_exception=True)
+        instance = self.service_update(instance, dict(serializer.validated_data))
+        return Response(self.get_serializer(instance).data)
+
+    def partial_update(self, request, *args, **kwargs):
+        return self.update(request, *args, partial=True, **kwargs)

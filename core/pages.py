@@ -1,0 +1,32 @@
+"""Small helpers the browser views share: pagination and showing a domain refusal on a form."""
+
+from django.core.paginator import Paginator
+from django.forms import Form
+
+from core.errors import DomainError
+
+PAGE_SIZE = 25
+
+
+def paginate(request, queryset, per_page: int = PAGE_SIZE):
+    """The requested page of `queryset`; a bad page number gives the nearest valid page."""
+    return Paginator(queryset, per_page).get_page(request.GET.get("page"))
+
+
+def querystring_without_page(request) -> str:
+    params = request.GET.copy()
+    params.pop("page", None)
+    return params.urlencode()
+
+
+def form_add_domain_error(form: Form, error: DomainError) -> None:
+    """Put a service refusal beside the fields it names, the rest at the top of the form."""
+    if not error.errors:
+        form.add_error(None, error.detail)
+        return
+    for field, messages in error.errors.items():
+        target = field if field in form.fields else None
+        for message in messages:
+            form.add_error(target, message if target else f"{field}: {message}")
+    if error.code not in {"invalid"}:
+        form.add_error(None, error.detail)

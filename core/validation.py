@@ -1,0 +1,39 @@
+"""Model validation for services: every writer (page, API, admin, import, task) gets the same
+field-named errors (R25), raised as `InvalidInput` before anything is written."""
+
+from collections.abc import Iterable
+
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, models
+
+from core.errors import InvalidInput
+
+
+def validate_instance(instance: models.Model, *, exclude: Iterable[str] = (), prefix: str = ""):
+    try:
+        instance.full_clean(exclude=list(exclude))
+    except ValidationError as exc:
+        error = InvalidInput.from_django(exc)
+        if prefix:
+            error.errors = {f"{prefix}.{k}": v for k, v in error.errors.items()}
+        raise error from exc
+
+
+def save_unique(instance: models.Model, *, field: str, message: str, **kwargs) -> None:
+    """Save; a unique-constraint race on `field` lost to another transaction becomes a
+    field error instead of a 500."""
+    try:
+        from django.db import transaction
+
+        with transaction.atomic():
+            instance.save(**kwargs)
+    except IntegrityError as exc:
+        raise InvalidInput(errors={field: [message]}) from exc
+
+
+def reject_unknown_fields(fields: Iterable[str], allowed: Iterable[str]) -> None:
+    unknown = sorted(set(fields) - set(allowed))
+    if unknown:
+        from django.utils.translation import gettext as _
+
+        raise InvalidInput(errors={name: [_("Unknown field.")] for name in unknown})

@@ -1,0 +1,66 @@
+"""Admin for master data. Writes go through the same services as the pages and the API; the
+credit fields are read-only and a POST carrying them is refused (R2)."""
+
+from django.contrib import admin, messages
+from django.core.exceptions import ValidationError
+
+from core.admin import ServiceAdminMixin
+from core.errors import RuleViolation
+from core.permissions import has_role
+from sales import services
+from sales.forms import CustomerForm
+from sales.models import Contact, Customer, Product
+
+
+class CustomerAdminForm(CustomerForm):
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("can_assign_owner", True)
+        super().__init__(*args, **kwargs)
+
+
+class ContactInline(admin.TabularInline):
+    model = Contact
+    extra = 0
+
+
+@admin.register(Customer)
+class CustomerAdmin(ServiceAdminMixin, admin.ModelAdmin):
+    form = CustomerAdminForm
+    list_display = ["code", "name", "owner", "risk_level", "credit_limit", "credit_days",
+                    "blocked", "is_active"]
+    list_filter = ["risk_level", "blocked", "is_active", "owner"]
+    search_fields = ["code", "name", "tax_id", "contact_name", "phone"]
+    list_select_related = ["owner"]
+    readonly_fields = ["credit_limit", "credit_days", "risk_level", "exposure", "blocked",
+                       "created_at", "updated_at"]
+    fields = ["code", "name", "tax_id", "contact_name", "phone", "email", "address", "owner",
+              "is_active", *readonly_fields]
+    inlines = [ContactInline]
+    roles = services.CUSTOMER_EDITORS
+
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        kwargs["fields"] = [f for f in self.fields if f not in self.readonly_fields]
+        return super().get_form(request, obj, change, **kwargs)
+
+    def service_save(self, request, obj, form, change):
+        data = {k: v for k, v in form.cleaned_data.items() if k != "owner"}
+        owner = form.cleaned_data.get("owner")
+        if change:
+            return services.customer_update(
+                actor=request.user, customer_id=obj.pk, owner=owner, **data
+            )
+        return services.customer_create(actor=request.user, owner=owner, **data)
+
+
+@admin.register(Product)
+class ProductAdmin(ServiceAdminMixin, admin.ModelAdmin):
+    list_display = ["code", "name", "specification", "unit", "tax_rate", "is_active"]
+    list_filter = ["is_active", "unit"]
+    search_fields = ["code", "name", "specification"]
+    roles = services.CATALOGUE_EDITORS
+
+    def service_save(self, request, obj, form, change):
+        if change:
+            return services.product_update(actor=request.user, product_id=obj.pk,
+                                           **form.cleaned_data)
+        return services.product_create(actor=request.user, **form.cleaned_data)

@@ -1,0 +1,99 @@
+"""`python manage.py seed_demo`: demo users (one per role), customers, products and a
+warehouse. Idempotent: running it again changes nothing. Passwords are for local use only."""
+
+from decimal import Decimal
+
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Group
+from django.core.management.base import BaseCommand
+from django.db import transaction
+
+from core.roles import Role
+from inventory.models import Warehouse
+from sales.models import Customer, Product
+
+DEMO_PASSWORD = "o2c-demo-2026"
+
+USERS = [
+    # username, role, full name
+    ("clerk", Role.SALES_CLERK, "李雷 Li Lei"),
+    ("clerk2", Role.SALES_CLERK, "韩梅梅 Han Meimei"),
+    ("manager", Role.SALES_MANAGER, "王经理 Wang Jingli"),
+    ("saleshead", Role.SALES_HEAD, "赵主管 Zhao Zhuguan"),
+    ("gm", Role.GENERAL_MANAGER, "陈总 Chen Zong"),
+    ("salesvp", Role.SALES_VP, "刘副总 Liu Fuzong"),
+    ("planner", Role.PLANNER, "孙计划 Sun Jihua"),
+    ("production", Role.PRODUCTION, "周生产 Zhou Shengchan"),
+    ("qc", Role.QC, "吴质检 Wu Zhijian"),
+    ("warehouse", Role.WAREHOUSE, "郑仓库 Zheng Cangku"),
+    ("security", Role.SECURITY, "冯保卫 Feng Baowei"),
+    ("finance", Role.FINANCE, "钱会计 Qian Kuaiji"),
+    ("financevp", Role.FINANCE_VP, "褚副总 Chu Fuzong"),
+    ("credit", Role.CREDIT_CONTROLLER, "卫信用 Wei Xinyong"),
+    ("marketing", Role.MARKETING_DIRECTOR, "蒋总监 Jiang Zongjian"),
+]
+
+CUSTOMERS = [
+    # code, name, tax id, owner, contact, phone, address
+    ("C90001", "上海华东机械有限公司", "91310000MA1FL0XX1A", "clerk", "张伟", "021-55501234",
+     "上海市浦东新区张江路 100 号"),
+    ("C90002", "江苏苏南重工股份有限公司", "91320500MA1MXXXX2B", "clerk", "王芳", "0512-66601234",
+     "江苏省苏州市工业园区星湖街 200 号"),
+    ("C90003", "浙江之江自动化有限公司", "91330100MA2AXXXX3C", "clerk2", "刘洋", "0571-87701234",
+     "浙江省杭州市滨江区江南大道 300 号"),
+]
+
+PRODUCTS = [
+    ("P-1001", "数控车床 CK6150", "CK6150 × 1500", "台", "0.1300"),
+    ("P-1002", "立式加工中心 VMC850", "VMC850", "台", "0.1300"),
+    ("P-2001", "液压站 HPU-15", "15 kW", "套", "0.1300"),
+    ("P-3001", "安装调试服务", "", "次", "0.0600"),
+]
+
+
+class Command(BaseCommand):
+    help = "Load demo users (one per role), customers, products and a warehouse (idempotent)."
+
+    @transaction.atomic
+    def handle(self, *args, **options):
+        User = get_user_model()
+        users = {}
+        for username, role, full_name in USERS:
+            last, _, first = full_name.partition(" ")
+            user, created = User.objects.get_or_create(
+                username=username,
+                defaults={"first_name": first, "last_name": last, "email": f"{username}@o2c.local"},
+            )
+            if created:
+                user.set_password(DEMO_PASSWORD)
+                user.save()
+            user.groups.add(Group.objects.get(name=role.value))
+            users[username] = user
+        admin, created = User.objects.get_or_create(
+            username="admin", defaults={"is_staff": True, "is_superuser": True,
+                                        "email": "admin@o2c.local"}
+        )
+        if created:
+            admin.set_password(DEMO_PASSWORD)
+            admin.save()
+        # Direct writes are right here only: seed data sets up the demo, it is not a business
+        # action, and a fresh customer gets exactly the R1 defaults.
+        for code, name, tax_id, owner, contact, phone, address in CUSTOMERS:
+            Customer.objects.get_or_create(
+                code=code,
+                defaults={"name": name, "tax_id": tax_id, "owner": users[owner],
+                          "contact_name": contact, "phone": phone, "address": address},
+            )
+        for code, name, spec, unit, tax_rate in PRODUCTS:
+            Product.objects.get_or_create(
+                code=code,
+                defaults={"name": name, "specification": spec, "unit": unit,
+                          "tax_rate": Decimal(tax_rate)},
+            )
+        Warehouse.objects.get_or_create(
+            code="WH01", defaults={"name": "成品库 Finished goods", "address": "厂区 1 号库"}
+        )
+        self.stdout.write(self.style.SUCCESS(
+            f"Demo data ready: {len(USERS) + 1} users (password {DEMO_PASSWORD!r}), "
+            f"{len(CUSTOMERS)} customers, {len(PRODUCTS)} products, 1 warehouse."
+        ))

@@ -1,0 +1,207 @@
+"""Browser pages for customers and products: parse, call one service or selector, render."""
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import Http404
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods
+
+from core.errors import DomainError
+from core.pages import form_add_domain_error, paginate, querystring_without_page
+from core.permissions import has_role, sees_all_customers
+from core.tabular import table_response, table_rows
+from sales import selectors, services
+from sales.forms import ContactFormSet, CustomerForm, ImportForm, ProductForm
+from sales.models import Product, RiskLevel
+
+
+@login_required
+def customer_list(request):
+    filters = {
+        "search": request.GET.get("q", "").strip(),
+        "risk_level": request.GET.get("risk_level", ""),
+        "owner": request.GET.get("owner", "").strip(),
+    }
+    page = paginate(request, selectors.customer_list(user=request.user, **filters))
+    return render(
+        request,
+        "sales/customer_list.html",
+        {
+            "page_obj": page,
+            "filters": filters,
+            "query": querystring_without_page(request),
+            "risk_levels": RiskLevel.choices,
+            "can_create": has_role(request.user, *services.CUSTOMER_EDITORS),
+        },
+    )
+
+
+@login_required
+def customer_detail(request, pk: int):
+    customer = selectors.customer_get(user=request.user, customer_id=pk)
+    return render(
+        request,
+        "sales/customer_detail.html",
+        {
+            "customer": customer,
+            "credit": selectors.customer_credit(customer=customer),
+            "can_edit": has_role(request.user, *services.CUSTOMER_EDITORS),
+        },
+    )
+
+
+def _contacts_from(formset) -> list[dict]:
+    return [
+        {k: v for k, v in form.cleaned_data.items() if k != "DELETE"}
+        for form in formset.forms
+        if form.cleaned_data and not form.cleaned_data.get("DELETE") and form.has_changed()
+    ]
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def customer_edit(request, pk: int | None = None):
+    customer = selectors.customer_get(user=request.user, customer_id=pk) if pk else None
+    can_assign = sees_all_customers(request.user)
+    if request.method == "POST":
+        form = CustomerForm(request.POST, instance=customer, can_assign_owner=can_assign)
+        formset = ContactFormSet(request.POST, prefix="contacts")
+        if form.is_valid() and formset.is_valid():
+            data = {k: v for k, v in form.cleaned_data.items()}
+            owner = data.pop("owner", None)
+            try:
+                if customer is None:
+                    saved = services.customer_create(
+                        actor=request.user, owner=owner, contacts=_contacts_from(formset), **data
+                    )
+                    messages.success(request, _("Customer %(code)s created.") % {"code": saved.code})
+                else:
+                    saved = services.customer_update(
+                        actor=request.user, customer_id=customer.pk, owner=owner,
+                        contacts=_contacts_from(formset), **data,
+                    )
+                    messages.success(request, _("Customer %(code)s saved.") % {"code": saved.code})
+                return redirect("customer-detail", pk=saved.pk)
+            except DomainError as error:
+                form_add_domain_error(form, error)
+    else:
+        form = CustomerForm(instance=customer, can_assign_owner=can_assign)
+        initial = [
+            {"name": c.name, "title": c.title, "phone": c.phone, "email": c.email}
+            for c in (customer.contacts.all() if customer else [])
+        ]
+        formset = ContactFormSet(prefix="contacts", initial=initial)
+    return render(
+        request,
+        "sales/customer_form.html",
+        {"form": form, "formset": formset, "customer": customer},
+        status=400 if request.method == "POST" else 200,
+    )
+
+
+@login_required
+def customer_export(request):
+    headers, rows = selectors.customer_export_rows(user=request.user)
+    return table_response(
+        filename="customers", headers=headers, rows=rows, fmt=request.GET.get("format", "csv")
+    )
+
+
+def _import_page(request, *, kind: str, run, list_url: str):
+    result_errors = None
+    if request.method == "POST":
+        form = ImportForm(request.POST, request.FILES)
+        if form.is_valid():
+            try:
+                result = run(actor=request.user, rows=table_rows(form.cleaned_data["file"]))
+                messages.success(
+                    request,
+                    _("Imported: %(created)d created, %(updated)d updated.")
+                    % {"created": result.created, "updated": result.updated},
+                )
+                return redirect(list_url)
+            except DomainError as error:
+                if list(error.errors) == ["file"]:
+                    form_add_domain_error(form, error)
+                else:
+                    form.add_error(None, error.detail)
+                    result_errors = error.errors
+    else:
+        form = ImportForm()
+    return render(
+        request,
+        "core/import.html",
+        {"form": form, "kind": kind, "row_errors": result_errors, "list_url": list_url},
+        status=400 if request.method == "POST" else 200,
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def customer_import(request):
+    return _import_page(
+        request, kind=_("customers"), run=services.customers_import, list_url="customer-list"
+    )
+
+
+@login_required
+def product_list(request):
+    search = request.GET.get("q", "").strip()
+    page = paginate(request, selectors.product_list(search=search))
+    return render(
+        request,
+        "sales/product_list.html",
+        {
+            "page_obj": page,
+            "search": search,
+            "query": querystring_without_page(request),
+            "can_edit": has_role(request.user, *services.CATALOGUE_EDITORS),
+        },
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def product_edit(request, pk: int | None = None):
+    product = Product.objects.filter(pk=pk).first() if pk else None
+    if pk and product is None:
+        raise Http404
+    if request.method == "POST":
+        form = ProductForm(request.POST, instance=product)
+        if form.is_valid():
+            try:
+                if product is None:
+                    saved = services.product_create(actor=request.user, **form.cleaned_data)
+                else:
+                    saved = services.product_update(
+                        actor=request.user, product_id=product.pk, **form.cleaned_data
+                    )
+                messages.success(request, _("Product %(code)s saved.") % {"code": saved.code})
+                return redirect("product-list")
+            except DomainError as error:
+                form_add_domain_error(form, error)
+    else:
+        form = ProductForm(instance=product)
+    return render(
+        request,
+        "core/object_form.html",
+        {"form": form, "object": product, "title": _("Product"), "back": "product-list"},
+        status=400 if request.method == "POST" else 200,
+    )
+
+
+@login_required
+def product_export(request):
+    headers, rows = selectors.product_export_rows()
+    return table_response(
+        filename="products", headers=headers, rows=rows, fmt=request.GET.get("format", "csv")
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def product_import(request):
+    return _import_page(
+        request, kind=_("products"), run=services.products_import, list_url="product-list"
+    )
