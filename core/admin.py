@@ -19,9 +19,7 @@ class ServiceAdminMixin:
         return super().has_add_permission(request, *args) and has_role(request.user, *self.roles)
 
     def has_change_permission(self, request, obj=None):
-        return super().has_change_permission(request, obj) and has_role(
-            request.user, *self.roles
-        )
+        return super().has_change_permission(request, obj) and has_role(request.user, *self.roles)
 
     def has_delete_permission(self, request, obj=None):
         return False

@@ -17,6 +17,7 @@ class WarehouseAdmin(ServiceAdminMixin, admin.ModelAdmin):
 
     def service_save(self, request, obj, form, change):
         if change:
-            return services.warehouse_update(actor=request.user, warehouse_id=obj.pk,
-                                             **form.cleaned_data)
+            return services.warehouse_update(
+                actor=request.user, warehouse_id=obj.pk, **form.cleaned_data
+            )
         return services.warehouse_create(actor=request.user, **form.cleaned_data)

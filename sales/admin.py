@@ -1,12 +1,9 @@
 """Admin for master data. Writes go through the same services as the pages and the API; the
 credit fields are read-only and a POST carrying them is refused (R2)."""
 
-from django.contrib import admin, messages
-from django.core.exceptions import ValidationError
+from django.contrib import admin
 
 from core.admin import ServiceAdminMixin
-from core.errors import RuleViolation
-from core.permissions import has_role
 from sales import services
 from sales.forms import CustomerForm
 from sales.models import Contact, Customer, Product
@@ -26,15 +23,40 @@ class ContactInline(admin.TabularInline):
 @admin.register(Customer)
 class CustomerAdmin(ServiceAdminMixin, admin.ModelAdmin):
     form = CustomerAdminForm
-    list_display = ["code", "name", "owner", "risk_level", "credit_limit", "credit_days",
-                    "blocked", "is_active"]
+    list_display = [
+        "code",
+        "name",
+        "owner",
+        "risk_level",
+        "credit_limit",
+        "credit_days",
+        "blocked",
+        "is_active",
+    ]
     list_filter = ["risk_level", "blocked", "is_active", "owner"]
     search_fields = ["code", "name", "tax_id", "contact_name", "phone"]
     list_select_related = ["owner"]
-    readonly_fields = ["credit_limit", "credit_days", "risk_level", "exposure", "blocked",
-                       "created_at", "updated_at"]
-    fields = ["code", "name", "tax_id", "contact_name", "phone", "email", "address", "owner",
-              "is_active", *readonly_fields]
+    readonly_fields = [
+        "credit_limit",
+        "credit_days",
+        "risk_level",
+        "exposure",
+        "blocked",
+        "created_at",
+        "updated_at",
+    ]
+    fields = [
+        "code",
+        "name",
+        "tax_id",
+        "contact_name",
+        "phone",
+        "email",
+        "address",
+        "owner",
+        "is_active",
+        *readonly_fields,
+    ]
     inlines = [ContactInline]
     roles = services.CUSTOMER_EDITORS
 
@@ -61,6 +83,7 @@ class ProductAdmin(ServiceAdminMixin, admin.ModelAdmin):
 
     def service_save(self, request, obj, form, change):
         if change:
-            return services.product_update(actor=request.user, product_id=obj.pk,
-                                           **form.cleaned_data)
+            return services.product_update(
+                actor=request.user, product_id=obj.pk, **form.cleaned_data
+            )
         return services.product_create(actor=request.user, **form.cleaned_data)

@@ -22,8 +22,17 @@ class CustomerForm(forms.ModelForm):
 
     class Meta:
         model = Customer
-        fields = ["name", "code", "tax_id", "contact_name", "phone", "email", "address",
-                  "owner", "is_active"]
+        fields = [
+            "name",
+            "code",
+            "tax_id",
+            "contact_name",
+            "phone",
+            "email",
+            "address",
+            "owner",
+            "is_active",
+        ]
         widgets = {"address": forms.TextInput(attrs={"size": 60})}
         help_texts = {"code": _("Leave empty to number it automatically.")}
 

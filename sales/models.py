@@ -31,9 +31,7 @@ class Customer(models.Model):
 
     code = models.CharField(_("code"), max_length=20, unique=True)
     name = models.CharField(_("name"), max_length=200, db_index=True)
-    tax_id = models.CharField(
-        _("tax id"), max_length=18, blank=True, validators=[tax_id_validator]
-    )
+    tax_id = models.CharField(_("tax id"), max_length=18, blank=True, validators=[tax_id_validator])
     contact_name = models.CharField(_("contact person"), max_length=100, blank=True)
     phone = models.CharField(_("phone"), max_length=30, blank=True, validators=[phone_validator])
     email = models.EmailField(_("email"), blank=True)
@@ -71,7 +69,11 @@ class Customer(models.Model):
                 condition=Q(credit_limit__gte=0), name="customer_credit_limit_not_negative"
             ),
             models.UniqueConstraint(
-                fields=["tax_id"], condition=~Q(tax_id=""), name="customer_tax_id_unique"
+                fields=["tax_id"],
+                condition=~Q(tax_id=""),
+                name="customer_tax_id_unique",
+                violation_error_code="unique",  # so full_clean names the tax_id field
+                violation_error_message=_("A customer with this tax id exists."),
             ),
         ]
 

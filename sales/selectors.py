@@ -34,9 +34,7 @@ def customer_list(
 
 
 def customer_get(*, user, customer_id: int) -> Customer:
-    customer = (
-        customer_list(user=user).prefetch_related("contacts").filter(pk=customer_id).first()
-    )
+    customer = customer_list(user=user).prefetch_related("contacts").filter(pk=customer_id).first()
     if customer is None:
         raise NotVisible()
     return customer
@@ -62,13 +60,34 @@ def customer_credit(*, customer: Customer) -> dict:
 
 def customer_export_rows(*, user) -> tuple[list[str], list[list]]:
     headers = [
-        "code", "name", "tax_id", "contact_name", "phone", "email", "address", "owner",
-        "credit_limit", "credit_days", "risk_level", "is_active",
+        "code",
+        "name",
+        "tax_id",
+        "contact_name",
+        "phone",
+        "email",
+        "address",
+        "owner",
+        "credit_limit",
+        "credit_days",
+        "risk_level",
+        "is_active",
     ]
     rows = [
-        [c.code, c.name, c.tax_id, c.contact_name, c.phone, c.email, c.address,
-         c.owner.username, str(c.credit_limit), c.credit_days, c.risk_level,
-         "true" if c.is_active else "false"]
+        [
+            c.code,
+            c.name,
+            c.tax_id,
+            c.contact_name,
+            c.phone,
+            c.email,
+            c.address,
+            c.owner.username,
+            str(c.credit_limit),
+            c.credit_days,
+            c.risk_level,
+            "true" if c.is_active else "false",
+        ]
         for c in customer_list(user=user)
     ]
     return headers, rows
@@ -86,8 +105,14 @@ def product_list(*, search: str = "", active: bool | None = None) -> QuerySet[Pr
 def product_export_rows() -> tuple[list[str], list[list]]:
     headers = ["code", "name", "specification", "unit", "tax_rate", "is_active"]
     rows = [
-        [p.code, p.name, p.specification, p.unit, str(p.tax_rate),
-         "true" if p.is_active else "false"]
+        [
+            p.code,
+            p.name,
+            p.specification,
+            p.unit,
+            str(p.tax_rate),
+            "true" if p.is_active else "false",
+        ]
         for p in product_list()
     ]
     return headers, rows

@@ -24,7 +24,16 @@ CUSTOMER_EDITORS = (
     Role.CREDIT_CONTROLLER,
 )
 CATALOGUE_EDITORS = (Role.GENERAL_MANAGER,)
-CUSTOMER_FIELDS = ("name", "code", "tax_id", "contact_name", "phone", "email", "address", "is_active")
+CUSTOMER_FIELDS = (
+    "name",
+    "code",
+    "tax_id",
+    "contact_name",
+    "phone",
+    "email",
+    "address",
+    "is_active",
+)
 CONTACT_FIELDS = ("name", "title", "phone", "email")
 PRODUCT_FIELDS = ("code", "name", "specification", "unit", "tax_rate", "is_active")
 
@@ -171,8 +180,11 @@ def customers_import(*, actor, rows: Sequence[Mapping[str, str]]) -> ImportResul
         code = row.get("code", "")
         customer = existing.get(code)
         current = (
-            {"credit_limit": customer.credit_limit, "credit_days": customer.credit_days,
-             "risk_level": customer.risk_level}
+            {
+                "credit_limit": customer.credit_limit,
+                "credit_days": customer.credit_days,
+                "risk_level": customer.risk_level,
+            }
             if customer
             else {"credit_limit": 0, "credit_days": 0, "risk_level": RiskLevel.HIGH}
         )

@@ -75,11 +75,16 @@ def customer_edit(request, pk: int | None = None):
                     saved = services.customer_create(
                         actor=request.user, owner=owner, contacts=_contacts_from(formset), **data
                     )
-                    messages.success(request, _("Customer %(code)s created.") % {"code": saved.code})
+                    messages.success(
+                        request, _("Customer %(code)s created.") % {"code": saved.code}
+                    )
                 else:
                     saved = services.customer_update(
-                        actor=request.user, customer_id=customer.pk, owner=owner,
-                        contacts=_contacts_from(formset), **data,
+                        actor=request.user,
+                        customer_id=customer.pk,
+                        owner=owner,
+                        contacts=_contacts_from(formset),
+                        **data,
                     )
                     messages.success(request, _("Customer %(code)s saved.") % {"code": saved.code})
                 return redirect("customer-detail", pk=saved.pk)

@@ -1,4 +1,10 @@
-"""pytest profile: PostgreSQL when DATABASE_URL is set (CI), else SQLite."""
+"""pytest profile: PostgreSQL when DATABASE_URL is set (CI), else SQLite.
+
+Tasks run inline unless a test asks for the real worker (`celery_worker` marker), which then
+consumes from the Redis broker in CELERY_BROKER_URL.
+"""
+
+import os
 
 from config.settings.base import *  # noqa: F403
 
@@ -6,3 +12,8 @@ PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
 LANGUAGE_CODE = "en"
 DEBUG = False
+CELERY_BROKER_URL = os.environ.get("CELERY_BROKER_URL") or "memory://"
+CELERY_RESULT_BACKEND = (
+    CELERY_BROKER_URL if CELERY_BROKER_URL.startswith("redis://") else "cache+memory://"
+)
+CELERY_TASK_ALWAYS_EAGER = True

@@ -68,7 +68,9 @@ def exception_handler(exc, context):
     if isinstance(exc, exceptions.ValidationError):
         body = error_body("invalid", _("The input is not valid."), flatten_errors(exc.detail))
     elif isinstance(exc, exceptions.ParseError):
-        body = error_body("invalid", _("Malformed request body: %(reason)s") % {"reason": exc.detail})
+        body = error_body(
+            "invalid", _("Malformed request body: %(reason)s") % {"reason": exc.detail}
+        )
     else:
         code = next((c for cls, c in _DRF_CODES.items() if isinstance(exc, cls)), None)
         body = error_body(code or str(exc.default_code), str(exc.detail))

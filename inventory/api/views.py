@@ -15,6 +15,4 @@ class WarehouseViewSet(ServiceViewSet):
         return services.warehouse_create(actor=self.request.user, **data)
 
     def service_update(self, instance, data):
-        return services.warehouse_update(
-            actor=self.request.user, warehouse_id=instance.pk, **data
-        )
+        return services.warehouse_update(actor=self.request.user, warehouse_id=instance.pk, **data)

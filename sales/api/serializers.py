@@ -22,13 +22,32 @@ class CustomerSerializer(serializers.ModelSerializer):
     class Meta:
         model = Customer
         fields = [
-            "id", "code", "name", "owner", "tax_id", "contact_name", "phone", "email",
-            "address", "credit_limit", "credit_days", "risk_level", "blocked", "is_active",
-            "contacts", "created_at", "updated_at",
+            "id",
+            "code",
+            "name",
+            "owner",
+            "tax_id",
+            "contact_name",
+            "phone",
+            "email",
+            "address",
+            "credit_limit",
+            "credit_days",
+            "risk_level",
+            "blocked",
+            "is_active",
+            "contacts",
+            "created_at",
+            "updated_at",
         ]
         # R2: credit fields are read-only here; a write is refused before validation.
         read_only_fields = [
-            "id", "credit_limit", "credit_days", "risk_level", "blocked", "created_at",
+            "id",
+            "credit_limit",
+            "credit_days",
+            "risk_level",
+            "blocked",
+            "created_at",
             "updated_at",
         ]
         extra_kwargs = {"code": {"required": False, "validators": []}}
@@ -48,8 +67,15 @@ class ProductSerializer(serializers.ModelSerializer):
     class Meta:
         model = Product
         fields = [
-            "id", "code", "name", "specification", "unit", "tax_rate", "is_active",
-            "created_at", "updated_at",
+            "id",
+            "code",
+            "name",
+            "specification",
+            "unit",
+            "tax_rate",
+            "is_active",
+            "created_at",
+            "updated_at",
         ]
         read_only_fields = ["id", "created_at", "updated_at"]
         extra_kwargs = {"code": {"validators": []}}

@@ -27,10 +27,7 @@ class CustomerViewSet(ServiceViewSet):
     ordering_fields = ["code", "name", "created_at"]
 
     def get_queryset(self):
-        qs = selectors.customer_list(user=self.request.user)
-        if self.action in {"retrieve", "update", "partial_update"}:
-            qs = qs.prefetch_related("contacts")
-        return qs
+        return selectors.customer_list(user=self.request.user).prefetch_related("contacts")
 
     def check_input(self, data) -> None:
         if isinstance(data, dict):

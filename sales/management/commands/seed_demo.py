@@ -35,12 +35,33 @@ USERS = [
 
 CUSTOMERS = [
     # code, name, tax id, owner, contact, phone, address
-    ("C90001", "上海华东机械有限公司", "91310000MA1FL0XX1A", "clerk", "张伟", "021-55501234",
-     "上海市浦东新区张江路 100 号"),
-    ("C90002", "江苏苏南重工股份有限公司", "91320500MA1MXXXX2B", "clerk", "王芳", "0512-66601234",
-     "江苏省苏州市工业园区星湖街 200 号"),
-    ("C90003", "浙江之江自动化有限公司", "91330100MA2AXXXX3C", "clerk2", "刘洋", "0571-87701234",
-     "浙江省杭州市滨江区江南大道 300 号"),
+    (
+        "C90001",
+        "上海华东机械有限公司",
+        "91310000MA1FL0XX1A",
+        "clerk",
+        "张伟",
+        "021-55501234",
+        "上海市浦东新区张江路 100 号",
+    ),
+    (
+        "C90002",
+        "江苏苏南重工股份有限公司",
+        "91320500MA1MXXXX2B",
+        "clerk",
+        "王芳",
+        "0512-66601234",
+        "江苏省苏州市工业园区星湖街 200 号",
+    ),
+    (
+        "C90003",
+        "浙江之江自动化有限公司",
+        "91330100MA2AXXXX3C",
+        "clerk2",
+        "刘洋",
+        "0571-87701234",
+        "浙江省杭州市滨江区江南大道 300 号",
+    ),
 ]
 
 PRODUCTS = [
@@ -70,8 +91,8 @@ class Command(BaseCommand):
             user.groups.add(Group.objects.get(name=role.value))
             users[username] = user
         admin, created = User.objects.get_or_create(
-            username="admin", defaults={"is_staff": True, "is_superuser": True,
-                                        "email": "admin@o2c.local"}
+            username="admin",
+            defaults={"is_staff": True, "is_superuser": True, "email": "admin@o2c.local"},
         )
         if created:
             admin.set_password(DEMO_PASSWORD)
@@ -81,19 +102,31 @@ class Command(BaseCommand):
         for code, name, tax_id, owner, contact, phone, address in CUSTOMERS:
             Customer.objects.get_or_create(
                 code=code,
-                defaults={"name": name, "tax_id": tax_id, "owner": users[owner],
-                          "contact_name": contact, "phone": phone, "address": address},
+                defaults={
+                    "name": name,
+                    "tax_id": tax_id,
+                    "owner": users[owner],
+                    "contact_name": contact,
+                    "phone": phone,
+                    "address": address,
+                },
             )
         for code, name, spec, unit, tax_rate in PRODUCTS:
             Product.objects.get_or_create(
                 code=code,
-                defaults={"name": name, "specification": spec, "unit": unit,
-                          "tax_rate": Decimal(tax_rate)},
+                defaults={
+                    "name": name,
+                    "specification": spec,
+                    "unit": unit,
+                    "tax_rate": Decimal(tax_rate),
+                },
             )
         Warehouse.objects.get_or_create(
             code="WH01", defaults={"name": "成品库 Finished goods", "address": "厂区 1 号库"}
         )
-        self.stdout.write(self.style.SUCCESS(
-            f"Demo data ready: {len(USERS) + 1} users (password {DEMO_PASSWORD!r}), "
-            f"{len(CUSTOMERS)} customers, {len(PRODUCTS)} products, 1 warehouse."
-        ))
+        self.stdout.write(
+            self.style.SUCCESS(
+                f"Demo data ready: {len(USERS) + 1} users (password {DEMO_PASSWORD!r}), "
+                f"{len(CUSTOMERS)} customers, {len(PRODUCTS)} products, 1 warehouse."
+            )
+        )
