@@ -1,0 +1,81 @@
+"""A real Celery worker for tests marked `celery_worker` (DESIGN §5: Celery with Redis).
+
+Everywhere else tasks run inline (`config.settings.test`). The worker runs in a thread of the
+test process, so its tasks see the test database; that needs committed data, hence
+`transactional_db`.
+"""
+
+import uuid
+import warnings
+
+import pytest
+from celery import signals
+from celery.exceptions import CDeprecationWarning, CPendingDeprecationWarning
+from django.conf import settings
+
+from config.celery import app
+
+SKIP_REASON = (
+    "needs a Redis broker for the real Celery worker: "
+    "set CELERY_BROKER_URL=redis://127.0.0.1:6379/15"
+)
+
+
+def _keep_test_logging(**kwargs):
+    """Answering `setup_logging` stops the embedded worker from reconfiguring the root logger
+    (handlers, level) for the rest of the session."""
+
+
+@pytest.fixture
+def celery_live_worker(transactional_db):
+    """A worker (solo pool) consuming from Redis until the test ends.
+
+    It gets a queue of its own, deleted afterwards: messages left by an earlier, interrupted run
+    or sent by another run sharing the Redis database can't reach it, nor can it take theirs.
+    """
+    if not settings.CELERY_BROKER_URL.startswith("redis://"):
+        pytest.skip(SKIP_REASON)
+
+    # `celery.ping` answers the start-up check of start_worker.
+    import celery.contrib.testing.tasks  # noqa: F401
+    from celery.contrib.testing.worker import start_worker
+
+    queue = f"o2c-tests-{uuid.uuid4().hex}"
+    overrides = {
+        "task_always_eager": False,
+        "task_default_queue": queue,
+        "worker_enable_remote_control": False,
+    }
+    saved = {name: app.conf[name] for name in overrides}
+    app.conf.update(overrides)
+    signals.setup_logging.connect(_keep_test_logging)
+    try:
+        with start_worker(app, pool="solo", queues=[queue], shutdown_timeout=30) as worker:
+            # Celery's log setup turns its deprecation warnings back into log lines;
+            # in this suite warnings are errors.
+            warnings.filterwarnings("error", category=CDeprecationWarning)
+            warnings.filterwarnings("error", category=CPendingDeprecationWarning)
+            # redis-py 8 flags SETEX, which Celery's Redis result backend calls to store a
+            # result with its expiry; nothing of ours to fix (redis/redis-py#4338 drops it).
+            warnings.filterwarnings(
+                "ignore",
+                message="Call to deprecated setex",
+                category=DeprecationWarning,
+                module=r"celery\.backends\.redis",
+            )
+            yield worker
+    finally:
+        signals.setup_logging.disconnect(_keep_test_logging)
+        app.conf.update(saved)
+        with app.connection_for_write() as connection:
+            connection.default_channel.queue_delete(queue)
+
+
+@pytest.fixture(autouse=True)
+def _celery_worker_marker_needs_the_live_worker(request):
+    """Without the fixture a `celery_worker` test would quietly run its tasks inline."""
+    if (
+        request.node.get_closest_marker("celery_worker")
+        and "celery_live_worker" not in request.fixturenames
+    ):
+        pytest.fail("tests marked celery_worker must use the celery_live_worker fixture")
