@@ -21,7 +21,7 @@ FORMATS = {
 
 def table_response(*, filename: str, headers: Sequence[str], rows: Sequence[Sequence], fmt: str):
     if fmt not in FORMATS:
-        raise InvalidInput(errors={"format": [_("Choose csv or xlsx.")]})
+        raise InvalidInput(errors={"file_format": [_("Choose csv or xlsx.")]})
     data = tablib.Dataset(*[tuple(r) for r in rows], headers=list(headers))
     if fmt == "csv":
         content = ("\ufeff" + data.export("csv")).encode("utf-8")

@@ -109,7 +109,7 @@ def customer_edit(request, pk: int | None = None):
 def customer_export(request):
     headers, rows = selectors.customer_export_rows(user=request.user)
     return table_response(
-        filename="customers", headers=headers, rows=rows, fmt=request.GET.get("format", "csv")
+        filename="customers", headers=headers, rows=rows, fmt=request.GET.get("file_format", "csv")
     )
 
 
@@ -200,7 +200,7 @@ def product_edit(request, pk: int | None = None):
 def product_export(request):
     headers, rows = selectors.product_export_rows()
     return table_response(
-        filename="products", headers=headers, rows=rows, fmt=request.GET.get("format", "csv")
+        filename="products", headers=headers, rows=rows, fmt=request.GET.get("file_format", "csv")
     )
 
 

@@ -1,12 +1,16 @@
 from django.contrib.auth import authenticate
-from drf_spectacular.utils import extend_schema, inline_serializer
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.authtoken.models import Token
+from rest_framework.decorators import action
+from rest_framework.parsers import MultiPartParser
 from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from core.errors import AuthenticationRefused
+from core.tabular import table_response, table_rows
 
 
 class TokenRequestSerializer(serializers.Serializer):
@@ -73,3 +77,49 @@ class ServiceViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.
 
     def partial_update(self, request, *args, **kwargs):
         return self.update(request, *args, partial=True, **kwargs)
+
+
+class ImportSerializer(serializers.Serializer):
+    file = serializers.FileField(help_text="CSV (UTF-8 or GB18030) or XLSX with a header row")
+
+
+class ImportResultSerializer(serializers.Serializer):
+    created = serializers.IntegerField()
+    updated = serializers.IntegerField()
+
+
+class TabularMixin:
+    """`GET …/export/?file_format=csv|xlsx` and `POST …/import/` (multipart `file`), the same files
+    and the same all-or-nothing import service as the list pages."""
+
+    export_filename = "export"
+
+    def export_rows(self) -> tuple[list[str], list[list]]:
+        raise NotImplementedError
+
+    def import_service(self, *, actor, rows):
+        raise NotImplementedError
+
+    @extend_schema(
+        parameters=[OpenApiParameter("file_format", str, enum=["csv", "xlsx"])],
+        responses={(200, "application/octet-stream"): OpenApiTypes.BINARY},
+    )
+    @action(detail=False, methods=["get"], url_path="export")
+    def export(self, request):
+        headers, rows = self.export_rows()
+        return table_response(
+            filename=self.export_filename,
+            headers=headers,
+            rows=rows,
+            fmt=request.query_params.get("file_format", "csv"),
+        )
+
+    @extend_schema(request=ImportSerializer, responses=ImportResultSerializer)
+    @action(detail=False, methods=["post"], url_path="import", parser_classes=[MultiPartParser])
+    def import_file(self, request):
+        data = ImportSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        result = self.import_service(
+            actor=request.user, rows=table_rows(data.validated_data["file"])
+        )
+        return Response(ImportResultSerializer(result).data)

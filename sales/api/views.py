@@ -3,7 +3,7 @@ from drf_spectacular.utils import extend_schema
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
-from core.api.views import ServiceViewSet
+from core.api.views import ServiceViewSet, TabularMixin
 from sales import selectors, services
 from sales.api.serializers import CustomerCreditSerializer, CustomerSerializer, ProductSerializer
 from sales.models import Customer, Product
@@ -17,7 +17,7 @@ class CustomerFilter(django_filters.FilterSet):
         fields = ["owner", "risk_level", "blocked", "is_active"]
 
 
-class CustomerViewSet(ServiceViewSet):
+class CustomerViewSet(TabularMixin, ServiceViewSet):
     """Customers (R1, R2, R23). Credit fields are read-only: writing them → 409."""
 
     serializer_class = CustomerSerializer
@@ -33,6 +33,14 @@ class CustomerViewSet(ServiceViewSet):
         if isinstance(data, dict):
             services.customer_refuse_credit_fields(data)
 
+    export_filename = "customers"
+
+    def export_rows(self):
+        return selectors.customer_export_rows(user=self.request.user)
+
+    def import_service(self, *, actor, rows):
+        return services.customers_import(actor=actor, rows=rows)
+
     def service_create(self, data):
         return services.customer_create(actor=self.request.user, **data)
 
@@ -46,12 +54,20 @@ class CustomerViewSet(ServiceViewSet):
         return Response(CustomerCreditSerializer(selectors.customer_credit(customer=customer)).data)
 
 
-class ProductViewSet(ServiceViewSet):
+class ProductViewSet(TabularMixin, ServiceViewSet):
     serializer_class = ProductSerializer
     filterset_fields = ["is_active", "unit"]
     search_fields = ["code", "name"]
     ordering_fields = ["code", "name"]
     queryset = Product.objects.order_by("code")
+
+    export_filename = "products"
+
+    def export_rows(self):
+        return selectors.product_export_rows()
+
+    def import_service(self, *, actor, rows):
+        return services.products_import(actor=actor, rows=rows)
 
     def service_create(self, data):
         return services.product_create(actor=self.request.user, **data)

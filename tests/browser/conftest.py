@@ -14,10 +14,6 @@ import pytest
 from core.roles import ALL_ROLES
 from tests.factories import UserFactory
 
-# Playwright's sync API keeps an event loop running in this thread; the ORM calls the tests make
-# (factories, assertions on the database) are still synchronous and safe here.
-os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
-
 CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
 CHROMIUM_ARGS = [
     "--headless",
@@ -33,13 +29,22 @@ PASSWORD = "secret-pass-123"  # tests.factories.UserFactory's default
 TIMEOUT_MS = 5_000
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def browser():
-    """One Chromium per session. `launch()` gives it a fresh temporary profile, removed on close."""
+    """One Chromium for all the browser tests; `launch()` gives it a fresh temporary profile,
+    removed on close.
+
+    Playwright's sync API marks its event loop as running in this thread between calls, so
+    Django's async-safety check would refuse the (synchronous, safe) ORM calls the tests make:
+    DJANGO_ALLOW_ASYNC_UNSAFE relaxes it. Package scope, not session: once the last browser
+    test is done, Playwright stops and the variable is removed again, so neither leaks into the
+    rest of the run (`manage.py check --deploy` in a subprocess reports async.E001 if it is set).
+    """
     if not (os.path.isfile(CHROMIUM) and os.access(CHROMIUM, os.X_OK)):
         pytest.skip(f"Chromium not found at {CHROMIUM} (apt-get install chromium, or set CHROMIUM)")
     sync_api = pytest.importorskip("playwright.sync_api")
-    with sync_api.sync_playwright() as playwright:
+    with pytest.MonkeyPatch.context() as env, sync_api.sync_playwright() as playwright:
+        env.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
         chromium = playwright.chromium.launch(
             executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS
         )

@@ -19,11 +19,19 @@ def admin_client(client, make_user):
 
 def _change_form(customer, **extra):
     return {
-        "code": customer.code, "name": customer.name, "tax_id": "", "contact_name": "",
-        "phone": "", "email": "", "address": "", "owner": customer.owner.username,
+        "code": customer.code,
+        "name": customer.name,
+        "tax_id": "",
+        "contact_name": "",
+        "phone": "",
+        "email": "",
+        "address": "",
+        "owner": customer.owner.username,
         "is_active": "on",
-        "contacts-TOTAL_FORMS": "0", "contacts-INITIAL_FORMS": "0",
-        "contacts-MIN_NUM_FORMS": "0", "contacts-MAX_NUM_FORMS": "1000",
+        "contacts-TOTAL_FORMS": "0",
+        "contacts-INITIAL_FORMS": "0",
+        "contacts-MIN_NUM_FORMS": "0",
+        "contacts-MAX_NUM_FORMS": "1000",
         **extra,
     }
 
@@ -50,7 +58,9 @@ def test_admin_post_with_credit_fields_is_refused_and_changes_nothing(admin_clie
     assert "credit change request" in response.content.decode()
     customer.refresh_from_db()
     assert (customer.name, customer.credit_limit, customer.risk_level) == (
-        "原名", Decimal("0.00"), "high",
+        "原名",
+        Decimal("0.00"),
+        "high",
     )
 
 
@@ -69,16 +79,29 @@ def test_admin_edit_goes_through_the_service(admin_client):
 def test_admin_add_gives_r1_defaults(admin_client, clerk):
     response = admin_client.post(
         "/admin/sales/customer/add/",
-        {"code": "", "name": "新客户", "tax_id": "", "contact_name": "", "phone": "",
-         "email": "", "address": "", "owner": clerk.username, "is_active": "on",
-         "contacts-TOTAL_FORMS": "0", "contacts-INITIAL_FORMS": "0",
-         "contacts-MIN_NUM_FORMS": "0", "contacts-MAX_NUM_FORMS": "1000"},
+        {
+            "code": "",
+            "name": "新客户",
+            "tax_id": "",
+            "contact_name": "",
+            "phone": "",
+            "email": "",
+            "address": "",
+            "owner": clerk.username,
+            "is_active": "on",
+            "contacts-TOTAL_FORMS": "0",
+            "contacts-INITIAL_FORMS": "0",
+            "contacts-MIN_NUM_FORMS": "0",
+            "contacts-MAX_NUM_FORMS": "1000",
+        },
     )
 
     assert response.status_code == 302, response.content.decode()[:2000]
     customer = Customer.objects.get()
     assert (customer.owner, customer.credit_limit, customer.risk_level) == (
-        clerk, Decimal("0.00"), "high",
+        clerk,
+        Decimal("0.00"),
+        "high",
     )
     assert customer.code.startswith("C")
 

@@ -219,3 +219,50 @@ def test_master_data_cannot_be_deleted(api, gm):
     assert response.status_code == 405
     assert response.json()["code"] == "method_not_allowed"
     assert Product.objects.filter(pk=product.pk).exists()
+
+
+def test_customer_export_and_import_through_the_api(api, clerk):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    CustomerFactory(owner=clerk, code="C1", name="甲")
+    client = api.as_user(clerk)
+
+    exported = client.get("/api/v1/customers/export/?file_format=csv")
+    assert exported.status_code == 200
+    text = exported.content.decode("utf-8-sig").replace("甲", "甲（新）")
+    upload = SimpleUploadedFile("c.csv", text.encode("utf-8"))
+    response = client.post("/api/v1/customers/import/", {"file": upload}, format="multipart")
+
+    assert response.status_code == 200, response.content
+    assert response.json() == {"created": 0, "updated": 1}
+    assert Customer.objects.get(code="C1").name == "甲（新）"
+
+
+def test_api_import_with_a_changed_credit_column_is_409_and_writes_nothing(api, clerk):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    data = "name,credit_limit\n新客户,50000\n".encode()
+    response = api.as_user(clerk).post(
+        "/api/v1/customers/import/",
+        {"file": SimpleUploadedFile("c.csv", data)},
+        format="multipart",
+    )
+
+    assert response.status_code == 409
+    assert response.json()["code"] == "credit_change_requires_approval"
+    assert "row 2: credit_limit" in response.json()["errors"]
+    assert not Customer.objects.exists()
+
+
+def test_product_import_by_a_clerk_is_403(api, clerk):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    data = b"code,name,unit\nP1,x,y\n"
+    response = api.as_user(clerk).post(
+        "/api/v1/products/import/",
+        {"file": SimpleUploadedFile("p.csv", data)},
+        format="multipart",
+    )
+
+    assert response.status_code == 403
+    assert not Product.objects.exists()

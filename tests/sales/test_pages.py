@@ -24,12 +24,20 @@ def test_clerk_creates_a_customer_through_the_form_with_r1_defaults(browser, cle
     response = browser.post(
         "/customers/new/",
         {
-            "name": "上海华东机械有限公司", "code": "", "tax_id": "91310000MA1FL0XX1A",
-            "contact_name": "张伟", "phone": "021-55501234", "email": "", "address": "",
+            "name": "上海华东机械有限公司",
+            "code": "",
+            "tax_id": "91310000MA1FL0XX1A",
+            "contact_name": "张伟",
+            "phone": "021-55501234",
+            "email": "",
+            "address": "",
             "is_active": "on",
-            "contacts-TOTAL_FORMS": "1", "contacts-INITIAL_FORMS": "0",
-            "contacts-0-name": "王芳", "contacts-0-title": "采购经理",
-            "contacts-0-phone": "", "contacts-0-email": "",
+            "contacts-TOTAL_FORMS": "1",
+            "contacts-INITIAL_FORMS": "0",
+            "contacts-0-name": "王芳",
+            "contacts-0-title": "采购经理",
+            "contacts-0-phone": "",
+            "contacts-0-email": "",
         },
     )
 
@@ -37,7 +45,9 @@ def test_clerk_creates_a_customer_through_the_form_with_r1_defaults(browser, cle
     assert response.status_code == 302
     assert response["Location"] == f"/customers/{customer.pk}/"
     assert (customer.owner, customer.credit_limit, customer.risk_level) == (
-        clerk, Decimal("0.00"), "high",
+        clerk,
+        Decimal("0.00"),
+        "high",
     )
     assert list(customer.contacts.values_list("name", flat=True)) == ["王芳"]
 
@@ -45,8 +55,13 @@ def test_clerk_creates_a_customer_through_the_form_with_r1_defaults(browser, cle
 def test_form_errors_are_shown_beside_the_fields_and_nothing_is_written(browser):
     response = browser.post(
         "/customers/new/",
-        {"name": "", "tax_id": "abc", "email": "x", "contacts-TOTAL_FORMS": "0",
-         "contacts-INITIAL_FORMS": "0"},
+        {
+            "name": "",
+            "tax_id": "abc",
+            "email": "x",
+            "contacts-TOTAL_FORMS": "0",
+            "contacts-INITIAL_FORMS": "0",
+        },
     )
 
     assert response.status_code == 400
@@ -61,8 +76,14 @@ def test_a_form_post_carrying_credit_fields_is_refused(browser, clerk):
 
     response = browser.post(
         f"/customers/{customer.pk}/edit/",
-        {"name": "新名", "code": customer.code, "credit_limit": "500000", "is_active": "on",
-         "contacts-TOTAL_FORMS": "0", "contacts-INITIAL_FORMS": "0"},
+        {
+            "name": "新名",
+            "code": customer.code,
+            "credit_limit": "500000",
+            "is_active": "on",
+            "contacts-TOTAL_FORMS": "0",
+            "contacts-INITIAL_FORMS": "0",
+        },
     )
 
     assert response.status_code == 400
@@ -122,7 +143,7 @@ def test_export_csv_has_a_bom_and_the_visible_customers(browser, clerk, make_use
     CustomerFactory(owner=clerk, name="我的客户", code="C1")
     CustomerFactory(owner=make_user("sales_clerk"), name="别人的客户")
 
-    response = browser.get("/customers/export/", {"format": "csv"})
+    response = browser.get("/customers/export/", {"file_format": "csv"})
 
     text = response.content.decode("utf-8")
     assert text.startswith("\ufeffcode,name,")
@@ -132,7 +153,7 @@ def test_export_csv_has_a_bom_and_the_visible_customers(browser, clerk, make_use
 def test_export_xlsx_opens_in_a_spreadsheet(browser, clerk):
     CustomerFactory(owner=clerk, name="我的客户")
 
-    response = browser.get("/customers/export/", {"format": "xlsx"})
+    response = browser.get("/customers/export/", {"file_format": "xlsx"})
 
     sheet = openpyxl.load_workbook(io.BytesIO(response.content)).active
     rows = list(sheet.values)
@@ -141,7 +162,7 @@ def test_export_xlsx_opens_in_a_spreadsheet(browser, clerk):
 
 
 def test_export_with_an_unknown_format_is_refused_with_400(browser):
-    assert browser.get("/customers/export/", {"format": "pdf"}).status_code == 400
+    assert browser.get("/customers/export/", {"file_format": "pdf"}).status_code == 400
 
 
 def test_import_csv_in_gb18030_creates_customers(browser, clerk):
@@ -157,7 +178,7 @@ def test_import_csv_in_gb18030_creates_customers(browser, clerk):
 
 def test_import_xlsx_round_trips_an_export(browser, clerk):
     CustomerFactory(owner=clerk, name="甲", code="C1")
-    exported = browser.get("/customers/export/", {"format": "xlsx"}).content
+    exported = browser.get("/customers/export/", {"file_format": "xlsx"}).content
     book = openpyxl.load_workbook(io.BytesIO(exported))
     book.active["B2"] = "甲（改名）"
     buffer = io.BytesIO()

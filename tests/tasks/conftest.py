@@ -49,26 +49,33 @@ def celery_live_worker(transactional_db):
     saved = {name: app.conf[name] for name in overrides}
     app.conf.update(overrides)
     signals.setup_logging.connect(_keep_test_logging)
+    # redis-py 8 flags SETEX, which Celery's Redis result backend calls to store a result with
+    # its expiry; nothing of ours to fix (redis/redis-py#4338 drops the warning).
+    warnings.filterwarnings(
+        "ignore",
+        message="Call to deprecated setex",
+        category=DeprecationWarning,
+        module=r"celery\.backends\.redis",
+    )
     try:
         with start_worker(app, pool="solo", queues=[queue], shutdown_timeout=30) as worker:
-            # Celery's log setup turns its deprecation warnings back into log lines;
-            # in this suite warnings are errors.
+            # Celery's log setup turns its own deprecation warnings into log lines; in this
+            # suite warnings are errors.
             warnings.filterwarnings("error", category=CDeprecationWarning)
             warnings.filterwarnings("error", category=CPendingDeprecationWarning)
-            # redis-py 8 flags SETEX, which Celery's Redis result backend calls to store a
-            # result with its expiry; nothing of ours to fix (redis/redis-py#4338 drops it).
-            warnings.filterwarnings(
-                "ignore",
-                message="Call to deprecated setex",
-                category=DeprecationWarning,
-                module=r"celery\.backends\.redis",
-            )
             yield worker
     finally:
         signals.setup_logging.disconnect(_keep_test_logging)
         app.conf.update(saved)
-        with app.connection_for_write() as connection:
-            connection.default_channel.queue_delete(queue)
+        _delete_queue(queue)
+
+
+def _delete_queue(name: str) -> None:
+    """Remove the queue, its bindings and any message left in it from the broker."""
+    with app.connection_for_write() as connection:
+        queue = app.amqp.queues[name](connection.default_channel)
+        queue.declare()  # a channel only unbinds what it has bound itself
+        queue.delete()
 
 
 @pytest.fixture(autouse=True)
