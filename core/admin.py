@@ -1,9 +1,10 @@
 from django.contrib import admin
+from django.utils.translation import gettext_lazy as _
 
 from core.permissions import has_role
 
-admin.site.site_header = "O2C"
-admin.site.site_title = "O2C"
+admin.site.site_header = _("O2C administration")
+admin.site.site_title = _("O2C administration")
 
 
 class ServiceAdminMixin:

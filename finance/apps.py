@@ -1,7 +1,7 @@
 from django.apps import AppConfig
-from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 
 class FinanceConfig(AppConfig):
     name = "finance"
-    verbose_name = _("Finance")
+    verbose_name = pgettext_lazy("application", "Finance")

@@ -20,8 +20,9 @@ class UserFactory(factory.django.DjangoModelFactory):
 
     @factory.post_generation
     def roles(self, create, extracted, **kwargs):
+        # get_or_create: the flush after a transactional test empties the migration's groups.
         for name in extracted or ():
-            self.groups.add(Group.objects.get(name=name))
+            self.groups.add(Group.objects.get_or_create(name=name)[0])
 
 
 class CustomerFactory(factory.django.DjangoModelFactory):

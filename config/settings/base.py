@@ -8,7 +8,6 @@ import os
 from pathlib import Path
 
 import dj_database_url
-from django.utils.translation import gettext_lazy as _
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 
@@ -197,8 +196,6 @@ LOGGING = {
         "django.db.backends": {"level": "INFO"},
     },
 }
-
-ADMIN_SITE_HEADER = _("O2C administration")
 
 # Upload limits for CSV/XLSX imports.
 DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024

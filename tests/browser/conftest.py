@@ -1,7 +1,7 @@
 """Real-browser harness: Debian's Chromium driven by Playwright against `live_server`.
 
 Nothing is downloaded: Playwright launches the system Chromium (CHROMIUM, default
-/usr/bin/chromium) with a fresh temporary profile per session. Each test gets its own browser
+/usr/bin/chromium) with a fresh temporary profile for each run. Each test gets its own browser
 context in English (locale en-US) and fails if the page logged a JavaScript error or tried to
 reach any host other than the live server (no CDN, no telemetry).
 """
@@ -10,9 +10,6 @@ import os
 from urllib.parse import urlsplit
 
 import pytest
-
-from core.roles import ALL_ROLES
-from tests.factories import UserFactory
 
 CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
 CHROMIUM_ARGS = [
@@ -53,27 +50,7 @@ def browser():
 
 
 @pytest.fixture
-def role_groups(transactional_db):
-    """The role groups come from a data migration, and the flush after every transactional test
-    empties auth_group; put them back so factories can give users their roles."""
-    from django.contrib.auth.models import Group
-
-    for name in sorted(ALL_ROLES):
-        Group.objects.get_or_create(name=name)
-
-
-@pytest.fixture
-def make_user(role_groups):
-    """tests/conftest.py's `make_user` (and so `clerk`, `manager`, `gm`), after the groups exist."""
-
-    def make(*roles: str, **kwargs):
-        return UserFactory(roles=roles, **kwargs)
-
-    return make
-
-
-@pytest.fixture
-def page(browser, live_server, role_groups, request, tmp_path):
+def page(browser, live_server, request, tmp_path):
     """A new English-speaking browser context and page on the live server.
 
     At teardown the test fails if the page logged a console error, raised an uncaught exception

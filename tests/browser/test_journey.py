@@ -43,7 +43,7 @@ def test_clerk_logs_in_switches_language_creates_customer_and_finds_it(page, log
     expect(page).to_have_url(re.compile(r"/customers/new/$"))
     expect(page.get_by_role("heading", level=1)).to_have_text("New customer")
 
-    name = page.get_by_label("Name", exact=True)
+    name = page.locator("#id_name")
     expect(name).to_be_focused()  # autofocus: the clerk can type at once
     name.fill(NAME)
     page.get_by_label("Tax id", exact=True).fill(TAX_ID)
@@ -110,6 +110,9 @@ def test_bad_new_customer_form_shows_errors_beside_fields_and_saves_nothing(page
     expect(name_field.locator("p.error")).to_have_text("This field is required.")
     expect(tax_field.locator("p.error")).to_contain_text("unified social credit code")
     expect(page.locator(".field.has-error")).to_have_count(2)
+    name = page.locator("#id_name")
+    expect(name).to_have_attribute("aria-invalid", "true")
+    expect(name).to_have_accessible_description("This field is required.")
     expect(page.get_by_label("Tax id", exact=True)).to_have_value("abc")
     assert not Customer.objects.exists()
     assert not Contact.objects.exists()

@@ -1,0 +1,15 @@
+#!/bin/sh
+# `web` (the default): bring the database schema and static files up to date, then serve.
+# Anything else (celery worker / beat, python manage.py ...) runs as given.
+set -eu
+
+if [ "${1:-web}" = "web" ]; then
+    python manage.py migrate --noinput
+    python manage.py collectstatic --noinput -v 0
+    exec gunicorn config.wsgi \
+        --bind 0.0.0.0:8000 \
+        --workers "${GUNICORN_WORKERS:-3}" \
+        --access-logfile -
+fi
+
+exec "$@"
