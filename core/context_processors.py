@@ -4,12 +4,33 @@ from django.utils.translation import gettext_lazy as _
 from core.permissions import user_roles
 from core.roles import Role
 
-# (label, url name, roles that see it; None = every signed-in user)
+_SALES_AND_FINANCE = (
+    Role.SALES_CLERK,
+    Role.SALES_MANAGER,
+    Role.SALES_HEAD,
+    Role.GENERAL_MANAGER,
+    Role.SALES_VP,
+    Role.FINANCE,
+    Role.FINANCE_VP,
+    Role.CREDIT_CONTROLLER,
+    Role.MARKETING_DIRECTOR,
+)
+_STOCK = (
+    Role.GENERAL_MANAGER,
+    Role.PLANNER,
+    Role.PRODUCTION,
+    Role.QC,
+    Role.WAREHOUSE,
+    Role.SECURITY,
+)
+
+# (label, url name, roles that see it; None = every signed-in user). The menu shows each role
+# its work; it is not a permission (services check rights, R23 filters what a list shows).
 NAVIGATION = [
     (_("Home"), "home", None),
-    (_("Customers"), "customer-list", None),
+    (_("Customers"), "customer-list", _SALES_AND_FINANCE),
     (_("Products"), "product-list", None),
-    (_("Warehouses"), "warehouse-list", None),
+    (_("Warehouses"), "warehouse-list", _STOCK),
 ]
 
 
@@ -21,7 +42,7 @@ def navigation(request):
     items = [
         {"label": label, "url": reverse(name), "active": request.path == reverse(name)}
         for label, name, needed in NAVIGATION
-        if needed is None or roles & set(needed)
+        if needed is None or roles & {str(r) for r in needed}
     ]
     return {
         "nav_items": items,
