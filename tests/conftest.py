@@ -11,6 +11,8 @@ from rest_framework.test import APIClient
 
 from tests.factories import UserFactory
 
+pytest_plugins = ["tests.celery_harness"]
+
 IN_CI = os.environ.get("CI", "").lower() in {"1", "true", "yes"}
 
 

@@ -1,5 +1,7 @@
 """A real Celery worker for tests marked `celery_worker` (DESIGN §5: Celery with Redis).
 
+A pytest plugin (registered in tests/conftest.py) so that tests of every app can use it.
+
 Everywhere else tasks run inline (`config.settings.test`). The worker runs in a thread of the
 test process, so its tasks see the test database; that needs committed data, hence
 `transactional_db`.
@@ -45,18 +47,11 @@ def celery_live_worker(transactional_db):
         "task_always_eager": False,
         "task_default_queue": queue,
         "worker_enable_remote_control": False,
+        "result_expires": 600,  # seconds; test results needn't outlive the run
     }
     saved = {name: app.conf[name] for name in overrides}
     app.conf.update(overrides)
     signals.setup_logging.connect(_keep_test_logging)
-    # redis-py 8 flags SETEX, which Celery's Redis result backend calls to store a result with
-    # its expiry; nothing of ours to fix (redis/redis-py#4338 drops the warning).
-    warnings.filterwarnings(
-        "ignore",
-        message="Call to deprecated setex",
-        category=DeprecationWarning,
-        module=r"celery\.backends\.redis",
-    )
     try:
         with start_worker(app, pool="solo", queues=[queue], shutdown_timeout=30) as worker:
             # Celery's log setup turns its own deprecation warnings into log lines; in this
