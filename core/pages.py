@@ -30,3 +30,28 @@ def form_add_domain_error(form: Form, error: DomainError) -> None:
             form.add_error(target, message if target else f"{field}: {message}")
     if error.code not in {"invalid"}:
         form.add_error(None, error.detail)
+
+
+def object_form_page(request, *, form_class, instance, save, title, back: str, saved_message: str):
+    """A plain create/edit page: the form parses, `save(cleaned_data)` calls the service, a
+    refusal is shown on the form, success goes back to the list named `back`."""
+    from django.contrib import messages
+    from django.shortcuts import redirect, render
+
+    if request.method == "POST":
+        form = form_class(request.POST, instance=instance)
+        if form.is_valid():
+            try:
+                saved = save(form.cleaned_data)
+                messages.success(request, saved_message % {"code": saved.code})
+                return redirect(back)
+            except DomainError as error:
+                form_add_domain_error(form, error)
+    else:
+        form = form_class(instance=instance)
+    return render(
+        request,
+        "core/object_form.html",
+        {"form": form, "object": instance, "title": title, "back": back},
+        status=400 if request.method == "POST" else 200,
+    )

@@ -1,12 +1,9 @@
-from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import Http404
-from django.shortcuts import redirect, render
+from django.shortcuts import get_object_or_404, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
-from core.errors import DomainError
-from core.pages import form_add_domain_error, paginate, querystring_without_page
+from core.pages import object_form_page, paginate, querystring_without_page
 from core.permissions import has_role
 from core.roles import Role
 from inventory import selectors, services
@@ -32,28 +29,19 @@ def warehouse_list(request):
 @login_required
 @require_http_methods(["GET", "POST"])
 def warehouse_edit(request, pk: int | None = None):
-    warehouse = Warehouse.objects.filter(pk=pk).first() if pk else None
-    if pk and warehouse is None:
-        raise Http404
-    if request.method == "POST":
-        form = WarehouseForm(request.POST, instance=warehouse)
-        if form.is_valid():
-            try:
-                if warehouse is None:
-                    saved = services.warehouse_create(actor=request.user, **form.cleaned_data)
-                else:
-                    saved = services.warehouse_update(
-                        actor=request.user, warehouse_id=warehouse.pk, **form.cleaned_data
-                    )
-                messages.success(request, _("Warehouse %(code)s saved.") % {"code": saved.code})
-                return redirect("warehouse-list")
-            except DomainError as error:
-                form_add_domain_error(form, error)
-    else:
-        form = WarehouseForm(instance=warehouse)
-    return render(
+    warehouse = get_object_or_404(Warehouse, pk=pk) if pk else None
+
+    def save(data):
+        if warehouse is None:
+            return services.warehouse_create(actor=request.user, **data)
+        return services.warehouse_update(actor=request.user, warehouse_id=warehouse.pk, **data)
+
+    return object_form_page(
         request,
-        "core/object_form.html",
-        {"form": form, "object": warehouse, "title": _("Warehouse"), "back": "warehouse-list"},
-        status=400 if request.method == "POST" else 200,
+        form_class=WarehouseForm,
+        instance=warehouse,
+        save=save,
+        title=_("Warehouse"),
+        back="warehouse-list",
+        saved_message=_("Warehouse %(code)s saved."),
     )

@@ -2,13 +2,17 @@
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import Http404
-from django.shortcuts import redirect, render
+from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
 from core.errors import DomainError
-from core.pages import form_add_domain_error, paginate, querystring_without_page
+from core.pages import (
+    form_add_domain_error,
+    object_form_page,
+    paginate,
+    querystring_without_page,
+)
 from core.permissions import has_role, sees_all_customers
 from core.tabular import table_response, table_rows
 from sales import selectors, services
@@ -169,30 +173,21 @@ def product_list(request):
 @login_required
 @require_http_methods(["GET", "POST"])
 def product_edit(request, pk: int | None = None):
-    product = Product.objects.filter(pk=pk).first() if pk else None
-    if pk and product is None:
-        raise Http404
-    if request.method == "POST":
-        form = ProductForm(request.POST, instance=product)
-        if form.is_valid():
-            try:
-                if product is None:
-                    saved = services.product_create(actor=request.user, **form.cleaned_data)
-                else:
-                    saved = services.product_update(
-                        actor=request.user, product_id=product.pk, **form.cleaned_data
-                    )
-                messages.success(request, _("Product %(code)s saved.") % {"code": saved.code})
-                return redirect("product-list")
-            except DomainError as error:
-                form_add_domain_error(form, error)
-    else:
-        form = ProductForm(instance=product)
-    return render(
+    product = get_object_or_404(Product, pk=pk) if pk else None
+
+    def save(data):
+        if product is None:
+            return services.product_create(actor=request.user, **data)
+        return services.product_update(actor=request.user, product_id=product.pk, **data)
+
+    return object_form_page(
         request,
-        "core/object_form.html",
-        {"form": form, "object": product, "title": _("Product"), "back": "product-list"},
-        status=400 if request.method == "POST" else 200,
+        form_class=ProductForm,
+        instance=product,
+        save=save,
+        title=_("Product"),
+        back="product-list",
+        saved_message=_("Product %(code)s saved."),
     )
 
 
