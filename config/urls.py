@@ -8,6 +8,7 @@ from core.api import errors as api_errors
 
 api_v1 = [
     path("", include("core.api.urls")),
+    path("", include("approvals.api.urls")),
     path("", include("sales.api.urls")),
     path("", include("inventory.api.urls")),
 ]
@@ -21,6 +22,7 @@ urlpatterns = [
     # Anything else under /api/ is a JSON 404, in DEBUG too.
     re_path(r"^api/", api_errors.api_not_found),
     path("", include("core.urls")),
+    path("", include("approvals.urls")),
     path("", include("sales.urls")),
     path("", include("inventory.urls")),
 ]

@@ -25,3 +25,11 @@ def number_next(*, series: str, year: int = 0) -> int:
     counter.last += 1
     counter.save(update_fields=["last"])
     return counter.last
+
+
+def document_number(*, prefix: str, series: str, width: int = 5) -> str:
+    """`PREFIX-YYYY-NNNNN`, gapless per year of the business date (R8)."""
+    from django.utils import timezone
+
+    year = timezone.localdate().year
+    return f"{prefix}-{year}-{number_next(series=series, year=year):0{width}d}"

@@ -5,13 +5,20 @@ from collections.abc import Iterable
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, models
+from django_fsm import FSMFieldMixin
 
 from core.errors import InvalidInput
 
 
 def validate_instance(instance: models.Model, *, exclude: Iterable[str] = (), prefix: str = ""):
+    # A protected django-fsm status is set only by its transitions (full_clean would assign it).
+    protected = [
+        f.name
+        for f in instance._meta.concrete_fields
+        if isinstance(f, FSMFieldMixin) and f.protected
+    ]
     try:
-        instance.full_clean(exclude=list(exclude))
+        instance.full_clean(exclude=[*exclude, *protected])
     except ValidationError as exc:
         error = InvalidInput.from_django(exc)
         if prefix:

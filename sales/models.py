@@ -6,7 +6,16 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
+from django_fsm import ConcurrentTransitionMixin, FSMField, transition
+from simple_history.models import HistoricalRecords
 
+from approvals.documents import (
+    ApprovableDocument,
+    approval_is_closed_unapproved,
+    approval_is_granted,
+    register,
+)
+from approvals.models import DocumentType
 from core.money import DEFAULT_VAT_RATE
 
 # 统一社会信用代码 (18) or the older tax registration number (15): digits and capitals.
@@ -60,6 +69,7 @@ class Customer(models.Model):
     is_active = models.BooleanField(_("active"), default=True)
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+    history = HistoricalRecords(excluded_fields=["updated_at"])  # R24
 
     class Meta:
         verbose_name = _("customer")
@@ -92,6 +102,7 @@ class Contact(models.Model):
     title = models.CharField(_("title"), max_length=100, blank=True)
     phone = models.CharField(_("phone"), max_length=30, blank=True, validators=[phone_validator])
     email = models.EmailField(_("email"), blank=True)
+    history = HistoricalRecords()
 
     class Meta:
         verbose_name = _("contact")
@@ -119,6 +130,7 @@ class Product(models.Model):
     is_active = models.BooleanField(_("active"), default=True)
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+    history = HistoricalRecords(excluded_fields=["updated_at"])
 
     class Meta:
         verbose_name = _("product")
@@ -132,3 +144,258 @@ class Product(models.Model):
 
     def __str__(self) -> str:
         return f"{self.code} {self.name}"
+
+
+class CreditChangeStatus(models.TextChoices):
+    DRAFT = "draft", _("Draft")
+    PENDING = "pending", _("Pending approval")
+    APPROVED = "approved", _("Approved")
+    CANCELLED = "cancelled", _("Cancelled")
+
+
+class CreditChangeRequest(ConcurrentTransitionMixin, ApprovableDocument):
+    """信用变更申请 (R2): proposed by a sales manager or finance, approved by the general
+    manager, applied to the customer in the approval's transaction."""
+
+    approval_document_type = DocumentType.CREDIT_CHANGE
+
+    number = models.CharField(_("number"), max_length=20, unique=True)
+    customer = models.ForeignKey(
+        Customer,
+        verbose_name=_("customer"),
+        on_delete=models.PROTECT,
+        related_name="credit_changes",
+    )
+    credit_limit = models.DecimalField(_("new credit limit"), max_digits=18, decimal_places=2)
+    credit_days = models.PositiveIntegerField(_("new credit days"))
+    risk_level = models.CharField(_("new risk level"), max_length=10, choices=RiskLevel.choices)
+    reason = models.TextField(_("reason"))
+    # The customer's values when the change was applied (for the history on the customer page).
+    previous_credit_limit = models.DecimalField(
+        _("previous credit limit"), max_digits=18, decimal_places=2, null=True, blank=True
+    )
+    previous_credit_days = models.PositiveIntegerField(
+        _("previous credit days"), null=True, blank=True
+    )
+    previous_risk_level = models.CharField(
+        _("previous risk level"), max_length=10, blank=True, choices=RiskLevel.choices
+    )
+    status = FSMField(
+        _("status"),
+        default=CreditChangeStatus.DRAFT,
+        choices=CreditChangeStatus.choices,
+        protected=True,
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("proposed by"),
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    applied_at = models.DateTimeField(_("applied at"), null=True, blank=True)
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("credit change request")
+        verbose_name_plural = _("credit change requests")
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(credit_limit__gte=0), name="creditchange_limit_not_negative"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.number} {self.customer.name}"
+
+    def approval_amount(self):
+        return self.credit_limit
+
+    @transition(field=status, source=CreditChangeStatus.DRAFT, target=CreditChangeStatus.PENDING)
+    def submit(self) -> None:
+        pass
+
+    @transition(
+        field=status,
+        source=CreditChangeStatus.PENDING,
+        target=CreditChangeStatus.APPROVED,
+        conditions=[approval_is_granted],
+    )
+    def approve(self) -> None:
+        pass
+
+    @transition(
+        field=status,
+        source=CreditChangeStatus.PENDING,
+        target=CreditChangeStatus.DRAFT,
+        conditions=[approval_is_closed_unapproved],
+    )
+    def return_to_draft(self) -> None:
+        pass
+
+    @transition(field=status, source=CreditChangeStatus.DRAFT, target=CreditChangeStatus.CANCELLED)
+    def cancel(self) -> None:
+        pass
+
+    def approval_granted(self, *, request, actor) -> None:
+        from sales.services.credit import credit_change_apply
+
+        credit_change_apply(change=self)
+
+    def approval_returned(self, *, request, actor, comment) -> None:
+        self.return_to_draft()
+        self.save()
+
+
+register(CreditChangeRequest)
+
+
+class PriceListStatus(models.TextChoices):
+    DRAFT = "draft", _("Draft")
+    PENDING = "pending", _("Pending approval")
+    ACTIVE = "active", _("Active")
+    CLOSED = "closed", _("Closed")
+
+
+class PriceList(ConcurrentTransitionMixin, ApprovableDocument):
+    """价格表 / sales policy (R5, R6): list and floor price per product for a validity
+    range, and the commission rate (R9). Active only once the general manager approves it;
+    active lists never overlap."""
+
+    approval_document_type = DocumentType.PRICE_LIST
+
+    number = models.CharField(_("number"), max_length=20, unique=True)
+    name = models.CharField(_("name"), max_length=100)
+    valid_from = models.DateField(_("valid from"))
+    valid_to = models.DateField(
+        _("valid to"),
+        null=True,
+        blank=True,
+        help_text=_("Empty: valid until another list replaces it."),
+    )
+    commission_rate = models.DecimalField(
+        _("commission rate"),
+        max_digits=5,
+        decimal_places=4,
+        default=Decimal("0.0200"),
+        validators=[MinValueValidator(Decimal("0")), MaxValueValidator(Decimal("1"))],
+    )
+    status = FSMField(
+        _("status"), default=PriceListStatus.DRAFT, choices=PriceListStatus.choices, protected=True
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("created by"),
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    activated_at = models.DateTimeField(_("activated at"), null=True, blank=True)
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("price list")
+        verbose_name_plural = _("price lists")
+        ordering = ["-valid_from", "-id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(valid_to__isnull=True) | Q(valid_to__gte=models.F("valid_from")),
+                name="pricelist_range_in_order",
+                violation_error_message=_("The end date is before the start date."),
+            ),
+            models.CheckConstraint(
+                condition=Q(commission_rate__gte=0) & Q(commission_rate__lte=1),
+                name="pricelist_commission_rate_range",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.number} {self.name}"
+
+    def approval_amount(self):
+        return None
+
+    def approval_customer(self):
+        return None
+
+    @transition(field=status, source=PriceListStatus.DRAFT, target=PriceListStatus.PENDING)
+    def submit(self) -> None:
+        pass
+
+    @transition(
+        field=status,
+        source=PriceListStatus.PENDING,
+        target=PriceListStatus.ACTIVE,
+        conditions=[approval_is_granted],
+    )
+    def activate(self) -> None:
+        pass
+
+    @transition(
+        field=status,
+        source=PriceListStatus.PENDING,
+        target=PriceListStatus.DRAFT,
+        conditions=[approval_is_closed_unapproved],
+    )
+    def return_to_draft(self) -> None:
+        pass
+
+    @transition(field=status, source=PriceListStatus.ACTIVE, target=PriceListStatus.CLOSED)
+    def close(self) -> None:
+        pass
+
+    def approval_granted(self, *, request, actor) -> None:
+        from sales.services.price_lists import price_list_activate
+
+        price_list_activate(price_list=self)
+
+    def approval_returned(self, *, request, actor, comment) -> None:
+        self.return_to_draft()
+        self.save()
+
+
+register(PriceList)
+
+
+class PriceListItem(models.Model):
+    """One product on a price list: list price and the floor below which no order goes (R5)."""
+
+    price_list = models.ForeignKey(
+        PriceList, verbose_name=_("price list"), on_delete=models.CASCADE, related_name="items"
+    )
+    product = models.ForeignKey(
+        Product,
+        verbose_name=_("product"),
+        on_delete=models.PROTECT,
+        related_name="price_list_items",
+    )
+    list_price = models.DecimalField(_("list price"), max_digits=18, decimal_places=2)
+    floor_price = models.DecimalField(_("floor price"), max_digits=18, decimal_places=2)
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("price list item")
+        verbose_name_plural = _("price list items")
+        ordering = ["id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["price_list", "product"],
+                name="pricelistitem_product_once",
+                violation_error_code="unique",
+                violation_error_message=_("The product is on the list twice."),
+            ),
+            models.CheckConstraint(
+                condition=Q(floor_price__gt=0),
+                name="pricelistitem_floor_positive",
+                violation_error_message=_("Prices must be above zero."),
+            ),
+            models.CheckConstraint(
+                condition=Q(floor_price__lte=models.F("list_price")),
+                name="pricelistitem_floor_not_above_list",
+                violation_error_message=_("The floor price cannot be above the list price."),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.product} {self.list_price}"

@@ -39,6 +39,18 @@ def pytest_collection_modifyitems(config, items):
             )
 
 
+@pytest.fixture(autouse=True)
+def _reference_data(request):
+    """After a transactional test's flush, put back what the data migrations created."""
+    names = set(request.fixturenames)
+    marker = request.node.get_closest_marker("django_db")
+    if (marker and marker.kwargs.get("transaction")) or names & {"transactional_db", "live_server"}:
+        from tests import reference_data
+
+        request.getfixturevalue("transactional_db")
+        reference_data.restore()
+
+
 @pytest.fixture
 def make_user(db):
     def make(*roles: str, **kwargs):

@@ -50,3 +50,19 @@ class WarehouseFactory(factory.django.DjangoModelFactory):
 
     code = factory.Sequence(lambda n: f"W{n:02d}")
     name = factory.Sequence(lambda n: f"仓库{n}")
+
+
+def credit_change(
+    *, customer, author, limit="100000.00", days=30, risk="medium", reason="增加额度"
+):
+    """A draft credit change request through the service (the engine's simplest document)."""
+    from sales.services.credit import credit_change_create
+
+    return credit_change_create(
+        actor=author,
+        customer_id=customer.pk,
+        credit_limit=Decimal(limit),
+        credit_days=days,
+        risk_level=risk,
+        reason=reason,
+    )

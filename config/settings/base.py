@@ -47,7 +47,7 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "django_htmx",
-    "import_export",
+    "simple_history",
     "core",
     "approvals",
     "sales",
@@ -66,6 +66,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    "simple_history.middleware.HistoryRequestMiddleware",
     "core.idempotency.IdempotencyMiddleware",
     "core.middleware.DomainErrorPageMiddleware",
 ]

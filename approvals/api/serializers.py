@@ -1,0 +1,109 @@
+from rest_framework import serializers
+
+from approvals.models import ApprovalRequest, Decision, Delegation
+
+
+class StepSerializer(serializers.Serializer):
+    sequence = serializers.IntegerField()
+    role = serializers.CharField()
+
+
+class DecisionSerializer(serializers.ModelSerializer):
+    user = serializers.CharField(source="user.username")
+    on_behalf_of = serializers.CharField(source="on_behalf_of.username", default=None)
+
+    class Meta:
+        model = Decision
+        fields = ["role", "user", "on_behalf_of", "decision", "comment", "decided_at"]
+
+
+class ApprovalSerializer(serializers.ModelSerializer):
+    """API.md's `approval` object, with the inbox's fields."""
+
+    current_steps = StepSerializer(source="open_steps", many=True, read_only=True)
+    decisions = DecisionSerializer(many=True, read_only=True)
+    customer = serializers.IntegerField(source="customer_id", allow_null=True)
+    requested_by = serializers.CharField(source="requested_by.username")
+
+    class Meta:
+        model = ApprovalRequest
+        fields = [
+            "id",
+            "document_type",
+            "document_id",
+            "document_number",
+            "status",
+            "current_steps",
+            "amount",
+            "customer",
+            "customer_name",
+            "requested_by",
+            "on_hold",
+            "created_at",
+            "closed_at",
+            "decisions",
+        ]
+
+
+class DocumentApprovalField(serializers.Field):
+    """The `approval` of an approvable document (null before its first submit)."""
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("read_only", True)
+        kwargs.setdefault("source", "*")
+        super().__init__(**kwargs)
+
+    def to_representation(self, document):
+        from approvals.selectors import approvals_for_documents
+
+        request = getattr(document, "_approval_request", False)
+        if request is False:
+            request = approvals_for_documents(
+                document_type=str(document.approval_document_type), document_ids=[document.pk]
+            ).get(document.pk)
+        if request is None:
+            return None
+        return {
+            "id": request.id,
+            "status": request.status,
+            "current_steps": StepSerializer(request.open_steps, many=True).data,
+            "decisions": DecisionSerializer(request.decisions.all(), many=True).data,
+        }
+
+
+class DecideSerializer(serializers.Serializer):
+    comment = serializers.CharField(required=False, allow_blank=True, default="")
+    role = serializers.CharField(
+        required=False,
+        allow_blank=True,
+        default="",
+        help_text="Which open step to decide when you hold several.",
+    )
+
+
+class RejectSerializer(serializers.Serializer):
+    comment = serializers.CharField()
+
+
+class DelegationSerializer(serializers.ModelSerializer):
+    delegator = serializers.CharField(source="delegator.username", read_only=True)
+    delegate = serializers.SlugRelatedField(
+        slug_field="username",
+        queryset=Delegation._meta.get_field("delegate").related_model.objects.filter(
+            is_active=True
+        ),
+    )
+
+    class Meta:
+        model = Delegation
+        fields = [
+            "id",
+            "delegator",
+            "delegate",
+            "role",
+            "valid_from",
+            "valid_to",
+            "revoked_at",
+            "created_at",
+        ]
+        read_only_fields = ["id", "delegator", "revoked_at", "created_at"]

@@ -1,0 +1,110 @@
+"""How a document joins the approval engine (R21): the one protocol.
+
+A document model inherits `ApprovableDocument`, names its `approval_document_type`, is
+registered with `register`, and implements the few hooks below. Its submit service locks the
+document, moves it to its pending state with its own django-fsm transition, and calls
+`approvals.services.approval_request_open(document=..., actor=..., on_hold=...)` in the same
+transaction. From then on only the engine moves it: on the last approval it calls
+`approval_granted`, on a rejection or withdrawal `approval_returned`; both run inside the
+engine's transaction with the document row locked. Transitions that the engine drives should
+carry `conditions=[approval_is_granted]` (or `approval_is_open`) so that nothing else can take
+them.
+
+    class PriceList(ConcurrentTransitionMixin, ApprovableDocument):  # mixins first (MRO)
+        approval_document_type = DocumentType.PRICE_LIST
+
+        def approval_granted(self, *, request, actor):
+            self.activate()          # FSM transition guarded by approval_is_granted
+            self.save()
+
+        def approval_returned(self, *, request, actor, comment):
+            self.return_to_draft()
+            self.save()
+
+    register(PriceList)
+"""
+
+from decimal import Decimal
+from typing import ClassVar
+
+from django.db import models
+
+from approvals.models import ApprovalRequest, RequestStatus
+
+_REGISTRY: dict[str, type[models.Model]] = {}
+
+
+class ApprovableDocument(models.Model):
+    approval_document_type: ClassVar[str]
+    # Which user field holds the author, who submits, may withdraw and never approves.
+    approval_author_field: ClassVar[str] = "created_by"
+
+    class Meta:
+        abstract = True
+
+    # -- what the inbox shows ------------------------------------------------------------
+    def approval_number(self) -> str:
+        return str(getattr(self, "number", "") or self.pk)
+
+    def approval_amount(self) -> Decimal | None:
+        return getattr(self, "gross_amount", None)
+
+    def approval_customer(self):
+        """The customer (an object with pk and name) or None."""
+        return getattr(self, "customer", None)
+
+    def approval_author(self):
+        return getattr(self, self.approval_author_field)
+
+    # -- what the engine calls --------------------------------------------------------------
+    def approval_granted(self, *, request: ApprovalRequest, actor) -> None:
+        raise NotImplementedError
+
+    def approval_returned(self, *, request: ApprovalRequest, actor, comment: str) -> None:
+        raise NotImplementedError
+
+    # -- reads ---------------------------------------------------------------------------------
+    @property
+    def approval_request(self) -> ApprovalRequest | None:
+        """The latest request for this document (None before the first submit)."""
+        if "_approval_request" in self.__dict__:  # set by a list that fetched them in bulk
+            return self.__dict__["_approval_request"]
+        return (
+            ApprovalRequest.objects.filter(
+                document_type=self.approval_document_type, document_id=self.pk
+            )
+            .order_by("-created_at", "-id")
+            .first()
+        )
+
+
+def register(model: type[models.Model]) -> type[models.Model]:
+    document_type = str(model.approval_document_type)
+    if _REGISTRY.get(document_type, model) is not model:
+        raise RuntimeError(f"{document_type} is already registered")
+    _REGISTRY[document_type] = model
+    return model
+
+
+def document_model(document_type: str) -> type[models.Model]:
+    return _REGISTRY[document_type]
+
+
+def registered_types() -> list[str]:
+    return sorted(_REGISTRY)
+
+
+def _latest_status(document) -> str | None:
+    document.__dict__.pop("_approval_request", None)
+    request = document.approval_request
+    return request.status if request is not None else None
+
+
+def approval_is_granted(document) -> bool:
+    """django-fsm condition: the document's latest approval request is approved."""
+    return _latest_status(document) == RequestStatus.APPROVED
+
+
+def approval_is_closed_unapproved(document) -> bool:
+    """django-fsm condition: the latest request was rejected or withdrawn."""
+    return _latest_status(document) in {RequestStatus.REJECTED, RequestStatus.WITHDRAWN}

@@ -1,0 +1,127 @@
+"""Reads of the approval engine: the inbox (R22), request lists and one request's history."""
+
+from datetime import timedelta
+from decimal import Decimal
+
+from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
+from django.utils import timezone
+
+from approvals.models import (
+    ApprovalRequest,
+    Decision,
+    DecisionKind,
+    Delegation,
+    RequestStatus,
+    RequestStep,
+    StepStatus,
+)
+from core.errors import NotVisible
+from core.permissions import sees_all_customers, user_roles
+
+
+def _open_step(role_q: Q) -> Exists:
+    return Exists(
+        RequestStep.objects.filter(role_q, request=OuterRef("pk"), status=StepStatus.OPEN)
+    )
+
+
+def _decidable_by(user) -> Q:
+    """Pending requests with an open step the user holds (own role, or a role delegated to
+    them today, not for the delegator's own documents), which they did not submit and on
+    which they have not decided yet (R21)."""
+    roles = user_roles(user)
+    today = timezone.localdate()
+    may = Q(_open_step(Q(role__in=roles))) if roles else Q(pk__in=[])
+    delegations = Delegation.objects.filter(
+        delegate=user, revoked_at__isnull=True, valid_from__lte=today, valid_to__gte=today
+    ).values_list("role", "delegator_id")
+    for role, delegator_id in delegations:
+        may |= Q(_open_step(Q(role=role))) & ~Q(requested_by_id=delegator_id)
+    decided = Exists(
+        Decision.objects.filter(
+            request=OuterRef("pk"),
+            user=user,
+            decision__in=[DecisionKind.APPROVED, DecisionKind.REJECTED],
+        )
+    )
+    return Q(status=RequestStatus.PENDING) & may & ~Q(requested_by=user) & ~Q(decided)
+
+
+def _with_steps_and_decisions(qs: QuerySet[ApprovalRequest]) -> QuerySet[ApprovalRequest]:
+    return qs.select_related("requested_by").prefetch_related(
+        Prefetch(
+            "steps",
+            queryset=RequestStep.objects.filter(status=StepStatus.OPEN),
+            to_attr="open_steps",
+        ),
+        Prefetch(
+            "decisions",
+            queryset=Decision.objects.select_related("user", "on_behalf_of"),
+        ),
+    )
+
+
+def inbox_for(
+    *,
+    user,
+    document_type: str = "",
+    search: str = "",
+    min_amount: Decimal | None = None,
+    older_than_days: int | None = None,
+) -> QuerySet[ApprovalRequest]:
+    """What the user may decide now, oldest first (R22)."""
+    qs = ApprovalRequest.objects.filter(_decidable_by(user))
+    if document_type:
+        qs = qs.filter(document_type=document_type)
+    if search:
+        qs = qs.filter(Q(document_number__icontains=search) | Q(customer_name__icontains=search))
+    if min_amount is not None:
+        qs = qs.filter(amount__gte=min_amount)
+    if older_than_days:
+        qs = qs.filter(created_at__lte=timezone.now() - timedelta(days=older_than_days))
+    return _with_steps_and_decisions(qs).order_by("created_at", "id")
+
+
+def inbox_count(*, user) -> int:
+    return ApprovalRequest.objects.filter(_decidable_by(user)).count()
+
+
+def approval_list(
+    *, user, status: str = "", document_type: str = "", document_id: int | None = None
+) -> QuerySet[ApprovalRequest]:
+    """Requests the user may see: all for roles that see all customers (R23); for a clerk,
+    those they submitted or may decide."""
+    qs = ApprovalRequest.objects.all()
+    if not sees_all_customers(user):
+        qs = qs.filter(Q(requested_by=user) | _decidable_by(user))
+    if status:
+        qs = qs.filter(status=status)
+    if document_type:
+        qs = qs.filter(document_type=document_type)
+    if document_id is not None:
+        qs = qs.filter(document_id=document_id)
+    return _with_steps_and_decisions(qs).order_by("created_at", "id")
+
+
+def approval_get(*, user, request_id: int) -> ApprovalRequest:
+    request = approval_list(user=user).filter(pk=request_id).first()
+    if request is None:
+        raise NotVisible()
+    return request
+
+
+def approvals_for_documents(*, document_type: str, document_ids) -> dict[int, ApprovalRequest]:
+    """The latest request of each document, for lists of documents (one query, not N)."""
+    latest: dict[int, ApprovalRequest] = {}
+    qs = _with_steps_and_decisions(
+        ApprovalRequest.objects.filter(
+            document_type=document_type, document_id__in=list(document_ids)
+        )
+    ).order_by("created_at", "id")
+    for request in qs:
+        latest[request.document_id] = request
+    return latest
+
+
+def approval_may_decide(*, user, request: ApprovalRequest) -> bool:
+    return ApprovalRequest.objects.filter(_decidable_by(user), pk=request.pk).exists()

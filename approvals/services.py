@@ -1,0 +1,278 @@
+"""The approval engine (R21): open a request when a document is submitted, decide its steps,
+withdraw it, delegate roles. One engine for every document type."""
+
+from datetime import date
+
+from django.db import IntegrityError, transaction
+from django.db.models import Min
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from approvals.documents import ApprovableDocument, document_model
+from approvals.models import (
+    ApprovalPolicy,
+    ApprovalRequest,
+    Decision,
+    DecisionKind,
+    Delegation,
+    RequestStatus,
+    RequestStep,
+    StepStatus,
+)
+from core.errors import InvalidInput, NotVisible, PermissionRefused, RuleViolation
+from core.permissions import user_roles
+from core.validation import validate_instance
+
+
+def _notify_step_opened(request_id: int) -> None:
+    from approvals import tasks
+
+    transaction.on_commit(lambda: tasks.notify_step_opened.delay(request_id))
+
+
+def _notify_returned(request_id: int) -> None:
+    from approvals import tasks
+
+    transaction.on_commit(lambda: tasks.notify_returned.delay(request_id))
+
+
+def approval_request_open(
+    *, document: ApprovableDocument, actor, on_hold: bool = False
+) -> ApprovalRequest:
+    """Start the approval of a submitted document, inside the submit service's transaction.
+
+    The steps of the document type's policy that apply (minimum amount, credit hold) are copied
+    onto the request; the lowest sequence opens. A policy with no applicable step approves at
+    once. A second pending request for the same document is refused.
+    """
+    if not transaction.get_connection().in_atomic_block:
+        raise RuntimeError("approval_request_open() runs inside the submit transaction")
+    document_type = str(document.approval_document_type)
+    policy = ApprovalPolicy.objects.prefetch_related("steps").get(document_type=document_type)
+    amount = document.approval_amount()
+    customer = document.approval_customer()
+    try:
+        with transaction.atomic():
+            request = ApprovalRequest.objects.create(
+                document_type=document_type,
+                document_id=document.pk,
+                document_number=document.approval_number(),
+                requested_by=actor,
+                amount=amount,
+                customer_id=customer.pk if customer is not None else None,
+                customer_name=customer.name if customer is not None else "",
+                on_hold=on_hold,
+            )
+    except IntegrityError as exc:
+        raise RuleViolation(
+            "invalid_transition", detail=_("This document is already waiting for approval.")
+        ) from exc
+    steps = [s for s in policy.steps.all() if s.applies(amount=amount, on_hold=on_hold)]
+    if not steps:
+        request.approve()
+        request.closed_at = timezone.now()
+        request.save()
+        document.approval_granted(request=request, actor=actor)
+        return request
+    first = min(s.sequence for s in steps)
+    RequestStep.objects.bulk_create(
+        RequestStep(
+            request=request,
+            sequence=s.sequence,
+            role=s.role,
+            status=StepStatus.OPEN if s.sequence == first else StepStatus.WAITING,
+        )
+        for s in steps
+    )
+    request.current_sequence = first
+    request.save(update_fields=["current_sequence"])
+    _notify_step_opened(request.pk)
+    return request
+
+
+def delegations_active(user, *, on: date | None = None):
+    on = on or timezone.localdate()
+    return Delegation.objects.filter(
+        delegate=user, revoked_at__isnull=True, valid_from__lte=on, valid_to__gte=on
+    )
+
+
+def _lock(request_id: int) -> tuple[ApprovalRequest, ApprovableDocument]:
+    """Lock the document, then its request: parents before children, as the submit services
+    do, so that concurrent decisions and submits never deadlock."""
+    found = (
+        ApprovalRequest.objects.filter(pk=request_id)
+        .values_list("document_type", "document_id")
+        .first()
+    )
+    if found is None:
+        raise NotVisible()
+    model = document_model(found[0])
+    document = model.objects.select_for_update().get(pk=found[1])
+    request = ApprovalRequest.objects.select_for_update().get(pk=request_id)
+    return request, document
+
+
+def _choose_step(*, request: ApprovalRequest, actor, role: str | None):
+    """The open step the actor may decide, as (step, role, on_behalf_of) — R21."""
+    if actor.pk == request.requested_by_id:
+        raise PermissionRefused(
+            "self_approval_forbidden", _("You cannot approve a document you submitted.")
+        )
+    decided = set(
+        request.decisions.filter(
+            decision__in=[DecisionKind.APPROVED, DecisionKind.REJECTED]
+        ).values_list("user_id", "on_behalf_of_id")
+    )
+    if any(actor.pk in pair for pair in decided):
+        raise PermissionRefused(
+            "duplicate_approver", _("You have already decided a step of this request.")
+        )
+    open_steps = [s for s in request.steps.all() if s.status == StepStatus.OPEN]
+    if role:
+        open_steps = [s for s in open_steps if s.role == role]
+    own = user_roles(actor)
+    for step in open_steps:
+        if step.role in own:
+            return step, None
+    deciders = {uid for pair in decided for uid in pair if uid}
+    for step in open_steps:
+        for delegation in (
+            delegations_active(actor).filter(role=step.role).select_related("delegator")
+        ):
+            if delegation.delegator_id == request.requested_by_id:
+                raise PermissionRefused(
+                    "self_approval_forbidden",
+                    _("You cannot approve, on behalf of its author, a document they submitted."),
+                )
+            if delegation.delegator_id in deciders:
+                raise PermissionRefused(
+                    "duplicate_approver",
+                    _("The person you stand in for has already decided a step of this request."),
+                )
+            return step, delegation.delegator
+    raise PermissionRefused("not_your_step", _("No open step of this request is yours to decide."))
+
+
+@transaction.atomic
+def approval_decide(
+    *,
+    actor,
+    request_id: int,
+    approve: bool,
+    comment: str = "",
+    role: str | None = None,
+    ip_address: str | None = None,
+) -> ApprovalRequest:
+    """Approve or reject the actor's open step of a request (R21).
+
+    Approving the last step of a sequence opens the next; approving the last step of the
+    request approves it and moves the document on. A rejection closes the request and returns
+    the document to its author in draft with the comment.
+    """
+    comment = (comment or "").strip()
+    if not approve and not comment:
+        raise InvalidInput(errors={"comment": [_("Say why the document is rejected.")]})
+    request, document = _lock(request_id)
+    if request.status != RequestStatus.PENDING:
+        raise RuleViolation(
+            "invalid_transition",
+            detail=_("This request is already %(status)s.")
+            % {"status": request.get_status_display()},
+        )
+    step, on_behalf_of = _choose_step(request=request, actor=actor, role=role)
+    Decision.objects.create(
+        request=request,
+        step=step,
+        user=actor,
+        role=step.role,
+        on_behalf_of=on_behalf_of,
+        decision=DecisionKind.APPROVED if approve else DecisionKind.REJECTED,
+        comment=comment,
+        ip_address=ip_address,
+    )
+    now = timezone.now()
+    if not approve:
+        step.status = StepStatus.REJECTED
+        step.save(update_fields=["status"])
+        request.steps.filter(status__in=[StepStatus.OPEN, StepStatus.WAITING]).update(
+            status=StepStatus.CLOSED
+        )
+        request.reject()
+        request.closed_at = now
+        request.save()
+        document.approval_returned(request=request, actor=actor, comment=comment)
+        _notify_returned(request.pk)
+        return request
+
+    step.status = StepStatus.APPROVED
+    step.save(update_fields=["status"])
+    steps = request.steps.all()
+    if any(s.status == StepStatus.OPEN for s in steps if s.pk != step.pk):
+        return request  # a co-signer of this sequence has yet to sign
+    following = steps.filter(status=StepStatus.WAITING).aggregate(n=Min("sequence"))["n"]
+    if following is not None:
+        steps.filter(status=StepStatus.WAITING, sequence=following).update(status=StepStatus.OPEN)
+        request.current_sequence = following
+        request.save(update_fields=["current_sequence"])
+        _notify_step_opened(request.pk)
+        return request
+    request.approve()
+    request.closed_at = now
+    request.save()
+    document.approval_granted(request=request, actor=actor)
+    return request
+
+
+@transaction.atomic
+def approval_withdraw(*, actor, request_id: int, comment: str = "") -> ApprovalRequest:
+    """The author takes a pending request back; the document returns to draft."""
+    request, document = _lock(request_id)
+    if actor.pk not in {request.requested_by_id, document.approval_author().pk}:
+        raise PermissionRefused(detail=_("Only the author may withdraw a request."))
+    if request.status != RequestStatus.PENDING:
+        raise RuleViolation(
+            "invalid_transition",
+            detail=_("This request is already %(status)s.")
+            % {"status": request.get_status_display()},
+        )
+    Decision.objects.create(
+        request=request, user=actor, decision=DecisionKind.WITHDRAWN, comment=comment.strip()
+    )
+    request.steps.filter(status__in=[StepStatus.OPEN, StepStatus.WAITING]).update(
+        status=StepStatus.CLOSED
+    )
+    request.withdraw()
+    request.closed_at = timezone.now()
+    request.save()
+    document.approval_returned(request=request, actor=actor, comment=comment.strip())
+    return request
+
+
+@transaction.atomic
+def delegation_create(
+    *, actor, delegate, role: str, valid_from: date, valid_to: date
+) -> Delegation:
+    """Hand one of the actor's own roles to another user for a date range."""
+    if role not in user_roles(actor):
+        raise PermissionRefused(
+            detail=_("You can only delegate a role you hold."),
+            errors={"role": [_("You do not hold this role.")]},
+        )
+    delegation = Delegation(
+        delegator=actor, delegate=delegate, role=role, valid_from=valid_from, valid_to=valid_to
+    )
+    validate_instance(delegation)
+    delegation.save()
+    return delegation
+
+
+@transaction.atomic
+def delegation_revoke(*, actor, delegation_id: int) -> Delegation:
+    delegation = Delegation.objects.select_for_update().filter(pk=delegation_id).first()
+    if delegation is None or delegation.delegator_id != actor.pk:
+        raise NotVisible()
+    if delegation.revoked_at is None:
+        delegation.revoked_at = timezone.now()
+        delegation.save(update_fields=["revoked_at"])
+    return delegation

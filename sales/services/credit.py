@@ -1,0 +1,117 @@
+"""Credit change requests (R2): the only way credit limit, credit days and risk level change."""
+
+from decimal import Decimal
+
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from approvals.services import approval_request_open
+from core.errors import NotVisible, PermissionRefused, RuleViolation
+from core.numbering import document_number
+from core.permissions import require_role
+from core.roles import Role
+from core.validation import validate_instance
+from sales.models import CreditChangeRequest, CreditChangeStatus, Customer
+from sales.selectors import customer_list
+
+PROPOSERS = (Role.SALES_MANAGER, Role.FINANCE)
+
+
+def _draft_for_author(*, actor, change_id: int) -> CreditChangeRequest:
+    change = CreditChangeRequest.objects.select_for_update().filter(pk=change_id).first()
+    if change is None:
+        raise NotVisible()
+    if change.created_by_id != actor.pk:
+        raise PermissionRefused(detail=_("Only the author may change or submit this request."))
+    if change.status != CreditChangeStatus.DRAFT:
+        raise RuleViolation(
+            "invalid_transition",
+            detail=_("Only a draft can be changed or submitted; this one is %(status)s.")
+            % {"status": change.get_status_display()},
+        )
+    return change
+
+
+@transaction.atomic
+def credit_change_create(
+    *,
+    actor,
+    customer_id: int,
+    credit_limit: Decimal,
+    credit_days: int,
+    risk_level: str,
+    reason: str,
+) -> CreditChangeRequest:
+    require_role(actor, *PROPOSERS)
+    customer = customer_list(user=actor).filter(pk=customer_id).first()
+    if customer is None:
+        from core.errors import InvalidInput
+
+        raise InvalidInput(errors={"customer": [_("Unknown customer.")]})
+    change = CreditChangeRequest(
+        customer=customer,
+        credit_limit=credit_limit,
+        credit_days=credit_days,
+        risk_level=risk_level,
+        reason=(reason or "").strip(),
+        created_by=actor,
+        number="pending",
+    )
+    validate_instance(change, exclude=["number"])
+    change.number = document_number(prefix="XY", series="credit_change")
+    change._history_user = actor
+    change.save()
+    return change
+
+
+@transaction.atomic
+def credit_change_update(*, actor, change_id: int, **fields) -> CreditChangeRequest:
+    """Edit a draft (R21: editing is possible only in draft)."""
+    from core.validation import reject_unknown_fields
+
+    reject_unknown_fields(fields, ("credit_limit", "credit_days", "risk_level", "reason"))
+    change = _draft_for_author(actor=actor, change_id=change_id)
+    for name, value in fields.items():
+        setattr(change, name, value)
+    validate_instance(change)
+    change._history_user = actor
+    change.save()
+    return change
+
+
+@transaction.atomic
+def credit_change_submit(*, actor, change_id: int) -> CreditChangeRequest:
+    """Submit a draft to the general manager (R2); re-submitting starts a new request."""
+    change = _draft_for_author(actor=actor, change_id=change_id)
+    change.submit()
+    change._history_user = actor
+    change.save()
+    approval_request_open(document=change, actor=actor)
+    return change
+
+
+@transaction.atomic
+def credit_change_cancel(*, actor, change_id: int) -> CreditChangeRequest:
+    change = _draft_for_author(actor=actor, change_id=change_id)
+    change.cancel()
+    change._history_user = actor
+    change.save()
+    return change
+
+
+def credit_change_apply(*, change: CreditChangeRequest) -> None:
+    """Called by the approval engine, in its transaction, when the GM approves: the customer
+    row is locked and changed together with the request (R2)."""
+    customer = Customer.objects.select_for_update().get(pk=change.customer_id)
+    change.previous_credit_limit = customer.credit_limit
+    change.previous_credit_days = customer.credit_days
+    change.previous_risk_level = customer.risk_level
+    change.approve()
+    change.applied_at = timezone.now()
+    change.save()
+    customer.credit_limit = change.credit_limit
+    customer.credit_days = change.credit_days
+    customer.risk_level = change.risk_level
+    customer._change_reason = f"{change.number}"
+    customer.save(update_fields=["credit_limit", "credit_days", "risk_level", "updated_at"])
