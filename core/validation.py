@@ -26,9 +26,11 @@ def validate_instance(instance: models.Model, *, exclude: Iterable[str] = (), pr
         raise error from exc
 
 
-def save_unique(instance: models.Model, *, field: str, message: str, **kwargs) -> None:
+def save_unique(instance: models.Model, *, field: str, message: str, actor=None, **kwargs):
     """Save; a unique-constraint race on `field` lost to another transaction becomes a
-    field error instead of a 500."""
+    field error instead of a 500. `actor` is recorded in the change history (R24)."""
+    if actor is not None:
+        instance._history_user = actor
     try:
         from django.db import transaction
 

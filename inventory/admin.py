@@ -1,4 +1,5 @@
 from django.contrib import admin
+from simple_history.admin import SimpleHistoryAdmin
 
 from core.admin import ServiceAdminMixin
 from core.roles import Role
@@ -8,7 +9,7 @@ from inventory.models import Warehouse
 
 
 @admin.register(Warehouse)
-class WarehouseAdmin(ServiceAdminMixin, admin.ModelAdmin):
+class WarehouseAdmin(ServiceAdminMixin, SimpleHistoryAdmin):
     form = WarehouseForm
     list_display = ["code", "name", "address", "is_active"]
     list_filter = ["is_active"]

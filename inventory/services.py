@@ -18,7 +18,9 @@ def warehouse_create(*, actor, **fields) -> Warehouse:
     reject_unknown_fields(fields, WAREHOUSE_FIELDS)
     warehouse = Warehouse(**{k: v for k, v in fields.items() if v is not None})
     validate_instance(warehouse)
-    save_unique(warehouse, field="code", message=_("A warehouse with this code exists."))
+    save_unique(
+        warehouse, actor=actor, field="code", message=_("A warehouse with this code exists.")
+    )
     return warehouse
 
 
@@ -32,5 +34,7 @@ def warehouse_update(*, actor, warehouse_id: int, **fields) -> Warehouse:
     for name, value in fields.items():
         setattr(warehouse, name, value)
     validate_instance(warehouse)
-    save_unique(warehouse, field="code", message=_("A warehouse with this code exists."))
+    save_unique(
+        warehouse, actor=actor, field="code", message=_("A warehouse with this code exists.")
+    )
     return warehouse

@@ -2,11 +2,12 @@
 credit fields are read-only and a POST carrying them is refused (R2)."""
 
 from django.contrib import admin
+from simple_history.admin import SimpleHistoryAdmin
 
 from core.admin import ServiceAdminMixin
 from sales import services
 from sales.forms import CustomerForm
-from sales.models import Contact, Customer, Product
+from sales.models import Contact, CreditChangeRequest, Customer, PriceList, PriceListItem, Product
 
 
 class CustomerAdminForm(CustomerForm):
@@ -21,7 +22,7 @@ class ContactInline(admin.TabularInline):
 
 
 @admin.register(Customer)
-class CustomerAdmin(ServiceAdminMixin, admin.ModelAdmin):
+class CustomerAdmin(ServiceAdminMixin, SimpleHistoryAdmin):
     form = CustomerAdminForm
     list_display = [
         "code",
@@ -75,7 +76,7 @@ class CustomerAdmin(ServiceAdminMixin, admin.ModelAdmin):
 
 
 @admin.register(Product)
-class ProductAdmin(ServiceAdminMixin, admin.ModelAdmin):
+class ProductAdmin(ServiceAdminMixin, SimpleHistoryAdmin):
     list_display = ["code", "name", "specification", "unit", "tax_rate", "is_active"]
     list_filter = ["is_active", "unit"]
     search_fields = ["code", "name", "specification"]
@@ -87,3 +88,52 @@ class ProductAdmin(ServiceAdminMixin, admin.ModelAdmin):
                 actor=request.user, product_id=obj.pk, **form.cleaned_data
             )
         return services.product_create(actor=request.user, **form.cleaned_data)
+
+
+class ReadOnlyDocumentAdmin(SimpleHistoryAdmin):
+    """Documents change only through their services and the approval engine: shown here,
+    with their history, never edited (R21, R24)."""
+
+    def has_add_permission(self, request, *args):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(CreditChangeRequest)
+class CreditChangeRequestAdmin(ReadOnlyDocumentAdmin):
+    list_display = [
+        "number",
+        "customer",
+        "credit_limit",
+        "credit_days",
+        "risk_level",
+        "status",
+        "created_by",
+        "created_at",
+    ]
+    list_filter = ["status", "risk_level"]
+    search_fields = ["number", "customer__name", "customer__code"]
+    list_select_related = ["customer", "created_by"]
+
+
+class PriceListItemInline(admin.TabularInline):
+    model = PriceListItem
+    extra = 0
+    fields = ["product", "list_price", "floor_price"]
+    readonly_fields = fields
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(PriceList)
+class PriceListAdmin(ReadOnlyDocumentAdmin):
+    list_display = ["number", "name", "valid_from", "valid_to", "commission_rate", "status"]
+    list_filter = ["status"]
+    search_fields = ["number", "name"]
+    inlines = [PriceListItemInline]

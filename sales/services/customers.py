@@ -63,15 +63,19 @@ def _check_owner(*, actor, owner) -> None:
         )
 
 
-def _contacts_replace(*, customer: Customer, contacts: Sequence[Mapping]) -> None:
+def _contacts_replace(*, actor, customer: Customer, contacts: Sequence[Mapping]) -> None:
     rows = []
     for index, data in enumerate(contacts):
         reject_unknown_fields(data, CONTACT_FIELDS)
         contact = Contact(customer=customer, **{k: data.get(k) or "" for k in CONTACT_FIELDS})
         validate_instance(contact, exclude=["customer"], prefix=f"contacts.{index}")
         rows.append(contact)
-    Contact.objects.filter(customer=customer).delete()
-    Contact.objects.bulk_create(rows)
+    for old in Contact.objects.filter(customer=customer):
+        old._history_user = actor
+        old.delete()
+    for row in rows:  # one by one, so each keeps its history (R24)
+        row._history_user = actor
+        row.save()
 
 
 @transaction.atomic
@@ -89,9 +93,9 @@ def customer_create(
     if not customer.code:
         customer.code = f"C{number_next(series='customer'):05d}"
     validate_instance(customer)
-    save_unique(customer, field="code", message=_("A customer with this code exists."))
+    save_unique(customer, actor=actor, field="code", message=_("A customer with this code exists."))
     if contacts:
-        _contacts_replace(customer=customer, contacts=contacts)
+        _contacts_replace(actor=actor, customer=customer, contacts=contacts)
     return customer
 
 
@@ -116,9 +120,9 @@ def customer_update(
     for name, value in fields.items():
         setattr(customer, name, "" if value is None and name != "is_active" else value)
     validate_instance(customer)
-    save_unique(customer, field="code", message=_("A customer with this code exists."))
+    save_unique(customer, actor=actor, field="code", message=_("A customer with this code exists."))
     if contacts is not None:
-        _contacts_replace(customer=customer, contacts=contacts)
+        _contacts_replace(actor=actor, customer=customer, contacts=contacts)
     return customer
 
 
@@ -128,7 +132,7 @@ def product_create(*, actor, **fields) -> Product:
     reject_unknown_fields(fields, PRODUCT_FIELDS)
     product = Product(**{k: v for k, v in fields.items() if v is not None})
     validate_instance(product)
-    save_unique(product, field="code", message=_("A product with this code exists."))
+    save_unique(product, actor=actor, field="code", message=_("A product with this code exists."))
     return product
 
 
@@ -142,7 +146,7 @@ def product_update(*, actor, product_id: int, **fields) -> Product:
     for name, value in fields.items():
         setattr(product, name, value)
     validate_instance(product)
-    save_unique(product, field="code", message=_("A product with this code exists."))
+    save_unique(product, actor=actor, field="code", message=_("A product with this code exists."))
     return product
 
 
