@@ -49,9 +49,17 @@ def object_form_page(request, *, form_class, instance, save, title, back: str, s
                 form_add_domain_error(form, error)
     else:
         form = form_class(instance=instance)
+    from core.history import history_rows
+
     return render(
         request,
         "core/object_form.html",
-        {"form": form, "object": instance, "title": title, "back": back},
+        {
+            "form": form,
+            "object": instance,
+            "title": title,
+            "back": back,
+            "history": history_rows(instance) if instance is not None else None,
+        },
         status=400 if request.method == "POST" else 200,
     )
