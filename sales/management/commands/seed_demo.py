@@ -7,6 +7,7 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 from django.core.management.base import BaseCommand
 from django.db import transaction
+from django.utils import timezone
 
 from core.roles import Role
 from inventory.models import Warehouse
@@ -124,9 +125,65 @@ class Command(BaseCommand):
         Warehouse.objects.get_or_create(
             code="WH01", defaults={"name": "成品库 Finished goods", "address": "厂区 1 号库"}
         )
+        self._approvals(users)
         self.stdout.write(
             self.style.SUCCESS(
                 f"Demo data ready: {len(USERS) + 1} users (password {DEMO_PASSWORD!r}), "
                 f"{len(CUSTOMERS)} customers, {len(PRODUCTS)} products, 1 warehouse."
             )
         )
+
+    def _approvals(self, users) -> None:
+        """An active price list (through the engine: manager drafts, GM approves) and a credit
+        change waiting in the GM's inbox, so the demo shows the approval flow at once."""
+        from approvals.services import approval_decide
+        from sales.models import CreditChangeRequest, PriceList
+        from sales.services.credit import credit_change_create, credit_change_submit
+        from sales.services.price_lists import price_list_create, price_list_submit
+
+        if not PriceList.objects.exists():
+            today = timezone.localdate()
+            items = [
+                {"product": p, "list_price": list_price, "floor_price": floor}
+                for p, list_price, floor in [
+                    (
+                        Product.objects.get(code="P-1001"),
+                        Decimal("168000.00"),
+                        Decimal("150000.00"),
+                    ),
+                    (
+                        Product.objects.get(code="P-1002"),
+                        Decimal("420000.00"),
+                        Decimal("380000.00"),
+                    ),
+                    (Product.objects.get(code="P-2001"), Decimal("36000.00"), Decimal("32000.00")),
+                    (Product.objects.get(code="P-3001"), Decimal("5000.00"), Decimal("4000.00")),
+                ]
+            ]
+            price_list = price_list_create(
+                actor=users["manager"],
+                name=f"{today.year} 年标准价格表",
+                items=items,
+                valid_from=today.replace(month=1, day=1),
+                valid_to=None,
+                commission_rate=Decimal("0.0200"),
+            )
+            price_list_submit(actor=users["manager"], price_list_id=price_list.pk)
+            price_list.refresh_from_db()
+            approval_decide(
+                actor=users["gm"],
+                request_id=price_list.approval_request.pk,
+                approve=True,
+                comment="同意执行",
+            )
+        if not CreditChangeRequest.objects.exists():
+            customer = Customer.objects.get(code="C90001")
+            change = credit_change_create(
+                actor=users["manager"],
+                customer_id=customer.pk,
+                credit_limit=Decimal("2000000.00"),
+                credit_days=60,
+                risk_level="medium",
+                reason="老客户，近三年回款及时，申请授信 200 万元、账期 60 天。",
+            )
+            credit_change_submit(actor=users["manager"], change_id=change.pk)
