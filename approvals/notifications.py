@@ -1,5 +1,7 @@
-"""Emails of the approval engine. Each is recorded in `Notification` before it is sent, so a
-retried task sends nothing twice (tasks are idempotent, DESIGN §5)."""
+"""Emails of the approval engine (R22). Each is recorded in `Notification` in the transaction
+that sends it, so a retried task sends nothing twice and a send that failed is sent by the
+retry (tasks are idempotent, DESIGN §5). Emails are in `LANGUAGE_CODE` (users have no language
+of their own) and link to `SITE_URL`."""
 
 from datetime import timedelta
 
@@ -17,48 +19,59 @@ from approvals.models import (
     Delegation,
     Notification,
     RequestStatus,
+    RequestStep,
     StepStatus,
 )
-from approvals.selectors import inbox_for
+from approvals.selectors import approval_may_decide, inbox_for
 
 User = get_user_model()
+DIGEST_AFTER_DAYS = 2
 
 
-def _claim(**key) -> bool:
-    """Record the notification; False when it was already sent."""
+def _absolute(path: str) -> str:
+    return settings.SITE_URL.rstrip("/") + path
+
+
+def _send_once(user, *, key: dict, subject: str, template: str, context: dict) -> bool:
+    """Record the notification and send it in one transaction; False when it was already sent.
+    A send that raises records nothing, so the task's retry sends it."""
     try:
         with transaction.atomic():
-            Notification.objects.create(**key)
-        return True
+            Notification.objects.create(user=user, **key)
+            with translation.override(settings.LANGUAGE_CODE):
+                body = render_to_string(template, {**context, "user": user})
+            send_mail(str(subject), body, settings.DEFAULT_FROM_EMAIL, [user.email])
     except IntegrityError:
         return False
+    return True
 
 
-def _send(user, subject: str, template: str, context: dict) -> None:
-    with translation.override(settings.LANGUAGE_CODE):
-        body = render_to_string(template, {**context, "user": user})
-        send_mail(str(subject), body, settings.DEFAULT_FROM_EMAIL, [user.email])
-
-
-def approvers_of(request: ApprovalRequest):
-    """Users who may decide an open step now: holders of its role and today's delegates,
-    never the requester."""
-    roles = list(request.steps.filter(status=StepStatus.OPEN).values_list("role", flat=True))
+def _holders(roles):
+    """Active users with an email who hold one of `roles`, as members, as superusers or as
+    today's delegates; who among them may decide what is for `approval_may_decide`."""
     today = timezone.localdate()
-    delegates = (
-        Delegation.objects.filter(
-            role__in=roles, revoked_at__isnull=True, valid_from__lte=today, valid_to__gte=today
-        )
-        .exclude(delegator=request.requested_by_id)
-        .values("delegate")
-    )
+    delegates = Delegation.objects.filter(
+        role__in=roles, revoked_at__isnull=True, valid_from__lte=today, valid_to__gte=today
+    ).values("delegate")
     return (
         User.objects.filter(is_active=True)
         .filter(Q(groups__name__in=roles) | Q(is_superuser=True) | Q(pk__in=delegates))
-        .exclude(pk=request.requested_by_id)
         .exclude(email="")
         .distinct()
     )
+
+
+def approvers_of(request: ApprovalRequest) -> list:
+    """Users whose inbox shows the request now (R21/R22): holders of an open step's role or
+    its delegates, never the requester nor who has already decided a step of it."""
+    roles = list(request.steps.filter(status=StepStatus.OPEN).values_list("role", flat=True))
+    if not roles:
+        return []
+    return [
+        user
+        for user in _holders(roles).order_by("pk")
+        if approval_may_decide(user=user, request=request)
+    ]
 
 
 def notify_step_opened(*, request_id: int) -> int:
@@ -66,20 +79,23 @@ def notify_step_opened(*, request_id: int) -> int:
     if request is None or request.status != RequestStatus.PENDING:
         return 0
     sent = 0
+    key = {
+        "kind": Notification.Kind.STEP_OPENED,
+        "request": request,
+        "sequence": request.current_sequence,
+    }
+    context = {
+        "request": request,
+        "url": _absolute(reverse("approval-detail", args=[request.pk])),
+    }
     for user in approvers_of(request):
-        if _claim(
-            kind=Notification.Kind.STEP_OPENED,
-            user=user,
-            request=request,
-            sequence=request.current_sequence,
-        ):
-            _send(
-                user,
-                _subject(request),
-                "approvals/email/step_opened.txt",
-                {"request": request, "url": reverse("approval-detail", args=[request.pk])},
-            )
-            sent += 1
+        sent += _send_once(
+            user,
+            key=key,
+            subject=_subject(request),
+            template="approvals/email/step_opened.txt",
+            context=context,
+        )
     return sent
 
 
@@ -88,41 +104,49 @@ def notify_returned(*, request_id: int) -> int:
     if request is None or request.status not in {RequestStatus.REJECTED}:
         return 0
     author = request.requested_by
-    if not author.email or not _claim(
-        kind=Notification.Kind.RETURNED, user=author, request=request, sequence=0
-    ):
+    if not author.email or not author.is_active:
         return 0
     decision = request.decisions.filter(decision="rejected").select_related("user").last()
-    _send(
-        author,
-        _subject(request),
-        "approvals/email/returned.txt",
-        {"request": request, "decision": decision},
+    return int(
+        _send_once(
+            author,
+            key={"kind": Notification.Kind.RETURNED, "request": request, "sequence": 0},
+            subject=_subject(request),
+            template="approvals/email/returned.txt",
+            context={
+                "request": request,
+                "decision": decision,
+                "url": _absolute(reverse("approval-detail", args=[request.pk])),
+            },
+        )
     )
-    return 1
 
 
 def send_daily_digest() -> int:
     """One email a day to each approver with items waiting for more than two days."""
     today = timezone.localdate()
-    cutoff = timezone.now() - timedelta(days=2)
-    stale = ApprovalRequest.objects.filter(status=RequestStatus.PENDING, created_at__lte=cutoff)
-    if not stale.exists():
+    cutoff = timezone.now() - timedelta(days=DIGEST_AFTER_DAYS)
+    roles = set(
+        RequestStep.objects.filter(
+            status=StepStatus.OPEN,
+            request__status=RequestStatus.PENDING,
+            request__created_at__lte=cutoff,
+        ).values_list("role", flat=True)
+    )
+    if not roles:
         return 0
-    candidates = set()
-    for request in stale.prefetch_related("steps"):
-        candidates.update(approvers_of(request).values_list("pk", flat=True))
+    already = Notification.objects.filter(kind=Notification.Kind.DIGEST, day=today).values("user")
     sent = 0
-    for user in User.objects.filter(pk__in=candidates).order_by("pk"):
-        items = list(inbox_for(user=user, older_than_days=2))
-        if items and _claim(kind=Notification.Kind.DIGEST, user=user, day=today):
-            _send(
+    for user in _holders(roles).exclude(pk__in=already).order_by("pk"):
+        items = list(inbox_for(user=user, older_than_days=DIGEST_AFTER_DAYS))
+        if items:
+            sent += _send_once(
                 user,
-                _digest_subject(len(items)),
-                "approvals/email/digest.txt",
-                {"items": items, "url": reverse("approval-inbox")},
+                key={"kind": Notification.Kind.DIGEST, "day": today},
+                subject=_digest_subject(len(items)),
+                template="approvals/email/digest.txt",
+                context={"items": items, "url": _absolute(reverse("approval-inbox"))},
             )
-            sent += 1
     return sent
 
 

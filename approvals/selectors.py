@@ -90,10 +90,11 @@ def approval_list(
     *, user, status: str = "", document_type: str = "", document_id: int | None = None
 ) -> QuerySet[ApprovalRequest]:
     """Requests the user may see: all for roles that see all customers (R23); for a clerk,
-    those they submitted or may decide."""
+    those they submitted, decided or may decide."""
     qs = ApprovalRequest.objects.all()
     if not sees_all_customers(user):
-        qs = qs.filter(Q(requested_by=user) | _decidable_by(user))
+        decided = Exists(Decision.objects.filter(request=OuterRef("pk"), user=user))
+        qs = qs.filter(Q(requested_by=user) | Q(decided) | _decidable_by(user))
     if status:
         qs = qs.filter(status=status)
     if document_type:

@@ -27,13 +27,14 @@ from core.validation import validate_instance
 def _notify_step_opened(request_id: int) -> None:
     from approvals import tasks
 
-    transaction.on_commit(lambda: tasks.notify_step_opened.delay(request_id))
+    # robust: a mail server or broker that is down must not fail a decision already committed.
+    transaction.on_commit(lambda: tasks.notify_step_opened.delay(request_id), robust=True)
 
 
 def _notify_returned(request_id: int) -> None:
     from approvals import tasks
 
-    transaction.on_commit(lambda: tasks.notify_returned.delay(request_id))
+    transaction.on_commit(lambda: tasks.notify_returned.delay(request_id), robust=True)
 
 
 def approval_request_open(

@@ -8,6 +8,7 @@ import os
 from pathlib import Path
 
 import dj_database_url
+from celery.schedules import crontab
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 
@@ -130,6 +131,8 @@ STORAGES = {
 
 EMAIL_BACKEND = os.environ.get("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "o2c@localhost")
+# Where people reach the app: links in emails are absolute (a task has no request to ask).
+SITE_URL = os.environ.get("SITE_URL", "http://localhost:8000").rstrip("/")
 
 # REST API (API.md): token or session auth, paginated lists, one error body.
 REST_FRAMEWORK = {
@@ -184,6 +187,11 @@ CELERY_BEAT_SCHEDULE = {
     "purge-expired-idempotency-keys": {
         "task": "core.tasks.idempotency_keys_purge",
         "schedule": 60 * 60,
+    },
+    # R22: in CELERY_TIMEZONE (= TIME_ZONE).
+    "approvals-daily-digest": {
+        "task": "approvals.tasks.send_daily_digest",
+        "schedule": crontab(hour=8, minute=30),
     },
 }
 

@@ -147,7 +147,7 @@ def price_list_activate(*, price_list: PriceList) -> None:
     from core.numbering import number_next
 
     # Serialise activations: one counter row all activations lock (no table lock needed).
-    number_next(series="price_list_activation", year=0)
+    number_next(series="pricelist_lock", year=0)
     _refuse_overlap(price_list, lock=True)
     price_list.activate()
     price_list.activated_at = timezone.now()
