@@ -8,7 +8,8 @@ transaction. From then on only the engine moves it: on the last approval it call
 `approval_granted`, on a rejection or withdrawal `approval_returned`; both run inside the
 engine's transaction with the document row locked. Transitions that the engine drives should
 carry `conditions=[approval_is_granted]` (or `approval_is_open`) so that nothing else can take
-them.
+them. The approval detail page shows the document through `approval_template` (loaded with
+`approval_detail_queryset()`) and links `approval_document_url()` and `approval_pdf_url()`.
 
     class PriceList(ConcurrentTransitionMixin, ApprovableDocument):  # mixins first (MRO)
         approval_document_type = DocumentType.PRICE_LIST
@@ -55,6 +56,25 @@ class ApprovableDocument(models.Model):
 
     def approval_author(self):
         return getattr(self, self.approval_author_field)
+
+    # -- what the approval detail page shows (R22: document, history, PDF one click away) ------
+    # A template that renders the document's summary and lines; it gets `document`.
+    approval_template: ClassVar[str] = "approvals/document_summary.html"
+
+    @classmethod
+    def approval_detail_queryset(cls) -> models.QuerySet:
+        """The queryset the detail page loads the document from: override it to fetch what
+        `approval_template` shows (lines, customer) in a bounded number of queries."""
+        return cls.objects.select_related(cls.approval_author_field)
+
+    def approval_document_url(self) -> str | None:
+        """The document's own page, or None when it has none."""
+        get_url = getattr(self, "get_absolute_url", None)
+        return get_url() if get_url is not None else None
+
+    def approval_pdf_url(self) -> str | None:
+        """The document's PDF, or None when it has none."""
+        return None
 
     # -- what the engine calls --------------------------------------------------------------
     def approval_granted(self, *, request: ApprovalRequest, actor) -> None:

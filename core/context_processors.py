@@ -15,6 +15,12 @@ _SALES_AND_FINANCE = (
     Role.CREDIT_CONTROLLER,
     Role.MARKETING_DIRECTOR,
 )
+_CREDIT = (
+    Role.SALES_MANAGER,
+    Role.FINANCE,
+    Role.GENERAL_MANAGER,
+    Role.CREDIT_CONTROLLER,
+)
 _STOCK = (
     Role.GENERAL_MANAGER,
     Role.PLANNER,
@@ -23,15 +29,47 @@ _STOCK = (
     Role.WAREHOUSE,
     Role.SECURITY,
 )
+# Roles that decide a step of some approval chain (DESIGN §2, R21): they get the inbox.
+_DECIDERS = (
+    Role.SALES_MANAGER,
+    Role.SALES_HEAD,
+    Role.GENERAL_MANAGER,
+    Role.SALES_VP,
+    Role.FINANCE,
+    Role.FINANCE_VP,
+    Role.CREDIT_CONTROLLER,
+    Role.MARKETING_DIRECTOR,
+)
 
 # (label, url name, roles that see it; None = every signed-in user). The menu shows each role
 # its work; it is not a permission (services check rights, R23 filters what a list shows).
 NAVIGATION = [
     (_("Home"), "home", None),
+    (_("Approvals"), "approval-inbox", _DECIDERS),
     (_("Customers"), "customer-list", _SALES_AND_FINANCE),
+    (_("Credit changes"), "credit-change-list", _CREDIT),
     (_("Products"), "product-list", None),
+    (_("Price lists"), "price-list-list", _SALES_AND_FINANCE),
     (_("Warehouses"), "warehouse-list", _STOCK),
 ]
+
+
+def _approvals_pending(user) -> int:
+    from approvals.selectors import inbox_count  # what the user may decide now (R22)
+
+    return inbox_count(user=user)
+
+
+# A count beside a menu item: url name -> (id of the badge element, count for the user). The id
+# lets a page update the badge in place (htmx hx-swap-oob).
+BADGES = {"approval-inbox": ("nav-badge-approvals", _approvals_pending)}
+
+
+def _badge(name: str, user) -> dict:
+    if name not in BADGES:
+        return {}
+    badge_id, count = BADGES[name]
+    return {"badge_id": badge_id, "badge": count(user)}
 
 
 def navigation(request):
@@ -40,7 +78,12 @@ def navigation(request):
         return {}
     roles = user_roles(user)
     items = [
-        {"label": label, "url": reverse(name), "active": request.path == reverse(name)}
+        {
+            "label": label,
+            "url": reverse(name),
+            "active": request.path == reverse(name),
+            **_badge(name, user),
+        }
         for label, name, needed in NAVIGATION
         if needed is None or roles & {str(r) for r in needed}
     ]

@@ -4,6 +4,7 @@ from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
 from django.db import models
 from django.db.models import Q
+from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 from django_fsm import ConcurrentTransitionMixin, FSMField, transition
@@ -158,6 +159,7 @@ class CreditChangeRequest(ConcurrentTransitionMixin, ApprovableDocument):
     manager, applied to the customer in the approval's transaction."""
 
     approval_document_type = DocumentType.CREDIT_CHANGE
+    approval_template = "sales/approval/credit_change.html"
 
     number = models.CharField(_("number"), max_length=20, unique=True)
     customer = models.ForeignKey(
@@ -209,6 +211,13 @@ class CreditChangeRequest(ConcurrentTransitionMixin, ApprovableDocument):
     def __str__(self) -> str:
         return f"{self.number} {self.customer.name}"
 
+    def get_absolute_url(self) -> str:
+        return reverse("credit-change-detail", args=[self.pk])
+
+    @classmethod
+    def approval_detail_queryset(cls):
+        return cls.objects.select_related("customer", "created_by")
+
     def approval_amount(self):
         return self.credit_limit
 
@@ -241,7 +250,7 @@ class CreditChangeRequest(ConcurrentTransitionMixin, ApprovableDocument):
     def approval_granted(self, *, request, actor) -> None:
         from sales.services.credit import credit_change_apply
 
-        credit_change_apply(change=self)
+        credit_change_apply(change=self, actor=actor)
 
     def approval_returned(self, *, request, actor, comment) -> None:
         self.return_to_draft()
@@ -264,6 +273,7 @@ class PriceList(ConcurrentTransitionMixin, ApprovableDocument):
     active lists never overlap."""
 
     approval_document_type = DocumentType.PRICE_LIST
+    approval_template = "sales/approval/price_list.html"
 
     number = models.CharField(_("number"), max_length=20, unique=True)
     name = models.CharField(_("name"), max_length=100)
@@ -313,6 +323,15 @@ class PriceList(ConcurrentTransitionMixin, ApprovableDocument):
     def __str__(self) -> str:
         return f"{self.number} {self.name}"
 
+    def get_absolute_url(self) -> str:
+        return reverse("price-list-detail", args=[self.pk])
+
+    @classmethod
+    def approval_detail_queryset(cls):
+        return cls.objects.select_related("created_by").prefetch_related(
+            models.Prefetch("items", PriceListItem.objects.select_related("product"))
+        )
+
     def approval_amount(self):
         return None
 
@@ -348,7 +367,7 @@ class PriceList(ConcurrentTransitionMixin, ApprovableDocument):
     def approval_granted(self, *, request, actor) -> None:
         from sales.services.price_lists import price_list_activate
 
-        price_list_activate(price_list=self)
+        price_list_activate(price_list=self, actor=actor)
 
     def approval_returned(self, *, request, actor, comment) -> None:
         self.return_to_draft()

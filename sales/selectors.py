@@ -1,13 +1,15 @@
-"""Reads for customers and products, with visibility (R23) applied."""
+"""Reads for customers, products and credit change requests, with visibility (R23) applied."""
 
 from decimal import Decimal
 
-from django.db.models import Q, QuerySet
+from django.db.models import Prefetch, Q, QuerySet
 
+from approvals.models import ApprovalRequest, Decision
+from approvals.selectors import approvals_for_documents
 from core.errors import NotVisible
 from core.money import money
 from core.permissions import sees_all_customers
-from sales.models import Customer, Product
+from sales.models import CreditChangeRequest, Customer, Product
 
 
 def customer_list(
@@ -116,3 +118,72 @@ def product_export_rows() -> tuple[list[str], list[list]]:
         for p in product_list()
     ]
     return headers, rows
+
+
+# --- credit change requests (R2) ----------------------------------------------------------------
+
+
+def credit_change_list(
+    *, user, search: str = "", status: str = "", customer_id: int | None = None
+) -> QuerySet[CreditChangeRequest]:
+    """The credit change requests of the customers `user` may see (R23), newest first, with
+    the customer and the proposer joined."""
+    qs = CreditChangeRequest.objects.select_related("customer", "created_by")
+    if not sees_all_customers(user):
+        qs = qs.filter(customer__in=customer_list(user=user).order_by().values("pk"))
+    if search:
+        qs = qs.filter(
+            Q(number__icontains=search)
+            | Q(customer__name__icontains=search)
+            | Q(customer__code__icontains=search)
+        )
+    if status:
+        qs = qs.filter(status=status)
+    if customer_id is not None:
+        qs = qs.filter(customer_id=customer_id)
+    return qs.order_by("-created_at", "-id")
+
+
+def credit_change_get(*, user, change_id: int) -> CreditChangeRequest:
+    change = credit_change_list(user=user).filter(pk=change_id).first()
+    if change is None:
+        raise NotVisible()
+    return change
+
+
+def credit_changes_with_approvals(changes) -> list[CreditChangeRequest]:
+    """The requests with their latest approval attached, for a page of a list: one query
+    (and its prefetches) for the page instead of one per row."""
+    changes = list(changes)
+    latest = approvals_for_documents(
+        document_type=CreditChangeRequest.approval_document_type,
+        document_ids=[c.pk for c in changes],
+    )
+    for change in changes:
+        change.__dict__["_approval_request"] = latest.get(change.pk)
+    return changes
+
+
+def credit_change_approvals(*, change: CreditChangeRequest) -> list:
+    """Every submission of the request, newest first, each with all its steps and its
+    decisions (who, role, on behalf of, when, comment)."""
+    return list(
+        ApprovalRequest.objects.filter(
+            document_type=CreditChangeRequest.approval_document_type, document_id=change.pk
+        )
+        .select_related("requested_by")
+        .prefetch_related(
+            "steps",
+            Prefetch("decisions", queryset=Decision.objects.select_related("user", "on_behalf_of")),
+        )
+        .order_by("-created_at", "-id")
+    )
+
+
+def customer_credit_changes(*, customer: Customer, limit: int = 50) -> list[CreditChangeRequest]:
+    """The customer's credit change requests for its page, newest first (bounded)."""
+    return list(
+        CreditChangeRequest.objects.filter(customer=customer)
+        .select_related("created_by")
+        .order_by("-created_at", "-id")[:limit]
+    )

@@ -9,6 +9,28 @@ urlpatterns = [
     path("customers/import/", views.customer_import, name="customer-import"),
     path("customers/<int:pk>/", views.customer_detail, name="customer-detail"),
     path("customers/<int:pk>/edit/", views.customer_edit, name="customer-edit"),
+    path("credit-changes/", views.credit_change_list, name="credit-change-list"),
+    path("credit-changes/new/", views.credit_change_create, name="credit-change-create"),
+    path("credit-changes/<int:pk>/", views.credit_change_detail, name="credit-change-detail"),
+    path("credit-changes/<int:pk>/edit/", views.credit_change_edit, name="credit-change-edit"),
+    path(
+        "credit-changes/<int:pk>/submit/", views.credit_change_submit, name="credit-change-submit"
+    ),
+    path(
+        "credit-changes/<int:pk>/cancel/", views.credit_change_cancel, name="credit-change-cancel"
+    ),
+    path(
+        "credit-changes/<int:pk>/withdraw/",
+        views.credit_change_withdraw,
+        name="credit-change-withdraw",
+    ),
+    path("price-lists/", views.price_list_list, name="price-list-list"),
+    path("price-lists/new/", views.price_list_create, name="price-list-create"),
+    path("price-lists/<int:pk>/", views.price_list_detail, name="price-list-detail"),
+    path("price-lists/<int:pk>/edit/", views.price_list_edit, name="price-list-edit"),
+    path("price-lists/<int:pk>/submit/", views.price_list_submit, name="price-list-submit"),
+    path("price-lists/<int:pk>/close/", views.price_list_close, name="price-list-close"),
+    path("price-lists/<int:pk>/withdraw/", views.price_list_withdraw, name="price-list-withdraw"),
     path("products/", views.product_list, name="product-list"),
     path("products/new/", views.product_edit, name="product-create"),
     path("products/export/", views.product_export, name="product-export"),

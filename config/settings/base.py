@@ -164,6 +164,16 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
+    # Status choices of several documents share values (draft, pending, approved, …): name the
+    # enums explicitly so the schema has no name collisions.
+    "ENUM_NAME_OVERRIDES": {
+        "ApprovalStatusEnum": "approvals.models.RequestStatus",
+        "DocumentTypeEnum": "approvals.models.DocumentType",
+        "CreditChangeStatusEnum": "sales.models.CreditChangeStatus",
+        "PriceListStatusEnum": "sales.models.PriceListStatus",
+        "RiskLevelEnum": "sales.models.RiskLevel",
+        "RoleEnum": "core.roles.Role",
+    },
 }
 # Idempotency-Key records are kept at least this long (API.md: 24 hours).
 IDEMPOTENCY_KEY_TTL_HOURS = int(os.environ.get("IDEMPOTENCY_KEY_TTL_HOURS", "48"))

@@ -1,8 +1,12 @@
 from rest_framework.routers import SimpleRouter
 
+from sales.api.credit_changes import CreditChangeViewSet
+from sales.api.price_lists import PriceListViewSet
 from sales.api.views import CustomerViewSet, ProductViewSet
 
 router = SimpleRouter()
 router.register("customers", CustomerViewSet, basename="customer")
+router.register("credit-changes", CreditChangeViewSet, basename="credit-change")
 router.register("products", ProductViewSet, basename="product")
+router.register("price-lists", PriceListViewSet, basename="price-list")
 urlpatterns = router.urls

@@ -7,7 +7,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from approvals.services import approval_request_open
-from core.errors import NotVisible, PermissionRefused, RuleViolation
+from core.errors import InvalidInput, NotVisible, PermissionRefused, RuleViolation
 from core.numbering import document_number
 from core.permissions import require_role
 from core.roles import Role
@@ -33,6 +33,22 @@ def _draft_for_author(*, actor, change_id: int) -> CreditChangeRequest:
     return change
 
 
+def _validate(change: CreditChangeRequest, *, exclude: tuple[str, ...] = ()) -> None:
+    """Model validation naming each field (R25). The non-negative limit is a table
+    constraint, which full_clean reports without a field ("__all__"); it is named here."""
+    errors: dict[str, list[str]] = {}
+    limit = change.credit_limit
+    if isinstance(limit, Decimal | int) and limit < 0:
+        errors["credit_limit"] = [_("The credit limit cannot be negative.")]
+        exclude = (*exclude, "credit_limit")  # so the constraint is not reported again
+    try:
+        validate_instance(change, exclude=exclude)
+    except InvalidInput as error:
+        errors = {**error.errors, **errors}
+    if errors:
+        raise InvalidInput(errors=errors)
+
+
 @transaction.atomic
 def credit_change_create(
     *,
@@ -46,8 +62,6 @@ def credit_change_create(
     require_role(actor, *PROPOSERS)
     customer = customer_list(user=actor).filter(pk=customer_id).first()
     if customer is None:
-        from core.errors import InvalidInput
-
         raise InvalidInput(errors={"customer": [_("Unknown customer.")]})
     change = CreditChangeRequest(
         customer=customer,
@@ -58,7 +72,7 @@ def credit_change_create(
         created_by=actor,
         number="pending",
     )
-    validate_instance(change, exclude=["number"])
+    _validate(change, exclude=("number",))
     change.number = document_number(prefix="XY", series="credit_change")
     change._history_user = actor
     change.save()
@@ -72,9 +86,11 @@ def credit_change_update(*, actor, change_id: int, **fields) -> CreditChangeRequ
 
     reject_unknown_fields(fields, ("credit_limit", "credit_days", "risk_level", "reason"))
     change = _draft_for_author(actor=actor, change_id=change_id)
+    if "reason" in fields:
+        fields["reason"] = (fields["reason"] or "").strip()  # as when proposing
     for name, value in fields.items():
         setattr(change, name, value)
-    validate_instance(change)
+    _validate(change)
     change._history_user = actor
     change.save()
     return change
@@ -100,7 +116,7 @@ def credit_change_cancel(*, actor, change_id: int) -> CreditChangeRequest:
     return change
 
 
-def credit_change_apply(*, change: CreditChangeRequest) -> None:
+def credit_change_apply(*, change: CreditChangeRequest, actor) -> None:
     """Called by the approval engine, in its transaction, when the GM approves: the customer
     row is locked and changed together with the request (R2)."""
     customer = Customer.objects.select_for_update().get(pk=change.customer_id)
@@ -109,9 +125,11 @@ def credit_change_apply(*, change: CreditChangeRequest) -> None:
     change.previous_risk_level = customer.risk_level
     change.approve()
     change.applied_at = timezone.now()
+    change._history_user = actor
     change.save()
     customer.credit_limit = change.credit_limit
     customer.credit_days = change.credit_days
     customer.risk_level = change.risk_level
     customer._change_reason = f"{change.number}"
+    customer._history_user = actor
     customer.save(update_fields=["credit_limit", "credit_days", "risk_level", "updated_at"])

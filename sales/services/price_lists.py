@@ -10,7 +10,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from approvals.services import approval_request_open
-from core.errors import InvalidInput, NotVisible, RuleViolation
+from core.errors import InvalidInput, NotVisible, PermissionRefused, RuleViolation
 from core.numbering import document_number
 from core.permissions import require_role
 from core.roles import Role
@@ -20,6 +20,31 @@ from sales.models import PriceList, PriceListItem, PriceListStatus, Product
 AUTHORS = (Role.GENERAL_MANAGER, Role.SALES_MANAGER, Role.SALES_HEAD)
 HEADER_FIELDS = ("name", "valid_from", "valid_to", "commission_rate")
 ITEM_FIELDS = ("product", "list_price", "floor_price")
+# Django reports a violated CheckConstraint under "__all__"; R25 wants the field it is about.
+CONSTRAINT_FIELDS = {
+    "pricelist_range_in_order": "valid_to",
+    "pricelist_commission_rate_range": "commission_rate",
+    "pricelistitem_floor_positive": "floor_price",
+    "pricelistitem_floor_not_above_list": "floor_price",
+}
+
+
+def _validate(instance, *, exclude=(), prefix: str = "") -> None:
+    """`validate_instance`, with each constraint's message moved onto its field."""
+    try:
+        validate_instance(instance, exclude=exclude, prefix=prefix)
+    except InvalidInput as error:
+        everywhere = f"{prefix}.__all__" if prefix else "__all__"
+        on_field = {
+            str(c.get_violation_error_message()): CONSTRAINT_FIELDS[c.name]
+            for c in instance._meta.constraints
+            if c.name in CONSTRAINT_FIELDS
+        }
+        for message in error.errors.pop(everywhere, []):
+            field = on_field.get(message)
+            name = (f"{prefix}.{field}" if prefix else field) if field else everywhere
+            error.errors.setdefault(name, []).append(message)
+        raise
 
 
 def _items_replace(*, price_list: PriceList, items: Sequence[Mapping]) -> None:
@@ -45,7 +70,7 @@ def _items_replace(*, price_list: PriceList, items: Sequence[Mapping]) -> None:
             floor_price=data.get("floor_price"),
         )
         try:
-            validate_instance(item, exclude=["price_list"], prefix=f"items.{index}")
+            _validate(item, exclude=["price_list"], prefix=f"items.{index}")
         except InvalidInput as error:
             errors.update(error.errors)
             continue
@@ -65,7 +90,7 @@ def price_list_create(*, actor, items: Sequence[Mapping], **fields) -> PriceList
     price_list = PriceList(
         created_by=actor, number="pending", **{k: v for k, v in fields.items() if v is not None}
     )
-    validate_instance(price_list, exclude=["number"])
+    _validate(price_list, exclude=["number"])
     price_list.number = document_number(prefix="JG", series="price_list", width=4)
     price_list._history_user = actor
     price_list.save()
@@ -78,6 +103,10 @@ def _draft(*, actor, price_list_id: int) -> PriceList:
     if price_list is None:
         raise NotVisible()
     require_role(actor, *AUTHORS)
+    # The author alone: otherwise a GM's draft submitted by someone else would be the GM's to
+    # approve, since the engine refuses only the requester (R21).
+    if price_list.created_by_id != actor.pk:
+        raise PermissionRefused(detail=_("Only the author may change or submit this price list."))
     if price_list.status != PriceListStatus.DRAFT:
         raise RuleViolation(
             "invalid_transition",
@@ -95,7 +124,7 @@ def price_list_update(
     price_list = _draft(actor=actor, price_list_id=price_list_id)
     for name, value in fields.items():
         setattr(price_list, name, value)
-    validate_instance(price_list)
+    _validate(price_list)
     price_list._history_user = actor
     price_list.save()
     if items is not None:
@@ -141,7 +170,7 @@ def price_list_submit(*, actor, price_list_id: int) -> PriceList:
     return price_list
 
 
-def price_list_activate(*, price_list: PriceList) -> None:
+def price_list_activate(*, price_list: PriceList, actor=None) -> None:
     """Called by the approval engine in its transaction. Active lists are locked while the
     overlap is checked, so two approvals at once cannot both activate overlapping lists."""
     from core.numbering import number_next
@@ -151,6 +180,7 @@ def price_list_activate(*, price_list: PriceList) -> None:
     _refuse_overlap(price_list, lock=True)
     price_list.activate()
     price_list.activated_at = timezone.now()
+    price_list._history_user = actor
     price_list.save()
 
 

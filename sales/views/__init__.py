@@ -1,5 +1,14 @@
 """Browser pages of the sales app, one module per topic."""
 
+from sales.views.credit_changes import (  # noqa: F401
+    credit_change_cancel,
+    credit_change_create,
+    credit_change_detail,
+    credit_change_edit,
+    credit_change_list,
+    credit_change_submit,
+    credit_change_withdraw,
+)
 from sales.views.customers import (  # noqa: F401
     customer_detail,
     customer_edit,
@@ -10,4 +19,13 @@ from sales.views.customers import (  # noqa: F401
     product_export,
     product_import,
     product_list,
+)
+from sales.views.price_lists import (  # noqa: F401
+    price_list_close,
+    price_list_create,
+    price_list_detail,
+    price_list_edit,
+    price_list_list,
+    price_list_submit,
+    price_list_withdraw,
 )

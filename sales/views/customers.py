@@ -7,6 +7,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
 from core.errors import DomainError
+from core.history import history_rows
 from core.pages import (
     form_add_domain_error,
     object_form_page,
@@ -18,6 +19,7 @@ from core.tabular import table_response, table_rows
 from sales import selectors, services
 from sales.forms import ContactFormSet, CustomerForm, ImportForm, ProductForm
 from sales.models import Product, RiskLevel
+from sales.services.credit import PROPOSERS as CREDIT_PROPOSERS
 
 
 @login_required
@@ -51,6 +53,10 @@ def customer_detail(request, pk: int):
             "customer": customer,
             "credit": selectors.customer_credit(customer=customer),
             "can_edit": has_role(request.user, *services.CUSTOMER_EDITORS),
+            # R2: the requests that changed (or would change) the credit, and R24 history.
+            "credit_changes": selectors.customer_credit_changes(customer=customer),
+            "can_propose_credit_change": has_role(request.user, *CREDIT_PROPOSERS),
+            "history": history_rows(customer),
         },
     )
 

@@ -11,7 +11,7 @@ def _nav(client, user) -> list[str]:
 
 
 def test_clerk_navigation_shows_customers_but_not_warehouses(client, clerk):
-    assert _nav(client, clerk) == ["Home", "Customers", "Products"]
+    assert _nav(client, clerk) == ["Home", "Customers", "Products", "Price lists"]
 
 
 def test_security_navigation_shows_warehouses_but_not_customers(client, make_user):
@@ -21,7 +21,15 @@ def test_security_navigation_shows_warehouses_but_not_customers(client, make_use
 def test_superuser_navigation_shows_everything(client, make_user):
     labels = _nav(client, make_user(is_superuser=True, is_staff=True))
 
-    assert labels == ["Home", "Customers", "Products", "Warehouses"]
+    assert labels == [
+        "Home",
+        "Approvals",
+        "Customers",
+        "Credit changes",
+        "Products",
+        "Price lists",
+        "Warehouses",
+    ]
 
 
 def test_login_then_logout(client, clerk):

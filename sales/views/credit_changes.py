@@ -1,0 +1,241 @@
+"""Browser pages for credit change requests (R2): list, propose, edit a draft, submit, cancel,
+and one request with its approval and history. Rights are the services'; the pages only
+hide the buttons a user cannot use."""
+
+from decimal import Decimal
+
+from django import forms
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_http_methods, require_POST
+
+from approvals.models import DecisionKind, RequestStatus
+from approvals.selectors import approval_may_decide
+from approvals.services import approval_withdraw
+from core.errors import DomainError, RuleViolation
+from core.history import history_rows
+from core.pages import form_add_domain_error, paginate, querystring_without_page
+from core.permissions import has_role, require_role
+from core.roles import Role
+from sales import selectors
+from sales.models import CreditChangeStatus, RiskLevel
+from sales.services import credit
+
+
+class CreditChangeForm(forms.Form):
+    """The proposed values. The customer is chosen only when proposing; a draft keeps it."""
+
+    customer = forms.ModelChoiceField(queryset=None, label=gettext_lazy("customer"))
+    credit_limit = forms.DecimalField(
+        label=gettext_lazy("new credit limit"),
+        max_digits=18,
+        decimal_places=2,
+        min_value=Decimal("0"),
+    )
+    credit_days = forms.IntegerField(label=gettext_lazy("new credit days"), min_value=0)
+    risk_level = forms.ChoiceField(label=gettext_lazy("new risk level"), choices=RiskLevel.choices)
+    reason = forms.CharField(
+        label=gettext_lazy("reason"),
+        widget=forms.Textarea(attrs={"rows": 4, "cols": 60}),
+        help_text=gettext_lazy("Why the customer's credit should change; the approver reads this."),
+    )
+
+    def __init__(self, *args, user, with_customer: bool = True, **kwargs):
+        super().__init__(*args, **kwargs)
+        if with_customer:
+            # Only customers the user may see can be chosen (R23).
+            self.fields["customer"].queryset = selectors.customer_list(user=user, active=True)
+        else:
+            del self.fields["customer"]
+
+
+@login_required
+def credit_change_list(request):
+    customer = request.GET.get("customer", "").strip()
+    filters = {
+        "search": request.GET.get("q", "").strip(),
+        "status": request.GET.get("status", ""),
+        "customer_id": int(customer) if customer.isdigit() else None,
+    }
+    if filters["status"] not in CreditChangeStatus.values:
+        filters["status"] = ""
+    page = paginate(request, selectors.credit_change_list(user=request.user, **filters))
+    page.object_list = selectors.credit_changes_with_approvals(page.object_list)
+    return render(
+        request,
+        "sales/credit_change_list.html",
+        {
+            "page_obj": page,
+            "filters": filters,
+            "query": querystring_without_page(request),
+            "statuses": CreditChangeStatus.choices,
+            "can_propose": has_role(request.user, *credit.PROPOSERS),
+        },
+    )
+
+
+def _returned_decision(approval):
+    """The rejection that sent the request back to draft, if its latest submission was."""
+    if approval is None or approval.status != RequestStatus.REJECTED:
+        return None
+    return next((d for d in approval.decisions.all() if d.decision == DecisionKind.REJECTED), None)
+
+
+@login_required
+def credit_change_detail(request, pk: int):
+    change = selectors.credit_change_get(user=request.user, change_id=pk)
+    approvals = selectors.credit_change_approvals(change=change)
+    for approval in approvals:
+        for decision in approval.decisions.all():
+            decision.role_label = Role(decision.role).label if decision.role in Role.values else ""
+    latest = approvals[0] if approvals else None
+    is_author = change.created_by_id == request.user.pk
+    is_draft = change.status == CreditChangeStatus.DRAFT
+    pending = latest if latest is not None and latest.status == RequestStatus.PENDING else None
+    return render(
+        request,
+        "sales/credit_change_detail.html",
+        {
+            "change": change,
+            "customer": change.customer,
+            "approvals": approvals,
+            "returned": _returned_decision(latest) if is_draft else None,
+            "is_author": is_author,
+            "can_edit": is_author and is_draft,
+            "can_withdraw": is_author and pending is not None,
+            "may_decide": pending is not None
+            and approval_may_decide(user=request.user, request=pending),
+            "pending": pending,
+            "history": history_rows(change),
+        },
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def credit_change_create(request):
+    require_role(request.user, *credit.PROPOSERS)  # before showing a form they cannot use
+    if request.method == "POST":
+        form = CreditChangeForm(request.POST, user=request.user)
+        if form.is_valid():
+            data = dict(form.cleaned_data)
+            try:
+                change = credit.credit_change_create(
+                    actor=request.user, customer_id=data.pop("customer").pk, **data
+                )
+                messages.success(
+                    request,
+                    _("Credit change %(number)s saved as a draft. Submit it for approval.")
+                    % {"number": change.number},
+                )
+                return redirect("credit-change-detail", pk=change.pk)
+            except DomainError as error:
+                form_add_domain_error(form, error)
+    else:
+        initial = {}
+        customer_id = request.GET.get("customer", "")
+        if customer_id.isdigit():
+            customer = selectors.customer_list(user=request.user).filter(pk=customer_id).first()
+            if customer is not None:
+                initial = {
+                    "customer": customer.pk,
+                    "credit_limit": customer.credit_limit,
+                    "credit_days": customer.credit_days,
+                    "risk_level": customer.risk_level,
+                }
+        form = CreditChangeForm(user=request.user, initial=initial)
+    return render(
+        request,
+        "sales/credit_change_form.html",
+        {"form": form, "change": None},
+        status=400 if request.method == "POST" else 200,
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def credit_change_edit(request, pk: int):
+    change = selectors.credit_change_get(user=request.user, change_id=pk)
+    if request.method == "POST":
+        form = CreditChangeForm(request.POST, user=request.user, with_customer=False)
+        if form.is_valid():
+            try:
+                credit.credit_change_update(
+                    actor=request.user, change_id=change.pk, **form.cleaned_data
+                )
+                messages.success(
+                    request, _("Credit change %(number)s saved.") % {"number": change.number}
+                )
+                return redirect("credit-change-detail", pk=change.pk)
+            except DomainError as error:
+                form_add_domain_error(form, error)
+    else:
+        if change.created_by_id != request.user.pk or change.status != CreditChangeStatus.DRAFT:
+            messages.error(request, _("Only the author may change a request, and only in draft."))
+            return redirect("credit-change-detail", pk=change.pk)
+        form = CreditChangeForm(
+            user=request.user,
+            with_customer=False,
+            initial={
+                "credit_limit": change.credit_limit,
+                "credit_days": change.credit_days,
+                "risk_level": change.risk_level,
+                "reason": change.reason,
+            },
+        )
+    return render(
+        request,
+        "sales/credit_change_form.html",
+        {"form": form, "change": change, "customer": change.customer},
+        status=400 if request.method == "POST" else 200,
+    )
+
+
+def _act(request, pk: int, *, run, done: str):
+    """A button on the detail page: call the service, come back with its outcome."""
+    change = selectors.credit_change_get(user=request.user, change_id=pk)
+    try:
+        run(change)
+        messages.success(request, done % {"number": change.number})
+    except DomainError as error:
+        messages.error(request, error.detail)
+    return redirect("credit-change-detail", pk=change.pk)
+
+
+@login_required
+@require_POST
+def credit_change_submit(request, pk: int):
+    return _act(
+        request,
+        pk,
+        run=lambda c: credit.credit_change_submit(actor=request.user, change_id=c.pk),
+        done=_("Credit change %(number)s submitted to the general manager."),
+    )
+
+
+@login_required
+@require_POST
+def credit_change_cancel(request, pk: int):
+    return _act(
+        request,
+        pk,
+        run=lambda c: credit.credit_change_cancel(actor=request.user, change_id=c.pk),
+        done=_("Credit change %(number)s cancelled."),
+    )
+
+
+@login_required
+@require_POST
+def credit_change_withdraw(request, pk: int):
+    def withdraw(change):
+        approval = change.approval_request
+        if approval is None:
+            raise RuleViolation(
+                "invalid_transition", detail=_("This request is not waiting for approval.")
+            )
+        approval_withdraw(actor=request.user, request_id=approval.pk)
+
+    return _act(request, pk, run=withdraw, done=_("Credit change %(number)s withdrawn to draft."))

@@ -1,0 +1,422 @@
+"""Browser pages for price lists (R5, R6): list, draft with item rows, edit a draft, submit to
+the general manager, withdraw, close; one list with its approval and change history (R24).
+Rights and rules are the services'; the pages only hide the buttons a user cannot use.
+
+The reads of this module (`price_list_queryset` … `price_list_history`) are shared with the
+REST API; they belong in `sales/selectors.py` once that file is free to edit."""
+
+from django import forms
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.db.models import Count, Prefetch, Q, QuerySet
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_http_methods, require_POST
+
+from approvals.models import ApprovalRequest, Decision, DecisionKind, RequestStatus
+from approvals.selectors import approval_may_decide, approvals_for_documents
+from approvals.services import approval_withdraw
+from core.errors import DomainError, NotVisible, PermissionRefused, RuleViolation
+from core.history import history_rows
+from core.pages import form_add_domain_error, paginate, querystring_without_page
+from core.permissions import has_role
+from core.roles import Role
+from sales.models import PriceList, PriceListItem, PriceListStatus, Product
+from sales.services import price_lists as services
+
+# --- reads ------------------------------------------------------------------------------------
+
+
+def price_list_queryset() -> QuerySet[PriceList]:
+    """Price lists with their author and items (and each item's product): two queries for
+    any number of lists."""
+    return (
+        PriceList.objects.select_related("created_by")
+        .prefetch_related(Prefetch("items", PriceListItem.objects.select_related("product")))
+        .order_by("-valid_from", "-id")
+    )
+
+
+def price_lists_for_page(*, search: str = "", status: str = "") -> QuerySet[PriceList]:
+    """For the list page: each list with its author and number of items."""
+    qs = PriceList.objects.select_related("created_by").annotate(item_count=Count("items"))
+    if search:
+        qs = qs.filter(Q(number__icontains=search) | Q(name__icontains=search))
+    if status:
+        qs = qs.filter(status=status)
+    return qs.order_by("-valid_from", "-id")
+
+
+def price_list_get(*, price_list_id: int) -> PriceList:
+    price_list = price_list_queryset().filter(pk=price_list_id).first()
+    if price_list is None:
+        raise NotVisible()
+    return price_list
+
+
+def price_lists_with_approvals(price_lists) -> list[PriceList]:
+    """The lists with their latest approval attached, for a page of a list: one query (and
+    its prefetches) for the page instead of one per row."""
+    price_lists = list(price_lists)
+    latest = approvals_for_documents(
+        document_type=PriceList.approval_document_type, document_ids=[p.pk for p in price_lists]
+    )
+    for price_list in price_lists:
+        price_list.__dict__["_approval_request"] = latest.get(price_list.pk)
+    return price_lists
+
+
+def price_list_approvals(*, price_list: PriceList) -> list[ApprovalRequest]:
+    """Every submission of the list, newest first, each with all its steps and its decisions
+    (who, role, on behalf of, when, comment)."""
+    approvals = list(
+        ApprovalRequest.objects.filter(
+            document_type=PriceList.approval_document_type, document_id=price_list.pk
+        )
+        .select_related("requested_by")
+        .prefetch_related(
+            "steps",
+            Prefetch("decisions", Decision.objects.select_related("user", "on_behalf_of")),
+        )
+        .order_by("-created_at", "-id")
+    )
+    for approval in approvals:
+        for decision in approval.decisions.all():
+            decision.role_label = Role(decision.role).label if decision.role in Role.values else ""
+    return approvals
+
+
+def _prices(record) -> str:
+    return _("list %(list)s, floor %(floor)s") % {
+        "list": record.list_price,
+        "floor": record.floor_price,
+    }
+
+
+def price_list_history(*, price_list: PriceList, limit: int = 50) -> list[dict]:
+    """The list's change history (R24), newest first, as `core.history.history_rows` gives it,
+    with the items each save added, removed or repriced: items are replaced as a whole when a
+    draft is saved, so their records are compared per save. Two queries."""
+    rows = history_rows(price_list, limit=limit)
+    records = (
+        PriceListItem.history.filter(price_list_id=price_list.pk)
+        .select_related("product")
+        .order_by("history_date", "history_id")[: limit * 20]
+    )
+    saves: dict[int, dict] = {}
+    for record in records:
+        # The save an item record belongs to: the newest header record not after it.
+        row = next((r for r in rows if r["when"] <= record.history_date), None)
+        if row is None:
+            continue
+        side = "before" if record.history_type == "-" else "after"
+        saves.setdefault(id(row), {"row": row, "before": {}, "after": {}})[side][
+            record.product_id
+        ] = record
+    for save in saves.values():
+        before, after = save["before"], save["after"]
+        for product_id in sorted(set(before) | set(after)):
+            old, new = before.get(product_id), after.get(product_id)
+            if (
+                old
+                and new
+                and (old.list_price, old.floor_price)
+                == (
+                    new.list_price,
+                    new.floor_price,
+                )
+            ):
+                continue
+            product = (new or old).product
+            save["row"]["changes"].append(
+                {
+                    "field": _("Item %(product)s") % {"product": product},
+                    "old": _prices(old) if old else "",
+                    "new": _prices(new) if new else "",
+                }
+            )
+    return rows
+
+
+# --- forms ------------------------------------------------------------------------------------
+
+
+class PriceListForm(forms.Form):
+    name = forms.CharField(label=gettext_lazy("name"), max_length=100)
+    valid_from = forms.DateField(
+        label=gettext_lazy("valid from"),
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+    )
+    valid_to = forms.DateField(
+        label=gettext_lazy("valid to"),
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+        help_text=gettext_lazy("Empty: valid until another list replaces it."),
+    )
+    commission_rate = forms.DecimalField(
+        label=gettext_lazy("commission rate"),
+        max_digits=5,
+        decimal_places=4,
+        initial="0.0200",
+        help_text=gettext_lazy("A fraction: 0.0200 is 2 %."),
+    )
+
+
+class PriceListItemForm(forms.Form):
+    product = forms.TypedChoiceField(label=gettext_lazy("product"), coerce=int, empty_value=None)
+    list_price = forms.DecimalField(
+        label=gettext_lazy("list price"), max_digits=18, decimal_places=2
+    )
+    floor_price = forms.DecimalField(
+        label=gettext_lazy("floor price"), max_digits=18, decimal_places=2
+    )
+
+    def __init__(self, *args, product_choices=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["product"].choices = product_choices
+
+
+PriceListItemFormSet = forms.formset_factory(PriceListItemForm, extra=3, can_delete=True)
+NEW_LIST_ROWS = 5
+
+
+def _product_choices() -> list[tuple]:
+    """The active products, read once for every row of the form."""
+    return [("", "---------")] + [
+        (p.pk, str(p)) for p in Product.objects.filter(is_active=True).order_by("code")
+    ]
+
+
+def _items_from(formset) -> tuple[list[dict], list[int]]:
+    """The filled, not removed rows, and for each the index of its form (to put the
+    service's `items.<n>.<field>` errors beside the right row)."""
+    items, forms_at = [], []
+    for index, form in enumerate(formset.forms):
+        data = form.cleaned_data
+        if data.get("product") and not data.get("DELETE"):
+            items.append({k: data[k] for k in ("product", "list_price", "floor_price")})
+            forms_at.append(index)
+    return items, forms_at
+
+
+def _show_refusal(form, formset, error: DomainError, forms_at: list[int]) -> list[str]:
+    """Put a service refusal beside the fields it names; the errors about the items as a
+    whole are returned, to be shown above the rows."""
+    header, items_errors = {}, []
+    for name, messages_ in error.errors.items():
+        parts = name.split(".")
+        if parts[0] != "items":
+            header[name] = messages_
+        elif len(parts) == 3 and parts[1].isdigit() and int(parts[1]) < len(forms_at):
+            row = formset.forms[forms_at[int(parts[1])]]
+            field = parts[2] if parts[2] in row.fields else None
+            for message in messages_:
+                row.add_error(field, message)
+        else:
+            items_errors.extend(messages_)
+    if header or error.code != "invalid" or not error.errors:
+        form_add_domain_error(form, type(error)(error.code, error.detail, header))
+    return items_errors
+
+
+def _refuse_unless_author_role(user) -> None:
+    if not has_role(user, *services.AUTHORS):
+        raise PermissionRefused(
+            detail=_(
+                "Only a sales manager, the head of sales or the general manager drafts price lists."
+            )
+        )
+
+
+def _form_page(request, *, price_list: PriceList | None):
+    choices = _product_choices()
+    if request.method == "POST":
+        form = PriceListForm(request.POST)
+        formset = PriceListItemFormSet(
+            request.POST, prefix="items", form_kwargs={"product_choices": choices}
+        )
+        items_errors: list[str] = []
+        if form.is_valid() and formset.is_valid():
+            items, forms_at = _items_from(formset)
+            try:
+                if price_list is None:
+                    saved = services.price_list_create(
+                        actor=request.user, items=items, **form.cleaned_data
+                    )
+                    done = _("Price list %(number)s saved as a draft. Submit it for approval.")
+                else:
+                    saved = services.price_list_update(
+                        actor=request.user,
+                        price_list_id=price_list.pk,
+                        items=items,
+                        **form.cleaned_data,
+                    )
+                    done = _("Price list %(number)s saved.")
+                messages.success(request, done % {"number": saved.number})
+                return redirect("price-list-detail", pk=saved.pk)
+            except DomainError as error:
+                items_errors = _show_refusal(form, formset, error, forms_at)
+    else:
+        items_errors = []
+        if price_list is None:
+            form = PriceListForm()
+            formset = PriceListItemFormSet(prefix="items", form_kwargs={"product_choices": choices})
+            formset.extra = NEW_LIST_ROWS
+        else:
+            form = PriceListForm(
+                initial={
+                    "name": price_list.name,
+                    "valid_from": price_list.valid_from,
+                    "valid_to": price_list.valid_to,
+                    "commission_rate": price_list.commission_rate,
+                }
+            )
+            formset = PriceListItemFormSet(
+                prefix="items",
+                form_kwargs={"product_choices": choices},
+                initial=[
+                    {
+                        "product": item.product_id,
+                        "list_price": item.list_price,
+                        "floor_price": item.floor_price,
+                    }
+                    for item in price_list.items.all()
+                ],
+            )
+    return render(
+        request,
+        "sales/price_list_form.html",
+        {
+            "form": form,
+            "formset": formset,
+            "items_errors": items_errors,
+            "price_list": price_list,
+        },
+        status=400 if request.method == "POST" else 200,
+    )
+
+
+# --- pages ------------------------------------------------------------------------------------
+
+
+@login_required
+def price_list_list(request):
+    filters = {"search": request.GET.get("q", "").strip(), "status": request.GET.get("status", "")}
+    if filters["status"] not in PriceListStatus.values:
+        filters["status"] = ""
+    page = paginate(request, price_lists_for_page(**filters))
+    page.object_list = price_lists_with_approvals(page.object_list)
+    return render(
+        request,
+        "sales/price_list_list.html",
+        {
+            "page_obj": page,
+            "filters": filters,
+            "query": querystring_without_page(request),
+            "statuses": PriceListStatus.choices,
+            "can_create": has_role(request.user, *services.AUTHORS),
+        },
+    )
+
+
+def _returned_decision(approval):
+    """The rejection that sent the list back to draft, if its latest submission was."""
+    if approval is None or approval.status != RequestStatus.REJECTED:
+        return None
+    return next((d for d in approval.decisions.all() if d.decision == DecisionKind.REJECTED), None)
+
+
+@login_required
+def price_list_detail(request, pk: int):
+    price_list = price_list_get(price_list_id=pk)
+    approvals = price_list_approvals(price_list=price_list)
+    latest = approvals[0] if approvals else None
+    pending = latest is not None and latest.status == RequestStatus.PENDING
+    is_author = price_list.created_by_id == request.user.pk
+    is_draft = price_list.status == PriceListStatus.DRAFT
+    return render(
+        request,
+        "sales/price_list_detail.html",
+        {
+            "price_list": price_list,
+            "items": price_list.items.all(),
+            "approvals": approvals,
+            "returned": _returned_decision(latest) if is_draft else None,
+            "is_author": is_author,
+            "can_edit": is_author and is_draft,
+            "can_withdraw": is_author and pending,
+            "can_decide": pending and approval_may_decide(user=request.user, request=latest),
+            "pending_approval": latest if pending else None,
+            "can_close": price_list.status == PriceListStatus.ACTIVE
+            and has_role(request.user, Role.GENERAL_MANAGER),
+            "history": price_list_history(price_list=price_list),
+        },
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def price_list_create(request):
+    _refuse_unless_author_role(request.user)
+    return _form_page(request, price_list=None)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def price_list_edit(request, pk: int):
+    price_list = price_list_get(price_list_id=pk)
+    if request.method == "GET" and (
+        price_list.created_by_id != request.user.pk or price_list.status != PriceListStatus.DRAFT
+    ):
+        messages.error(request, _("Only the author may change a price list, and only in draft."))
+        return redirect("price-list-detail", pk=price_list.pk)
+    return _form_page(request, price_list=price_list)
+
+
+def _act(request, pk: int, *, run, done: str):
+    """A button on the detail page: call the service, come back with its outcome."""
+    price_list = price_list_get(price_list_id=pk)
+    try:
+        run(price_list)
+        messages.success(request, done % {"number": price_list.number})
+    except DomainError as error:
+        reasons = [m for msgs in error.errors.values() for m in msgs]
+        messages.error(request, " ".join([error.detail, *reasons]))
+    return redirect("price-list-detail", pk=price_list.pk)
+
+
+@login_required
+@require_POST
+def price_list_submit(request, pk: int):
+    return _act(
+        request,
+        pk,
+        run=lambda p: services.price_list_submit(actor=request.user, price_list_id=p.pk),
+        done=_("Price list %(number)s submitted to the general manager."),
+    )
+
+
+@login_required
+@require_POST
+def price_list_close(request, pk: int):
+    return _act(
+        request,
+        pk,
+        run=lambda p: services.price_list_close(actor=request.user, price_list_id=p.pk),
+        done=_("Price list %(number)s closed."),
+    )
+
+
+@login_required
+@require_POST
+def price_list_withdraw(request, pk: int):
+    def withdraw(price_list):
+        approval = price_list.approval_request
+        if approval is None or approval.status != RequestStatus.PENDING:
+            raise RuleViolation(
+                "invalid_transition", detail=_("This price list is not waiting for approval.")
+            )
+        approval_withdraw(actor=request.user, request_id=approval.pk)
+
+    return _act(request, pk, run=withdraw, done=_("Price list %(number)s withdrawn to draft."))
