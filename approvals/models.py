@@ -208,7 +208,7 @@ class Decision(models.Model):
         on_delete=models.PROTECT,
         related_name="approval_decisions",
     )
-    role = models.CharField(_("role"), max_length=30, blank=True)
+    role = models.CharField(_("role"), max_length=30, blank=True, choices=Role.choices)
     on_behalf_of = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         verbose_name=_("on behalf of"),

@@ -126,3 +126,41 @@ def approvals_for_documents(*, document_type: str, document_ids) -> dict[int, Ap
 
 def approval_may_decide(*, user, request: ApprovalRequest) -> bool:
     return ApprovalRequest.objects.filter(_decidable_by(user), pk=request.pk).exists()
+
+
+def documents_with_approvals(documents) -> list:
+    """The documents with their latest approval attached (`document.approval_request`), for
+    a page of a list: one query and its prefetches for the page, not one per row."""
+    documents = list(documents)
+    if not documents:
+        return documents
+    latest = approvals_for_documents(
+        document_type=str(documents[0].approval_document_type),
+        document_ids=[d.pk for d in documents],
+    )
+    for document in documents:
+        document.__dict__["_approval_request"] = latest.get(document.pk)
+    return documents
+
+
+def document_approvals(*, document) -> list[ApprovalRequest]:
+    """Every submission of a document, newest first, each with all its steps and decisions
+    (who, role, on behalf of, when, comment)."""
+    return list(
+        ApprovalRequest.objects.filter(
+            document_type=str(document.approval_document_type), document_id=document.pk
+        )
+        .select_related("requested_by")
+        .prefetch_related(
+            "steps",
+            Prefetch("decisions", queryset=Decision.objects.select_related("user", "on_behalf_of")),
+        )
+        .order_by("-created_at", "-id")
+    )
+
+
+def returned_decision(approval: ApprovalRequest | None) -> Decision | None:
+    """The rejection that sent the document back to draft, if its latest submission was."""
+    if approval is None or approval.status != RequestStatus.REJECTED:
+        return None
+    return next((d for d in approval.decisions.all() if d.decision == DecisionKind.REJECTED), None)

@@ -277,3 +277,17 @@ def delegation_revoke(*, actor, delegation_id: int) -> Delegation:
         delegation.revoked_at = timezone.now()
         delegation.save(update_fields=["revoked_at"])
     return delegation
+
+
+def approval_withdraw_document(*, actor, document: ApprovableDocument, comment: str = ""):
+    """Withdraw the pending request of a document (the author's Withdraw button)."""
+    request = ApprovalRequest.objects.filter(
+        document_type=str(document.approval_document_type),
+        document_id=document.pk,
+        status=RequestStatus.PENDING,
+    ).first()
+    if request is None:
+        raise RuleViolation(
+            "invalid_transition", detail=_("This document is not waiting for approval.")
+        )
+    return approval_withdraw(actor=actor, request_id=request.pk, comment=comment)

@@ -32,15 +32,10 @@ from approvals.forms import (
 from approvals.models import ApprovalRequest, Delegation, RequestStatus
 from core.errors import DomainError, InvalidInput
 from core.pages import PAGE_SIZE
-from core.roles import Role
 
 
 def _client_ip(request) -> str | None:
     return request.META.get("REMOTE_ADDR") or None
-
-
-def _role_label(role: str) -> str:
-    return str(Role(role).label) if role in Role.values else role
 
 
 def _reason(error: DomainError) -> str:
@@ -81,7 +76,7 @@ def _inbox_context(request, params: QueryDict) -> dict:
     now = timezone.now()
     for row in rows:
         row.age = timesince(row.created_at, now, depth=1)
-        row.waiting_for = [_role_label(step.role) for step in row.open_steps]
+        row.waiting_for = [step.get_role_display() for step in row.open_steps]
     _with_documents(rows)
     without_page = params.copy()
     without_page.pop("page", None)
@@ -185,8 +180,6 @@ def _detail_context(request, approval: ApprovalRequest) -> dict:
     by_step = {d.step_id: d for d in decisions if d.step_id}
     for step in steps:
         step.decision = by_step.get(step.pk)
-    for decision in decisions:
-        decision.role_label = _role_label(decision.role) if decision.role else ""
     pending = approval.status == RequestStatus.PENDING
     may_decide = pending and selectors.approval_may_decide(user=request.user, request=approval)
     authors = {approval.requested_by_id}
@@ -200,7 +193,7 @@ def _detail_context(request, approval: ApprovalRequest) -> dict:
         "pdf_url": document.approval_pdf_url() if document else None,
         "steps": steps,
         "decisions": decisions,
-        "waiting_for": [_role_label(s.role) for s in approval.open_steps],
+        "waiting_for": [s.get_role_display() for s in approval.open_steps],
         "may_decide": may_decide,
         "may_withdraw": pending and request.user.pk in authors,
         "form_errors": {},
@@ -295,15 +288,13 @@ def delegations(request):
                 messages.success(
                     request,
                     _("%(role)s delegated to %(user)s.")
-                    % {"role": _role_label(delegation.role), "user": delegation.delegate},
+                    % {"role": delegation.get_role_display(), "user": delegation.delegate},
                 )
                 return redirect("approval-delegations")
         status = 400
     # Two plain lookups: one person's delegations are few (no pagination needed).
     given = list(Delegation.objects.filter(delegator=request.user).select_related("delegate"))
     received = list(Delegation.objects.filter(delegate=request.user).select_related("delegator"))
-    for delegation in [*given, *received]:
-        delegation.role_label = _role_label(delegation.role)
     return render(
         request,
         "approvals/delegations.html",
@@ -325,6 +316,6 @@ def delegation_revoke(request, pk: int):
     messages.success(
         request,
         _("Delegation of %(role)s to %(user)s revoked.")
-        % {"role": _role_label(delegation.role), "user": delegation.delegate},
+        % {"role": delegation.get_role_display(), "user": delegation.delegate},
     )
     return redirect("approval-delegations")

@@ -63,3 +63,18 @@ def object_form_page(request, *, form_class, instance, save, title, back: str, s
         },
         status=400 if request.method == "POST" else 200,
     )
+
+
+def document_action(request, *, document, run, done: str, redirect_to: str):
+    """A button on a document's page: call the service, come back with its outcome as a
+    message (a refusal changes nothing and says why)."""
+    from django.contrib import messages
+    from django.shortcuts import redirect
+
+    try:
+        run(document)
+        messages.success(request, done % {"number": document.number})
+    except DomainError as error:
+        reasons = [m for msgs in error.errors.values() for m in msgs]
+        messages.error(request, " ".join([error.detail, *reasons]))
+    return redirect(redirect_to, pk=document.pk)

@@ -1,15 +1,16 @@
-"""Reads for customers, products and credit change requests, with visibility (R23) applied."""
+"""Reads for customers, products, credit change requests and price lists, with visibility
+(R23) applied."""
 
 from decimal import Decimal
 
-from django.db.models import Prefetch, Q, QuerySet
+from django.db.models import Count, Prefetch, Q, QuerySet
+from django.utils.translation import gettext as _
 
-from approvals.models import ApprovalRequest, Decision
-from approvals.selectors import approvals_for_documents
 from core.errors import NotVisible
+from core.history import history_rows
 from core.money import money
 from core.permissions import sees_all_customers
-from sales.models import CreditChangeRequest, Customer, Product
+from sales.models import CreditChangeRequest, Customer, PriceList, PriceListItem, Product
 
 
 def customer_list(
@@ -151,35 +152,6 @@ def credit_change_get(*, user, change_id: int) -> CreditChangeRequest:
     return change
 
 
-def credit_changes_with_approvals(changes) -> list[CreditChangeRequest]:
-    """The requests with their latest approval attached, for a page of a list: one query
-    (and its prefetches) for the page instead of one per row."""
-    changes = list(changes)
-    latest = approvals_for_documents(
-        document_type=CreditChangeRequest.approval_document_type,
-        document_ids=[c.pk for c in changes],
-    )
-    for change in changes:
-        change.__dict__["_approval_request"] = latest.get(change.pk)
-    return changes
-
-
-def credit_change_approvals(*, change: CreditChangeRequest) -> list:
-    """Every submission of the request, newest first, each with all its steps and its
-    decisions (who, role, on behalf of, when, comment)."""
-    return list(
-        ApprovalRequest.objects.filter(
-            document_type=CreditChangeRequest.approval_document_type, document_id=change.pk
-        )
-        .select_related("requested_by")
-        .prefetch_related(
-            "steps",
-            Prefetch("decisions", queryset=Decision.objects.select_related("user", "on_behalf_of")),
-        )
-        .order_by("-created_at", "-id")
-    )
-
-
 def customer_credit_changes(*, customer: Customer, limit: int = 50) -> list[CreditChangeRequest]:
     """The customer's credit change requests for its page, newest first (bounded)."""
     return list(
@@ -187,3 +159,85 @@ def customer_credit_changes(*, customer: Customer, limit: int = 50) -> list[Cred
         .select_related("created_by")
         .order_by("-created_at", "-id")[:limit]
     )
+
+
+# --- price lists (R5, R6) -----------------------------------------------------------------------
+
+
+def price_list_queryset() -> QuerySet[PriceList]:
+    """Price lists with their author and items (and each item's product): two queries for
+    any number of lists."""
+    return (
+        PriceList.objects.select_related("created_by")
+        .prefetch_related(Prefetch("items", PriceListItem.objects.select_related("product")))
+        .order_by("-valid_from", "-id")
+    )
+
+
+def price_lists_for_page(*, search: str = "", status: str = "") -> QuerySet[PriceList]:
+    """For the list page: each list with its author and number of items."""
+    qs = PriceList.objects.select_related("created_by").annotate(item_count=Count("items"))
+    if search:
+        qs = qs.filter(Q(number__icontains=search) | Q(name__icontains=search))
+    if status:
+        qs = qs.filter(status=status)
+    return qs.order_by("-valid_from", "-id")
+
+
+def price_list_get(*, price_list_id: int) -> PriceList:
+    price_list = price_list_queryset().filter(pk=price_list_id).first()
+    if price_list is None:
+        raise NotVisible()
+    return price_list
+
+
+def _prices(record) -> str:
+    return _("list %(list)s, floor %(floor)s") % {
+        "list": record.list_price,
+        "floor": record.floor_price,
+    }
+
+
+def price_list_history(*, price_list: PriceList, limit: int = 50) -> list[dict]:
+    """The list's change history (R24), newest first, as `core.history.history_rows` gives it,
+    with the items each save added, removed or repriced: items are replaced as a whole when a
+    draft is saved, so their records are compared per save. Two queries."""
+    rows = history_rows(price_list, limit=limit)
+    records = (
+        PriceListItem.history.filter(price_list_id=price_list.pk)
+        .select_related("product")
+        .order_by("history_date", "history_id")[: limit * 20]
+    )
+    saves: dict[int, dict] = {}
+    for record in records:
+        # The save an item record belongs to: the newest header record not after it.
+        row = next((r for r in rows if r["when"] <= record.history_date), None)
+        if row is None:
+            continue
+        side = "before" if record.history_type == "-" else "after"
+        saves.setdefault(id(row), {"row": row, "before": {}, "after": {}})[side][
+            record.product_id
+        ] = record
+    for save in saves.values():
+        before, after = save["before"], save["after"]
+        for product_id in sorted(set(before) | set(after)):
+            old, new = before.get(product_id), after.get(product_id)
+            if (
+                old
+                and new
+                and (old.list_price, old.floor_price)
+                == (
+                    new.list_price,
+                    new.floor_price,
+                )
+            ):
+                continue
+            product = (new or old).product
+            save["row"]["changes"].append(
+                {
+                    "field": _("Item %(product)s") % {"product": product},
+                    "old": _prices(old) if old else "",
+                    "new": _prices(new) if new else "",
+                }
+            )
+    return rows

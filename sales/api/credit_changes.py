@@ -13,6 +13,7 @@ from rest_framework.response import Response
 
 from approvals.api.serializers import DecisionSerializer, DocumentApprovalField, StepSerializer
 from approvals.models import RequestStatus
+from approvals.selectors import documents_with_approvals
 from core.api.views import ServiceViewSet
 from core.permissions import require_role
 from sales import selectors
@@ -134,7 +135,7 @@ class CreditChangeViewSet(ServiceViewSet):
         page = super().paginate_queryset(queryset)
         if page is None:
             return None
-        return selectors.credit_changes_with_approvals(page)
+        return documents_with_approvals(page)
 
     def service_create(self, data):
         return credit.credit_change_create(

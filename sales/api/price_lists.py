@@ -9,12 +9,13 @@ from rest_framework import serializers
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
+from approvals.selectors import documents_with_approvals
 from core.api.views import ServiceViewSet
 from core.permissions import require_role
 from sales.api.credit_changes import ApprovalField
 from sales.models import PriceList, PriceListStatus, Product
+from sales.selectors import price_list_queryset
 from sales.services import price_lists
-from sales.views.price_lists import price_list_queryset, price_lists_with_approvals
 
 
 class PriceListItemSerializer(serializers.Serializer):
@@ -98,7 +99,7 @@ class PriceListViewSet(ServiceViewSet):
         page = super().paginate_queryset(queryset)
         if page is None:
             return None
-        return price_lists_with_approvals(page)
+        return documents_with_approvals(page)
 
     def _fresh(self, price_list: PriceList) -> PriceList:
         return price_list_queryset().get(pk=price_list.pk)

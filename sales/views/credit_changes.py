@@ -12,14 +12,23 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods, require_POST
 
-from approvals.models import DecisionKind, RequestStatus
-from approvals.selectors import approval_may_decide
-from approvals.services import approval_withdraw
-from core.errors import DomainError, RuleViolation
+from approvals.models import RequestStatus
+from approvals.selectors import (
+    approval_may_decide,
+    document_approvals,
+    documents_with_approvals,
+    returned_decision,
+)
+from approvals.services import approval_withdraw_document
+from core.errors import DomainError
 from core.history import history_rows
-from core.pages import form_add_domain_error, paginate, querystring_without_page
+from core.pages import (
+    document_action,
+    form_add_domain_error,
+    paginate,
+    querystring_without_page,
+)
 from core.permissions import has_role, require_role
-from core.roles import Role
 from sales import selectors
 from sales.models import CreditChangeStatus, RiskLevel
 from sales.services import credit
@@ -63,7 +72,7 @@ def credit_change_list(request):
     if filters["status"] not in CreditChangeStatus.values:
         filters["status"] = ""
     page = paginate(request, selectors.credit_change_list(user=request.user, **filters))
-    page.object_list = selectors.credit_changes_with_approvals(page.object_list)
+    page.object_list = documents_with_approvals(page.object_list)
     return render(
         request,
         "sales/credit_change_list.html",
@@ -77,20 +86,10 @@ def credit_change_list(request):
     )
 
 
-def _returned_decision(approval):
-    """The rejection that sent the request back to draft, if its latest submission was."""
-    if approval is None or approval.status != RequestStatus.REJECTED:
-        return None
-    return next((d for d in approval.decisions.all() if d.decision == DecisionKind.REJECTED), None)
-
-
 @login_required
 def credit_change_detail(request, pk: int):
     change = selectors.credit_change_get(user=request.user, change_id=pk)
-    approvals = selectors.credit_change_approvals(change=change)
-    for approval in approvals:
-        for decision in approval.decisions.all():
-            decision.role_label = Role(decision.role).label if decision.role in Role.values else ""
+    approvals = document_approvals(document=change)
     latest = approvals[0] if approvals else None
     is_author = change.created_by_id == request.user.pk
     is_draft = change.status == CreditChangeStatus.DRAFT
@@ -102,7 +101,7 @@ def credit_change_detail(request, pk: int):
             "change": change,
             "customer": change.customer,
             "approvals": approvals,
-            "returned": _returned_decision(latest) if is_draft else None,
+            "returned": returned_decision(latest) if is_draft else None,
             "is_author": is_author,
             "can_edit": is_author and is_draft,
             "can_withdraw": is_author and pending is not None,
@@ -195,14 +194,10 @@ def credit_change_edit(request, pk: int):
 
 
 def _act(request, pk: int, *, run, done: str):
-    """A button on the detail page: call the service, come back with its outcome."""
     change = selectors.credit_change_get(user=request.user, change_id=pk)
-    try:
-        run(change)
-        messages.success(request, done % {"number": change.number})
-    except DomainError as error:
-        messages.error(request, error.detail)
-    return redirect("credit-change-detail", pk=change.pk)
+    return document_action(
+        request, document=change, run=run, done=done, redirect_to="credit-change-detail"
+    )
 
 
 @login_required
@@ -230,12 +225,9 @@ def credit_change_cancel(request, pk: int):
 @login_required
 @require_POST
 def credit_change_withdraw(request, pk: int):
-    def withdraw(change):
-        approval = change.approval_request
-        if approval is None:
-            raise RuleViolation(
-                "invalid_transition", detail=_("This request is not waiting for approval.")
-            )
-        approval_withdraw(actor=request.user, request_id=approval.pk)
-
-    return _act(request, pk, run=withdraw, done=_("Credit change %(number)s withdrawn to draft."))
+    return _act(
+        request,
+        pk,
+        run=lambda c: approval_withdraw_document(actor=request.user, document=c),
+        done=_("Credit change %(number)s withdrawn to draft."),
+    )

@@ -8,135 +8,33 @@ REST API; they belong in `sales/selectors.py` once that file is free to edit."""
 from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.db.models import Count, Prefetch, Q, QuerySet
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods, require_POST
 
-from approvals.models import ApprovalRequest, Decision, DecisionKind, RequestStatus
-from approvals.selectors import approval_may_decide, approvals_for_documents
-from approvals.services import approval_withdraw
-from core.errors import DomainError, NotVisible, PermissionRefused, RuleViolation
-from core.history import history_rows
-from core.pages import form_add_domain_error, paginate, querystring_without_page
+from approvals.models import RequestStatus
+from approvals.selectors import (
+    approval_may_decide,
+    document_approvals,
+    documents_with_approvals,
+    returned_decision,
+)
+from approvals.services import approval_withdraw_document
+from core.errors import DomainError, PermissionRefused
+from core.pages import (
+    document_action,
+    form_add_domain_error,
+    paginate,
+    querystring_without_page,
+)
 from core.permissions import has_role
 from core.roles import Role
-from sales.models import PriceList, PriceListItem, PriceListStatus, Product
+from sales.models import PriceList, PriceListStatus, Product
+from sales.selectors import price_list_get, price_list_history, price_lists_for_page
 from sales.services import price_lists as services
 
 # --- reads ------------------------------------------------------------------------------------
-
-
-def price_list_queryset() -> QuerySet[PriceList]:
-    """Price lists with their author and items (and each item's product): two queries for
-    any number of lists."""
-    return (
-        PriceList.objects.select_related("created_by")
-        .prefetch_related(Prefetch("items", PriceListItem.objects.select_related("product")))
-        .order_by("-valid_from", "-id")
-    )
-
-
-def price_lists_for_page(*, search: str = "", status: str = "") -> QuerySet[PriceList]:
-    """For the list page: each list with its author and number of items."""
-    qs = PriceList.objects.select_related("created_by").annotate(item_count=Count("items"))
-    if search:
-        qs = qs.filter(Q(number__icontains=search) | Q(name__icontains=search))
-    if status:
-        qs = qs.filter(status=status)
-    return qs.order_by("-valid_from", "-id")
-
-
-def price_list_get(*, price_list_id: int) -> PriceList:
-    price_list = price_list_queryset().filter(pk=price_list_id).first()
-    if price_list is None:
-        raise NotVisible()
-    return price_list
-
-
-def price_lists_with_approvals(price_lists) -> list[PriceList]:
-    """The lists with their latest approval attached, for a page of a list: one query (and
-    its prefetches) for the page instead of one per row."""
-    price_lists = list(price_lists)
-    latest = approvals_for_documents(
-        document_type=PriceList.approval_document_type, document_ids=[p.pk for p in price_lists]
-    )
-    for price_list in price_lists:
-        price_list.__dict__["_approval_request"] = latest.get(price_list.pk)
-    return price_lists
-
-
-def price_list_approvals(*, price_list: PriceList) -> list[ApprovalRequest]:
-    """Every submission of the list, newest first, each with all its steps and its decisions
-    (who, role, on behalf of, when, comment)."""
-    approvals = list(
-        ApprovalRequest.objects.filter(
-            document_type=PriceList.approval_document_type, document_id=price_list.pk
-        )
-        .select_related("requested_by")
-        .prefetch_related(
-            "steps",
-            Prefetch("decisions", Decision.objects.select_related("user", "on_behalf_of")),
-        )
-        .order_by("-created_at", "-id")
-    )
-    for approval in approvals:
-        for decision in approval.decisions.all():
-            decision.role_label = Role(decision.role).label if decision.role in Role.values else ""
-    return approvals
-
-
-def _prices(record) -> str:
-    return _("list %(list)s, floor %(floor)s") % {
-        "list": record.list_price,
-        "floor": record.floor_price,
-    }
-
-
-def price_list_history(*, price_list: PriceList, limit: int = 50) -> list[dict]:
-    """The list's change history (R24), newest first, as `core.history.history_rows` gives it,
-    with the items each save added, removed or repriced: items are replaced as a whole when a
-    draft is saved, so their records are compared per save. Two queries."""
-    rows = history_rows(price_list, limit=limit)
-    records = (
-        PriceListItem.history.filter(price_list_id=price_list.pk)
-        .select_related("product")
-        .order_by("history_date", "history_id")[: limit * 20]
-    )
-    saves: dict[int, dict] = {}
-    for record in records:
-        # The save an item record belongs to: the newest header record not after it.
-        row = next((r for r in rows if r["when"] <= record.history_date), None)
-        if row is None:
-            continue
-        side = "before" if record.history_type == "-" else "after"
-        saves.setdefault(id(row), {"row": row, "before": {}, "after": {}})[side][
-            record.product_id
-        ] = record
-    for save in saves.values():
-        before, after = save["before"], save["after"]
-        for product_id in sorted(set(before) | set(after)):
-            old, new = before.get(product_id), after.get(product_id)
-            if (
-                old
-                and new
-                and (old.list_price, old.floor_price)
-                == (
-                    new.list_price,
-                    new.floor_price,
-                )
-            ):
-                continue
-            product = (new or old).product
-            save["row"]["changes"].append(
-                {
-                    "field": _("Item %(product)s") % {"product": product},
-                    "old": _prices(old) if old else "",
-                    "new": _prices(new) if new else "",
-                }
-            )
-    return rows
 
 
 # --- forms ------------------------------------------------------------------------------------
@@ -306,7 +204,7 @@ def price_list_list(request):
     if filters["status"] not in PriceListStatus.values:
         filters["status"] = ""
     page = paginate(request, price_lists_for_page(**filters))
-    page.object_list = price_lists_with_approvals(page.object_list)
+    page.object_list = documents_with_approvals(page.object_list)
     return render(
         request,
         "sales/price_list_list.html",
@@ -320,17 +218,10 @@ def price_list_list(request):
     )
 
 
-def _returned_decision(approval):
-    """The rejection that sent the list back to draft, if its latest submission was."""
-    if approval is None or approval.status != RequestStatus.REJECTED:
-        return None
-    return next((d for d in approval.decisions.all() if d.decision == DecisionKind.REJECTED), None)
-
-
 @login_required
 def price_list_detail(request, pk: int):
     price_list = price_list_get(price_list_id=pk)
-    approvals = price_list_approvals(price_list=price_list)
+    approvals = document_approvals(document=price_list)
     latest = approvals[0] if approvals else None
     pending = latest is not None and latest.status == RequestStatus.PENDING
     is_author = price_list.created_by_id == request.user.pk
@@ -342,7 +233,7 @@ def price_list_detail(request, pk: int):
             "price_list": price_list,
             "items": price_list.items.all(),
             "approvals": approvals,
-            "returned": _returned_decision(latest) if is_draft else None,
+            "returned": returned_decision(latest) if is_draft else None,
             "is_author": is_author,
             "can_edit": is_author and is_draft,
             "can_withdraw": is_author and pending,
@@ -375,15 +266,13 @@ def price_list_edit(request, pk: int):
 
 
 def _act(request, pk: int, *, run, done: str):
-    """A button on the detail page: call the service, come back with its outcome."""
-    price_list = price_list_get(price_list_id=pk)
-    try:
-        run(price_list)
-        messages.success(request, done % {"number": price_list.number})
-    except DomainError as error:
-        reasons = [m for msgs in error.errors.values() for m in msgs]
-        messages.error(request, " ".join([error.detail, *reasons]))
-    return redirect("price-list-detail", pk=price_list.pk)
+    return document_action(
+        request,
+        document=price_list_get(price_list_id=pk),
+        run=run,
+        done=done,
+        redirect_to="price-list-detail",
+    )
 
 
 @login_required
@@ -411,12 +300,9 @@ def price_list_close(request, pk: int):
 @login_required
 @require_POST
 def price_list_withdraw(request, pk: int):
-    def withdraw(price_list):
-        approval = price_list.approval_request
-        if approval is None or approval.status != RequestStatus.PENDING:
-            raise RuleViolation(
-                "invalid_transition", detail=_("This price list is not waiting for approval.")
-            )
-        approval_withdraw(actor=request.user, request_id=approval.pk)
-
-    return _act(request, pk, run=withdraw, done=_("Price list %(number)s withdrawn to draft."))
+    return _act(
+        request,
+        pk,
+        run=lambda p: approval_withdraw_document(actor=request.user, document=p),
+        done=_("Price list %(number)s withdrawn to draft."),
+    )

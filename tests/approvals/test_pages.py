@@ -351,7 +351,7 @@ def test_history_shows_every_decision_with_role_and_on_behalf_of(client, manager
     response = client.get(f"/approvals/{request.pk}/")
 
     html = response.content.decode()
-    assert [(d.user, d.role_label) for d in response.context["decisions"]] == [
+    assert [(d.user, d.get_role_display()) for d in response.context["decisions"]] == [
         (fin, "Finance"),
         (deputy, "General manager"),
     ]
