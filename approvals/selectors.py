@@ -48,16 +48,26 @@ def _decidable_by(user) -> Q:
 
 
 def _with_steps_and_decisions(qs: QuerySet[ApprovalRequest]) -> QuerySet[ApprovalRequest]:
-    return qs.select_related("requested_by").prefetch_related(
-        Prefetch(
-            "steps",
-            queryset=RequestStep.objects.filter(status=StepStatus.OPEN),
-            to_attr="open_steps",
-        ),
-        Prefetch(
-            "decisions",
-            queryset=Decision.objects.select_related("user", "on_behalf_of"),
-        ),
+    # The list shows the requester's name only: leave the password hash and the rest behind.
+    return (
+        qs.select_related("requested_by")
+        .defer(
+            "requested_by__password",
+            "requested_by__last_login",
+            "requested_by__email",
+            "requested_by__date_joined",
+        )
+        .prefetch_related(
+            Prefetch(
+                "steps",
+                queryset=RequestStep.objects.filter(status=StepStatus.OPEN),
+                to_attr="open_steps",
+            ),
+            Prefetch(
+                "decisions",
+                queryset=Decision.objects.select_related("user", "on_behalf_of"),
+            ),
+        )
     )
 
 
@@ -82,8 +92,10 @@ def inbox_for(
     return _with_steps_and_decisions(qs).order_by("created_at", "id")
 
 
-def inbox_count(*, user) -> int:
-    return ApprovalRequest.objects.filter(_decidable_by(user)).count()
+def inbox_count(*, user, limit: int | None = None) -> int:
+    """How many requests the user may decide now; with `limit`, counted up to it only."""
+    qs = ApprovalRequest.objects.filter(_decidable_by(user))
+    return qs[:limit].count() if limit else qs.count()
 
 
 def approval_list(

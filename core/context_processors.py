@@ -54,10 +54,16 @@ NAVIGATION = [
 ]
 
 
-def _approvals_pending(user) -> int:
-    from approvals.selectors import inbox_count  # what the user may decide now (R22)
+BADGE_CAP = 99
 
-    return inbox_count(user=user)
+
+def _approvals_pending(user) -> str:
+    """What the user may decide now (R22), counted up to BADGE_CAP + 1 only: the badge runs on
+    every page, and a full count grows with the pending requests (bench/inbox.py)."""
+    from approvals.selectors import inbox_count
+
+    count = inbox_count(user=user, limit=BADGE_CAP + 1)
+    return f"{BADGE_CAP}+" if count > BADGE_CAP else (str(count) if count else "")
 
 
 # A count beside a menu item: url name -> (id of the badge element, count for the user). The id

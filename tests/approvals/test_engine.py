@@ -451,3 +451,11 @@ def test_two_approvers_deciding_the_last_step_at_once_move_the_document_once(mak
     change.refresh_from_db()
     assert change.status == "approved"
     assert customer.history.filter(credit_limit=Decimal("300000.00")).count() == 1
+
+
+def test_inbox_count_can_stop_counting_at_a_limit(customer, manager, gm):
+    for _ in range(3):
+        submitted(CustomerFactory(), manager)
+
+    assert selectors.inbox_count(user=gm) == 3
+    assert selectors.inbox_count(user=gm, limit=2) == 2

@@ -190,7 +190,7 @@ def test_nav_shows_the_inbox_with_its_count_to_deciders_only(client, manager, gm
 
     client.force_login(gm)
     items = {str(i["label"]): i for i in client.get("/").context["nav_items"]}
-    assert items["Approvals"]["badge"] == 2
+    assert items["Approvals"]["badge"] == "2"
     assert 'id="nav-badge-approvals">2</span>' in client.get("/").content.decode()
 
     client.force_login(clerk)

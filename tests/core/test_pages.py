@@ -69,3 +69,20 @@ def test_pages_load_only_local_assets(client, clerk):
 
 def test_healthz_answers_ok(client):
     assert client.get("/healthz").json() == {"status": "ok"}
+
+
+def test_the_approvals_badge_stops_at_99_plus(client, gm, manager, monkeypatch):
+    from core import context_processors
+
+    monkeypatch.setattr(context_processors, "BADGE_CAP", 2)
+    from sales.services.credit import credit_change_submit
+    from tests.factories import CustomerFactory, credit_change
+
+    for _ in range(3):
+        change = credit_change(customer=CustomerFactory(), author=manager)
+        credit_change_submit(actor=manager, change_id=change.pk)
+    client.force_login(gm)
+
+    items = {str(i["label"]): i for i in client.get("/").context["nav_items"]}
+
+    assert items["Approvals"]["badge"] == "2+"
