@@ -3,6 +3,7 @@
 from django import forms
 from django.contrib.auth import get_user_model
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from approvals.documents import registered_types
 from approvals.models import DocumentType
@@ -143,7 +144,7 @@ class DelegationForm(forms.Form):
 
     role = forms.ChoiceField(label=_("Role"))
     delegate = UserChoiceField(
-        label=_("Delegate"),
+        label=pgettext_lazy("person", "Delegate"),
         queryset=User.objects.none(),
         to_field_name="username",
         empty_label=_("— choose a colleague —"),

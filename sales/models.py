@@ -263,7 +263,7 @@ register(CreditChangeRequest)
 class PriceListStatus(models.TextChoices):
     DRAFT = "draft", _("Draft")
     PENDING = "pending", _("Pending approval")
-    ACTIVE = "active", _("Active")
+    ACTIVE = "active", pgettext_lazy("price list status", "Active")
     CLOSED = "closed", _("Closed")
 
 
