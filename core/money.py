@@ -18,3 +18,11 @@ def quantity(value) -> Decimal:
 
 def rate(value) -> Decimal:
     return Decimal(value).quantize(RATE_PLACES, rounding=ROUND_HALF_UP)
+
+
+def line_amounts(*, quantity, unit_price, tax_rate) -> tuple[Decimal, Decimal, Decimal]:
+    """(net, tax, gross) of a line (DESIGN §3): net = qty × price, tax = round(net × rate),
+    gross = net + tax; each rounded half up to the cent."""
+    net = money(Decimal(quantity) * Decimal(unit_price))
+    tax = money(net * Decimal(tax_rate))
+    return net, tax, net + tax

@@ -241,3 +241,22 @@ def price_list_history(*, price_list: PriceList, limit: int = 50) -> list[dict]:
                 }
             )
     return rows
+
+
+# --- orders and credit (R3, R4) ---------------------------------------------------------------
+
+
+def price_list_active(*, on) -> PriceList | None:
+    """The active price list valid on `on` (R5, R6; active lists never overlap)."""
+    return (
+        PriceList.objects.filter(status="active", valid_from__lte=on)
+        .filter(Q(valid_to__isnull=True) | Q(valid_to__gte=on))
+        .prefetch_related("items")
+        .first()
+    )
+
+
+def customer_overdue_amount(*, customer: Customer, as_of) -> Decimal:
+    """Amount past its due date on the customer's deliveries as of `as_of` (R18). Deliveries
+    and receipts arrive with fulfilment and cash; until one is recorded nothing is due."""
+    return money(Decimal("0"))

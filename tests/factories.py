@@ -66,3 +66,32 @@ def credit_change(
         risk_level=risk,
         reason=reason,
     )
+
+
+def active_price_list(*, items, valid_from=None, valid_to=None, commission_rate="0.0200"):
+    """An active price list made the real way: drafted, submitted, approved by a GM (R6).
+
+    `items`: [(product, list_price, floor_price)]."""
+    from django.utils import timezone
+
+    from approvals.services import approval_decide
+    from sales.services.price_lists import price_list_create, price_list_submit
+
+    author = UserFactory(roles=("sales_manager",))
+    approver = UserFactory(roles=("general_manager",))
+    price_list = price_list_create(
+        actor=author,
+        name="标准价格表",
+        valid_from=valid_from or timezone.localdate().replace(month=1, day=1),
+        valid_to=valid_to,
+        commission_rate=Decimal(commission_rate),
+        items=[
+            {"product": p, "list_price": Decimal(lp), "floor_price": Decimal(fp)}
+            for p, lp, fp in items
+        ],
+    )
+    price_list_submit(actor=author, price_list_id=price_list.pk)
+    price_list.refresh_from_db()
+    approval_decide(actor=approver, request_id=price_list.approval_request.pk, approve=True)
+    price_list.refresh_from_db()
+    return price_list

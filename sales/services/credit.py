@@ -130,6 +130,15 @@ def credit_change_apply(*, change: CreditChangeRequest, actor) -> None:
     customer.credit_limit = change.credit_limit
     customer.credit_days = change.credit_days
     customer.risk_level = change.risk_level
+    customer.credit_reviewed_on = timezone.localdate()
     customer._change_reason = f"{change.number}"
     customer._history_user = actor
-    customer.save(update_fields=["credit_limit", "credit_days", "risk_level", "updated_at"])
+    customer.save(
+        update_fields=[
+            "credit_limit",
+            "credit_days",
+            "risk_level",
+            "credit_reviewed_on",
+            "updated_at",
+        ]
+    )
