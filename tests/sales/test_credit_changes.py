@@ -594,6 +594,7 @@ def test_r2_end_to_end_through_the_pages(client, api, manager, gm, customer):
         "credit limit",
         "credit days",
         "risk level",
+        "credit reviewed on",
     }
     detail = client.get(f"/credit-changes/{change.pk}/").content.decode()
     assert "同意" in detail and "gm.chen" in detail
