@@ -26,3 +26,57 @@ def line_amounts(*, quantity, unit_price, tax_rate) -> tuple[Decimal, Decimal, D
     net = money(Decimal(quantity) * Decimal(unit_price))
     tax = money(net * Decimal(tax_rate))
     return net, tax, net + tax
+
+
+_DIGITS = "零壹贰叁肆伍陆柒捌玖"
+
+
+def _group_words(n: int) -> str:
+    """1..9999 in capitals: 壹仟零伍 for 1005 (one 零 for a run of zeros, none at the end)."""
+    words, zero, started = "", False, False
+    for digit, unit in zip(f"{n:04d}", ("仟", "佰", "拾", ""), strict=True):
+        d = int(digit)
+        if d == 0:
+            zero = zero or started
+            continue
+        if zero:
+            words += "零"
+            zero = False
+        words += _DIGITS[d] + unit
+        started = True
+    return words
+
+
+def _integer_words(n: int) -> str:
+    if n >= 10**8:
+        high, low = divmod(n, 10**8)
+        words = _integer_words(high) + "亿"
+        return words + (("零" if low < 10**7 else "") + _integer_words(low) if low else "")
+    if n >= 10**4:
+        high, low = divmod(n, 10**4)
+        words = _group_words(high) + "万"
+        return words + (("零" if low < 1000 else "") + _group_words(low) if low else "")
+    return _group_words(n)
+
+
+def amount_in_words(amount) -> str:
+    """大写金额: the amount in Chinese capital numerals as written on contracts and invoices
+    (人民币 rules: 元 for the yuan, 角 and 分; 整 after 元 when there are no 角 and 分;
+    零 where zeros are skipped, e.g. 壹仟零伍元, 壹佰元零伍分)."""
+    value = money(amount)
+    sign = "负" if value < 0 else ""
+    fen_total = int(abs(value) * 100)
+    yuan, rest = divmod(fen_total, 100)
+    jiao, fen = divmod(rest, 10)
+    if fen_total == 0:
+        return "零元整"
+    words = _integer_words(yuan) + "元" if yuan else ""
+    if jiao:
+        words += _DIGITS[jiao] + "角"
+    if fen:
+        if yuan and not jiao:
+            words += "零"
+        words += _DIGITS[fen] + "分"
+    if not jiao and not fen:
+        words += "整"
+    return sign + words
