@@ -180,7 +180,9 @@ COMPANY = {
     "name": os.environ.get("COMPANY_NAME", "示范机械制造有限公司"),
     "tax_id": os.environ.get("COMPANY_TAX_ID", "91310000MA1DEMO000"),
     "address": os.environ.get("COMPANY_ADDRESS", "上海市嘉定区示范路 1 号"),
-    "bank_account": os.environ.get("COMPANY_BANK_ACCOUNT", "中国工商银行上海分行 1001 0000 0000 0000"),
+    "bank_account": os.environ.get(
+        "COMPANY_BANK_ACCOUNT", "中国工商银行上海分行 1001 0000 0000 0000"
+    ),
 }
 # Idempotency-Key records are kept at least this long (API.md: 24 hours).
 IDEMPOTENCY_KEY_TTL_HOURS = int(os.environ.get("IDEMPOTENCY_KEY_TTL_HOURS", "48"))
