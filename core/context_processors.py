@@ -29,6 +29,16 @@ _STOCK = (
     Role.WAREHOUSE,
     Role.SECURITY,
 )
+# Roles that work with orders (R7): who enters them, who approves or releases them, finance.
+_ORDERS = (
+    Role.SALES_CLERK,
+    Role.SALES_MANAGER,
+    Role.SALES_HEAD,
+    Role.SALES_VP,
+    Role.GENERAL_MANAGER,
+    Role.FINANCE,
+    Role.CREDIT_CONTROLLER,
+)
 # Roles that decide a step of some approval chain (DESIGN §2, R21): they get the inbox.
 _DECIDERS = (
     Role.SALES_MANAGER,
@@ -47,6 +57,7 @@ NAVIGATION = [
     (_("Home"), "home", None),
     (_("Approvals"), "approval-inbox", _DECIDERS),
     (_("Customers"), "customer-list", _SALES_AND_FINANCE),
+    (_("Orders"), "order-list", _ORDERS),
     (_("Credit changes"), "credit-change-list", _CREDIT),
     (_("Products"), "product-list", None),
     (_("Price lists"), "price-list-list", _SALES_AND_FINANCE),

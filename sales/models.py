@@ -441,6 +441,7 @@ class Order(ConcurrentTransitionMixin, ApprovableDocument):
     customer's exposure from submit until it is returned, cancelled or its contract ends."""
 
     approval_document_type = DocumentType.ORDER
+    approval_template = "sales/approval/order.html"
 
     number = models.CharField(_("number"), max_length=20, unique=True)
     customer = models.ForeignKey(
@@ -508,6 +509,15 @@ class Order(ConcurrentTransitionMixin, ApprovableDocument):
 
     def __str__(self) -> str:
         return f"{self.number} {self.customer.name}"
+
+    def get_absolute_url(self) -> str:
+        return reverse("order-detail", args=[self.pk])
+
+    @classmethod
+    def approval_detail_queryset(cls):
+        return cls.objects.select_related("customer", "created_by").prefetch_related(
+            models.Prefetch("lines", OrderLine.objects.select_related("product"))
+        )
 
     @transition(field=status, source=OrderStatus.DRAFT, target=OrderStatus.SUBMITTED)
     def submit(self) -> None:

@@ -10,7 +10,15 @@ from core.errors import NotVisible
 from core.history import history_rows
 from core.money import money
 from core.permissions import sees_all_customers
-from sales.models import CreditChangeRequest, Customer, PriceList, PriceListItem, Product
+from sales.models import (
+    CreditChangeRequest,
+    Customer,
+    Order,
+    OrderLine,
+    PriceList,
+    PriceListItem,
+    Product,
+)
 
 
 def customer_list(
@@ -260,3 +268,42 @@ def customer_overdue_amount(*, customer: Customer, as_of) -> Decimal:
     """Amount past its due date on the customer's deliveries as of `as_of` (R18). Deliveries
     and receipts arrive with fulfilment and cash; until one is recorded nothing is due."""
     return money(Decimal("0"))
+
+
+def order_list(
+    *,
+    user,
+    search: str = "",
+    status: str = "",
+    credit_status: str = "",
+    customer_id: int | None = None,
+    with_lines: bool = True,
+) -> QuerySet[Order]:
+    """The orders of the customers `user` may see (R23), newest first, with the customer and
+    the salesperson joined and (`with_lines`) the lines and their products prefetched: the
+    same few queries for any number of orders."""
+    qs = Order.objects.select_related("customer", "created_by", "price_list")
+    if with_lines:
+        qs = qs.prefetch_related(Prefetch("lines", OrderLine.objects.select_related("product")))
+    if not sees_all_customers(user):
+        qs = qs.filter(customer__in=customer_list(user=user).order_by().values("pk"))
+    if search:
+        qs = qs.filter(
+            Q(number__icontains=search)
+            | Q(customer__name__icontains=search)
+            | Q(customer__code__icontains=search)
+        )
+    if status:
+        qs = qs.filter(status=status)
+    if credit_status:
+        qs = qs.filter(credit_status=credit_status)
+    if customer_id is not None:
+        qs = qs.filter(customer_id=customer_id)
+    return qs.order_by("-created_at", "-id")
+
+
+def order_get(*, user, order_id: int) -> Order:
+    order = order_list(user=user).filter(pk=order_id).first()
+    if order is None:
+        raise NotVisible()
+    return order

@@ -1,6 +1,7 @@
 from rest_framework.routers import SimpleRouter
 
 from sales.api.credit_changes import CreditChangeViewSet
+from sales.api.orders import OrderViewSet
 from sales.api.price_lists import PriceListViewSet
 from sales.api.views import CustomerViewSet, ProductViewSet
 
@@ -9,4 +10,5 @@ router.register("customers", CustomerViewSet, basename="customer")
 router.register("credit-changes", CreditChangeViewSet, basename="credit-change")
 router.register("products", ProductViewSet, basename="product")
 router.register("price-lists", PriceListViewSet, basename="price-list")
+router.register("orders", OrderViewSet, basename="order")
 urlpatterns = router.urls

@@ -20,6 +20,16 @@ from sales.views.customers import (  # noqa: F401
     product_import,
     product_list,
 )
+from sales.views.orders import (  # noqa: F401
+    order_cancel,
+    order_create,
+    order_credit,
+    order_detail,
+    order_edit,
+    order_list,
+    order_submit,
+    order_totals,
+)
 from sales.views.price_lists import (  # noqa: F401
     price_list_close,
     price_list_create,

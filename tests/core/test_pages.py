@@ -11,7 +11,7 @@ def _nav(client, user) -> list[str]:
 
 
 def test_clerk_navigation_shows_customers_but_not_warehouses(client, clerk):
-    assert _nav(client, clerk) == ["Home", "Customers", "Products", "Price lists"]
+    assert _nav(client, clerk) == ["Home", "Customers", "Orders", "Products", "Price lists"]
 
 
 def test_security_navigation_shows_warehouses_but_not_customers(client, make_user):
@@ -25,6 +25,7 @@ def test_superuser_navigation_shows_everything(client, make_user):
         "Home",
         "Approvals",
         "Customers",
+        "Orders",
         "Credit changes",
         "Products",
         "Price lists",

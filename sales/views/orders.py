@@ -1,0 +1,487 @@
+"""Browser pages for orders (R3–R7): the list, the keyboard-friendly entry form for clerks
+with live totals and the customer's credit position (htmx), one order with its approval and
+history, and the author's buttons (submit, cancel). Rights and rules are the services'; the
+pages only hide the buttons a user cannot use."""
+
+from decimal import Decimal, InvalidOperation
+
+from django import forms
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.db import transaction
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from approvals.models import RequestStatus
+from approvals.selectors import (
+    approval_may_decide,
+    document_approvals,
+    documents_with_approvals,
+    returned_decision,
+)
+from core.errors import DomainError
+from core.history import history_rows
+from core.money import line_amounts
+from core.pages import (
+    document_action,
+    form_add_domain_error,
+    paginate,
+    querystring_without_page,
+)
+from core.permissions import has_role, require_role
+from sales import selectors
+from sales.models import CreditStatus, OrderStatus
+from sales.services import orders as services
+
+ORDER_ROWS = 5  # empty line rows on a new order: a whole order without the mouse
+LINE_FIELDS = ("product", "quantity", "unit_price")
+
+# --- forms ------------------------------------------------------------------------------------
+
+
+class OrderForm(forms.Form):
+    customer = forms.ModelChoiceField(queryset=None, label=gettext_lazy("customer"))
+    first_payment_ratio = forms.DecimalField(
+        label=gettext_lazy("first payment ratio"),
+        max_digits=5,
+        decimal_places=4,
+        initial=Decimal("0.3000"),
+        help_text=gettext_lazy("A fraction: 0.3000 is 30 %."),
+    )
+    note = forms.CharField(
+        label=gettext_lazy("note"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2, "cols": 60}),
+    )
+
+    def __init__(self, *args, user, order=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        field = self.fields["customer"]
+        if order is None:
+            # Only the clerk's own active customers can be chosen (R23).
+            field.queryset = selectors.customer_list(user=user, active=True)
+            field.widget.attrs.update(
+                {
+                    "autofocus": True,
+                    "hx-get": reverse("order-credit"),
+                    "hx-trigger": "change",
+                    "hx-target": "#credit-panel",
+                    "hx-swap": "outerHTML",
+                }
+            )
+        else:
+            del self.fields["customer"]
+
+
+class ProductSelect(forms.Select):
+    """Options carry the list price, so choosing a product fills an empty unit price."""
+
+    def __init__(self, *args, list_prices=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.list_prices = list_prices or {}
+
+    def create_option(self, name, value, label, selected, index, subindex=None, attrs=None):
+        option = super().create_option(name, value, label, selected, index, subindex, attrs)
+        price = self.list_prices.get(str(value))
+        if price is not None:
+            option["attrs"]["data-list-price"] = str(price)
+        return option
+
+
+class OrderLineForm(forms.Form):
+    product = forms.TypedChoiceField(
+        label=gettext_lazy("product"), coerce=int, empty_value=None, required=False
+    )
+    quantity = forms.DecimalField(
+        label=gettext_lazy("quantity"),
+        max_digits=18,
+        decimal_places=3,
+        required=False,
+        widget=forms.TextInput(attrs={"inputmode": "decimal", "size": 8, "class": "quantity"}),
+    )
+    unit_price = forms.DecimalField(
+        label=gettext_lazy("unit price"),
+        max_digits=18,
+        decimal_places=2,
+        required=False,
+        widget=forms.TextInput(attrs={"inputmode": "decimal", "size": 12, "class": "unit-price"}),
+    )
+
+    def __init__(self, *args, catalogue=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        catalogue = catalogue or {}
+        self.catalogue = catalogue
+        field = self.fields["product"]
+        field.choices = [("", "---------")] + [
+            (pk, _("%(code)s %(name)s — list %(list)s, floor %(floor)s") % item)
+            for pk, item in catalogue.items()
+        ]
+        field.widget = ProductSelect(
+            choices=field.choices,
+            list_prices={str(pk): item["list"] for pk, item in catalogue.items()},
+            attrs={
+                "class": "product",
+                # A default, not arithmetic: the totals are always computed by the server. A
+                # price the clerk typed is kept; one filled in here follows the product.
+                "hx-on:change": (
+                    "const p = this.closest('tr').querySelector('.unit-price');"
+                    " const o = this.selectedOptions[0];"
+                    " if (p && o && (!p.value || p.value === p.dataset.auto)) {"
+                    " p.value = o.dataset.listPrice || ''; p.dataset.auto = p.value; }"
+                ),
+            },
+        )
+
+    def clean(self):
+        data = super().clean()
+        product = data.get("product")
+        if product is None:
+            if data.get("quantity") is not None or data.get("unit_price") is not None:
+                self.add_error("product", _("Choose a product or clear the row."))
+            return data
+        if data.get("quantity") is None and "quantity" not in self.errors:
+            self.add_error("quantity", _("Enter the quantity."))
+        if data.get("unit_price") is None and "unit_price" not in self.errors:
+            item = self.catalogue.get(product)
+            if item is not None:
+                data["unit_price"] = item["list"]  # the default is the list price
+        return data
+
+
+OrderLineFormSet = forms.formset_factory(OrderLineForm, extra=0)
+
+
+def _catalogue() -> dict[int, dict]:
+    """The products of today's active price list (R5), with list and floor price."""
+    price_list = selectors.price_list_active(on=timezone.localdate())
+    if price_list is None:
+        return {}
+    items = sorted(price_list.items.select_related("product").all(), key=lambda i: i.product.code)
+    return {
+        item.product_id: {
+            "code": item.product.code,
+            "name": item.product.name,
+            "list": item.list_price,
+            "floor": item.floor_price,
+            "tax_rate": item.product.tax_rate,
+        }
+        for item in items
+    }
+
+
+def _formset(data=None, *, catalogue, initial=None):
+    initial = initial or []
+    formset = OrderLineFormSet(
+        data, prefix="lines", initial=initial, form_kwargs={"catalogue": catalogue}
+    )
+    formset.extra = max(ORDER_ROWS - len(initial), 2)
+    return formset
+
+
+def _lines_from(formset) -> tuple[list[dict], list[int]]:
+    """The filled rows, and for each the index of its form (to put the service's
+    `lines.<n>.<field>` errors beside the right cell)."""
+    lines, forms_at = [], []
+    for index, form in enumerate(formset.forms):
+        data = form.cleaned_data
+        if data.get("product"):
+            lines.append({k: data[k] for k in LINE_FIELDS})
+            forms_at.append(index)
+    return lines, forms_at
+
+
+def _show_refusal(form, formset, error: DomainError, forms_at: list[int]) -> list[str]:
+    """A service refusal beside the fields it names (a 409 like `below_floor_price` beside the
+    line's price); the errors about the lines as a whole are returned for above the rows."""
+    header, lines_errors = {}, []
+    for name, messages_ in error.errors.items():
+        parts = name.split(".")
+        if parts[0] != "lines":
+            header[name] = messages_
+        elif len(parts) == 3 and parts[1].isdigit() and int(parts[1]) < len(forms_at):
+            row = formset.forms[forms_at[int(parts[1])]]
+            field = parts[2] if parts[2] in row.fields else None
+            for message in messages_:
+                row.add_error(field, message)
+        else:
+            lines_errors.extend(messages_)
+    if header or error.code != "invalid" or not error.errors:
+        form_add_domain_error(form, type(error)(error.code, error.detail, header))
+    return lines_errors
+
+
+def _totals(lines) -> dict:
+    """Each row's amounts and the order's, by the money rules (DESIGN §3) on the server."""
+    rows, net, tax, gross = [], Decimal("0.00"), Decimal("0.00"), Decimal("0.00")
+    for line in lines:
+        amounts = line_amounts(
+            quantity=line["quantity"], unit_price=line["unit_price"], tax_rate=line["tax_rate"]
+        )
+        rows.append({**line, "net": amounts[0], "tax": amounts[1], "gross": amounts[2]})
+        net, tax, gross = net + amounts[0], tax + amounts[1], gross + amounts[2]
+    return {"rows": rows, "net": net, "tax": tax, "gross": gross}
+
+
+def _decimal(raw) -> Decimal | None:
+    try:
+        value = Decimal(str(raw).strip())
+    except (InvalidOperation, ValueError):
+        return None
+    return value if value.is_finite() else None
+
+
+def _posted_lines(post, catalogue) -> list[dict]:
+    """The rows of a form being typed that can be priced already; the others are skipped."""
+    lines = []
+    try:
+        total = min(int(post.get("lines-TOTAL_FORMS", 0)), 200)
+    except ValueError:
+        total = 0
+    for index in range(total):
+        raw_product = post.get(f"lines-{index}-product", "")
+        item = catalogue.get(int(raw_product)) if raw_product.isdigit() else None
+        quantity = _decimal(post.get(f"lines-{index}-quantity", ""))
+        price_raw = post.get(f"lines-{index}-unit_price", "").strip()
+        price = _decimal(price_raw) if price_raw else (item["list"] if item else None)
+        if item is None or quantity is None or price is None or quantity <= 0 or price < 0:
+            continue
+        if abs(quantity) >= 10**15 or abs(price) >= 10**16:
+            continue
+        lines.append(
+            {
+                "index": index + 1,
+                "code": item["code"],
+                "quantity": quantity,
+                "unit_price": price,
+                "tax_rate": item["tax_rate"],
+            }
+        )
+    return lines
+
+
+# --- pages ------------------------------------------------------------------------------------
+
+
+@login_required
+def order_list(request):
+    customer = request.GET.get("customer", "").strip()
+    filters = {
+        "search": request.GET.get("q", "").strip(),
+        "status": request.GET.get("status", ""),
+        "credit_status": request.GET.get("credit_status", ""),
+        "customer_id": int(customer) if customer.isdigit() else None,
+    }
+    if filters["status"] not in OrderStatus.values:
+        filters["status"] = ""
+    if filters["credit_status"] not in CreditStatus.values:
+        filters["credit_status"] = ""
+    page = paginate(request, selectors.order_list(user=request.user, with_lines=False, **filters))
+    page.object_list = documents_with_approvals(page.object_list)
+    return render(
+        request,
+        "sales/order_list.html",
+        {
+            "page_obj": page,
+            "filters": filters,
+            "query": querystring_without_page(request),
+            "statuses": OrderStatus.choices,
+            "credit_statuses": CreditStatus.choices,
+            "can_create": has_role(request.user, *services.ORDER_AUTHORS),
+        },
+    )
+
+
+@login_required
+def order_detail(request, pk: int):
+    order = selectors.order_get(user=request.user, order_id=pk)
+    approvals = document_approvals(document=order)
+    latest = approvals[0] if approvals else None
+    is_author = order.created_by_id == request.user.pk
+    is_draft = order.status == OrderStatus.DRAFT
+    pending = latest if latest is not None and latest.status == RequestStatus.PENDING else None
+    return render(
+        request,
+        "sales/order_detail.html",
+        {
+            "order": order,
+            "customer": order.customer,
+            "approvals": approvals,
+            "returned": returned_decision(latest) if is_draft else None,
+            "is_author": is_author,
+            "can_edit": is_author and is_draft,
+            "can_cancel": is_author and order.status in (OrderStatus.DRAFT, OrderStatus.SUBMITTED),
+            "may_decide": pending is not None
+            and approval_may_decide(user=request.user, request=pending),
+            "pending": pending,
+            "history": history_rows(order),
+        },
+    )
+
+
+def _save(request, *, order, form, formset, submit: bool):
+    """Create or update the draft, and submit it when asked, in one transaction: a refusal
+    of either leaves nothing written (R25)."""
+    lines = _lines_from(formset)[0]
+    data = dict(form.cleaned_data)
+    with transaction.atomic():
+        if order is None:
+            saved = services.order_create(
+                actor=request.user, customer_id=data.pop("customer").pk, lines=lines, **data
+            )
+        else:
+            saved = services.order_update(
+                actor=request.user, order_id=order.pk, lines=lines, **data
+            )
+        if submit:
+            saved = services.order_submit(actor=request.user, order_id=saved.pk)
+    return saved
+
+
+def _form_page(request, *, order):
+    catalogue = _catalogue()
+    lines_errors: list[str] = []
+    if request.method == "POST":
+        form = OrderForm(request.POST, user=request.user, order=order)
+        formset = _formset(request.POST, catalogue=catalogue)
+        submit = request.POST.get("action") == "submit"
+        if form.is_valid() and formset.is_valid():
+            forms_at = _lines_from(formset)[1]
+            try:
+                saved = _save(request, order=order, form=form, formset=formset, submit=submit)
+                if submit:
+                    done = (
+                        _("Order %(number)s submitted; it is on credit hold (R4).")
+                        if saved.credit_status == CreditStatus.HOLD
+                        else _("Order %(number)s submitted for approval.")
+                    )
+                else:
+                    done = _("Order %(number)s saved as a draft.")
+                messages.success(request, done % {"number": saved.number})
+                return redirect("order-detail", pk=saved.pk)
+            except DomainError as error:
+                lines_errors = _show_refusal(form, formset, error, forms_at)
+        customer = form.cleaned_data.get("customer") if hasattr(form, "cleaned_data") else None
+        posted = _posted_lines(request.POST, catalogue)
+    else:
+        form = OrderForm(
+            user=request.user,
+            order=order,
+            initial=(
+                {"first_payment_ratio": order.first_payment_ratio, "note": order.note}
+                if order is not None
+                else {}
+            ),
+        )
+        lines = list(order.lines.all()) if order is not None else []
+        formset = _formset(
+            catalogue=catalogue,
+            initial=[
+                {k: getattr(line, f"{k}_id" if k == "product" else k) for k in LINE_FIELDS}
+                for line in lines
+            ],
+        )
+        customer = None
+        posted = [
+            {
+                "index": index,
+                "code": line.product.code,
+                "quantity": line.quantity,
+                "unit_price": line.unit_price,
+                "tax_rate": line.tax_rate,
+            }
+            for index, line in enumerate(lines, start=1)
+        ]
+    if order is not None:
+        customer = order.customer
+    return render(
+        request,
+        "sales/order_form.html",
+        {
+            "form": form,
+            "formset": formset,
+            "lines_errors": lines_errors,
+            "order": order,
+            "catalogue_empty": not catalogue,
+            "totals": _totals(posted),
+            "customer": customer,
+            "credit": selectors.customer_credit(customer=customer) if customer else None,
+        },
+        status=400 if request.method == "POST" else 200,
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def order_create(request):
+    require_role(request.user, *services.ORDER_AUTHORS)  # before showing a form they cannot use
+    return _form_page(request, order=None)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def order_edit(request, pk: int):
+    order = selectors.order_get(user=request.user, order_id=pk)
+    if order.created_by_id != request.user.pk or order.status != OrderStatus.DRAFT:
+        messages.error(request, _("Only the salesperson may change an order, and only in draft."))
+        return redirect("order-detail", pk=order.pk)
+    return _form_page(request, order=order)
+
+
+@login_required
+@require_POST
+def order_totals(request):
+    """The totals partial for the entry form (htmx): amounts computed here, never in JS."""
+    return render(
+        request,
+        "sales/_order_totals.html",
+        {"totals": _totals(_posted_lines(request.POST, _catalogue()))},
+    )
+
+
+@login_required
+@require_GET
+def order_credit(request):
+    """The credit panel for the chosen customer (htmx): limit, exposure, available, overdue."""
+    raw = request.GET.get("customer", "")
+    customer = (
+        selectors.customer_list(user=request.user).filter(pk=raw).first() if raw.isdigit() else None
+    )
+    return render(
+        request,
+        "sales/_order_credit.html",
+        {
+            "customer": customer,
+            "credit": selectors.customer_credit(customer=customer) if customer else None,
+        },
+    )
+
+
+def _act(request, pk: int, *, run, done: str):
+    order = selectors.order_get(user=request.user, order_id=pk)
+    return document_action(request, document=order, run=run, done=done, redirect_to="order-detail")
+
+
+@login_required
+@require_POST
+def order_submit(request, pk: int):
+    return _act(
+        request,
+        pk,
+        run=lambda o: services.order_submit(actor=request.user, order_id=o.pk),
+        done=_("Order %(number)s submitted for approval."),
+    )
+
+
+@login_required
+@require_POST
+def order_cancel(request, pk: int):
+    return _act(
+        request,
+        pk,
+        run=lambda o: services.order_cancel(actor=request.user, order_id=o.pk),
+        done=_("Order %(number)s cancelled."),
+    )
