@@ -10,6 +10,7 @@ api_v1 = [
     path("", include("core.api.urls")),
     path("", include("approvals.api.urls")),
     path("", include("sales.api.urls")),
+    path("", include("contracts.api.urls")),
     path("", include("inventory.api.urls")),
 ]
 
@@ -24,6 +25,7 @@ urlpatterns = [
     path("", include("core.urls")),
     path("", include("approvals.urls")),
     path("", include("sales.urls")),
+    path("", include("contracts.urls")),
     path("", include("inventory.urls")),
 ]
 

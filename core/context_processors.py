@@ -15,6 +15,15 @@ _SALES_AND_FINANCE = (
     Role.CREDIT_CONTROLLER,
     Role.MARKETING_DIRECTOR,
 )
+_CONTRACTS = (
+    Role.SALES_CLERK,
+    Role.SALES_MANAGER,
+    Role.SALES_HEAD,
+    Role.SALES_VP,
+    Role.GENERAL_MANAGER,
+    Role.FINANCE,
+    Role.FINANCE_VP,
+)
 _CREDIT = (
     Role.SALES_MANAGER,
     Role.FINANCE,
@@ -61,6 +70,7 @@ NAVIGATION = [
     (_("Credit changes"), "credit-change-list", _CREDIT),
     (_("Products"), "product-list", None),
     (_("Price lists"), "price-list-list", _SALES_AND_FINANCE),
+    (_("Contracts"), "contract-list", _CONTRACTS),
     (_("Warehouses"), "warehouse-list", _STOCK),
 ]
 

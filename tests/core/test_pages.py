@@ -11,7 +11,14 @@ def _nav(client, user) -> list[str]:
 
 
 def test_clerk_navigation_shows_customers_but_not_warehouses(client, clerk):
-    assert _nav(client, clerk) == ["Home", "Customers", "Orders", "Products", "Price lists"]
+    assert _nav(client, clerk) == [
+        "Home",
+        "Customers",
+        "Orders",
+        "Products",
+        "Price lists",
+        "Contracts",
+    ]
 
 
 def test_security_navigation_shows_warehouses_but_not_customers(client, make_user):
@@ -29,6 +36,7 @@ def test_superuser_navigation_shows_everything(client, make_user):
         "Credit changes",
         "Products",
         "Price lists",
+        "Contracts",
         "Warehouses",
     ]
 

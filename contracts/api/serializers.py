@@ -1,0 +1,142 @@
+from decimal import Decimal
+
+from django.utils.translation import gettext_lazy as _
+from rest_framework import serializers
+
+from contracts.models import Contract
+from sales import selectors as sales_selectors
+from sales.api.credit_changes import ApprovalField
+from sales.models import Order
+
+
+def _rate(label, **kwargs):
+    return serializers.DecimalField(
+        max_digits=5,
+        decimal_places=4,
+        min_value=Decimal("0"),
+        max_value=Decimal("1"),
+        required=False,
+        label=label,
+        **kwargs,
+    )
+
+
+class ContractLineSerializer(serializers.Serializer):
+    id = serializers.IntegerField(read_only=True)
+    product = serializers.IntegerField(source="product_id", read_only=True)
+    product_code = serializers.CharField(source="product.code", read_only=True)
+    product_name = serializers.CharField(source="product.name", read_only=True)
+    quantity = serializers.DecimalField(max_digits=18, decimal_places=3, read_only=True)
+    unit_price = serializers.DecimalField(max_digits=18, decimal_places=2, read_only=True)
+    tax_rate = serializers.DecimalField(max_digits=5, decimal_places=4, read_only=True)
+    net = serializers.DecimalField(max_digits=18, decimal_places=2, read_only=True)
+    tax = serializers.DecimalField(max_digits=18, decimal_places=2, read_only=True)
+    gross = serializers.DecimalField(max_digits=18, decimal_places=2, read_only=True)
+
+
+class ContractSerializer(serializers.ModelSerializer):
+    """API.md `contracts/`: POST {"order"} (and optionally terms); PATCH terms in draft."""
+
+    order = serializers.PrimaryKeyRelatedField(
+        queryset=Order.objects.none(),
+        help_text="An approved order of one of the caller's customers (R8, R23).",
+    )
+    order_number = serializers.CharField(source="order.number", read_only=True)
+    customer = serializers.IntegerField(source="customer_id", read_only=True)
+    customer_name = serializers.CharField(source="customer.name", read_only=True)
+    salesperson = serializers.CharField(source="salesperson.username", read_only=True)
+    created_by = serializers.CharField(source="created_by.username", read_only=True)
+    # A plain string in the schema: an enum named `status` would collide with other documents'.
+    status = serializers.CharField(
+        read_only=True, help_text="`draft`, `pending_signoff`, `active` or `terminated`."
+    )
+    first_payment_ratio = _rate(_("first payment ratio"))
+    credit_days = serializers.IntegerField(min_value=0, required=False, label=_("credit days"))
+    interest_rate_daily = _rate(_("overdue interest per day"))
+    invoice_threshold = _rate(_("invoice threshold"))
+    commission_rate = _rate(_("commission rate"))
+    lines = ContractLineSerializer(many=True, read_only=True)
+    approval = ApprovalField(allow_null=True)
+
+    class Meta:
+        model = Contract
+        fields = [
+            "id",
+            "number",
+            "status",
+            "order",
+            "order_number",
+            "customer",
+            "customer_name",
+            "salesperson",
+            "created_by",
+            "currency",
+            "net_amount",
+            "tax_amount",
+            "gross_amount",
+            "first_payment_ratio",
+            "credit_days",
+            "interest_rate_daily",
+            "invoice_threshold",
+            "commission_rate",
+            "lines",
+            "created_at",
+            "submitted_at",
+            "activated_at",
+            "signed_on",
+            "approval",
+        ]
+        read_only_fields = [
+            "id",
+            "number",
+            "currency",
+            "net_amount",
+            "tax_amount",
+            "gross_amount",
+            "created_at",
+            "submitted_at",
+            "activated_at",
+            "signed_on",
+        ]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        request = self.context.get("request")
+        if request is not None and request.user.is_authenticated:
+            # Unknown or invisible → 400 naming `order`; visible but not approved → 409.
+            self.fields["order"].queryset = sales_selectors.order_list(
+                user=request.user, with_lines=False
+            )
+        if self.instance is not None:
+            self.fields["order"].required = False
+
+    def validate(self, attrs):
+        order = attrs.get("order")
+        if self.instance is not None and order is not None:
+            if order.pk != self.instance.order_id:
+                raise serializers.ValidationError(
+                    {"order": [_("The order of a contract cannot be changed.")]}
+                )
+            del attrs["order"]
+        return attrs
+
+
+class LedgerSerializer(serializers.Serializer):
+    """API.md `contracts/{id}/ledger/`: gross amounts; `collection_ratio` 4 places."""
+
+    contracted = serializers.DecimalField(max_digits=18, decimal_places=2)
+    shipped = serializers.DecimalField(max_digits=18, decimal_places=2)
+    delivered = serializers.DecimalField(max_digits=18, decimal_places=2)
+    invoiced = serializers.DecimalField(max_digits=18, decimal_places=2)
+    collected = serializers.DecimalField(max_digits=18, decimal_places=2)
+    outstanding = serializers.DecimalField(max_digits=18, decimal_places=2)
+    due = serializers.DecimalField(max_digits=18, decimal_places=2)
+    overdue = serializers.DecimalField(max_digits=18, decimal_places=2)
+    interest = serializers.DecimalField(
+        max_digits=18, decimal_places=2, help_text="Posted interest (R18)."
+    )
+    interest_accrued = serializers.DecimalField(
+        max_digits=18, decimal_places=2, help_text="Accrued since the last posting (R18)."
+    )
+    collection_ratio = serializers.DecimalField(max_digits=7, decimal_places=4)
+    first_payment_received = serializers.BooleanField()

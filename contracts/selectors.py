@@ -1,0 +1,137 @@
+"""Reads for contracts and the contract ledger (合同台帐), with visibility (R23) applied: a
+clerk sees the contracts of the customers they own, other roles see all."""
+
+from decimal import Decimal
+
+from django.db.models import Prefetch, Q, QuerySet, Sum
+
+from contracts.models import Contract, ContractLedger, ContractLine
+from core.errors import NotVisible
+from core.money import money, rate
+from core.permissions import sees_all_customers
+
+LEDGER_FIGURES = (
+    "contracted",
+    "shipped",
+    "delivered",
+    "invoiced",
+    "collected",
+    "outstanding",
+    "due",
+    "overdue",
+    "interest",
+    "interest_accrued",
+    "collection_ratio",
+    "first_payment_received",
+)
+
+
+def contract_list(
+    *,
+    user,
+    search: str = "",
+    status: str = "",
+    customer_id: int | None = None,
+    salesperson: str = "",
+    order_id: int | None = None,
+    with_lines: bool = True,
+) -> QuerySet[Contract]:
+    """The contracts `user` may see, newest first, with customer, salesperson, order and
+    ledger joined and (`with_lines`) the lines prefetched: the same few queries for any
+    number of contracts."""
+    qs = Contract.objects.select_related("customer", "salesperson", "created_by", "order", "ledger")
+    if with_lines:
+        qs = qs.prefetch_related(Prefetch("lines", ContractLine.objects.select_related("product")))
+    if not sees_all_customers(user):
+        qs = qs.filter(customer__owner=user)
+    if search:
+        qs = qs.filter(
+            Q(number__icontains=search)
+            | Q(order__number__icontains=search)
+            | Q(customer__name__icontains=search)
+            | Q(customer__code__icontains=search)
+        )
+    if status:
+        qs = qs.filter(status=status)
+    if customer_id is not None:
+        qs = qs.filter(customer_id=customer_id)
+    if salesperson:
+        qs = qs.filter(salesperson__username=salesperson)
+    if order_id is not None:
+        qs = qs.filter(order_id=order_id)
+    return qs.order_by("-created_at", "-id")
+
+
+def contract_get(*, user, contract_id: int) -> Contract:
+    contract = contract_list(user=user).filter(pk=contract_id).first()
+    if contract is None:
+        raise NotVisible()
+    return contract
+
+
+def ledger_figures(*, contract: Contract) -> dict:
+    """API.md `contracts/{id}/ledger/`: the kept figures and those derived from them."""
+    ledger: ContractLedger = contract.ledger
+    figures = {field: money(getattr(ledger, field)) for field in ContractLedger.FIGURES}
+    figures["outstanding"] = ledger.outstanding
+    figures["collection_ratio"] = ledger.collection_ratio
+    figures["first_payment_received"] = ledger.first_payment_received_for(
+        contract.first_payment_ratio
+    )
+    return {key: figures[key] for key in LEDGER_FIGURES}
+
+
+def ledger_totals(contracts: QuerySet[Contract]) -> dict:
+    """Σ of each kept figure over `contracts` (one aggregate query), with the derived ones."""
+    sums = contracts.order_by().aggregate(
+        **{field: Sum(f"ledger__{field}") for field in ContractLedger.FIGURES}
+    )
+    totals = {field: money(sums[field] or 0) for field in ContractLedger.FIGURES}
+    totals["outstanding"] = money(totals["contracted"] - totals["collected"])
+    totals["collection_ratio"] = (
+        rate(totals["collected"] / totals["contracted"])
+        if totals["contracted"]
+        else Decimal("0.0000")
+    )
+    return totals
+
+
+def ledger_rows(contracts) -> list[dict]:
+    """One row per contract: the contract and its figures (no query per row)."""
+    return [{"contract": c, **ledger_figures(contract=c)} for c in contracts]
+
+
+LEDGER_EXPORT_HEADERS = [
+    "number",
+    "status",
+    "customer_code",
+    "customer",
+    "salesperson",
+    "order",
+    "signed_on",
+    *LEDGER_FIGURES,
+]
+
+
+def ledger_export_rows(contracts) -> list[list]:
+    rows = []
+    for contract in contracts:
+        figures = ledger_figures(contract=contract)
+        rows.append(
+            [
+                contract.number or "",
+                contract.status,
+                contract.customer.code,
+                contract.customer.name,
+                contract.salesperson.username,
+                contract.order.number,
+                contract.signed_on.isoformat() if contract.signed_on else "",
+                *[
+                    ("yes" if figures[k] else "no")
+                    if isinstance(figures[k], bool)
+                    else str(figures[k])
+                    for k in LEDGER_FIGURES
+                ],
+            ]
+        )
+    return rows

@@ -1,0 +1,267 @@
+"""Browser pages for contracts (R8, R9) and the contract ledger (合同台帐): list, draft from an
+order, one contract with its approval, history and ledger, terms edit in draft, submit,
+withdraw; ledger list (filters, XLSX export), per contract and per customer. Rights are the
+services'; the pages only hide the buttons a user cannot use."""
+
+from decimal import Decimal
+
+from django import forms
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_http_methods, require_POST
+
+from approvals.models import RequestStatus
+from approvals.selectors import (
+    approval_may_decide,
+    document_approvals,
+    documents_with_approvals,
+    returned_decision,
+)
+from approvals.services import approval_withdraw_document
+from contracts import selectors, services
+from contracts.models import ContractStatus
+from core.errors import DomainError, NotVisible
+from core.history import history_rows
+from core.pages import form_add_domain_error, paginate, querystring_without_page
+from core.permissions import has_role
+from core.tabular import table_response
+from sales import selectors as sales_selectors
+from sales.models import OrderStatus
+
+
+def _rate_field(label):
+    return forms.DecimalField(
+        label=label,
+        max_digits=5,
+        decimal_places=4,
+        min_value=Decimal("0"),
+        max_value=Decimal("1"),
+    )
+
+
+class ContractTermsForm(forms.Form):
+    """R9 terms; rates as fractions (0.3000 = 30 %)."""
+
+    first_payment_ratio = _rate_field(gettext_lazy("first payment ratio"))
+    credit_days = forms.IntegerField(label=gettext_lazy("credit days"), min_value=0)
+    interest_rate_daily = _rate_field(gettext_lazy("overdue interest per day"))
+    invoice_threshold = _rate_field(gettext_lazy("invoice threshold"))
+    commission_rate = _rate_field(gettext_lazy("commission rate"))
+
+
+def _filters(request) -> dict:
+    customer = request.GET.get("customer", "").strip()
+    status = request.GET.get("status", "")
+    return {
+        "search": request.GET.get("q", "").strip(),
+        "status": status if status in ContractStatus.values else "",
+        "customer_id": int(customer) if customer.isdigit() else None,
+        "salesperson": request.GET.get("salesperson", "").strip(),
+    }
+
+
+@login_required
+def contract_list(request):
+    filters = _filters(request)
+    page = paginate(request, selectors.contract_list(user=request.user, **filters))
+    page.object_list = documents_with_approvals(page.object_list)
+    return render(
+        request,
+        "contracts/contract_list.html",
+        {
+            "page_obj": page,
+            "filters": filters,
+            "query": querystring_without_page(request),
+            "statuses": ContractStatus.choices,
+            "can_draft": has_role(request.user, *services.CONTRACT_AUTHORS),
+        },
+    )
+
+
+@login_required
+def contract_detail(request, pk: int):
+    contract = selectors.contract_get(user=request.user, contract_id=pk)
+    approvals = document_approvals(document=contract)
+    latest = approvals[0] if approvals else None
+    is_draft = contract.status == ContractStatus.DRAFT
+    is_author = has_role(request.user, *services.CONTRACT_AUTHORS) and (
+        contract.created_by_id == request.user.pk or contract.customer.owner_id == request.user.pk
+    )
+    pending = latest if latest is not None and latest.status == RequestStatus.PENDING else None
+    return render(
+        request,
+        "contracts/contract_detail.html",
+        {
+            "contract": contract,
+            "lines": contract.lines.all(),
+            "ledger": selectors.ledger_figures(contract=contract),
+            "approvals": approvals,
+            "returned": returned_decision(latest) if is_draft else None,
+            "is_author": is_author,
+            "can_edit": is_author and is_draft,
+            "can_withdraw": is_author and pending is not None,
+            "may_decide": pending is not None
+            and approval_may_decide(user=request.user, request=pending),
+            "pending": pending,
+            "history": history_rows(contract),
+        },
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def contract_create(request):
+    """Draft a contract from an approved order: `/contracts/new/?order=ID` shows the order,
+    the button posts it."""
+    raw = request.POST.get("order") or request.GET.get("order", "")
+    order = None
+    if str(raw).isdigit():
+        order = sales_selectors.order_list(user=request.user).filter(pk=int(raw)).first()
+    if order is None:
+        raise NotVisible()
+    if request.method == "POST":
+        try:
+            contract = services.contract_draft(actor=request.user, order_id=order.pk)
+            messages.success(
+                request,
+                _("Contract drafted from order %(number)s. Check the terms and submit it.")
+                % {"number": order.number},
+            )
+            return redirect("contract-detail", pk=contract.pk)
+        except DomainError as error:
+            reasons = [m for msgs in error.errors.values() for m in msgs]
+            messages.error(request, " ".join([error.detail, *reasons]))
+    existing = getattr(order, "contract", None) if order.status == OrderStatus.CONTRACTED else None
+    return render(
+        request,
+        "contracts/contract_new.html",
+        {
+            "order": order,
+            "existing": existing,
+            "can_draft": order.status == OrderStatus.APPROVED
+            and has_role(request.user, *services.CONTRACT_AUTHORS),
+        },
+        status=409 if request.method == "POST" else 200,
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def contract_edit(request, pk: int):
+    contract = selectors.contract_get(user=request.user, contract_id=pk)
+    if request.method == "POST":
+        form = ContractTermsForm(request.POST)
+        if form.is_valid():
+            try:
+                services.contract_update_terms(
+                    actor=request.user, contract_id=contract.pk, terms=form.cleaned_data
+                )
+                messages.success(request, _("Contract terms saved."))
+                return redirect("contract-detail", pk=contract.pk)
+            except DomainError as error:
+                form_add_domain_error(form, error)
+    else:
+        if contract.status != ContractStatus.DRAFT:
+            messages.error(request, _("The terms of a contract change only in draft."))
+            return redirect("contract-detail", pk=contract.pk)
+        form = ContractTermsForm(
+            initial={field: getattr(contract, field) for field in contract.TERMS}
+        )
+    return render(
+        request,
+        "contracts/contract_form.html",
+        {"form": form, "contract": contract},
+        status=400 if request.method == "POST" else 200,
+    )
+
+
+def _act(request, pk: int, *, run, done: str):
+    contract = selectors.contract_get(user=request.user, contract_id=pk)
+    try:
+        run(contract)
+        messages.success(request, done)
+    except DomainError as error:
+        reasons = [m for msgs in error.errors.values() for m in msgs]
+        messages.error(request, " ".join([error.detail, *reasons]))
+    return redirect("contract-detail", pk=contract.pk)
+
+
+@login_required
+@require_POST
+def contract_submit(request, pk: int):
+    return _act(
+        request,
+        pk,
+        run=lambda c: services.contract_submit(actor=request.user, contract_id=c.pk),
+        done=_("Contract submitted for co-sign by the head of sales and finance."),
+    )
+
+
+@login_required
+@require_POST
+def contract_withdraw(request, pk: int):
+    return _act(
+        request,
+        pk,
+        run=lambda c: approval_withdraw_document(actor=request.user, document=c),
+        done=_("Contract withdrawn to draft."),
+    )
+
+
+# -- the contract ledger (合同台帐) ----------------------------------------------------------
+
+
+@login_required
+def ledger_list(request):
+    filters = _filters(request)
+    contracts = selectors.contract_list(user=request.user, with_lines=False, **filters)
+    if request.GET.get("export") in {"xlsx", "csv"}:
+        return table_response(
+            filename="contract-ledger",
+            headers=selectors.LEDGER_EXPORT_HEADERS,
+            rows=selectors.ledger_export_rows(contracts),
+            fmt=request.GET["export"],
+        )
+    page = paginate(request, contracts)
+    return render(
+        request,
+        "contracts/ledger_list.html",
+        {
+            "page_obj": page,
+            "rows": selectors.ledger_rows(page.object_list),
+            "totals": selectors.ledger_totals(contracts),
+            "filters": filters,
+            "query": querystring_without_page(request),
+            "statuses": ContractStatus.choices,
+        },
+    )
+
+
+@login_required
+def contract_ledger(request, pk: int):
+    contract = selectors.contract_get(user=request.user, contract_id=pk)
+    return render(
+        request,
+        "contracts/contract_ledger.html",
+        {"contract": contract, "ledger": selectors.ledger_figures(contract=contract)},
+    )
+
+
+@login_required
+def customer_ledger(request, customer_id: int):
+    customer = sales_selectors.customer_get(user=request.user, customer_id=customer_id)
+    contracts = selectors.contract_list(
+        user=request.user, with_lines=False, customer_id=customer.pk
+    )
+    return render(
+        request,
+        "contracts/customer_ledger.html",
+        {
+            "customer": customer,
+            "rows": selectors.ledger_rows(contracts),
+            "totals": selectors.ledger_totals(contracts),
+        },
+    )
