@@ -146,6 +146,9 @@ class Contract(ConcurrentTransitionMixin, ApprovableDocument):
     def get_absolute_url(self) -> str:
         return reverse("contract-detail", args=[self.pk])
 
+    def approval_pdf_url(self) -> str | None:
+        return reverse("contract-pdf", args=[self.pk])
+
     # -- approval (R8, R21) ----------------------------------------------------------------
     def approval_number(self) -> str:
         return self.number or f"HT-#{self.pk}"

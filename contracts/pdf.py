@@ -5,6 +5,7 @@ the contract changes — so a cached file is never stale and a changed contract 
 from django.conf import settings
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
+from django.utils import translation
 
 from approvals.models import DecisionKind
 from approvals.selectors import document_approvals
@@ -23,9 +24,9 @@ def _percent(rate, places: int = 2) -> str:
 
 
 def contract_pdf_context(contract) -> dict:
+    """What the contract template shows; role names etc. are translated by the caller's
+    active language (render_pdf uses Chinese)."""
     lines = list(contract.lines.select_related("product"))
-    for line in lines:
-        line.tax_rate_percent = _percent(line.tax_rate)
     approvals = document_approvals(document=contract)
     decisions = [
         d for a in approvals for d in a.decisions.all() if d.decision == DecisionKind.APPROVED
@@ -67,7 +68,9 @@ def contract_pdf_render(contract) -> str:
     """Render this version of the contract unless it is already stored; returns its name."""
     name = contract_pdf_name(contract)
     if not default_storage.exists(name):
-        pdf = render_pdf("pdf/contract.html", contract_pdf_context(contract))
+        with translation.override("zh-hans"):
+            context = contract_pdf_context(contract)
+        pdf = render_pdf("pdf/contract.html", context)
         default_storage.save(name, ContentFile(pdf))
     return name
 
@@ -78,3 +81,12 @@ def contract_pdf_bytes(contract) -> bytes:
     name = contract_pdf_render(contract)
     with default_storage.open(name, "rb") as handle:
         return handle.read()
+
+
+def contract_pdf_response(contract):
+    from django.http import HttpResponse
+
+    response = HttpResponse(contract_pdf_bytes(contract), content_type="application/pdf")
+    filename = f"{contract.number or f'contract-draft-{contract.pk}'}.pdf"
+    response["Content-Disposition"] = f'inline; filename="{filename}"'
+    return response

@@ -165,6 +165,15 @@ def contract_activate(*, contract: Contract, request, actor) -> None:
     # The inbox and the decision history show the number the contract now carries.
     request.document_number = contract.number
     request.save(update_fields=["document_number"])
+    _render_pdf_after_commit(contract.pk)
+
+
+def _render_pdf_after_commit(contract_id: int) -> None:
+    """The signed contract's PDF is rendered by a Celery task once the signature is committed;
+    a failure to queue it must not undo the signature (the download renders it if missing)."""
+    from contracts.tasks import render_contract_pdf
+
+    transaction.on_commit(lambda: render_contract_pdf.delay(contract_id), robust=True)
 
 
 # -- the ledger (合同台帐): counters that later events move ------------------------------------

@@ -16,4 +16,5 @@ urlpatterns = [
     path("contracts/<int:pk>/submit/", views.contract_submit, name="contract-submit"),
     path("contracts/<int:pk>/withdraw/", views.contract_withdraw, name="contract-withdraw"),
     path("contracts/<int:pk>/ledger/", views.contract_ledger, name="contract-ledger"),
+    path("contracts/<int:pk>/pdf/", views.contract_pdf, name="contract-pdf"),
 ]

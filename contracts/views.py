@@ -23,6 +23,7 @@ from approvals.selectors import (
 from approvals.services import approval_withdraw_document
 from contracts import selectors, services
 from contracts.models import ContractStatus
+from contracts.pdf import contract_pdf_response
 from core.errors import DomainError, NotVisible
 from core.history import history_rows
 from core.pages import form_add_domain_error, paginate, querystring_without_page
@@ -265,3 +266,8 @@ def customer_ledger(request, customer_id: int):
             "totals": selectors.ledger_totals(contracts),
         },
     )
+
+
+@login_required
+def contract_pdf(request, pk: int):
+    return contract_pdf_response(selectors.contract_get(user=request.user, contract_id=pk))

@@ -9,9 +9,10 @@ from django.template.loader import render_to_string
 from django.utils import translation
 
 
-def render_pdf(template: str, context: dict) -> bytes:
+def render_pdf(template: str, context: dict, *, language: str = "zh-hans") -> bytes:
+    """Documents that go to customers are Chinese documents, whatever the UI language."""
     from weasyprint import HTML
 
-    with translation.override(settings.LANGUAGE_CODE):
+    with translation.override(language):
         html = render_to_string(template, context)
     return HTML(string=html, base_url=str(settings.BASE_DIR)).write_pdf()

@@ -4,6 +4,7 @@ co-sign of the head of sales and finance (decided on `approvals/{id}/approve/`),
 `ledger/` reads the contract ledger."""
 
 import django_filters
+from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema
 from rest_framework.decorators import action
 from rest_framework.response import Response
@@ -12,6 +13,7 @@ from approvals.selectors import documents_with_approvals
 from contracts import selectors, services
 from contracts.api.serializers import ContractSerializer, LedgerSerializer
 from contracts.models import Contract, ContractStatus
+from contracts.pdf import contract_pdf_response
 from core.api.views import ServiceViewSet
 from core.permissions import require_role
 
@@ -72,6 +74,12 @@ class ContractViewSet(ServiceViewSet):
         """Draft → pending_signoff: the head of sales and finance co-sign, in either order (R8)."""
         contract = services.contract_submit(actor=request.user, contract_id=self.get_object().pk)
         return Response(self.get_serializer(self._fresh(contract)).data)
+
+    @extend_schema(request=None, responses={(200, "application/pdf"): OpenApiTypes.BINARY})
+    @action(detail=True, methods=["get"])
+    def pdf(self, request, pk=None):
+        """The contract as a PDF (R9): parties, lines, 大写金额, terms, co-signers."""
+        return contract_pdf_response(self.get_object())
 
     @extend_schema(request=None, responses=LedgerSerializer)
     @action(detail=True, methods=["get"])
