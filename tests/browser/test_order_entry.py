@@ -1,14 +1,19 @@
 """A clerk enters an order with the keyboard only in a real browser: the customer chosen from
 the autofocused select, three lines typed row by row with Tab, the total updated live by the
 server (htmx) to the exact gross, saved and submitted; then the sales manager and the general
-manager approve it in the inbox (R7) and its page shows it approved."""
+manager approve it in the inbox (R7) and its page shows it approved; the clerk drafts the
+contract, the head of sales and finance co-sign it (R8), and its PDF downloads with the
+contract number and the customer's Chinese name (R9)."""
 
+import io
 import re
 from decimal import Decimal
 
 import pytest
 from playwright.sync_api import expect
+from pypdf import PdfReader
 
+from contracts.models import Contract
 from sales.models import Order
 from tests.factories import CustomerFactory, ProductFactory, active_price_list
 
@@ -16,8 +21,9 @@ pytestmark = pytest.mark.browser
 
 
 def test_a_clerk_enters_an_order_with_the_keyboard_and_it_is_approved(
-    page, login, clerk, manager, gm
+    page, login, clerk, manager, gm, make_user, settings, tmp_path
 ):
+    settings.MEDIA_ROOT = tmp_path
     lathe = ProductFactory(code="P-1001", name="数控车床", tax_rate=Decimal("0.1300"))
     service = ProductFactory(code="P-3001", name="安装调试服务", tax_rate=Decimal("0.0600"))
     spare = ProductFactory(code="P-2001", name="刀塔备件", tax_rate=Decimal("0.1300"))
@@ -109,3 +115,37 @@ def test_a_clerk_enters_an_order_with_the_keyboard_and_it_is_approved(
     assert order.status == "approved"
     page.goto(f"/orders/{order.pk}/")
     expect(page.locator("#status")).to_have_text("Approved")
+
+    # The clerk drafts the contract from the approved order and submits it for co-signing.
+    page.get_by_role("button", name="Log out").click()
+    login(page, clerk)
+    page.goto(f"/orders/{order.pk}/")
+    page.locator("#draft-contract").click()
+    page.get_by_role("button", name="Draft contract").click()
+    expect(page).to_have_url(re.compile(r"/contracts/\d+/$"))
+    page.get_by_role("button", name="Submit for co-sign").click()
+    contract = Contract.objects.get(order=order)
+    assert contract.status == "pending_signoff"
+
+    # Co-signed by the head of sales and finance, in the inbox.
+    for role in ("sales_head", "finance"):
+        signer = make_user(role)
+        page.get_by_role("button", name="Log out").click()
+        login(page, signer)
+        page.goto("/approvals/")
+        page.locator("table.inbox tbody tr").first.get_by_role("link").first.click()
+        page.get_by_role("button", name="Approve", exact=True).click()
+        expect(page.locator(".messages")).to_be_visible()
+    contract.refresh_from_db()
+    assert contract.status == "active" and contract.number.startswith("HT-")
+
+    # The clerk downloads the PDF from the contract page.
+    page.get_by_role("button", name="Log out").click()
+    login(page, clerk)
+    page.goto(f"/contracts/{contract.pk}/")
+    href = page.locator("#contract-pdf").get_attribute("href")
+    download = page.context.request.get(href)
+    assert download.ok and download.headers["content-type"] == "application/pdf"
+    text = "".join(p.extract_text() for p in PdfReader(io.BytesIO(download.body())).pages)
+    assert contract.number in text
+    assert "上海华东机械有限公司" in text
