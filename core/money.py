@@ -80,3 +80,14 @@ def amount_in_words(amount) -> str:
     if not jiao and not fen:
         words += "整"
     return sign + words
+
+
+def document_amounts(lines) -> tuple[Decimal, Decimal, Decimal]:
+    """(net, tax, gross) of a document: the sums of its lines' (net, tax, gross) (DESIGN §3:
+    document gross = Σ line gross; never recomputed from the document's net)."""
+    net = tax = gross = Decimal("0.00")
+    for line_net, line_tax, line_gross in lines:
+        net += line_net
+        tax += line_tax
+        gross += line_gross
+    return net, tax, gross

@@ -15,7 +15,7 @@ from django.utils.translation import gettext as _
 
 from approvals.services import approval_request_open, approval_withdraw_document
 from core.errors import InvalidInput, NotVisible, PermissionRefused, RuleViolation
-from core.money import line_amounts
+from core.money import document_amounts, line_amounts
 from core.numbering import document_number
 from core.permissions import require_role, sees_all_customers
 from core.roles import Role
@@ -131,9 +131,9 @@ def order_lines_build(*, lines: Sequence[Mapping], price_list: PriceList) -> lis
 
 
 def _totals(order: Order, lines: Sequence[OrderLine]) -> None:
-    order.net_amount = sum((line.net for line in lines), Decimal("0.00"))
-    order.tax_amount = sum((line.tax for line in lines), Decimal("0.00"))
-    order.gross_amount = sum((line.gross for line in lines), Decimal("0.00"))
+    order.net_amount, order.tax_amount, order.gross_amount = document_amounts(
+        (line.net, line.tax, line.gross) for line in lines
+    )
 
 
 def _save_lines(order: Order, lines: Sequence[OrderLine], actor) -> None:

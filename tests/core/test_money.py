@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from core.money import amount_in_words, money
+from core.money import amount_in_words, document_amounts, line_amounts, money
 
 DIGITS = "零壹贰叁肆伍陆柒捌玖"
 
@@ -77,3 +77,26 @@ def test_capitals_read_back_to_the_same_amount(amount):
     assert words_to_amount(words) == money(amount)
     assert "零零" not in words
     assert not words.endswith("零")
+
+
+line_specs = st.tuples(
+    st.decimals(min_value="0.001", max_value="99999", places=3),
+    st.decimals(min_value="0", max_value="9999999", places=2),
+    st.sampled_from([Decimal("0"), Decimal("0.0600"), Decimal("0.0900"), Decimal("0.1300")]),
+)
+
+
+@given(st.lists(line_specs, min_size=1, max_size=30))
+def test_document_amounts_are_the_sums_of_exact_line_amounts(specs):
+    lines = [line_amounts(quantity=q, unit_price=p, tax_rate=r) for q, p, r in specs]
+
+    net, tax, gross = document_amounts(lines)
+
+    assert gross == net + tax
+    assert gross == sum(line[2] for line in lines)
+    assert all(a == a.quantize(Decimal("0.01")) for a in (net, tax, gross))
+    # Rounding happens per line: the document tax differs from round(net × rate) by at most
+    # half a cent per line when all lines share a rate.
+    if len({r for _, _, r in specs}) == 1:
+        rate = specs[0][2]
+        assert abs(tax - net * rate) <= Decimal("0.005") * len(lines)
