@@ -620,3 +620,23 @@ class OrderLine(models.Model):
 
     def __str__(self) -> str:
         return f"{self.product} × {self.quantity}"
+
+
+class CreditReviewReminder(models.Model):
+    """The day's email to a credit controller listing customers due for their annual credit
+    review; recorded with the send so a rerun of the nightly job sends nothing twice."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    day = models.DateField(_("day"))
+    customers = models.PositiveIntegerField(_("customers listed"))
+    sent_at = models.DateTimeField(_("sent at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("credit review reminder")
+        verbose_name_plural = _("credit review reminders")
+        constraints = [
+            models.UniqueConstraint(fields=["user", "day"], name="creditreviewreminder_once_a_day")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user_id} {self.day}"

@@ -1,0 +1,16 @@
+"""Sales tasks (DESIGN §5): thin Celery wrappers over sales services, idempotent, acks late."""
+
+from datetime import date
+
+from celery import shared_task
+from django.utils import timezone
+
+from sales.services.credit_review import customers_credit_reevaluate
+
+
+@shared_task(name="sales.tasks.credit_reevaluate", acks_late=True)
+def credit_reevaluate(as_of: str | None = None) -> dict:
+    """R4/R18, nightly: block customers with an overdue amount, list those due for review.
+    `as_of` (ISO date) defaults to today's business date in TIME_ZONE (DESIGN §3)."""
+    day = date.fromisoformat(as_of) if as_of else timezone.localdate()
+    return customers_credit_reevaluate(as_of=day)

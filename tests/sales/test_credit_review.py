@@ -1,0 +1,189 @@
+"""Nightly credit re-evaluation (R4, R18): customers with an overdue amount are blocked by the
+system, idempotently, and never unblocked by the job; customers due for their annual credit
+review are selected.
+
+Overdue amounts come from deliveries, which don't exist yet: the tests stand in for
+`customer_overdue_amount` where the service reads it."""
+
+from datetime import date
+from decimal import Decimal
+
+import pytest
+from celery.result import EagerResult
+
+from sales.models import Customer
+from sales.services import credit_review
+from sales.services.credit_review import customers_credit_reevaluate, customers_credit_review_due
+from sales.services.orders import order_create, order_submit
+from sales.tasks import credit_reevaluate
+from tests.factories import CustomerFactory, ProductFactory, active_price_list
+
+AS_OF = date(2026, 11, 23)
+
+
+def overdue_for(*customers, amount="1200.00"):
+    """A stand-in for customer_overdue_amount: `amount` for these customers, 0 for others."""
+    ids = {c.pk for c in customers}
+
+    def overdue(*, customer, as_of):
+        return Decimal(amount) if customer.pk in ids else Decimal("0.00")
+
+    return overdue
+
+
+@pytest.fixture
+def customers(clerk):
+    return {
+        name: CustomerFactory(owner=clerk, credit_limit=Decimal("1000000.00"))
+        for name in ("late", "on_time", "other")
+    }
+
+
+def _state(customer):
+    customer.refresh_from_db()
+    return customer.blocked, customer.history.count()
+
+
+@pytest.mark.django_db
+def test_customer_with_overdue_is_blocked_by_the_system_and_others_are_untouched(
+    monkeypatch, customers
+):
+    monkeypatch.setattr(credit_review, "customer_overdue_amount", overdue_for(customers["late"]))
+    before = {name: _state(c) for name, c in customers.items()}
+
+    result = customers_credit_reevaluate(as_of=AS_OF)
+
+    late = customers["late"]
+    assert result["blocked"] == [late.pk]
+    assert result["checked"] == 3
+    assert _state(late) == (True, before["late"][1] + 1)
+    record = late.history.first()
+    assert record.history_user is None
+    assert record.history_change_reason == "nightly credit review"
+    assert _state(customers["on_time"]) == before["on_time"]
+    assert _state(customers["other"]) == before["other"]
+
+
+@pytest.mark.django_db
+def test_running_twice_changes_nothing_the_second_time(monkeypatch, customers):
+    monkeypatch.setattr(credit_review, "customer_overdue_amount", overdue_for(customers["late"]))
+    customers_credit_reevaluate(as_of=AS_OF)
+    after_first = {name: _state(c) for name, c in customers.items()}
+
+    second = customers_credit_reevaluate(as_of=AS_OF)
+
+    assert second["blocked"] == []
+    assert second["already_blocked"] == 1
+    assert {name: _state(c) for name, c in customers.items()} == after_first
+
+
+@pytest.mark.django_db
+def test_a_blocked_customer_stays_blocked_when_its_overdue_is_gone(monkeypatch, customers):
+    late = customers["late"]
+    monkeypatch.setattr(credit_review, "customer_overdue_amount", overdue_for(late))
+    customers_credit_reevaluate(as_of=AS_OF)
+    monkeypatch.setattr(credit_review, "customer_overdue_amount", overdue_for())
+
+    result = customers_credit_reevaluate(as_of=date(2026, 11, 24))
+
+    assert result["blocked"] == []
+    assert _state(late)[0] is True
+
+
+@pytest.mark.django_db
+def test_without_overdue_amounts_nobody_is_blocked(customers):
+    result = customers_credit_reevaluate(as_of=AS_OF)
+
+    assert result["blocked"] == []
+    assert not Customer.objects.filter(blocked=True).exists()
+
+
+@pytest.mark.django_db
+def test_an_order_of_a_customer_the_job_blocked_goes_on_credit_hold(monkeypatch, clerk, customers):
+    lathe = ProductFactory(code="P-1001", name="数控车床")
+    active_price_list(items=[(lathe, "168000.00", "150000.00")])
+    late = customers["late"]
+    monkeypatch.setattr(credit_review, "customer_overdue_amount", overdue_for(late))
+    customers_credit_reevaluate(as_of=AS_OF)
+    # Within the limit, and (for the submit's own check) nothing overdue: only the block holds it.
+    order = order_create(
+        actor=clerk,
+        customer_id=late.pk,
+        lines=[{"product": lathe.pk, "quantity": "1", "unit_price": "160000.00"}],
+    )
+
+    order = order_submit(actor=clerk, order_id=order.pk)
+
+    assert (order.status, order.credit_status) == ("submitted", "hold")
+    assert "credit_controller" in set(order.approval_request.steps.values_list("role", flat=True))
+
+
+@pytest.mark.django_db
+def test_review_is_due_a_year_after_the_last_review_or_never_reviewed_with_credit(clerk):
+    def customer(code, reviewed_on, limit="500000.00", **extra):
+        return CustomerFactory(
+            code=code,
+            owner=clerk,
+            credit_reviewed_on=reviewed_on,
+            credit_limit=Decimal(limit),
+            **extra,
+        )
+
+    overdue_review = customer("A-OLD", date(2025, 11, 22))
+    customer("A-YEAR", date(2025, 11, 23))  # exactly a year: due tomorrow
+    customer("A-RECENT", date(2026, 6, 1))
+    never_reviewed = customer("A-NEVER", None)
+    customer("A-NOCREDIT", None, limit="0.00")
+    customer("A-INACTIVE", date(2020, 1, 1), is_active=False)
+
+    due = customers_credit_review_due(as_of=AS_OF)
+
+    assert list(due) == [overdue_review, never_reviewed]
+    assert customers_credit_reevaluate(as_of=AS_OF)["review_due"] == [
+        overdue_review.pk,
+        never_reviewed.pk,
+    ]
+
+
+@pytest.mark.django_db
+def test_review_due_on_29_february_counts_from_28_february_of_the_year_before(clerk):
+    due = CustomerFactory(owner=clerk, credit_reviewed_on=date(2027, 2, 27))
+    CustomerFactory(owner=clerk, credit_reviewed_on=date(2027, 2, 28))
+
+    assert list(customers_credit_review_due(as_of=date(2028, 2, 29))) == [due]
+
+
+@pytest.mark.celery_worker
+def test_worker_runs_the_nightly_credit_reevaluation(monkeypatch, celery_live_worker):
+    late = CustomerFactory(credit_limit=Decimal("1000000.00"))
+    on_time = CustomerFactory(credit_limit=Decimal("1000000.00"))
+    # The worker is a thread of this process: it sees the stand-in.
+    monkeypatch.setattr(credit_review, "customer_overdue_amount", overdue_for(late))
+
+    first = credit_reevaluate.delay(AS_OF.isoformat())
+    assert not isinstance(first, EagerResult)
+    result = first.get(timeout=20)
+
+    assert result["blocked"] == [late.pk]
+    assert result["as_of"] == "2026-11-23"
+    assert Customer.objects.get(pk=late.pk).blocked is True
+    assert Customer.objects.get(pk=on_time.pk).blocked is False
+    assert credit_reevaluate.delay(AS_OF.isoformat()).get(timeout=20)["blocked"] == []
+
+
+def test_credit_controllers_are_reminded_of_due_reviews_once_a_day(make_user, mailoutbox):
+    from datetime import date
+
+    from sales.services.credit_review import customers_credit_reevaluate
+
+    controller = make_user("credit_controller", email="credit@example.com")
+    make_user("sales_clerk", email="clerk@example.com")
+    due = CustomerFactory(credit_limit=Decimal("50000.00"), credit_reviewed_on=date(2025, 1, 2))
+    CustomerFactory(credit_limit=Decimal("50000.00"), credit_reviewed_on=date(2026, 6, 1))
+
+    first = customers_credit_reevaluate(as_of=date(2026, 11, 24))
+    second = customers_credit_reevaluate(as_of=date(2026, 11, 24))
+
+    assert (first["reminded"], second["reminded"]) == (1, 0)
+    assert [m.to for m in mailoutbox] == [[controller.email]]
+    assert due.code in mailoutbox[0].body
