@@ -10,7 +10,15 @@ from django_fsm import FSMFieldMixin
 from core.errors import InvalidInput
 
 
-def validate_instance(instance: models.Model, *, exclude: Iterable[str] = (), prefix: str = ""):
+def validate_instance(
+    instance: models.Model,
+    *,
+    exclude: Iterable[str] = (),
+    prefix: str = "",
+    constraints: bool = True,
+):
+    """full_clean as InvalidInput. `constraints=False` leaves the table constraints to the
+    database, for rows whose values the caller built itself (each check costs a query)."""
     # A protected django-fsm status is set only by its transitions (full_clean would assign it).
     protected = [
         f.name
@@ -18,7 +26,7 @@ def validate_instance(instance: models.Model, *, exclude: Iterable[str] = (), pr
         if isinstance(f, FSMFieldMixin) and f.protected
     ]
     try:
-        instance.full_clean(exclude=[*exclude, *protected])
+        instance.full_clean(exclude=[*exclude, *protected], validate_constraints=constraints)
     except ValidationError as exc:
         error = InvalidInput.from_django(exc)
         if prefix:
