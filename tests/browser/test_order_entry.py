@@ -42,6 +42,7 @@ def test_a_clerk_enters_an_order_with_the_keyboard_and_it_is_approved(
     page.get_by_role("banner").get_by_role("link", name="Orders").click()
     page.get_by_role("link", name="New order").click()
     expect(page).to_have_url(re.compile(r"/orders/new/$"))
+    page.wait_for_load_state("load")  # htmx (deferred) has bound its triggers
 
     customer_select = page.get_by_label("customer")
     expect(customer_select).to_be_focused()  # autofocus
