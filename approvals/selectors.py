@@ -176,3 +176,18 @@ def returned_decision(approval: ApprovalRequest | None) -> Decision | None:
     if approval is None or approval.status != RequestStatus.REJECTED:
         return None
     return next((d for d in approval.decisions.all() if d.decision == DecisionKind.REJECTED), None)
+
+
+def approval_panel(*, user, document, is_draft: bool) -> dict:
+    """What a document's page shows of its approval: every submission (`approvals`), the
+    rejection that sent it back to draft (`returned`), the pending request (`pending`) and
+    whether `user` may decide it now (`may_decide`)."""
+    approvals = document_approvals(document=document)
+    latest = approvals[0] if approvals else None
+    pending = latest if latest is not None and latest.status == RequestStatus.PENDING else None
+    return {
+        "approvals": approvals,
+        "returned": returned_decision(latest) if is_draft else None,
+        "pending": pending,
+        "may_decide": pending is not None and approval_may_decide(user=user, request=pending),
+    }

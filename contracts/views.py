@@ -13,12 +13,9 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods, require_POST
 
-from approvals.models import RequestStatus
 from approvals.selectors import (
-    approval_may_decide,
-    document_approvals,
+    approval_panel,
     documents_with_approvals,
-    returned_decision,
 )
 from approvals.services import approval_withdraw_document
 from contracts import selectors, services
@@ -85,13 +82,12 @@ def contract_list(request):
 @login_required
 def contract_detail(request, pk: int):
     contract = selectors.contract_get(user=request.user, contract_id=pk)
-    approvals = document_approvals(document=contract)
-    latest = approvals[0] if approvals else None
     is_draft = contract.status == ContractStatus.DRAFT
     is_author = has_role(request.user, *services.CONTRACT_AUTHORS) and (
         contract.created_by_id == request.user.pk or contract.customer.owner_id == request.user.pk
     )
-    pending = latest if latest is not None and latest.status == RequestStatus.PENDING else None
+    panel = approval_panel(user=request.user, document=contract, is_draft=is_draft)
+    pending = panel["pending"]
     return render(
         request,
         "contracts/contract_detail.html",
@@ -99,14 +95,10 @@ def contract_detail(request, pk: int):
             "contract": contract,
             "lines": contract.lines.all(),
             "ledger": selectors.ledger_figures(contract=contract),
-            "approvals": approvals,
-            "returned": returned_decision(latest) if is_draft else None,
+            **panel,
             "is_author": is_author,
             "can_edit": is_author and is_draft,
             "can_withdraw": is_author and pending is not None,
-            "may_decide": pending is not None
-            and approval_may_decide(user=request.user, request=pending),
-            "pending": pending,
             "history": history_rows(contract),
         },
     )

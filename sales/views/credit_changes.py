@@ -12,12 +12,9 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods, require_POST
 
-from approvals.models import RequestStatus
 from approvals.selectors import (
-    approval_may_decide,
-    document_approvals,
+    approval_panel,
     documents_with_approvals,
-    returned_decision,
 )
 from approvals.services import approval_withdraw_document
 from core.errors import DomainError
@@ -89,25 +86,20 @@ def credit_change_list(request):
 @login_required
 def credit_change_detail(request, pk: int):
     change = selectors.credit_change_get(user=request.user, change_id=pk)
-    approvals = document_approvals(document=change)
-    latest = approvals[0] if approvals else None
     is_author = change.created_by_id == request.user.pk
     is_draft = change.status == CreditChangeStatus.DRAFT
-    pending = latest if latest is not None and latest.status == RequestStatus.PENDING else None
+    panel = approval_panel(user=request.user, document=change, is_draft=is_draft)
+    pending = panel["pending"]
     return render(
         request,
         "sales/credit_change_detail.html",
         {
             "change": change,
             "customer": change.customer,
-            "approvals": approvals,
-            "returned": returned_decision(latest) if is_draft else None,
+            **panel,
             "is_author": is_author,
             "can_edit": is_author and is_draft,
             "can_withdraw": is_author and pending is not None,
-            "may_decide": pending is not None
-            and approval_may_decide(user=request.user, request=pending),
-            "pending": pending,
             "history": history_rows(change),
         },
     )

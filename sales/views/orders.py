@@ -16,12 +16,9 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from approvals.models import RequestStatus
 from approvals.selectors import (
-    approval_may_decide,
-    document_approvals,
+    approval_panel,
     documents_with_approvals,
-    returned_decision,
 )
 from core.errors import DomainError
 from core.history import history_rows
@@ -298,25 +295,19 @@ def order_list(request):
 @login_required
 def order_detail(request, pk: int):
     order = selectors.order_get(user=request.user, order_id=pk)
-    approvals = document_approvals(document=order)
-    latest = approvals[0] if approvals else None
     is_author = order.created_by_id == request.user.pk
     is_draft = order.status == OrderStatus.DRAFT
-    pending = latest if latest is not None and latest.status == RequestStatus.PENDING else None
+    panel = approval_panel(user=request.user, document=order, is_draft=is_draft)
     return render(
         request,
         "sales/order_detail.html",
         {
             "order": order,
             "customer": order.customer,
-            "approvals": approvals,
-            "returned": returned_decision(latest) if is_draft else None,
+            **panel,
             "is_author": is_author,
             "can_edit": is_author and is_draft,
             "can_cancel": is_author and order.status in (OrderStatus.DRAFT, OrderStatus.SUBMITTED),
-            "may_decide": pending is not None
-            and approval_may_decide(user=request.user, request=pending),
-            "pending": pending,
             "history": history_rows(order),
         },
     )

@@ -13,12 +13,9 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods, require_POST
 
-from approvals.models import RequestStatus
 from approvals.selectors import (
-    approval_may_decide,
-    document_approvals,
+    approval_panel,
     documents_with_approvals,
-    returned_decision,
 )
 from approvals.services import approval_withdraw_document
 from core.errors import DomainError, PermissionRefused
@@ -221,24 +218,19 @@ def price_list_list(request):
 @login_required
 def price_list_detail(request, pk: int):
     price_list = price_list_get(price_list_id=pk)
-    approvals = document_approvals(document=price_list)
-    latest = approvals[0] if approvals else None
-    pending = latest is not None and latest.status == RequestStatus.PENDING
     is_author = price_list.created_by_id == request.user.pk
     is_draft = price_list.status == PriceListStatus.DRAFT
+    panel = approval_panel(user=request.user, document=price_list, is_draft=is_draft)
     return render(
         request,
         "sales/price_list_detail.html",
         {
             "price_list": price_list,
             "items": price_list.items.all(),
-            "approvals": approvals,
-            "returned": returned_decision(latest) if is_draft else None,
+            **panel,
             "is_author": is_author,
             "can_edit": is_author and is_draft,
-            "can_withdraw": is_author and pending,
-            "can_decide": pending and approval_may_decide(user=request.user, request=latest),
-            "pending_approval": latest if pending else None,
+            "can_withdraw": is_author and panel["pending"] is not None,
             "can_close": price_list.status == PriceListStatus.ACTIVE
             and has_role(request.user, Role.GENERAL_MANAGER),
             "history": price_list_history(price_list=price_list),

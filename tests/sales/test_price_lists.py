@@ -874,7 +874,7 @@ def test_the_general_manager_decides_from_the_page_and_closes_an_active_list(
     client.force_login(gm)
 
     pending = client.get(f"/price-lists/{price_list.pk}/")
-    assert pending.context["can_decide"]
+    assert pending.context["may_decide"]
     assert f"/approvals/{approval_of(price_list).pk}/" in pending.content.decode()
     client.post(
         f"/approvals/{approval_of(price_list).pk}/decide/", {"decision": "approve", "comment": ""}
