@@ -1,13 +1,17 @@
-"""Writes for warehouses (stock and documents arrive with issue 6)."""
+"""Writes for warehouses and stock (R11, R13); the fulfilment documents come with issue 6."""
 
-from django.db import transaction
+from decimal import Decimal, InvalidOperation
+
+from django.db import IntegrityError, transaction
+from django.db.models import F
 from django.utils.translation import gettext as _
 
-from core.errors import NotVisible
+from core.errors import InvalidInput, NotVisible, RuleViolation
 from core.permissions import require_role
 from core.roles import Role
 from core.validation import reject_unknown_fields, save_unique, validate_instance
-from inventory.models import Warehouse
+from inventory.models import StockLevel, StockMove, StockMoveKind, Warehouse
+from sales.models import Product
 
 WAREHOUSE_FIELDS = ("code", "name", "address", "is_active")
 
@@ -38,3 +42,80 @@ def warehouse_update(*, actor, warehouse_id: int, **fields) -> Warehouse:
         warehouse, actor=actor, field="code", message=_("A warehouse with this code exists.")
     )
     return warehouse
+
+
+# --- stock (R11, R13) ---------------------------------------------------------------------------
+
+
+def stock_move_post(
+    *,
+    actor,
+    product_id: int,
+    warehouse_id: int,
+    kind: str,
+    quantity,
+    reason: str = "",
+    reference: str = "",
+) -> StockMove:
+    """Post one movement in the caller's transaction: the stock row is locked, moved by F(),
+    and refused below zero (`insufficient_stock`) — by the check here and, whatever the
+    timing, by the database's constraint."""
+    if not transaction.get_connection().in_atomic_block:
+        raise RuntimeError("stock moves are posted inside the event's transaction")
+    quantity = Decimal(quantity)
+    StockLevel.objects.get_or_create(product_id=product_id, warehouse_id=warehouse_id)
+    level = StockLevel.objects.select_for_update().get(
+        product_id=product_id, warehouse_id=warehouse_id
+    )
+    if level.on_hand + quantity < 0:
+        raise RuleViolation(
+            "insufficient_stock",
+            detail=_("Only %(on_hand)s on hand; %(wanted)s cannot be taken out (R13).")
+            % {"on_hand": level.on_hand, "wanted": -quantity},
+            errors={"quantity": [_("More than the stock on hand.")]},
+        )
+    move = StockMove(
+        product_id=product_id,
+        warehouse_id=warehouse_id,
+        kind=kind,
+        quantity=quantity,
+        reason=(reason or "").strip(),
+        reference=reference,
+        created_by=actor,
+    )
+    validate_instance(move, exclude=["product", "warehouse", "created_by"], constraints=False)
+    try:
+        with transaction.atomic():
+            StockLevel.objects.filter(pk=level.pk).update(on_hand=F("on_hand") + quantity)
+    except IntegrityError as exc:  # the database's last word on a negative stock
+        raise RuleViolation("insufficient_stock", detail=_("Not enough stock.")) from exc
+    move.save()
+    return move
+
+
+@transaction.atomic
+def stock_adjust(*, actor, product_id: int, warehouse_id: int, quantity, reason: str):
+    """A counted correction (盘点调整) by the warehouse: ± quantity with a reason."""
+    require_role(actor, Role.WAREHOUSE)
+    errors = {}
+    if not Product.objects.filter(pk=product_id).exists():
+        errors["product"] = [_("Unknown product.")]
+    if not Warehouse.objects.filter(pk=warehouse_id, is_active=True).exists():
+        errors["warehouse"] = [_("Unknown warehouse.")]
+    if not (reason or "").strip():
+        errors["reason"] = [_("Say why the stock is adjusted.")]
+    try:
+        if Decimal(quantity) == 0:
+            errors["quantity"] = [_("Enter a quantity other than zero.")]
+    except (InvalidOperation, TypeError):
+        errors["quantity"] = [_("Enter a number.")]
+    if errors:
+        raise InvalidInput(errors=errors)
+    return stock_move_post(
+        actor=actor,
+        product_id=product_id,
+        warehouse_id=warehouse_id,
+        kind=StockMoveKind.ADJUSTMENT,
+        quantity=quantity,
+        reason=reason,
+    )
