@@ -78,3 +78,25 @@ def document_action(request, *, document, run, done: str, redirect_to: str):
         reasons = [m for msgs in error.errors.values() for m in msgs]
         messages.error(request, " ".join([error.detail, *reasons]))
     return redirect(redirect_to, pk=document.pk)
+
+
+def formset_add_domain_error(form, formset, error: DomainError, *, prefix: str, forms_at):
+    """A service refusal on a document with rows: errors named `<prefix>.N.field` go beside
+    that row's field (`forms_at[N]` is the formset form that row came from), the rest of the
+    header's errors on the form; errors about the rows as a whole are returned, for above
+    the rows."""
+    header, rows_errors = {}, []
+    for name, messages in error.errors.items():
+        parts = name.split(".")
+        if parts[0] != prefix:
+            header[name] = messages
+        elif len(parts) == 3 and parts[1].isdigit() and int(parts[1]) < len(forms_at):
+            row = formset.forms[forms_at[int(parts[1])]]
+            field = parts[2] if parts[2] in row.fields else None
+            for message in messages:
+                row.add_error(field, message)
+        else:
+            rows_errors.extend(messages)
+    if header or error.code != "invalid" or not error.errors:
+        form_add_domain_error(form, type(error)(error.code, error.detail, header))
+    return rows_errors

@@ -1,6 +1,7 @@
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from approvals.models import ApprovalRequest, Decision, Delegation
+from approvals.models import ApprovalRequest, Decision, Delegation, RequestStatus
 
 
 class StepSerializer(serializers.Serializer):
@@ -45,6 +46,16 @@ class ApprovalSerializer(serializers.ModelSerializer):
         ]
 
 
+class DocumentApprovalSchema(serializers.Serializer):
+    """The shape of API.md's `approval` object, for the OpenAPI schema."""
+
+    id = serializers.IntegerField()
+    status = serializers.ChoiceField(choices=RequestStatus.choices)
+    current_steps = StepSerializer(many=True)
+    decisions = DecisionSerializer(many=True)
+
+
+@extend_schema_field(DocumentApprovalSchema(read_only=True, allow_null=True))
 class DocumentApprovalField(serializers.Field):
     """The `approval` of an approvable document (null before its first submit)."""
 

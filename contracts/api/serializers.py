@@ -3,9 +3,9 @@ from decimal import Decimal
 from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
+from approvals.api.serializers import DocumentApprovalField
 from contracts.models import Contract
 from sales import selectors as sales_selectors
-from sales.api.credit_changes import ApprovalField
 from sales.models import Order
 
 
@@ -56,7 +56,7 @@ class ContractSerializer(serializers.ModelSerializer):
     invoice_threshold = _rate(_("invoice threshold"))
     commission_rate = _rate(_("commission rate"))
     lines = ContractLineSerializer(many=True, read_only=True)
-    approval = ApprovalField(allow_null=True)
+    approval = DocumentApprovalField()
 
     class Meta:
         model = Contract

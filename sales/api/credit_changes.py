@@ -6,33 +6,18 @@ from decimal import Decimal
 
 import django_filters
 from django.utils.translation import gettext_lazy as _
-from drf_spectacular.utils import extend_schema, extend_schema_field
+from drf_spectacular.utils import extend_schema
 from rest_framework import serializers
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
-from approvals.api.serializers import DecisionSerializer, DocumentApprovalField, StepSerializer
-from approvals.models import RequestStatus
+from approvals.api.serializers import DocumentApprovalField
 from approvals.selectors import documents_with_approvals
 from core.api.views import ServiceViewSet
 from core.permissions import require_role
 from sales import selectors
 from sales.models import CreditChangeRequest, CreditChangeStatus, Customer
 from sales.services import credit
-
-
-class DocumentApprovalSchema(serializers.Serializer):
-    """The shape of API.md's `approval` object, for the OpenAPI schema."""
-
-    id = serializers.IntegerField()
-    status = serializers.ChoiceField(choices=RequestStatus.choices)
-    current_steps = StepSerializer(many=True)
-    decisions = DecisionSerializer(many=True)
-
-
-@extend_schema_field(DocumentApprovalSchema(read_only=True, allow_null=True))
-class ApprovalField(DocumentApprovalField):
-    """`approval`: null before the first submit, else the latest submission's request."""
 
 
 class CreditChangeSerializer(serializers.ModelSerializer):
@@ -52,7 +37,7 @@ class CreditChangeSerializer(serializers.ModelSerializer):
     previous_risk_level = serializers.CharField(
         read_only=True, help_text="The risk level before the change was applied; empty until then."
     )
-    approval = ApprovalField(allow_null=True)
+    approval = DocumentApprovalField()
 
     class Meta:
         model = CreditChangeRequest

@@ -10,11 +10,11 @@ from rest_framework import serializers
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
+from approvals.api.serializers import DocumentApprovalField
 from approvals.selectors import documents_with_approvals
 from core.api.views import ServiceViewSet
 from core.permissions import require_role
 from sales import selectors
-from sales.api.credit_changes import ApprovalField
 from sales.models import CreditStatus, Customer, Order, OrderStatus
 from sales.services import orders
 
@@ -63,7 +63,7 @@ class OrderSerializer(serializers.ModelSerializer):
     )
     note = serializers.CharField(required=False, allow_blank=True)
     lines = OrderLineSerializer(many=True)
-    approval = ApprovalField(allow_null=True)
+    approval = DocumentApprovalField()
 
     class Meta:
         model = Order

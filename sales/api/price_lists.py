@@ -9,10 +9,10 @@ from rest_framework import serializers
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
+from approvals.api.serializers import DocumentApprovalField
 from approvals.selectors import documents_with_approvals
 from core.api.views import ServiceViewSet
 from core.permissions import require_role
-from sales.api.credit_changes import ApprovalField
 from sales.models import PriceList, PriceListStatus, Product
 from sales.selectors import price_list_queryset
 from sales.services import price_lists
@@ -40,7 +40,7 @@ class PriceListSerializer(serializers.ModelSerializer):
     )
     items = PriceListItemSerializer(many=True)
     created_by = serializers.CharField(source="created_by.username", read_only=True)
-    approval = ApprovalField(allow_null=True)
+    approval = DocumentApprovalField()
 
     class Meta:
         model = PriceList

@@ -25,7 +25,7 @@ from core.history import history_rows
 from core.money import line_amounts
 from core.pages import (
     document_action,
-    form_add_domain_error,
+    formset_add_domain_error,
     paginate,
     querystring_without_page,
 )
@@ -191,26 +191,6 @@ def _lines_from(formset) -> tuple[list[dict], list[int]]:
     return lines, forms_at
 
 
-def _show_refusal(form, formset, error: DomainError, forms_at: list[int]) -> list[str]:
-    """A service refusal beside the fields it names (a 409 like `below_floor_price` beside the
-    line's price); the errors about the lines as a whole are returned for above the rows."""
-    header, lines_errors = {}, []
-    for name, messages_ in error.errors.items():
-        parts = name.split(".")
-        if parts[0] != "lines":
-            header[name] = messages_
-        elif len(parts) == 3 and parts[1].isdigit() and int(parts[1]) < len(forms_at):
-            row = formset.forms[forms_at[int(parts[1])]]
-            field = parts[2] if parts[2] in row.fields else None
-            for message in messages_:
-                row.add_error(field, message)
-        else:
-            lines_errors.extend(messages_)
-    if header or error.code != "invalid" or not error.errors:
-        form_add_domain_error(form, type(error)(error.code, error.detail, header))
-    return lines_errors
-
-
 def _totals(lines) -> dict:
     """Each row's amounts and the order's, by the money rules (DESIGN §3) on the server."""
     rows, net, tax, gross = [], Decimal("0.00"), Decimal("0.00"), Decimal("0.00")
@@ -354,7 +334,9 @@ def _form_page(request, *, order):
                 messages.success(request, done % {"number": saved.number})
                 return redirect("order-detail", pk=saved.pk)
             except DomainError as error:
-                lines_errors = _show_refusal(form, formset, error, forms_at)
+                lines_errors = formset_add_domain_error(
+                    form, formset, error, prefix="lines", forms_at=forms_at
+                )
         customer = form.cleaned_data.get("customer") if hasattr(form, "cleaned_data") else None
         posted = _posted_lines(request.POST, catalogue)
     else:

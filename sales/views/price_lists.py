@@ -21,7 +21,7 @@ from approvals.services import approval_withdraw_document
 from core.errors import DomainError, PermissionRefused
 from core.pages import (
     document_action,
-    form_add_domain_error,
+    formset_add_domain_error,
     paginate,
     querystring_without_page,
 )
@@ -95,26 +95,6 @@ def _items_from(formset) -> tuple[list[dict], list[int]]:
     return items, forms_at
 
 
-def _show_refusal(form, formset, error: DomainError, forms_at: list[int]) -> list[str]:
-    """Put a service refusal beside the fields it names; the errors about the items as a
-    whole are returned, to be shown above the rows."""
-    header, items_errors = {}, []
-    for name, messages_ in error.errors.items():
-        parts = name.split(".")
-        if parts[0] != "items":
-            header[name] = messages_
-        elif len(parts) == 3 and parts[1].isdigit() and int(parts[1]) < len(forms_at):
-            row = formset.forms[forms_at[int(parts[1])]]
-            field = parts[2] if parts[2] in row.fields else None
-            for message in messages_:
-                row.add_error(field, message)
-        else:
-            items_errors.extend(messages_)
-    if header or error.code != "invalid" or not error.errors:
-        form_add_domain_error(form, type(error)(error.code, error.detail, header))
-    return items_errors
-
-
 def _refuse_unless_author_role(user) -> None:
     if not has_role(user, *services.AUTHORS):
         raise PermissionRefused(
@@ -151,7 +131,9 @@ def _form_page(request, *, price_list: PriceList | None):
                 messages.success(request, done % {"number": saved.number})
                 return redirect("price-list-detail", pk=saved.pk)
             except DomainError as error:
-                items_errors = _show_refusal(form, formset, error, forms_at)
+                items_errors = formset_add_domain_error(
+                    form, formset, error, prefix="items", forms_at=forms_at
+                )
     else:
         items_errors = []
         if price_list is None:
