@@ -323,3 +323,27 @@ class ContractLedger(models.Model):
         if not self.contracted:
             return False
         return self.collected >= money(self.contracted * first_payment_ratio)
+
+
+class ContractDue(models.Model):
+    """One delivered amount and the day it falls due: delivery date + the contract's credit
+    days (R18). Written with the ledger's `delivered` by `ledger_add_delivered`; the overdue
+    amount as of any date is read from these and the ledger's `collected` (R4, R12, R18)."""
+
+    contract = models.ForeignKey(
+        Contract, verbose_name=_("contract"), on_delete=models.PROTECT, related_name="dues"
+    )
+    delivered_on = models.DateField(_("delivered on"))
+    due_on = models.DateField(_("due on"), db_index=True)
+    amount = models.DecimalField(_("amount"), max_digits=18, decimal_places=2)
+    reference = models.CharField(_("reference"), max_length=60, blank=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("amount due")
+        verbose_name_plural = _("amounts due")
+        ordering = ["due_on", "id"]
+        indexes = [models.Index(fields=["contract", "due_on"], name="contractdue_contract_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.contract_id} {self.amount} @ {self.due_on}"

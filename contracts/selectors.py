@@ -3,9 +3,11 @@ clerk sees the contracts of the customers they own, other roles see all."""
 
 from decimal import Decimal
 
-from django.db.models import Prefetch, Q, QuerySet, Sum
+from django.db.models import OuterRef, Prefetch, Q, QuerySet, Subquery, Sum
+from django.db.models.functions import Coalesce
+from django.utils import timezone
 
-from contracts.models import Contract, ContractLedger, ContractLine
+from contracts.models import Contract, ContractDue, ContractLedger, ContractLine
 from core.errors import NotVisible
 from core.money import money, rate
 from core.permissions import sees_all_customers
@@ -135,3 +137,39 @@ def ledger_export_rows(contracts) -> list[list]:
             ]
         )
     return rows
+
+
+# -- due and overdue (R18) ---------------------------------------------------------------------
+
+
+def contract_due_figures(*, contract_id: int, as_of=None) -> tuple[Decimal, Decimal]:
+    """(due, overdue) of one contract as of a date (R18): due = Σ delivered amounts whose due
+    date (delivery + credit days) is on or before `as_of`; overdue = due − collected, if > 0."""
+    as_of = as_of or timezone.localdate()
+    due = ContractDue.objects.filter(contract_id=contract_id, due_on__lte=as_of).aggregate(
+        total=Sum("amount")
+    )["total"] or Decimal("0")
+    collected = ContractLedger.objects.values_list("collected", flat=True).get(
+        contract_id=contract_id
+    )
+    return money(due), money(max(due - collected, Decimal("0")))
+
+
+def customer_overdue(*, customer_id: int, as_of=None) -> Decimal:
+    """Σ over the customer's contracts of their overdue amount as of `as_of` (R18): what the
+    R4 credit check, the R12 shipping check and the nightly review read. One query."""
+    as_of = as_of or timezone.localdate()
+    due = (
+        ContractDue.objects.filter(contract=OuterRef("pk"), due_on__lte=as_of)
+        .order_by()
+        .values("contract")
+        .annotate(total=Sum("amount"))
+        .values("total")
+    )
+    rows = (
+        Contract.objects.filter(customer_id=customer_id, dues__isnull=False)
+        .distinct()
+        .annotate(due_total=Coalesce(Subquery(due), Decimal("0")))
+        .values_list("due_total", "ledger__collected")
+    )
+    return money(sum((max(d - c, Decimal("0")) for d, c in rows), Decimal("0")))

@@ -5,6 +5,7 @@ F() in the caller's transaction. A contract is numbered only when it becomes act
 approval's transaction, from the locked counter row of core.numbering (gapless per year).
 """
 
+import datetime
 from collections.abc import Mapping
 from decimal import Decimal
 
@@ -14,7 +15,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from approvals.services import approval_request_open
-from contracts.models import Contract, ContractLedger, ContractLine, ContractStatus
+from contracts.models import Contract, ContractDue, ContractLedger, ContractLine, ContractStatus
 from core.errors import InvalidInput, NotVisible, RuleViolation
 from core.numbering import document_number
 from core.permissions import require_role, sees_all_customers
@@ -198,10 +199,22 @@ def ledger_add_shipped(*, contract_id: int, amount: Decimal) -> ContractLedger:
     return _ledger_add(contract_id, shipped=amount)
 
 
-def ledger_add_delivered(*, contract_id: int, amount: Decimal) -> ContractLedger:
-    """Delivery confirmed by the customer's signature (R14): revenue. It falls due after the
-    credit days (R18); `ledger_set_due` records that."""
-    return _ledger_add(contract_id, delivered=amount)
+def ledger_add_delivered(
+    *, contract_id: int, amount: Decimal, delivered_on, reference: str = ""
+) -> ContractLedger:
+    """Delivery confirmed by the customer's signature (R14): revenue. The amount falls due on
+    the delivery date + the contract's credit days (R18), kept as a `ContractDue` row from
+    which the overdue amount as of any date is read."""
+    credit_days = Contract.objects.filter(pk=contract_id).values_list("credit_days", flat=True)
+    _ledger_add(contract_id, delivered=amount)
+    ContractDue.objects.create(
+        contract_id=contract_id,
+        delivered_on=delivered_on,
+        due_on=delivered_on + datetime.timedelta(days=credit_days.get()),
+        amount=amount,
+        reference=reference,
+    )
+    return ledger_refresh_due(contract_id=contract_id)
 
 
 def ledger_add_invoiced(*, contract_id: int, amount: Decimal) -> ContractLedger:
@@ -210,8 +223,9 @@ def ledger_add_invoiced(*, contract_id: int, amount: Decimal) -> ContractLedger:
 
 
 def ledger_add_collected(*, contract_id: int, amount: Decimal) -> ContractLedger:
-    """A receipt allocated to the contract (R16)."""
-    return _ledger_add(contract_id, collected=amount)
+    """A receipt allocated to the contract (R16); the overdue amount shrinks with it."""
+    _ledger_add(contract_id, collected=amount)
+    return ledger_refresh_due(contract_id=contract_id)
 
 
 def ledger_add_interest_accrued(*, contract_id: int, amount: Decimal) -> ContractLedger:
@@ -232,3 +246,24 @@ def ledger_set_due(*, contract_id: int, due: Decimal, overdue: Decimal) -> Contr
         due=due, overdue=overdue, updated_at=timezone.now()
     )
     return ContractLedger.objects.get(contract_id=contract_id)
+
+
+def ledger_refresh_due(*, contract_id: int, as_of=None) -> ContractLedger:
+    """Set the ledger's `due` and `overdue` as of `as_of` (default today) from the amounts due
+    and the collected amount (R18). Run by the events that change them and by the daily aging
+    task, so the kept figures are at most a day old; the R4, R12 and R15 checks read the
+    overdue as of the request date from `contracts.selectors.contract_overdue`."""
+    from contracts.selectors import contract_due_figures
+
+    due, overdue = contract_due_figures(contract_id=contract_id, as_of=as_of)
+    return ledger_set_due(contract_id=contract_id, due=due, overdue=overdue)
+
+
+def ledgers_age(*, as_of) -> int:
+    """The daily aging (R18): refresh due and overdue of every contract with a delivery, one
+    transaction per contract; idempotent. Returns how many ledgers were refreshed."""
+    ids = list(ContractDue.objects.values_list("contract_id", flat=True).distinct())
+    for contract_id in ids:
+        with transaction.atomic():
+            ledger_refresh_due(contract_id=contract_id, as_of=as_of)
+    return len(ids)

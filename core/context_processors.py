@@ -48,6 +48,19 @@ _ORDERS = (
     Role.FINANCE,
     Role.CREDIT_CONTROLLER,
 )
+# Fulfilment (R10–R15): who prepares, signs, receives, issues and lets out the goods.
+_PRODUCTION = (Role.PLANNER, Role.SALES_VP, Role.PRODUCTION, Role.GENERAL_MANAGER)
+_RECEIPTS = (Role.PRODUCTION, Role.QC, Role.PLANNER, Role.WAREHOUSE, Role.GENERAL_MANAGER)
+_SHIPPING = (
+    Role.SALES_CLERK,
+    Role.SALES_MANAGER,
+    Role.SALES_HEAD,
+    Role.SALES_VP,
+    Role.GENERAL_MANAGER,
+    Role.FINANCE,
+    Role.WAREHOUSE,
+)
+_DISPATCH = (Role.SALES_CLERK, Role.SALES_MANAGER, Role.SALES_HEAD, Role.GENERAL_MANAGER)
 # Roles that decide a step of some approval chain (DESIGN §2, R21): they get the inbox.
 _DECIDERS = (
     Role.SALES_MANAGER,
@@ -71,6 +84,13 @@ NAVIGATION = [
     (_("Products"), "product-list", None),
     (_("Price lists"), "price-list-list", _SALES_AND_FINANCE),
     (_("Contracts"), "contract-list", _CONTRACTS),
+    (_("Production notices"), "production-notice-list", _PRODUCTION),
+    (_("Goods receipts"), "goods-receipt-list", _RECEIPTS),
+    (_("Shipping notices"), "shipping-notice-list", _SHIPPING),
+    (_("Picking list"), "picking-list", (Role.WAREHOUSE,)),
+    (_("Gate"), "gate-check", (Role.SECURITY,)),
+    (_("Service dispatch"), "service-dispatch-list", _DISPATCH),
+    (_("Stock"), "stock-list", _STOCK),
     (_("Warehouses"), "warehouse-list", _STOCK),
 ]
 

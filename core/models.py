@@ -41,3 +41,28 @@ class IdempotencyRecord(models.Model):
     @property
     def completed(self) -> bool:
         return self.status_code is not None
+
+
+class ClosedPeriod(models.Model):
+    """A closed accounting month (R20): postings dated in it are refused (`period_closed`).
+    Finance closes a month once its reconciliation is confirmed; every app that posts checks
+    `core.periods.require_open_period`."""
+
+    period = models.CharField(_("period"), max_length=7, unique=True)  # YYYY-MM
+    closed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("closed by"),
+        on_delete=models.PROTECT,
+        related_name="+",
+        null=True,
+        blank=True,
+    )
+    closed_at = models.DateTimeField(_("closed at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("closed period")
+        verbose_name_plural = _("closed periods")
+        ordering = ["-period"]
+
+    def __str__(self) -> str:
+        return self.period

@@ -4,6 +4,7 @@
 from decimal import Decimal
 
 from django.db.models import Count, Prefetch, Q, QuerySet
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from core.errors import NotVisible
@@ -54,9 +55,10 @@ def customer_get(*, user, customer_id: int) -> Customer:
 def customer_credit(*, customer: Customer) -> dict:
     """The credit position of API.md `customers/{id}/credit/` (R3, R4).
 
-    Exposure is the kept counter (R3). The overdue amount is the one owed on deliveries past
-    their due date (R18); with no delivery recorded there is none.
+    Exposure is the kept counter (R3). The overdue amount is the one owed today on deliveries
+    past their due date (R18).
     """
+
     exposure = money(customer.exposure)
     return {
         "credit_limit": money(customer.credit_limit),
@@ -64,7 +66,7 @@ def customer_credit(*, customer: Customer) -> dict:
         "risk_level": customer.risk_level,
         "exposure": exposure,
         "available": money(customer.credit_limit) - exposure,
-        "overdue_amount": money(Decimal("0")),
+        "overdue_amount": customer_overdue_amount(customer=customer, as_of=timezone.localdate()),
         "blocked": customer.blocked,
     }
 
@@ -264,10 +266,26 @@ def price_list_active(*, on) -> PriceList | None:
     )
 
 
+# Deliveries, their due dates and the collected amounts live in later apps (contracts keeps
+# them in its ledger); each registers how to read a customer's overdue amount (DESIGN §5).
+_OVERDUE_SOURCES: list = []
+
+
+def register_overdue_source(source) -> None:
+    """`source(customer_id=, as_of=) -> Decimal`, registered by a later app in ready()."""
+    if source not in _OVERDUE_SOURCES:
+        _OVERDUE_SOURCES.append(source)
+
+
 def customer_overdue_amount(*, customer: Customer, as_of) -> Decimal:
-    """Amount past its due date on the customer's deliveries as of `as_of` (R18). Deliveries
-    and receipts arrive with fulfilment and cash; until one is recorded nothing is due."""
-    return money(Decimal("0"))
+    """Amount past its due date on the customer's deliveries as of `as_of` (R18): due − collected
+    per contract, summed, read from the contract ledger through the registered source."""
+    return money(
+        sum(
+            (source(customer_id=customer.pk, as_of=as_of) for source in _OVERDUE_SOURCES),
+            Decimal("0"),
+        )
+    )
 
 
 def order_list(

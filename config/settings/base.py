@@ -217,6 +217,16 @@ CELERY_BEAT_SCHEDULE = {
         "task": "sales.tasks.credit_reevaluate",
         "schedule": crontab(hour=1, minute=30),
     },
+    # R12: approved shipping notices past their validity expire; stale submitted ones return.
+    "inventory-shipping-notices-expire": {
+        "task": "inventory.tasks.shipping_notices_expire",
+        "schedule": crontab(hour=0, minute=15),
+    },
+    # R18: the ledger's due and overdue as of today, before the credit review reads them.
+    "contracts-ledger-age": {
+        "task": "contracts.tasks.ledger_age",
+        "schedule": crontab(hour=1, minute=0),
+    },
 }
 
 LOGGING = {
@@ -234,3 +244,5 @@ LOGGING = {
 DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
 IMPORT_MAX_BYTES = int(os.environ.get("IMPORT_MAX_BYTES", str(5 * 1024 * 1024)))
+# The customer-signed delivery copy (R14): PDF, JPEG or PNG up to this size.
+DELIVERY_SCAN_MAX_BYTES = int(os.environ.get("DELIVERY_SCAN_MAX_BYTES", str(10 * 1024 * 1024)))

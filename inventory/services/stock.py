@@ -1,4 +1,4 @@
-"""Writes for warehouses and stock (R11, R13); the fulfilment documents come with issue 6."""
+"""Writes for warehouses and stock (R11, R13): the one place a stock row changes."""
 
 from decimal import Decimal, InvalidOperation
 

@@ -1,0 +1,108 @@
+"""What the fulfilment documents share: the active contract they are prepared from (R10,
+R12, R15) and their lines against the contract's lines."""
+
+import datetime
+from collections.abc import Mapping, Sequence
+from decimal import Decimal, InvalidOperation
+
+from django.utils.dateparse import parse_date
+from django.utils.translation import gettext as _
+
+from contracts.models import Contract, ContractLine, ContractStatus
+from core.errors import InvalidInput, NotVisible, RuleViolation
+from core.money import quantity as as_quantity
+from core.permissions import sees_all_customers
+from core.validation import reject_unknown_fields
+
+LINE_FIELDS = ("contract_line", "quantity")
+
+
+def may_see(actor, customer_id: int, owner_id: int | None) -> bool:
+    """R23: a clerk sees their own customers' documents; other roles see all."""
+    return sees_all_customers(actor) or owner_id == actor.pk
+
+
+def contract_for_document(*, actor, contract_id, lock: bool = False) -> Contract:
+    """The active contract a document is prepared from. An unknown or invisible id names the
+    field (400); a contract that is not active is a 409 `invalid_transition`."""
+    try:
+        contract_id = int(getattr(contract_id, "pk", contract_id))
+    except (TypeError, ValueError):
+        raise InvalidInput(errors={"contract": [_("Unknown contract.")]}) from None
+    qs = Contract.objects.select_related("customer")
+    if lock:
+        qs = qs.select_for_update(of=("self",))
+    contract = qs.filter(pk=contract_id).first()
+    if contract is None or not may_see(actor, contract.customer_id, contract.customer.owner_id):
+        raise InvalidInput(errors={"contract": [_("Unknown contract.")]})
+    if contract.status != ContractStatus.ACTIVE:
+        raise RuleViolation(
+            "invalid_transition",
+            detail=_("Only an active contract can be fulfilled; %(number)s is %(status)s.")
+            % {"number": contract.display_number, "status": contract.get_status_display()},
+            errors={"contract": [_("The contract is not active.")]},
+        )
+    return contract
+
+
+def parse_lines(*, contract: Contract, lines) -> list[tuple[ContractLine, Decimal]]:
+    """`[{"contract_line", "quantity"}]` → (contract line, quantity) pairs; every bad entry is
+    named `lines.N.field` (R25). A contract line appears at most once."""
+    if not isinstance(lines, Sequence) or isinstance(lines, str) or not lines:
+        raise InvalidInput(errors={"lines": [_("Add at least one line.")]})
+    contract_lines = {line.pk: line for line in contract.lines.select_related("product")}
+    errors: dict[str, list[str]] = {}
+    parsed = []
+    seen = set()
+    for index, line in enumerate(lines):
+        if not isinstance(line, Mapping):
+            errors[f"lines.{index}"] = [_("Enter an object with contract_line and quantity.")]
+            continue
+        reject_unknown_fields(line, LINE_FIELDS)
+        raw = line.get("contract_line")
+        try:
+            contract_line = contract_lines.get(int(getattr(raw, "pk", raw)))
+        except (TypeError, ValueError):
+            contract_line = None
+        if contract_line is None:
+            errors[f"lines.{index}.contract_line"] = [_("Not a line of this contract.")]
+        elif contract_line.pk in seen:
+            errors[f"lines.{index}.contract_line"] = [_("This contract line is already listed.")]
+        quantity = line.get("quantity")
+        try:
+            quantity = as_quantity(Decimal(str(quantity)))
+            if quantity <= 0 or quantity >= 10**15:
+                raise InvalidOperation
+        except (InvalidOperation, ValueError, TypeError):
+            errors[f"lines.{index}.quantity"] = [_("Enter a quantity greater than zero.")]
+            continue
+        if f"lines.{index}.contract_line" in errors:
+            continue
+        seen.add(contract_line.pk)
+        parsed.append((contract_line, quantity))
+    if errors:
+        raise InvalidInput(errors=errors)
+    return parsed
+
+
+def parse_day(value, *, field: str, required: bool = True) -> datetime.date | None:
+    if value in (None, ""):
+        if required:
+            raise InvalidInput(errors={field: [_("This field is required.")]})
+        return None
+    if isinstance(value, datetime.datetime):
+        return value.date()
+    if isinstance(value, datetime.date):
+        return value
+    try:
+        day = parse_date(str(value))
+    except ValueError:
+        day = None
+    if day is None:
+        raise InvalidInput(errors={field: [_("Enter a date as YYYY-MM-DD.")]})
+    return day
+
+
+def require_visible(document, actor) -> None:
+    if not may_see(actor, document.customer_id, document.customer.owner_id):
+        raise NotVisible()

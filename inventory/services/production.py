@@ -1,0 +1,321 @@
+"""Production notices (R10) and goods receipts (R11).
+
+A production notice is prepared by the planner from an active contract; its lines, with the
+other live notices of the contract, stay within the contract's quantities (`over_production`,
+checked under the contract's row lock); the sales VP signs it through the approval engine.
+A goods receipt is recorded by production with the QC certificate number; QC — another person —
+confirms it, and only then does stock go up (one receipt move in the same transaction).
+"""
+
+from collections.abc import Mapping
+from decimal import Decimal
+
+from django.db import transaction
+from django.db.models import Sum
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from approvals.services import approval_request_open
+from core.errors import InvalidInput, NotVisible, PermissionRefused, RuleViolation
+from core.numbering import document_number
+from core.permissions import require_role
+from core.roles import Role
+from core.validation import reject_unknown_fields, validate_instance
+from inventory.models import (
+    GoodsReceipt,
+    GoodsReceiptStatus,
+    ProductionNotice,
+    ProductionNoticeLine,
+    ProductionNoticeStatus,
+    StockMoveKind,
+    Warehouse,
+)
+from inventory.services.common import contract_for_document, parse_day, parse_lines
+from inventory.services.stock import stock_move_post
+from sales.models import Product
+
+NOTICE_FIELDS = ("contract", "due_date", "note", "lines")
+# Notices whose quantities count against the contract (a draft or cancelled one does not).
+PRODUCTION_COUNTED = (
+    ProductionNoticeStatus.SUBMITTED,
+    ProductionNoticeStatus.RELEASED,
+    ProductionNoticeStatus.COMPLETED,
+)
+
+
+def _check_within_contract(*, notice: ProductionNotice | None, pairs) -> None:
+    """R10: Σ quantities of the contract line's counted notices + these ≤ the line's."""
+    other = (
+        ProductionNoticeLine.objects.filter(
+            contract_line__in=[line for line, _q in pairs],
+            notice__status__in=PRODUCTION_COUNTED,
+        )
+        .exclude(notice=notice)
+        .values("contract_line")
+        .annotate(total=Sum("quantity"))
+    )
+    taken = {row["contract_line"]: row["total"] for row in other}
+    for index, (contract_line, quantity) in enumerate(pairs):
+        already = taken.get(contract_line.pk, Decimal("0"))
+        if already + quantity > contract_line.quantity:
+            raise RuleViolation(
+                "over_production",
+                detail=_(
+                    "%(product)s: %(quantity)s on this notice and %(already)s on others exceed "
+                    "the contract's %(contracted)s (R10)."
+                )
+                % {
+                    "product": contract_line.product,
+                    "quantity": quantity,
+                    "already": already,
+                    "contracted": contract_line.quantity,
+                },
+                errors={
+                    f"lines.{index}.quantity": [
+                        _("At most %(left)s.") % {"left": contract_line.quantity - already}
+                    ]
+                },
+            )
+
+
+def _save_lines(notice: ProductionNotice, pairs) -> None:
+    notice.lines.all().delete()
+    ProductionNoticeLine.objects.bulk_create(
+        ProductionNoticeLine(
+            notice=notice, contract_line=line, product_id=line.product_id, quantity=quantity
+        )
+        for line, quantity in pairs
+    )
+
+
+@transaction.atomic
+def production_notice_create(*, actor, data: Mapping) -> ProductionNotice:
+    """Draft a production notice (R10): planner, active contract, lines ≤ contract lines."""
+    require_role(actor, Role.PLANNER)
+    reject_unknown_fields(data, NOTICE_FIELDS)
+    contract = contract_for_document(actor=actor, contract_id=data.get("contract"), lock=True)
+    due_date = parse_day(data.get("due_date"), field="due_date")
+    pairs = parse_lines(contract=contract, lines=data.get("lines"))
+    notice = ProductionNotice(
+        contract=contract,
+        customer_id=contract.customer_id,
+        due_date=due_date,
+        note=(data.get("note") or "").strip(),
+        created_by=actor,
+    )
+    validate_instance(notice, exclude=["number", "contract", "customer", "created_by"])
+    _check_within_contract(notice=None, pairs=pairs)
+    notice.number = document_number(prefix="SC", series="production_notice")
+    notice._history_user = actor
+    notice.save()
+    _save_lines(notice, pairs)
+    return notice
+
+
+def _locked_notice(*, notice_id: int) -> ProductionNotice:
+    notice = (
+        ProductionNotice.objects.select_for_update(of=("self",))
+        .select_related("contract")
+        .filter(pk=notice_id)
+        .first()
+    )
+    if notice is None:
+        raise NotVisible()
+    return notice
+
+
+def _refuse_state(notice, action: str) -> None:
+    raise RuleViolation(
+        "invalid_transition",
+        detail=_("%(number)s is %(status)s; it cannot be %(action)s.")
+        % {"number": notice.number, "status": notice.get_status_display(), "action": action},
+    )
+
+
+@transaction.atomic
+def production_notice_update(*, actor, notice_id: int, data: Mapping) -> ProductionNotice:
+    require_role(actor, Role.PLANNER)
+    reject_unknown_fields(data, ("due_date", "note", "lines"))
+    notice = _locked_notice(notice_id=notice_id)
+    if notice.status != ProductionNoticeStatus.DRAFT:
+        _refuse_state(notice, _("changed"))
+    contract = contract_for_document(actor=actor, contract_id=notice.contract_id, lock=True)
+    if "due_date" in data:
+        notice.due_date = parse_day(data.get("due_date"), field="due_date")
+    if "note" in data:
+        notice.note = (data.get("note") or "").strip()
+    validate_instance(notice, exclude=["number", "contract", "customer", "created_by"])
+    if "lines" in data:
+        pairs = parse_lines(contract=contract, lines=data.get("lines"))
+        _check_within_contract(notice=notice, pairs=pairs)
+        _save_lines(notice, pairs)
+    notice._history_user = actor
+    notice.save()
+    return notice
+
+
+@transaction.atomic
+def production_notice_submit(*, actor, notice_id: int) -> ProductionNotice:
+    """Draft → submitted, for the sales VP's signature (R10). The quantities are checked
+    again under the contract's lock: a notice submitted meanwhile counts."""
+    require_role(actor, Role.PLANNER)
+    notice = _locked_notice(notice_id=notice_id)
+    if notice.status != ProductionNoticeStatus.DRAFT:
+        _refuse_state(notice, _("submitted"))
+    # The contract's lock serialises the quantity check with every other notice's submit.
+    contract_for_document(actor=actor, contract_id=notice.contract_id, lock=True)
+    pairs = [
+        (line.contract_line, line.quantity)
+        for line in notice.lines.select_related("contract_line__product")
+    ]
+    _check_within_contract(notice=notice, pairs=pairs)
+    notice.submit()
+    notice.submitted_at = timezone.now()
+    notice._history_user = actor
+    notice.save()
+    approval_request_open(document=notice, actor=actor)
+    return notice
+
+
+@transaction.atomic
+def production_notice_complete(*, actor, notice_id: int) -> ProductionNotice:
+    """Released → completed: the planner closes the notice (production is done)."""
+    require_role(actor, Role.PLANNER)
+    notice = _locked_notice(notice_id=notice_id)
+    if notice.status != ProductionNoticeStatus.RELEASED:
+        _refuse_state(notice, _("completed"))
+    notice.complete()
+    notice.completed_at = timezone.now()
+    notice._history_user = actor
+    notice.save()
+    return notice
+
+
+@transaction.atomic
+def production_notice_cancel(*, actor, notice_id: int) -> ProductionNotice:
+    require_role(actor, Role.PLANNER)
+    notice = _locked_notice(notice_id=notice_id)
+    if notice.status != ProductionNoticeStatus.DRAFT:
+        _refuse_state(notice, _("cancelled"))
+    notice.cancel()
+    notice._history_user = actor
+    notice.save()
+    return notice
+
+
+# --- goods receipts (R11) -------------------------------------------------------------------------
+
+RECEIPT_FIELDS = ("product", "warehouse", "quantity", "qc_certificate_no", "production_notice")
+
+
+def _id(value):
+    try:
+        return int(getattr(value, "pk", value))
+    except (TypeError, ValueError):
+        return None
+
+
+@transaction.atomic
+def goods_receipt_record(*, actor, data: Mapping) -> GoodsReceipt:
+    """Production records what it hands to the warehouse, with the QC certificate number
+    (R11). Nothing moves in stock yet."""
+    require_role(actor, Role.PRODUCTION)
+    reject_unknown_fields(data, RECEIPT_FIELDS)
+    errors: dict[str, list[str]] = {}
+    product = Product.objects.filter(pk=_id(data.get("product"))).first()
+    if product is None:
+        errors["product"] = [_("Unknown product.")]
+    warehouse = Warehouse.objects.filter(pk=_id(data.get("warehouse")), is_active=True).first()
+    if warehouse is None:
+        errors["warehouse"] = [_("Unknown warehouse.")]
+    notice = None
+    if data.get("production_notice") not in (None, ""):
+        notice = ProductionNotice.objects.filter(pk=_id(data.get("production_notice"))).first()
+        if notice is None:
+            errors["production_notice"] = [_("Unknown production notice.")]
+        elif notice.status != ProductionNoticeStatus.RELEASED:
+            errors["production_notice"] = [_("The production notice is not released.")]
+        elif product is not None and not notice.lines.filter(product=product).exists():
+            errors["product"] = [_("This product is not on the production notice.")]
+    receipt = GoodsReceipt(
+        product=product,
+        warehouse=warehouse,
+        quantity=data.get("quantity"),
+        qc_certificate_no=(data.get("qc_certificate_no") or "").strip(),
+        production_notice=notice,
+        created_by=actor,
+    )
+    try:
+        validate_instance(
+            receipt,
+            exclude=["number", "product", "warehouse", "production_notice", "created_by"],
+            constraints=False,
+        )
+    except InvalidInput as error:
+        errors.update(error.errors)
+    if "quantity" not in errors and receipt.quantity <= 0:
+        errors["quantity"] = [_("Enter a quantity greater than zero.")]
+    if errors:
+        raise InvalidInput(errors=errors)
+    receipt.number = document_number(prefix="RK", series="goods_receipt")
+    receipt._history_user = actor
+    receipt.save()
+    return receipt
+
+
+def _locked_receipt(receipt_id: int) -> GoodsReceipt:
+    receipt = GoodsReceipt.objects.select_for_update().filter(pk=receipt_id).first()
+    if receipt is None:
+        raise NotVisible()
+    return receipt
+
+
+def _require_other_person(receipt: GoodsReceipt, actor) -> None:
+    if receipt.created_by_id == actor.pk:
+        raise PermissionRefused(
+            "self_approval_forbidden",
+            detail=_("QC confirmation is by another person than the one who recorded it (R11)."),
+        )
+
+
+@transaction.atomic
+def goods_receipt_confirm(*, actor, receipt_id: int) -> GoodsReceipt:
+    """QC confirms (R11): recorded → posted, and the stock goes up in this transaction."""
+    require_role(actor, Role.QC)
+    receipt = _locked_receipt(receipt_id)
+    _require_other_person(receipt, actor)
+    if receipt.status != GoodsReceiptStatus.RECORDED:
+        _refuse_state(receipt, _("confirmed"))
+    receipt.stock_move = stock_move_post(
+        actor=actor,
+        product_id=receipt.product_id,
+        warehouse_id=receipt.warehouse_id,
+        kind=StockMoveKind.RECEIPT,
+        quantity=receipt.quantity,
+        reference=receipt.number,
+    )
+    receipt.post()
+    receipt.confirmed_by = actor
+    receipt.confirmed_at = timezone.now()
+    receipt._history_user = actor
+    receipt.save()
+    return receipt
+
+
+@transaction.atomic
+def goods_receipt_reject(*, actor, receipt_id: int, reason: str) -> GoodsReceipt:
+    """QC refuses a receipt (wrong count, certificate missing): nothing enters stock."""
+    require_role(actor, Role.QC)
+    receipt = _locked_receipt(receipt_id)
+    _require_other_person(receipt, actor)
+    if not (reason or "").strip():
+        raise InvalidInput(errors={"reason": [_("Say why the receipt is rejected.")]})
+    if receipt.status != GoodsReceiptStatus.RECORDED:
+        _refuse_state(receipt, _("rejected"))
+    receipt.reject()
+    receipt.rejection_reason = reason.strip()[:300]
+    receipt.confirmed_by = actor
+    receipt.confirmed_at = timezone.now()
+    receipt._history_user = actor
+    receipt.save()
+    return receipt

@@ -1,0 +1,529 @@
+"""Shipping notices (R12), outbound and gate (R13), signed delivery (R14).
+
+Lock order, everywhere: the notice, then the contract (R12 quantity checks), then the
+customer, then stock rows by product id — so a submit, an approval, an issue and the expiry
+job never deadlock one another.
+"""
+
+import datetime
+from collections.abc import Mapping
+from decimal import Decimal
+
+from django.conf import settings
+from django.db import transaction
+from django.db.models import F, Sum
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from approvals.services import approval_request_open, approval_withdraw_document
+from contracts.services import ledger_add_delivered, ledger_add_shipped
+from core.errors import InvalidInput, NotVisible, RuleViolation
+from core.money import money
+from core.numbering import document_number
+from core.periods import require_open_period
+from core.permissions import has_role, require_role
+from core.roles import Role
+from core.validation import reject_unknown_fields, validate_instance
+from inventory.models import (
+    SHIPPING_COUNTED,
+    ShippingNotice,
+    ShippingNoticeLine,
+    ShippingNoticeStatus,
+    StockLevel,
+    StockMoveKind,
+    Warehouse,
+)
+from inventory.services.common import (
+    contract_for_document,
+    parse_day,
+    parse_lines,
+    require_visible,
+)
+from inventory.services.stock import stock_move_post
+from inventory.signals import delivery_confirmed
+from sales.selectors import customer_overdue_amount
+
+NOTICE_FIELDS = ("contract", "warehouse", "valid_until", "note", "lines")
+NOTICE_AUTHORS = (Role.SALES_CLERK,)
+DEFAULT_VALIDITY_DAYS = 7
+SCAN_TYPES = {
+    ".pdf": (b"%PDF-",),
+    ".jpg": (b"\xff\xd8\xff",),
+    ".jpeg": (b"\xff\xd8\xff",),
+    ".png": (b"\x89PNG\r\n\x1a\n",),
+}
+
+
+# --- quantities against the contract (R12) ------------------------------------------------------
+
+
+def _counted_quantities(contract_lines, *, exclude: ShippingNotice | None) -> dict[int, Decimal]:
+    """Per contract line: quantities shipped or on open notices (submitted, approved, issued,
+    shipped, delivered), other than `exclude`. A draft notice reserves nothing."""
+    rows = (
+        ShippingNoticeLine.objects.filter(
+            contract_line__in=contract_lines, notice__status__in=SHIPPING_COUNTED
+        )
+        .exclude(notice=exclude)
+        .values("contract_line")
+        .annotate(total=Sum("quantity"), amount=Sum("amount"))
+    )
+    return {row["contract_line"]: (row["total"], row["amount"]) for row in rows}
+
+
+def _check_and_price(*, notice: ShippingNotice | None, pairs) -> list[ShippingNoticeLine]:
+    """R12 `over_shipment`, then each line's gross amount at the contract's price; the line
+    that completes a contract line takes what is left of its gross, so the amounts of a fully
+    shipped line add up to it exactly."""
+    counted = _counted_quantities([line for line, _q in pairs], exclude=notice)
+    lines = []
+    for index, (contract_line, quantity) in enumerate(pairs):
+        already, already_amount = counted.get(contract_line.pk, (Decimal("0"), Decimal("0")))
+        if already + quantity > contract_line.quantity:
+            raise RuleViolation(
+                "over_shipment",
+                detail=_(
+                    "%(product)s: %(quantity)s on this notice and %(already)s shipped or on open "
+                    "notices exceed the contract's %(contracted)s (R12)."
+                )
+                % {
+                    "product": contract_line.product,
+                    "quantity": quantity,
+                    "already": already,
+                    "contracted": contract_line.quantity,
+                },
+                errors={
+                    f"lines.{index}.quantity": [
+                        _("At most %(left)s.") % {"left": contract_line.quantity - already}
+                    ]
+                },
+            )
+        if already + quantity == contract_line.quantity:
+            amount = money(contract_line.gross - already_amount)
+        else:
+            amount = money(contract_line.gross * quantity / contract_line.quantity)
+        lines.append(
+            ShippingNoticeLine(
+                contract_line=contract_line,
+                product_id=contract_line.product_id,
+                quantity=quantity,
+                amount=amount,
+            )
+        )
+    return lines
+
+
+def _save_lines(notice: ShippingNotice, lines: list[ShippingNoticeLine]) -> None:
+    notice.lines.all().delete()
+    for line in lines:
+        line.notice = notice
+    ShippingNoticeLine.objects.bulk_create(lines)
+    notice.gross_amount = money(sum((line.amount for line in lines), Decimal("0")))
+
+
+def _warehouse(value) -> Warehouse:
+    try:
+        warehouse_id = int(getattr(value, "pk", value))
+    except (TypeError, ValueError):
+        warehouse_id = None
+    warehouse = Warehouse.objects.filter(pk=warehouse_id, is_active=True).first()
+    if warehouse is None:
+        raise InvalidInput(errors={"warehouse": [_("Unknown warehouse.")]})
+    return warehouse
+
+
+def _valid_until(value) -> datetime.date:
+    today = timezone.localdate()
+    day = parse_day(value, field="valid_until", required=False)
+    if day is None:
+        return today + datetime.timedelta(days=DEFAULT_VALIDITY_DAYS)
+    if day < today:
+        raise InvalidInput(errors={"valid_until": [_("The notice must be valid today or later.")]})
+    return day
+
+
+def _require_not_expired(notice: ShippingNotice) -> None:
+    if notice.valid_until < timezone.localdate():
+        raise RuleViolation(
+            "notice_expired",
+            detail=_("%(number)s was valid until %(day)s (R12, R13).")
+            % {"number": notice.number, "day": notice.valid_until.isoformat()},
+            errors={"valid_until": [_("The notice has expired.")]},
+        )
+
+
+def _require_no_overdue(notice: ShippingNotice) -> None:
+    """R12: a customer with an amount overdue as of today gets no new notice approved."""
+    overdue = customer_overdue_amount(customer=notice.customer, as_of=timezone.localdate())
+    if overdue > 0:
+        raise RuleViolation(
+            "customer_overdue",
+            detail=_("%(customer)s has %(amount)s overdue; collect it before shipping (R12).")
+            % {"customer": notice.customer.name, "amount": overdue},
+            errors={"contract": [_("The customer has an overdue amount.")]},
+        )
+
+
+# --- the clerk's notice -------------------------------------------------------------------------
+
+
+@transaction.atomic
+def shipping_notice_create(*, actor, data: Mapping) -> ShippingNotice:
+    """Draft a notice for an active contract of one of the clerk's customers (R12, R23)."""
+    require_role(actor, *NOTICE_AUTHORS)
+    reject_unknown_fields(data, NOTICE_FIELDS)
+    errors: dict[str, list[str]] = {}
+    contract = warehouse = valid_until = None
+    pairs = []
+    for step in ("contract", "warehouse", "valid_until", "lines"):
+        try:
+            if step == "contract":
+                contract = contract_for_document(
+                    actor=actor, contract_id=data.get("contract"), lock=True
+                )
+            elif step == "warehouse":
+                warehouse = _warehouse(data.get("warehouse"))
+            elif step == "valid_until":
+                valid_until = _valid_until(data.get("valid_until"))
+            elif contract is not None:
+                pairs = parse_lines(contract=contract, lines=data.get("lines"))
+        except InvalidInput as error:
+            errors.update(error.errors)
+    if errors:
+        raise InvalidInput(errors=errors)
+    notice = ShippingNotice(
+        contract=contract,
+        customer_id=contract.customer_id,
+        warehouse=warehouse,
+        valid_until=valid_until,
+        note=(data.get("note") or "").strip(),
+        created_by=actor,
+    )
+    validate_instance(notice, exclude=["number", "contract", "customer", "warehouse", "created_by"])
+    lines = _check_and_price(notice=None, pairs=pairs)
+    notice.number = document_number(prefix="FH", series="shipping_notice")
+    notice._history_user = actor
+    notice.save()
+    _save_lines(notice, lines)
+    notice.save(update_fields=["gross_amount"])
+    return notice
+
+
+def _locked(notice_id: int, *, actor) -> ShippingNotice:
+    notice = (
+        ShippingNotice.objects.select_for_update(of=("self",))
+        .select_related("customer", "contract")
+        .filter(pk=notice_id)
+        .first()
+    )
+    if notice is None:
+        raise NotVisible()
+    require_visible(notice, actor)
+    return notice
+
+
+def _refuse_state(notice: ShippingNotice, action: str) -> None:
+    raise RuleViolation(
+        "invalid_transition",
+        detail=_("%(number)s is %(status)s; it cannot be %(action)s.")
+        % {"number": notice.number, "status": notice.get_status_display(), "action": action},
+    )
+
+
+@transaction.atomic
+def shipping_notice_update(*, actor, notice_id: int, data: Mapping) -> ShippingNotice:
+    require_role(actor, *NOTICE_AUTHORS)
+    reject_unknown_fields(data, ("warehouse", "valid_until", "note", "lines"))
+    notice = _locked(notice_id, actor=actor)
+    if notice.status != ShippingNoticeStatus.DRAFT:
+        _refuse_state(notice, _("changed"))
+    contract = contract_for_document(actor=actor, contract_id=notice.contract_id, lock=True)
+    if "warehouse" in data:
+        notice.warehouse = _warehouse(data.get("warehouse"))
+    if "valid_until" in data:
+        notice.valid_until = _valid_until(data.get("valid_until"))
+    if "note" in data:
+        notice.note = (data.get("note") or "").strip()
+    if "lines" in data:
+        pairs = parse_lines(contract=contract, lines=data.get("lines"))
+        _save_lines(notice, _check_and_price(notice=notice, pairs=pairs))
+    notice._history_user = actor
+    notice.save()
+    return notice
+
+
+@transaction.atomic
+def shipping_notice_submit(*, actor, notice_id: int) -> ShippingNotice:
+    """Draft → submitted for the sales manager (R12). Under the contract's lock the quantities
+    are checked again — two notices racing for the last contract quantity: the second one
+    waits for the first and is refused `over_shipment` — and the customer's overdue amount."""
+    require_role(actor, *NOTICE_AUTHORS)
+    notice = _locked(notice_id, actor=actor)
+    if notice.status != ShippingNoticeStatus.DRAFT:
+        _refuse_state(notice, _("submitted"))
+    _require_not_expired(notice)
+    contract_for_document(actor=actor, contract_id=notice.contract_id, lock=True)
+    pairs = [
+        (line.contract_line, line.quantity)
+        for line in notice.lines.select_related("contract_line__product")
+    ]
+    _save_lines(notice, _check_and_price(notice=notice, pairs=pairs))
+    _require_no_overdue(notice)
+    notice.submit()
+    notice.submitted_at = timezone.now()
+    notice._history_user = actor
+    notice.save()
+    approval_request_open(document=notice, actor=actor)
+    return notice
+
+
+def _stock_rows(notice: ShippingNotice) -> list[tuple[int, Decimal]]:
+    """(product, quantity) of the notice, summed per product, in product order (lock order)."""
+    totals: dict[int, Decimal] = {}
+    for line in notice.lines.all():
+        totals[line.product_id] = totals.get(line.product_id, Decimal("0")) + line.quantity
+    return sorted(totals.items())
+
+
+def _reserve(notice: ShippingNotice, sign: int) -> None:
+    for product_id, quantity in _stock_rows(notice):
+        StockLevel.objects.get_or_create(product_id=product_id, warehouse_id=notice.warehouse_id)
+        level = StockLevel.objects.select_for_update().get(
+            product_id=product_id, warehouse_id=notice.warehouse_id
+        )
+        # Never below zero, whatever happened in between (the database also refuses it).
+        change = quantity if sign > 0 else -min(quantity, level.reserved)
+        StockLevel.objects.filter(pk=level.pk).update(reserved=F("reserved") + change)
+
+
+def shipping_notice_approved(*, notice: ShippingNotice, actor) -> None:
+    """The sales manager's approval (called by the engine, the notice locked): the overdue and
+    validity are checked again as of today, the notice is approved and its quantities are
+    reserved in its warehouse (shown as `reserved`; available = on hand − reserved)."""
+    _require_not_expired(notice)
+    _require_no_overdue(notice)
+    notice.approve()
+    notice.approved_at = timezone.now()
+    notice._history_user = actor
+    notice.save()
+    _reserve(notice, +1)
+
+
+@transaction.atomic
+def shipping_notice_cancel(*, actor, notice_id: int) -> ShippingNotice:
+    """A draft notice (its author) or an approved, not yet issued one (its author or a sales
+    manager) is cancelled; an approved one gives its reservation back."""
+    notice = _locked(notice_id, actor=actor)
+    if notice.created_by_id != actor.pk and not has_role(actor, Role.SALES_MANAGER):
+        require_role(actor, Role.SALES_MANAGER)
+    if notice.status not in (ShippingNoticeStatus.DRAFT, ShippingNoticeStatus.APPROVED):
+        _refuse_state(notice, _("cancelled"))
+    if notice.status == ShippingNoticeStatus.APPROVED:
+        _reserve(notice, -1)
+    notice.cancel()
+    notice._history_user = actor
+    notice.save()
+    return notice
+
+
+# --- outbound and gate (R13) ---------------------------------------------------------------------
+
+
+@transaction.atomic
+def shipping_notice_issue(*, actor, notice_id: int) -> ShippingNotice:
+    """The warehouse issues an approved notice that has not expired (`notice_expired`): every
+    line leaves stock in this transaction (`insufficient_stock`, the stock row locked), the
+    reservation is released, the gate pass number (出门证 CM-YYYY-NNNNN) is issued and the
+    contract ledger's `shipped` grows by the notice's gross."""
+    require_role(actor, Role.WAREHOUSE)
+    notice = _locked(notice_id, actor=actor)
+    if notice.status != ShippingNoticeStatus.APPROVED:
+        _refuse_state(notice, _("issued"))
+    _require_not_expired(notice)
+    _reserve(notice, -1)
+    for product_id, quantity in _stock_rows(notice):
+        stock_move_post(
+            actor=actor,
+            product_id=product_id,
+            warehouse_id=notice.warehouse_id,
+            kind=StockMoveKind.ISSUE,
+            quantity=-quantity,
+            reference=notice.number,
+        )
+    notice.issue()
+    notice.gate_pass_no = document_number(prefix="CM", series="gate_pass")
+    notice.issued_by = actor
+    notice.issued_at = timezone.now()
+    notice._history_user = actor
+    notice.save()
+    ledger_add_shipped(contract_id=notice.contract_id, amount=notice.gross_amount)
+    return notice
+
+
+def _normalise_gate_pass(value) -> str:
+    return str(value or "").strip().upper()
+
+
+@transaction.atomic
+def shipping_notice_exit(*, actor, notice_id: int, gate_pass_no=None) -> ShippingNotice:
+    """Security records that the goods left (R13). A gate pass number, when given (typed or
+    scanned from the pass), must be the notice's."""
+    require_role(actor, Role.SECURITY)
+    notice = _locked(notice_id, actor=actor)
+    if gate_pass_no not in (None, "") and _normalise_gate_pass(gate_pass_no) != (
+        notice.gate_pass_no or ""
+    ):
+        raise InvalidInput(
+            errors={"gate_pass_no": [_("This is not the gate pass of %s.") % notice.number]}
+        )
+    if notice.status != ShippingNoticeStatus.ISSUED:
+        _refuse_state(notice, _("let out"))
+    notice.exit()
+    notice.exited_by = actor
+    notice.exited_at = timezone.now()
+    notice._history_user = actor
+    notice.save()
+    return notice
+
+
+def shipping_notice_by_gate_pass(gate_pass_no) -> ShippingNotice:
+    """The notice a gate pass number belongs to (security's check), or a 400 naming the field."""
+    number = _normalise_gate_pass(gate_pass_no)
+    if not number:
+        raise InvalidInput(errors={"gate_pass_no": [_("Type or scan the gate pass number.")]})
+    notice = (
+        ShippingNotice.objects.select_related("customer", "contract", "warehouse")
+        .filter(gate_pass_no=number)
+        .first()
+    )
+    if notice is None:
+        raise InvalidInput(errors={"gate_pass_no": [_("No shipment has this gate pass number.")]})
+    return notice
+
+
+def gate_exit(*, actor, gate_pass_no) -> ShippingNotice:
+    """Security's gate check: the exit recorded by the pass number alone."""
+    require_role(actor, Role.SECURITY)
+    notice = shipping_notice_by_gate_pass(gate_pass_no)
+    return shipping_notice_exit(actor=actor, notice_id=notice.pk, gate_pass_no=gate_pass_no)
+
+
+# --- signed delivery (R14) ----------------------------------------------------------------------
+
+
+def _check_scan(scan) -> list[str]:
+    """A scan of the signed copy: PDF, JPEG or PNG (by name and by content), within the size
+    limit (settings.DELIVERY_SCAN_MAX_BYTES)."""
+    import os
+
+    limit = settings.DELIVERY_SCAN_MAX_BYTES
+    extension = os.path.splitext(getattr(scan, "name", "") or "")[1].lower()
+    if extension not in SCAN_TYPES:
+        return [_("Upload a PDF, JPEG or PNG file.")]
+    if scan.size > limit:
+        return [_("The file is larger than %(mb)s MB.") % {"mb": limit // (1024 * 1024)}]
+    if scan.size == 0:
+        return [_("The file is empty.")]
+    scan.seek(0)
+    head = scan.read(16)
+    scan.seek(0)
+    if not any(head.startswith(magic) for magic in SCAN_TYPES[extension]):
+        return [_("The file's content is not a %(type)s.") % {"type": extension[1:].upper()}]
+    return []
+
+
+@transaction.atomic
+def shipping_notice_confirm_delivery(
+    *, actor, notice_id: int, signed_by, signed_at, scan=None
+) -> ShippingNotice:
+    """Record the customer-signed delivery copy (R14): signer, signing date (any past date —
+    late paperwork — but not a future one nor one in a closed period), optional scan. Only now
+    is the shipment revenue and due: the contract ledger's `delivered` grows, the amount falls
+    due on the signing date + credit days, and `delivery_confirmed` is sent for finance."""
+    require_role(actor, Role.SALES_CLERK)
+    notice = _locked(notice_id, actor=actor)
+    errors: dict[str, list[str]] = {}
+    signed_by = str(signed_by or "").strip()
+    if not signed_by:
+        errors["signed_by"] = [_("Enter who signed for the customer.")]
+    elif len(signed_by) > 100:
+        errors["signed_by"] = [_("At most 100 characters.")]
+    try:
+        day = parse_day(signed_at, field="signed_at")
+        if day > timezone.localdate():
+            errors["signed_at"] = [_("The signing date cannot be in the future.")]
+    except InvalidInput as error:
+        errors.update(error.errors)
+        day = None
+    if scan is not None:
+        scan_errors = _check_scan(scan)
+        if scan_errors:
+            errors["scan"] = scan_errors
+    if errors:
+        raise InvalidInput(errors=errors)
+    if notice.status != ShippingNoticeStatus.SHIPPED:
+        _refuse_state(notice, _("confirmed as delivered"))
+    require_open_period(day, field="signed_at")
+    notice.deliver()
+    notice.signed_by = signed_by
+    notice.signed_at = day
+    notice.delivery_recorded_by = actor
+    notice.delivery_recorded_at = timezone.now()
+    if scan is not None:
+        notice.signed_scan.save(scan.name, scan, save=False)
+    notice._history_user = actor
+    notice.save()
+    ledger_add_delivered(
+        contract_id=notice.contract_id,
+        amount=notice.gross_amount,
+        delivered_on=day,
+        reference=notice.number,
+    )
+    delivery_confirmed.send(
+        sender=ShippingNotice,
+        notice=notice,
+        contract_id=notice.contract_id,
+        amount=notice.gross_amount,
+        delivered_on=day,
+        actor=actor,
+    )
+    return notice
+
+
+# --- expiry (R12, daily) -------------------------------------------------------------------------
+
+
+def shipping_notices_expire(*, as_of: datetime.date | None = None) -> dict[str, int]:
+    """The daily job: an approved notice past its validity expires and gives back its
+    reservation; a submitted one is withdrawn to its author's drafts (a manager cannot approve
+    a stale notice). Each notice in its own transaction; running it twice changes nothing."""
+    as_of = as_of or timezone.localdate()
+    expired = withdrawn = 0
+    stale = ShippingNotice.objects.filter(
+        status__in=[ShippingNoticeStatus.APPROVED, ShippingNoticeStatus.SUBMITTED],
+        valid_until__lt=as_of,
+    ).values_list("pk", flat=True)
+    for notice_id in list(stale):
+        with transaction.atomic():
+            notice = (
+                ShippingNotice.objects.select_for_update(of=("self",))
+                .select_related("created_by")
+                .get(pk=notice_id)
+            )
+            if notice.valid_until >= as_of:
+                continue
+            if notice.status == ShippingNoticeStatus.APPROVED:
+                _reserve(notice, -1)
+                notice.expire()
+                notice.expired_at = timezone.now()
+                notice.save()
+                expired += 1
+            elif notice.status == ShippingNoticeStatus.SUBMITTED:
+                approval_withdraw_document(
+                    actor=notice.created_by,
+                    document=notice,
+                    comment=_("Expired on %(day)s before approval.")
+                    % {"day": notice.valid_until.isoformat()},
+                )
+                withdrawn += 1
+    return {"expired": expired, "withdrawn": withdrawn}

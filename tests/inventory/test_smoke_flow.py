@@ -1,0 +1,30 @@
+import datetime
+from decimal import Decimal
+
+from contracts.models import Contract
+from contracts.selectors import ledger_figures
+from inventory import services
+from inventory.models import StockLevel
+from tests.inventory.conftest import approved_notice, put_stock
+
+
+def test_flow(clerk, manager, contract, lathe_line, warehouse, keeper, guard):
+    put_stock(actor=keeper, product=lathe_line.product, warehouse=warehouse, quantity="5")
+    notice = approved_notice(
+        clerk=clerk,
+        manager=manager,
+        contract=contract,
+        warehouse=warehouse,
+        lines=[{"contract_line": lathe_line.pk, "quantity": "1"}],
+    )
+    assert notice.status == "approved"
+    level = StockLevel.objects.get(product=lathe_line.product, warehouse=warehouse)
+    assert level.reserved == 1
+    notice = services.shipping_notice_issue(actor=keeper, notice_id=notice.pk)
+    assert notice.gate_pass_no.startswith("CM-")
+    services.gate_exit(actor=guard, gate_pass_no=notice.gate_pass_no.lower())
+    services.shipping_notice_confirm_delivery(
+        actor=clerk, notice_id=notice.pk, signed_by="张三", signed_at=datetime.date.today()
+    )
+    figures = ledger_figures(contract=Contract.objects.select_related("ledger").get(pk=contract.pk))
+    assert figures["shipped"] == figures["delivered"] == Decimal("180800.00")
