@@ -1,6 +1,23 @@
-from django.db.models import Q, QuerySet
+"""Reads for inventory: warehouses, stock, and the fulfilment documents (R10–R15) with the
+visibility of R23 applied — a clerk sees the documents of the customers they own."""
 
-from inventory.models import Warehouse
+from django.db.models import Prefetch, Q, QuerySet, Sum
+from django.utils import timezone
+
+from core.errors import NotVisible
+from core.permissions import sees_all_customers
+from inventory.models import (
+    GoodsReceipt,
+    GoodsReceiptStatus,
+    ProductionNotice,
+    ProductionNoticeLine,
+    ServiceDispatch,
+    ShippingNotice,
+    ShippingNoticeLine,
+    ShippingNoticeStatus,
+    StockLevel,
+    Warehouse,
+)
 
 
 def warehouse_list(*, search: str = "", active: bool | None = None) -> QuerySet[Warehouse]:
@@ -15,7 +32,6 @@ def warehouse_list(*, search: str = "", active: bool | None = None) -> QuerySet[
 def stock_list(*, product: int | None = None, warehouse: int | None = None):
     """Stock per product and warehouse (on hand, reserved, available), product and warehouse
     joined: one query for a page."""
-    from inventory.models import StockLevel
 
     qs = StockLevel.objects.select_related("product", "warehouse")
     if product is not None:
@@ -23,3 +39,222 @@ def stock_list(*, product: int | None = None, warehouse: int | None = None):
     if warehouse is not None:
         qs = qs.filter(warehouse_id=warehouse)
     return qs.order_by("warehouse__code", "product__code")
+
+
+# --- fulfilment documents (R10–R15), with visibility (R23) ---------------------------------------
+
+
+def _visible(qs, user):
+    """R23: a clerk sees the documents of the customers they own; other roles see all."""
+
+    if sees_all_customers(user):
+        return qs
+    return qs.filter(customer__owner=user)
+
+
+def _get(qs, pk):
+
+    document = qs.filter(pk=pk).first()
+    if document is None:
+        raise NotVisible()
+    return document
+
+
+def production_notice_list(*, user, status: str = "", contract: int | None = None, search=""):
+    """Production notices, newest first, lines and products prefetched (planner's board)."""
+
+    qs = ProductionNotice.objects.select_related(
+        "contract", "customer", "created_by"
+    ).prefetch_related(
+        Prefetch("lines", ProductionNoticeLine.objects.select_related("product", "contract_line"))
+    )
+    qs = _visible(qs, user)
+    if status:
+        qs = qs.filter(status=status)
+    if contract:
+        qs = qs.filter(contract_id=contract)
+    if search:
+        qs = qs.filter(
+            Q(number__icontains=search)
+            | Q(contract__number__icontains=search)
+            | Q(customer__name__icontains=search)
+        )
+    return qs.order_by("-created_at", "-id")
+
+
+def production_notice_get(*, user, notice_id: int):
+    return _get(production_notice_list(user=user), notice_id)
+
+
+def production_progress(notices) -> dict[int, list[dict]]:
+    """Per notice: per line, the quantity ordered and the quantity received on posted goods
+    receipts against the notice (R10 progress), with the ratio 0–1. One query for all."""
+
+    notices = list(notices)
+    received = {
+        (row["production_notice"], row["product"]): row["total"]
+        for row in GoodsReceipt.objects.filter(
+            production_notice__in=notices, status=GoodsReceiptStatus.POSTED
+        )
+        .values("production_notice", "product")
+        .annotate(total=Sum("quantity"))
+    }
+    progress = {}
+    for notice in notices:
+        rows = []
+        for line in notice.lines.all():
+            got = received.get((notice.pk, line.product_id), 0)
+            rows.append(
+                {
+                    "line": line,
+                    "product": line.product,
+                    "quantity": line.quantity,
+                    "received": got,
+                    "ratio": min(got / line.quantity, 1) if line.quantity else 0,
+                }
+            )
+        progress[notice.pk] = rows
+    return progress
+
+
+def goods_receipt_list(
+    *, status: str = "", product: int | None = None, notice: int | None = None, search: str = ""
+):
+    """Goods receipts, oldest recorded first when waiting for QC, else newest first."""
+
+    qs = GoodsReceipt.objects.select_related(
+        "product", "warehouse", "production_notice", "created_by", "confirmed_by"
+    )
+    if status:
+        qs = qs.filter(status=status)
+    if product:
+        qs = qs.filter(product_id=product)
+    if notice:
+        qs = qs.filter(production_notice_id=notice)
+    if search:
+        qs = qs.filter(
+            Q(number__icontains=search)
+            | Q(qc_certificate_no__icontains=search)
+            | Q(product__code__icontains=search)
+        )
+    if status == GoodsReceiptStatus.RECORDED:
+        return qs.order_by("created_at", "id")
+    return qs.order_by("-created_at", "-id")
+
+
+def goods_receipt_get(*, receipt_id: int):
+    return _get(goods_receipt_list(), receipt_id)
+
+
+def shipping_notice_list(
+    *,
+    user,
+    status: str = "",
+    contract: int | None = None,
+    customer: int | None = None,
+    warehouse: int | None = None,
+    search: str = "",
+):
+    """Shipping notices the user may see (R23), newest first, lines and products prefetched."""
+
+    qs = ShippingNotice.objects.select_related(
+        "contract", "customer", "warehouse", "created_by", "issued_by", "exited_by"
+    ).prefetch_related(
+        Prefetch("lines", ShippingNoticeLine.objects.select_related("product", "contract_line"))
+    )
+    qs = _visible(qs, user)
+    if status:
+        qs = qs.filter(status=status)
+    if contract:
+        qs = qs.filter(contract_id=contract)
+    if customer:
+        qs = qs.filter(customer_id=customer)
+    if warehouse:
+        qs = qs.filter(warehouse_id=warehouse)
+    if search:
+        qs = qs.filter(
+            Q(number__icontains=search)
+            | Q(gate_pass_no__icontains=search)
+            | Q(contract__number__icontains=search)
+            | Q(customer__name__icontains=search)
+        )
+    return qs.order_by("-created_at", "-id")
+
+
+def shipping_notice_get(*, user, notice_id: int):
+    return _get(shipping_notice_list(user=user), notice_id)
+
+
+def picking_list(*, warehouse: int | None = None) -> list[dict]:
+    """The warehouse's picking list (R13): approved notices, the oldest validity first, each
+    line with the stock on hand, reserved and available in the notice's warehouse, and whether
+    the whole notice can be issued now (on hand ≥ every line). Three queries in all."""
+
+    notices = list(_picking_notices(warehouse))
+    keys = {(line.product_id, n.warehouse_id) for n in notices for line in n.lines.all()}
+    levels = {
+        (level.product_id, level.warehouse_id): level
+        for level in StockLevel.objects.filter(
+            product_id__in={k[0] for k in keys}, warehouse_id__in={k[1] for k in keys}
+        )
+    }
+    today = timezone.localdate()
+    rows = []
+    for notice in notices:
+        lines = []
+        for line in notice.lines.all():
+            level = levels.get((line.product_id, notice.warehouse_id))
+            on_hand = level.on_hand if level else 0
+            reserved = level.reserved if level else 0
+            lines.append(
+                {
+                    "line": line,
+                    "on_hand": on_hand,
+                    "reserved": reserved,
+                    "available": on_hand - reserved,
+                    "enough": on_hand >= line.quantity,
+                }
+            )
+        rows.append(
+            {
+                "notice": notice,
+                "lines": lines,
+                "expired": notice.valid_until < today,
+                "can_issue": notice.valid_until >= today and all(x["enough"] for x in lines),
+            }
+        )
+    return rows
+
+
+def _picking_notices(warehouse):
+
+    qs = (
+        ShippingNotice.objects.filter(status=ShippingNoticeStatus.APPROVED)
+        .select_related("contract", "customer", "warehouse")
+        .prefetch_related(Prefetch("lines", ShippingNoticeLine.objects.select_related("product")))
+    )
+    if warehouse:
+        qs = qs.filter(warehouse_id=warehouse)
+    return qs.order_by("valid_until", "approved_at", "id")
+
+
+def service_dispatch_list(*, user, status: str = "", contract: int | None = None, search: str = ""):
+
+    qs = _visible(
+        ServiceDispatch.objects.select_related("contract", "customer", "created_by"), user
+    )
+    if status:
+        qs = qs.filter(status=status)
+    if contract:
+        qs = qs.filter(contract_id=contract)
+    if search:
+        qs = qs.filter(
+            Q(number__icontains=search)
+            | Q(contract__number__icontains=search)
+            | Q(customer__name__icontains=search)
+        )
+    return qs.order_by("-created_at", "-id")
+
+
+def service_dispatch_get(*, user, dispatch_id: int):
+    return _get(service_dispatch_list(user=user), dispatch_id)
