@@ -93,9 +93,20 @@ def production_notice_create(*, actor, data: Mapping) -> ProductionNotice:
     """Draft a production notice (R10): planner, active contract, lines ≤ contract lines."""
     require_role(actor, Role.PLANNER)
     reject_unknown_fields(data, NOTICE_FIELDS)
-    contract = contract_for_document(actor=actor, contract_id=data.get("contract"), lock=True)
-    due_date = parse_day(data.get("due_date"), field="due_date")
-    pairs = parse_lines(contract=contract, lines=data.get("lines"))
+    errors: dict[str, list[str]] = {}
+    contract = due_date = None
+    pairs = []
+    try:
+        contract = contract_for_document(actor=actor, contract_id=data.get("contract"), lock=True)
+        pairs = parse_lines(contract=contract, lines=data.get("lines"))
+    except InvalidInput as error:
+        errors.update(error.errors)
+    try:
+        due_date = parse_day(data.get("due_date"), field="due_date")
+    except InvalidInput as error:
+        errors.update(error.errors)
+    if errors:
+        raise InvalidInput(errors=errors)
     notice = ProductionNotice(
         contract=contract,
         customer_id=contract.customer_id,

@@ -2,6 +2,7 @@
 in draft, co-sign by the head of sales and finance in either order, gapless numbering, and
 the contract ledger's counters."""
 
+import datetime
 import threading
 from decimal import Decimal
 
@@ -373,7 +374,11 @@ def test_ledger_services_move_the_counters(clerk, approved_order, head, finance)
 
     with transaction.atomic():
         services.ledger_add_shipped(contract_id=contract.pk, amount=Decimal("1000.00"))
-        services.ledger_add_delivered(contract_id=contract.pk, amount=Decimal("1000.00"))
+        services.ledger_add_delivered(
+            contract_id=contract.pk,
+            amount=Decimal("1000.00"),
+            delivered_on=timezone.localdate() - datetime.timedelta(days=100),
+        )
         services.ledger_add_invoiced(contract_id=contract.pk, amount=Decimal("500.00"))
         services.ledger_add_collected(contract_id=contract.pk, amount=first_payment - 1)
         services.ledger_add_interest_accrued(contract_id=contract.pk, amount=Decimal("3.00"))

@@ -18,11 +18,19 @@ def test_clerk_navigation_shows_customers_but_not_warehouses(client, clerk):
         "Products",
         "Price lists",
         "Contracts",
+        "Shipping notices",
+        "Service dispatch",
     ]
 
 
 def test_security_navigation_shows_warehouses_but_not_customers(client, make_user):
-    assert _nav(client, make_user("security")) == ["Home", "Products", "Warehouses"]
+    assert _nav(client, make_user("security")) == [
+        "Home",
+        "Products",
+        "Gate",
+        "Stock",
+        "Warehouses",
+    ]
 
 
 def test_superuser_navigation_shows_everything(client, make_user):
@@ -37,6 +45,13 @@ def test_superuser_navigation_shows_everything(client, make_user):
         "Products",
         "Price lists",
         "Contracts",
+        "Production notices",
+        "Goods receipts",
+        "Shipping notices",
+        "Picking list",
+        "Gate",
+        "Service dispatch",
+        "Stock",
         "Warehouses",
     ]
 
