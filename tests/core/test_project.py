@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 from django.contrib.auth.models import Group
-from django.core.management import call_command
+from django.core.management import CommandError, call_command
 
 from core.roles import Role
 
@@ -105,3 +105,26 @@ def test_seed_demo_is_idempotent_and_gives_one_user_per_role():
     clerk = get_user_model().objects.get(username="clerk")
     assert clerk.check_password("o2c-demo-2026")
     assert all(c.credit_limit == 0 and c.risk_level == "high" for c in Customer.objects.all())
+
+
+@pytest.mark.django_db
+def test_the_fulfilment_demo_fills_every_role_page_once():
+    """`scripts/run` loads it after seed_demo: one contract through R10–R13 by the demo users."""
+    from contracts.models import Contract
+    from inventory.models import GoodsReceipt, ProductionNotice, ShippingNotice, StockLevel
+
+    with pytest.raises(CommandError):
+        call_command("seed_demo_fulfilment", verbosity=0)
+    call_command("seed_demo", verbosity=0)
+    call_command("seed_demo_fulfilment", verbosity=0)
+    call_command("seed_demo_fulfilment", verbosity=0)
+
+    assert list(Contract.objects.values_list("status", flat=True)) == ["active"]
+    assert list(ProductionNotice.objects.values_list("status", flat=True)) == ["released"]
+    assert list(GoodsReceipt.objects.values_list("status", flat=True)) == ["posted"]
+    assert sorted(ShippingNotice.objects.values_list("status", flat=True)) == [
+        "approved",
+        "shipped",
+    ]
+    level = StockLevel.objects.get(product__code="P-1001")
+    assert (level.on_hand, level.reserved) == (2, 2)
