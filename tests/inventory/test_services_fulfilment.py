@@ -934,3 +934,35 @@ def test_a_dispatch_names_bad_fields_and_completes_only_when_approved(clerk, con
         dispatch_id=dispatch.pk,
         acceptance_report_no="YS-1",
     )
+
+
+def test_a_real_overdue_delivery_holds_the_next_order_and_blocks_the_customer_overnight(
+    clerk, manager, keeper, guard, contract, lathe_line, warehouse, catalogue
+):
+    """R4, R18 with no stand-in: the overdue amount comes from the signed delivery."""
+    from sales.services.credit_review import customers_credit_reevaluate
+    from sales.services.orders import order_create, order_submit
+
+    _deliver(
+        clerk=clerk,
+        manager=manager,
+        keeper=keeper,
+        guard=guard,
+        contract=contract,
+        line=lathe_line,
+        warehouse=warehouse,
+        quantity="1",
+        signed_at=TODAY() - datetime.timedelta(days=46),
+    )
+    order = order_create(
+        actor=clerk,
+        customer_id=contract.customer_id,
+        lines=[{"product": catalogue["service"].pk, "quantity": "1", "unit_price": "4500.00"}],
+    )
+    order_submit(actor=clerk, order_id=order.pk)
+    order.refresh_from_db()
+    assert order.credit_status == "hold"
+
+    result = customers_credit_reevaluate(as_of=TODAY())
+    assert result["blocked"] == [contract.customer_id]
+    assert Customer.objects.get(pk=contract.customer_id).blocked is True
