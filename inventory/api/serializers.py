@@ -1,5 +1,9 @@
+from django.utils.translation import gettext_lazy as _
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from approvals.api.serializers import DocumentApprovalField
+from inventory import selectors
 from inventory.models import Warehouse
 
 
@@ -37,3 +41,242 @@ class StockMoveSerializer(serializers.Serializer):
     reason = serializers.CharField()
     created_by = serializers.CharField(source="created_by.username")
     created_at = serializers.DateTimeField()
+
+
+# --- fulfilment documents (API.md "Fulfilment", R10–R15) ----------------------------------------
+# Input is parsed here only for its shape (ids are integers, quantities 3 places, dates
+# YYYY-MM-DD); whether an id is known and visible, a line belongs to the contract, quantities
+# fit and the caller may act is decided by the services, which name the field they refuse.
+
+
+def _quantity(**kwargs):
+    return serializers.DecimalField(max_digits=18, decimal_places=3, **kwargs)
+
+
+def _money(**kwargs):
+    return serializers.DecimalField(max_digits=18, decimal_places=2, **kwargs)
+
+
+def _username(source, **kwargs):
+    return serializers.CharField(
+        source=f"{source}.username", read_only=True, allow_null=True, **kwargs
+    )
+
+
+class FulfilmentLineSerializer(serializers.Serializer):
+    """A line against a contract line: `{"contract_line", "quantity"}` in, with the product out."""
+
+    id = serializers.IntegerField(read_only=True)
+    contract_line = serializers.IntegerField(
+        source="contract_line_id", help_text="The id of a line of the document's contract."
+    )
+    product = serializers.IntegerField(source="product_id", read_only=True)
+    product_code = serializers.CharField(source="product.code", read_only=True)
+    product_name = serializers.CharField(source="product.name", read_only=True)
+    quantity = _quantity(label=_("quantity"))
+
+
+class ShippingNoticeLineSerializer(FulfilmentLineSerializer):
+    amount = _money(
+        read_only=True, help_text="Gross amount of this quantity at the contract's price."
+    )
+
+
+class ProductionProgressSerializer(serializers.Serializer):
+    """One line of a production notice against the goods received on posted receipts (R10)."""
+
+    contract_line = serializers.IntegerField(source="line.contract_line_id")
+    product = serializers.IntegerField(source="product.pk")
+    product_code = serializers.CharField(source="product.code")
+    quantity = _quantity()
+    received = _quantity()
+
+
+class _DocumentSerializer(serializers.Serializer):
+    """What the fulfilment documents share: number, contract, customer, author, approval."""
+
+    id = serializers.IntegerField(read_only=True)
+    number = serializers.CharField(read_only=True)
+    contract = serializers.IntegerField(
+        source="contract_id", help_text="An active contract the caller may see (R23)."
+    )
+    contract_number = serializers.CharField(
+        source="contract.number", read_only=True, allow_null=True
+    )
+    customer = serializers.IntegerField(source="customer_id", read_only=True)
+    customer_name = serializers.CharField(source="customer.name", read_only=True)
+    created_by = _username("created_by")
+    created_at = serializers.DateTimeField(read_only=True)
+    submitted_at = serializers.DateTimeField(read_only=True)
+    approval = DocumentApprovalField()
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if self.instance is not None and not isinstance(self.instance, list | tuple):
+            # PATCH of a draft: the contract stays; the lines, when given, replace them.
+            self.fields["contract"].required = False
+            if "lines" in self.fields:
+                self.fields["lines"].required = False
+
+    def validate(self, attrs):
+        contract = attrs.pop("contract_id", None)
+        if self.instance is not None and contract not in (None, self.instance.contract_id):
+            raise serializers.ValidationError(
+                {"contract": [_("The contract of a document cannot be changed.")]}
+            )
+        if self.instance is None:
+            attrs["contract"] = contract
+        if "lines" in attrs:
+            attrs["lines"] = [
+                {"contract_line": line["contract_line_id"], "quantity": line["quantity"]}
+                for line in attrs["lines"]
+            ]
+        return attrs
+
+
+class ProductionNoticeSerializer(_DocumentSerializer):
+    """API.md `production-notices/` (R10): planner drafts `{"contract","due_date","lines"}`;
+    `submit/` → the sales VP signs → `released`; `complete/` → `completed`."""
+
+    status = serializers.CharField(
+        read_only=True,
+        help_text="`draft`, `submitted`, `released`, `completed` or `cancelled`.",
+    )
+    due_date = serializers.DateField(label=_("due date"))
+    note = serializers.CharField(required=False, allow_blank=True, max_length=500)
+    lines = FulfilmentLineSerializer(many=True)
+    released_at = serializers.DateTimeField(read_only=True)
+    completed_at = serializers.DateTimeField(read_only=True)
+    progress = serializers.SerializerMethodField(
+        help_text="Per line: the quantity ordered and received on posted goods receipts."
+    )
+
+    @extend_schema_field(ProductionProgressSerializer(many=True))
+    def get_progress(self, notice):
+        rows = getattr(notice, "_progress", None)
+        if rows is None:
+            rows = selectors.production_progress([notice])[notice.pk]
+        return ProductionProgressSerializer(rows, many=True).data
+
+
+class GoodsReceiptSerializer(serializers.Serializer):
+    """API.md `goods-receipts/` (R11): production records it with the QC certificate number;
+    `confirm/` (QC, another person) → `posted` and stock up; `reject/` {"reason"}."""
+
+    id = serializers.IntegerField(read_only=True)
+    number = serializers.CharField(read_only=True)
+    status = serializers.CharField(read_only=True, help_text="`recorded`, `posted` or `rejected`.")
+    product = serializers.IntegerField(source="product_id", help_text="A product's id.")
+    product_code = serializers.CharField(source="product.code", read_only=True)
+    product_name = serializers.CharField(source="product.name", read_only=True)
+    warehouse = serializers.IntegerField(source="warehouse_id", help_text="An active warehouse.")
+    quantity = _quantity(label=_("quantity"))
+    qc_certificate_no = serializers.CharField(max_length=60, label=_("QC certificate no."))
+    production_notice = serializers.IntegerField(
+        source="production_notice_id",
+        required=False,
+        allow_null=True,
+        help_text="A released production notice with this product on it.",
+    )
+    created_by = _username("created_by")
+    created_at = serializers.DateTimeField(read_only=True)
+    confirmed_by = _username("confirmed_by", help_text="Who confirmed or rejected it (QC).")
+    confirmed_at = serializers.DateTimeField(read_only=True)
+    rejection_reason = serializers.CharField(read_only=True)
+
+    def validate(self, attrs):
+        return {
+            "product": attrs["product_id"],
+            "warehouse": attrs["warehouse_id"],
+            "quantity": attrs["quantity"],
+            "qc_certificate_no": attrs["qc_certificate_no"],
+            "production_notice": attrs.get("production_notice_id"),
+        }
+
+
+class ReasonSerializer(serializers.Serializer):
+    reason = serializers.CharField(max_length=300, label=_("reason"))
+
+
+class ShippingNoticeSerializer(_DocumentSerializer):
+    """API.md `shipping-notices/` (R12–R14): a clerk drafts
+    `{"contract","warehouse","valid_until"?,"lines"}`; `submit/` → the sales manager approves;
+    `issue/` (warehouse) → gate pass; `exit/` (security); `confirm-delivery/` → revenue."""
+
+    status = serializers.CharField(
+        read_only=True,
+        help_text="`draft`, `submitted`, `approved`, `issued`, `shipped`, `delivered`, "
+        "`expired` or `cancelled`.",
+    )
+    warehouse = serializers.IntegerField(source="warehouse_id", help_text="An active warehouse.")
+    valid_until = serializers.DateField(
+        required=False, label=_("valid until"), help_text="Default: today + 7 days (R12)."
+    )
+    note = serializers.CharField(required=False, allow_blank=True, max_length=500)
+    gross_amount = _money(read_only=True)
+    lines = ShippingNoticeLineSerializer(many=True)
+    approved_at = serializers.DateTimeField(read_only=True)
+    gate_pass_no = serializers.CharField(read_only=True, allow_null=True)
+    issued_by = _username("issued_by")
+    issued_at = serializers.DateTimeField(read_only=True)
+    exited_by = _username("exited_by")
+    exited_at = serializers.DateTimeField(read_only=True)
+    signed_by = serializers.CharField(read_only=True)
+    signed_at = serializers.DateField(read_only=True)
+    has_scan = serializers.SerializerMethodField(help_text="A scan of the signed copy is on file.")
+    delivery_recorded_by = _username("delivery_recorded_by")
+    delivery_recorded_at = serializers.DateTimeField(read_only=True)
+    expired_at = serializers.DateTimeField(read_only=True)
+
+    def get_has_scan(self, notice) -> bool:
+        return bool(notice.signed_scan)
+
+    def validate(self, attrs):
+        attrs = super().validate(attrs)
+        if "warehouse_id" in attrs:
+            attrs["warehouse"] = attrs.pop("warehouse_id")
+        return attrs
+
+
+class GatePassSerializer(serializers.Serializer):
+    gate_pass_no = serializers.CharField(
+        required=False,
+        allow_blank=True,
+        max_length=20,
+        help_text="Typed or scanned from the pass; when given it must be the notice's.",
+    )
+
+
+class DeliverySerializer(serializers.Serializer):
+    """The customer-signed delivery copy (R14): JSON, or multipart with the optional scan."""
+
+    signed_by = serializers.CharField(max_length=100, label=_("signed by"))
+    signed_at = serializers.DateField(
+        label=_("signed on"), help_text="Any past date; not in the future nor a closed period."
+    )
+    scan = serializers.FileField(
+        required=False,
+        label=_("signed copy (scan)"),
+        help_text="PDF, JPEG or PNG, at most settings.DELIVERY_SCAN_MAX_BYTES.",
+    )
+
+
+class ServiceDispatchSerializer(_DocumentSerializer):
+    """API.md `service-dispatches/` (R15): a clerk drafts `{"contract","scheduled_on",
+    "description"}`; `submit/` → 409 `first_payment_required` or the sales manager approves;
+    `complete/` {"acceptance_report_no"}."""
+
+    status = serializers.CharField(
+        read_only=True,
+        help_text="`draft`, `submitted`, `approved`, `completed` or `cancelled`.",
+    )
+    scheduled_on = serializers.DateField(label=_("scheduled on"))
+    description = serializers.CharField(max_length=1000, label=_("description"))
+    approved_at = serializers.DateTimeField(read_only=True)
+    acceptance_report_no = serializers.CharField(read_only=True)
+    completed_by = _username("completed_by")
+    completed_at = serializers.DateTimeField(read_only=True)
+
+
+class AcceptanceSerializer(serializers.Serializer):
+    acceptance_report_no = serializers.CharField(max_length=60, label=_("acceptance report no."))
