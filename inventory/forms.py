@@ -1,6 +1,14 @@
-from django import forms
+"""Browser forms for inventory. They parse input only: every rule (roles, quantities within the
+contract, the first payment, reasons) is the services', and their refusals are shown on these
+forms by `core.pages.form_add_domain_error` / `formset_add_domain_error`."""
 
-from inventory.models import Warehouse
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from contracts import selectors as contract_selectors
+from contracts.models import ContractStatus
+from inventory.models import ProductionNotice, ProductionNoticeStatus, Warehouse
+from sales import selectors as sales_selectors
 
 
 class WarehouseForm(forms.ModelForm):
@@ -10,3 +18,143 @@ class WarehouseForm(forms.ModelForm):
 
     def validate_unique(self):
         """Uniqueness is the service's job (it also handles the race)."""
+
+
+def _quantity(label, *, required=True, help_text=""):
+    return forms.DecimalField(
+        label=label,
+        max_digits=18,
+        decimal_places=3,
+        required=required,
+        help_text=help_text,
+        widget=forms.TextInput(attrs={"inputmode": "decimal", "size": 10, "class": "quantity"}),
+    )
+
+
+def _day(label):
+    return forms.DateField(label=label, widget=forms.DateInput(attrs={"type": "date"}))
+
+
+class ContractChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, obj):
+        return f"{obj.display_number} {obj.customer.name}"
+
+
+def _active_contracts(user):
+    """The active contracts `user` may see (R23: a clerk, those of the customers they own)."""
+    return contract_selectors.contract_list(
+        user=user, status=ContractStatus.ACTIVE, with_lines=False
+    )
+
+
+def _active_products():
+    return sales_selectors.product_list(active=True)
+
+
+def _active_warehouses():
+    return Warehouse.objects.filter(is_active=True).order_by("code")
+
+
+class StockAdjustForm(forms.Form):
+    """A counted correction (盘点调整) by the warehouse: ± quantity with a reason."""
+
+    product = forms.ModelChoiceField(queryset=None, label=_("product"))
+    warehouse = forms.ModelChoiceField(queryset=None, label=_("warehouse"))
+    quantity = _quantity(_("quantity"), help_text=_("Negative to take stock out."))
+    reason = forms.CharField(label=_("reason"), max_length=200)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["product"].queryset = _active_products()
+        self.fields["warehouse"].queryset = _active_warehouses()
+
+
+class ProductionNoticeForm(forms.Form):
+    """The header of a production notice (R10); the contract only when it is new."""
+
+    contract = ContractChoiceField(queryset=None, label=_("contract"))
+    due_date = _day(_("due date"))
+    note = forms.CharField(
+        label=_("note"),
+        max_length=500,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2, "cols": 60}),
+    )
+
+    def __init__(self, *args, user, notice=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        if notice is None:
+            self.fields["contract"].queryset = _active_contracts(user)
+        else:
+            del self.fields["contract"]
+
+
+class ProductionLineForm(forms.Form):
+    """One contract line's quantity on the notice; empty = not on the notice."""
+
+    contract_line = forms.IntegerField(widget=forms.HiddenInput)
+    quantity = _quantity(_("quantity"), required=False)
+
+
+ProductionLineFormSet = forms.formset_factory(ProductionLineForm, extra=0, max_num=200)
+
+
+class GoodsReceiptForm(forms.Form):
+    """What production hands to the warehouse, with the QC certificate number (R11)."""
+
+    product = forms.ModelChoiceField(queryset=None, label=_("product"))
+    warehouse = forms.ModelChoiceField(queryset=None, label=_("warehouse"))
+    quantity = _quantity(_("quantity"))
+    qc_certificate_no = forms.CharField(label=_("QC certificate no."), max_length=60)
+    production_notice = forms.ModelChoiceField(
+        queryset=None,
+        label=_("production notice"),
+        required=False,
+        help_text=_("Optional: the released production notice the goods were made for."),
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["product"].queryset = _active_products()
+        self.fields["warehouse"].queryset = _active_warehouses()
+        self.fields["production_notice"].queryset = ProductionNotice.objects.filter(
+            status=ProductionNoticeStatus.RELEASED
+        ).order_by("due_date", "id")
+
+
+class ReceiptRejectForm(forms.Form):
+    reason = forms.CharField(
+        label=_("reason for rejection"),
+        max_length=300,
+        required=False,
+        widget=forms.TextInput(attrs={"size": 40}),
+    )
+
+
+class ServiceDispatchForm(forms.Form):
+    """A service dispatch (R15): the contract only when it is new."""
+
+    contract = ContractChoiceField(queryset=None, label=_("contract"))
+    scheduled_on = _day(_("scheduled on"))
+    description = forms.CharField(
+        label=_("description"),
+        max_length=1000,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3, "cols": 60}),
+    )
+
+    def __init__(self, *args, user, dispatch=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        if dispatch is None:
+            self.fields["contract"].queryset = _active_contracts(user)
+        else:
+            del self.fields["contract"]
+
+
+class DispatchCompleteForm(forms.Form):
+    acceptance_report_no = forms.CharField(
+        label=_("acceptance report no."),
+        max_length=60,
+        required=False,
+        widget=forms.TextInput(attrs={"size": 20}),
+    )

@@ -1,10 +1,180 @@
-"""Placeholder: being written (issue 6)."""
+"""Browser pages for service dispatch and acceptance (R15): the list, the clerk's form (one of
+their active contracts, scheduled date, description), one dispatch with the contract's first
+payment against what is collected (why a submit may be refused `first_payment_required`), its
+approval and history, and the buttons: submit, cancel, complete with the acceptance report
+number. Rights and rules are the services'; the pages only hide the buttons a user cannot use."""
 
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
 from django.http import Http404
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods, require_POST
+
+from approvals.selectors import approval_panel, documents_with_approvals
+from core.errors import DomainError
+from core.history import history_rows
+from core.pages import (
+    document_action,
+    form_add_domain_error,
+    paginate,
+    querystring_without_page,
+)
+from core.permissions import has_role, require_role
+from core.roles import Role
+from inventory import selectors, services
+from inventory.forms import DispatchCompleteForm, ServiceDispatchForm
+from inventory.models import ServiceDispatchStatus
+from inventory.services.dispatch import DISPATCH_AUTHORS
+
+# Who may record the acceptance (the service's check; here only to show the form).
+DISPATCH_COMPLETERS = (Role.SALES_CLERK, Role.SALES_MANAGER)
 
 
-def _todo(request, *args, **kwargs):
-    raise Http404("not yet")
+@login_required
+def dispatch_list(request):
+    status = request.GET.get("status", "")
+    filters = {
+        "status": status if status in ServiceDispatchStatus.values else "",
+        "search": request.GET.get("q", "").strip(),
+    }
+    page = paginate(request, selectors.service_dispatch_list(user=request.user, **filters))
+    page.object_list = documents_with_approvals(page.object_list)
+    return render(
+        request,
+        "inventory/dispatch_list.html",
+        {
+            "page_obj": page,
+            "filters": filters,
+            "query": querystring_without_page(request),
+            "statuses": ServiceDispatchStatus.choices,
+            "can_create": has_role(request.user, *DISPATCH_AUTHORS),
+        },
+    )
 
 
-dispatch_list = dispatch_edit = dispatch_detail = dispatch_action = _todo
+@login_required
+@require_http_methods(["GET", "POST"])
+def dispatch_edit(request, pk: int | None = None):
+    require_role(request.user, *DISPATCH_AUTHORS)  # before showing a form they cannot use
+    dispatch = None
+    if pk is not None:
+        dispatch = selectors.service_dispatch_get(user=request.user, dispatch_id=pk)
+        if dispatch.status != ServiceDispatchStatus.DRAFT:
+            messages.error(request, _("A service dispatch changes only in draft."))
+            return redirect("service-dispatch-detail", pk=dispatch.pk)
+    status = 200
+    if request.method == "POST":
+        form = ServiceDispatchForm(request.POST, user=request.user, dispatch=dispatch)
+        status = 400
+        if form.is_valid():
+            data = dict(form.cleaned_data)
+            try:
+                if dispatch is None:
+                    data["contract"] = data["contract"].pk
+                    saved = services.service_dispatch_create(actor=request.user, data=data)
+                else:
+                    saved = services.service_dispatch_update(
+                        actor=request.user, dispatch_id=dispatch.pk, data=data
+                    )
+                messages.success(
+                    request,
+                    _("Service dispatch %(number)s saved as a draft.") % {"number": saved.number},
+                )
+                return redirect("service-dispatch-detail", pk=saved.pk)
+            except DomainError as error:
+                form_add_domain_error(form, error)
+                status = error.status_code
+    elif dispatch is not None:
+        form = ServiceDispatchForm(
+            user=request.user,
+            dispatch=dispatch,
+            initial={"scheduled_on": dispatch.scheduled_on, "description": dispatch.description},
+        )
+    else:
+        contract = request.GET.get("contract", "")
+        form = ServiceDispatchForm(
+            user=request.user, initial={"contract": int(contract) if contract.isdigit() else None}
+        )
+    return render(
+        request,
+        "inventory/dispatch_form.html",
+        {"form": form, "dispatch": dispatch},
+        status=status,
+    )
+
+
+def _detail_page(request, dispatch, *, complete_form=None, status=200):
+    is_draft = dispatch.status == ServiceDispatchStatus.DRAFT
+    is_author = has_role(request.user, *DISPATCH_AUTHORS)
+    contract = dispatch.contract
+    collected = contract.ledger.collected
+    return render(
+        request,
+        "inventory/dispatch_detail.html",
+        {
+            "dispatch": dispatch,
+            "contract": contract,
+            "first_payment": contract.first_payment_amount,
+            "collected": collected,
+            "first_payment_in": collected >= contract.first_payment_amount,
+            **approval_panel(user=request.user, document=dispatch, is_draft=is_draft),
+            "is_author": is_author,
+            "can_edit": is_author and is_draft,
+            "can_complete": dispatch.status == ServiceDispatchStatus.APPROVED
+            and has_role(request.user, *DISPATCH_COMPLETERS),
+            "complete_form": complete_form or DispatchCompleteForm(),
+            "history": history_rows(dispatch),
+        },
+        status=status,
+    )
+
+
+@login_required
+def dispatch_detail(request, pk: int):
+    return _detail_page(request, selectors.service_dispatch_get(user=request.user, dispatch_id=pk))
+
+
+@login_required
+@require_POST
+def dispatch_action(request, pk: int, action: str):
+    """The clerk's buttons: submit and cancel (draft); complete with the acceptance report
+    number (approved), whose refusal is shown on its form."""
+    dispatch = selectors.service_dispatch_get(user=request.user, dispatch_id=pk)
+    actions = {
+        "submit": (
+            services.service_dispatch_submit,
+            _("Service dispatch %(number)s submitted to the sales manager."),
+        ),
+        "cancel": (services.service_dispatch_cancel, _("Service dispatch %(number)s cancelled.")),
+    }
+    if action in actions:
+        service, done = actions[action]
+        return document_action(
+            request,
+            document=dispatch,
+            run=lambda d: service(actor=request.user, dispatch_id=d.pk),
+            done=done,
+            redirect_to="service-dispatch-detail",
+        )
+    if action != "complete":
+        raise Http404
+    form = DispatchCompleteForm(request.POST)
+    status = 400
+    if form.is_valid():
+        try:
+            services.service_dispatch_complete(
+                actor=request.user,
+                dispatch_id=dispatch.pk,
+                acceptance_report_no=form.cleaned_data["acceptance_report_no"],
+            )
+            messages.success(
+                request,
+                _("Service dispatch %(number)s completed: accepted by the customer.")
+                % {"number": dispatch.number},
+            )
+            return redirect("service-dispatch-detail", pk=dispatch.pk)
+        except DomainError as error:
+            form_add_domain_error(form, error)
+            status = error.status_code
+    return _detail_page(request, dispatch, complete_form=form, status=status)
