@@ -1,12 +1,15 @@
 """Reads for inventory: warehouses, stock, and the fulfilment documents (R10–R15) with the
 visibility of R23 applied — a clerk sees the documents of the customers they own."""
 
+from decimal import Decimal
+
 from django.db.models import Prefetch, Q, QuerySet, Sum
 from django.utils import timezone
 
 from core.errors import NotVisible
 from core.permissions import sees_all_customers
 from inventory.models import (
+    SHIPPING_COUNTED,
     GoodsReceipt,
     GoodsReceiptStatus,
     ProductionNotice,
@@ -29,7 +32,7 @@ def warehouse_list(*, search: str = "", active: bool | None = None) -> QuerySet[
     return qs.order_by("code")
 
 
-def stock_list(*, product: int | None = None, warehouse: int | None = None):
+def stock_list(*, product: int | None = None, warehouse: int | None = None, search: str = ""):
     """Stock per product and warehouse (on hand, reserved, available), product and warehouse
     joined: one query for a page."""
 
@@ -38,6 +41,8 @@ def stock_list(*, product: int | None = None, warehouse: int | None = None):
         qs = qs.filter(product_id=product)
     if warehouse is not None:
         qs = qs.filter(warehouse_id=warehouse)
+    if search:
+        qs = qs.filter(Q(product__code__icontains=search) | Q(product__name__icontains=search))
     return qs.order_by("warehouse__code", "product__code")
 
 
@@ -158,7 +163,13 @@ def shipping_notice_list(
     """Shipping notices the user may see (R23), newest first, lines and products prefetched."""
 
     qs = ShippingNotice.objects.select_related(
-        "contract", "customer", "warehouse", "created_by", "issued_by", "exited_by"
+        "contract",
+        "customer",
+        "warehouse",
+        "created_by",
+        "issued_by",
+        "exited_by",
+        "delivery_recorded_by",
     ).prefetch_related(
         Prefetch("lines", ShippingNoticeLine.objects.select_related("product", "contract_line"))
     )
@@ -241,7 +252,10 @@ def _picking_notices(warehouse):
 def service_dispatch_list(*, user, status: str = "", contract: int | None = None, search: str = ""):
 
     qs = _visible(
-        ServiceDispatch.objects.select_related("contract", "customer", "created_by"), user
+        ServiceDispatch.objects.select_related(
+            "contract", "customer", "created_by", "completed_by"
+        ),
+        user,
     )
     if status:
         qs = qs.filter(status=status)
@@ -258,3 +272,31 @@ def service_dispatch_list(*, user, status: str = "", contract: int | None = None
 
 def service_dispatch_get(*, user, dispatch_id: int):
     return _get(service_dispatch_list(user=user), dispatch_id)
+
+
+def contract_lines_left(contract) -> list[dict]:
+    """Per line of `contract`: the quantity contracted, the quantity counted against it —
+    shipped or on open notices (submitted, approved, issued, shipped, delivered; a draft
+    reserves nothing, R12) — and what is left for a new notice. Two queries in all."""
+
+    counted = {
+        row["contract_line"]: row["total"]
+        for row in ShippingNoticeLine.objects.filter(
+            contract_line__contract=contract, notice__status__in=SHIPPING_COUNTED
+        )
+        .values("contract_line")
+        .annotate(total=Sum("quantity"))
+    }
+    rows = []
+    for line in contract.lines.select_related("product").order_by("id"):
+        already = counted.get(line.pk) or Decimal("0.000")
+        rows.append(
+            {
+                "line": line,
+                "product": line.product,
+                "contracted": line.quantity,
+                "counted": already,
+                "left": line.quantity - already,
+            }
+        )
+    return rows

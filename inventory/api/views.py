@@ -293,9 +293,7 @@ class ShippingNoticeViewSet(_ApprovableViewSet):
     authors = NOTICE_AUTHORS
 
     def get_queryset(self):
-        return selectors.shipping_notice_list(user=self.request.user).select_related(
-            "delivery_recorded_by"
-        )
+        return selectors.shipping_notice_list(user=self.request.user)
 
     def _fresh(self, notice):
         return selectors.shipping_notice_get(user=self.request.user, notice_id=notice.pk)
@@ -412,9 +410,7 @@ class ServiceDispatchViewSet(_ApprovableViewSet):
     authors = DISPATCH_AUTHORS
 
     def get_queryset(self):
-        return selectors.service_dispatch_list(user=self.request.user).select_related(
-            "completed_by"
-        )
+        return selectors.service_dispatch_list(user=self.request.user)
 
     def _fresh(self, dispatch):
         return selectors.service_dispatch_get(user=self.request.user, dispatch_id=dispatch.pk)

@@ -38,7 +38,6 @@ from inventory.forms import (
     StockAdjustForm,
 )
 from inventory.models import GoodsReceiptStatus, ProductionNoticeStatus
-from sales import selectors as sales_selectors
 
 # A notice still to be produced: its due date matters (overdue is highlighted).
 OPEN_NOTICE = (
@@ -99,9 +98,9 @@ def stock_list(request):
         form = StockAdjustForm(
             initial={"product": filters["product"], "warehouse": filters["warehouse"]}
         )
-    levels = selectors.stock_list(product=filters["product"], warehouse=filters["warehouse"])
-    if filters["search"]:
-        levels = levels.filter(product__in=sales_selectors.product_list(search=filters["search"]))
+    levels = selectors.stock_list(
+        product=filters["product"], warehouse=filters["warehouse"], search=filters["search"]
+    )
     return render(
         request,
         "inventory/stock_list.html",

@@ -79,7 +79,6 @@ class Command(BaseCommand):
         _approve_all(contract, by_role)
         contract.refresh_from_db()
         lathe_line = contract.lines.get(product=lathe)
-        service_line = contract.lines.get(product=service)
 
         today = timezone.localdate()
         notice = services.production_notice_create(

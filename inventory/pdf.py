@@ -1,0 +1,91 @@
+"""The shipping notice (发货单, with the company's copy and the customer's copy to sign, R12,
+R14) and the gate pass (出门证, R13) as PDFs: templates/pdf/shipping_notice.html and
+templates/pdf/gate_pass.html laid out by WeasyPrint with the CJK font (core.pdf).
+
+Rendered when asked, not cached: a notice is short, and its PDF shows its state (gate pass,
+exit, signature) as it is now. The pages and the API both answer with these responses."""
+
+from django.conf import settings
+from django.http import HttpResponse
+from django.utils import translation
+
+from core.errors import NotVisible
+from core.money import amount_in_words
+from core.pdf import render_pdf
+from inventory.models import SHIPPING_OUT
+
+# The copies of a shipping notice, each on its own page: the company keeps the first, the
+# customer signs and returns the second (the signed copy that makes the delivery revenue, R14).
+NOTICE_COPIES = (
+    {"key": "company", "title": "第一联 存根联（公司留存）", "to_sign": False},
+    {"key": "customer", "title": "第二联 客户签收联（签字盖章后交回）", "to_sign": True},
+)
+
+
+def _person(user) -> str:
+    if user is None:
+        return ""
+    return user.get_full_name() or user.username
+
+
+def shipping_notice_pdf_context(notice) -> dict:
+    lines = list(notice.lines.select_related("product", "contract_line"))
+    return {
+        "notice": notice,
+        "contract": notice.contract,
+        "customer": notice.customer,
+        "warehouse": notice.warehouse,
+        "company": settings.COMPANY,
+        "lines": lines,
+        "total_quantity": sum((line.quantity for line in lines), 0),
+        "amount_words": amount_in_words(notice.gross_amount),
+        "status": notice.get_status_display(),
+        "prepared_by": _person(notice.created_by),
+        "issued_by": _person(notice.issued_by),
+        "copies": NOTICE_COPIES,
+    }
+
+
+def gate_pass_pdf_context(notice) -> dict:
+    return {
+        "notice": notice,
+        "customer": notice.customer,
+        "contract": notice.contract,
+        "warehouse": notice.warehouse,
+        "company": settings.COMPANY,
+        "lines": list(notice.lines.select_related("product")),
+        "issued_by": _person(notice.issued_by),
+        "exited_by": _person(notice.exited_by),
+    }
+
+
+def _render(template: str, context_of, notice) -> bytes:
+    with translation.override("zh-hans"):  # status names etc. in the document's language
+        context = context_of(notice)
+    return render_pdf(template, context)
+
+
+def shipping_notice_pdf_bytes(notice) -> bytes:
+    return _render("pdf/shipping_notice.html", shipping_notice_pdf_context, notice)
+
+
+def gate_pass_pdf_bytes(notice) -> bytes:
+    """Only for a notice the warehouse has issued (issued, shipped or delivered): before that
+    there is no gate pass — a 404 for the pages and the API alike."""
+    if notice.status not in SHIPPING_OUT or not notice.gate_pass_no:
+        raise NotVisible()
+    return _render("pdf/gate_pass.html", gate_pass_pdf_context, notice)
+
+
+def _response(pdf: bytes, filename: str) -> HttpResponse:
+    response = HttpResponse(pdf, content_type="application/pdf")
+    response["Content-Disposition"] = f'inline; filename="{filename}"'
+    return response
+
+
+def shipping_notice_pdf_response(notice) -> HttpResponse:
+    return _response(shipping_notice_pdf_bytes(notice), f"{notice.number}.pdf")
+
+
+def gate_pass_pdf_response(notice) -> HttpResponse:
+    return _response(gate_pass_pdf_bytes(notice), f"{notice.gate_pass_no}.pdf")

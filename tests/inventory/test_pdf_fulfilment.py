@@ -1,0 +1,109 @@
+"""The shipping notice PDF (发货单 with the customer's copy to sign, R12, R14) and the gate
+pass PDF (出门证, R13): WeasyPrint with the CJK font, from the pages, for those who may see
+the notice (R23); the gate pass only once the warehouse issued the notice."""
+
+import io
+
+import pytest
+from pypdf import PdfReader
+
+from inventory import services
+from inventory.pdf import gate_pass_pdf_response, shipping_notice_pdf_response
+from tests.inventory.conftest import approved_notice, put_stock
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def media(settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path
+
+
+def text_of(pdf: bytes) -> str:
+    return "".join(page.extract_text() for page in PdfReader(io.BytesIO(pdf)).pages)
+
+
+def fonts_of(pdf: bytes) -> set[str]:
+    return {
+        str(font.get_object()["/BaseFont"])
+        for page in PdfReader(io.BytesIO(pdf)).pages
+        for font in page["/Resources"]["/Font"].values()
+    }
+
+
+@pytest.fixture
+def notice(clerk, manager, contract, lathe_line, warehouse):
+    return approved_notice(
+        clerk=clerk,
+        manager=manager,
+        contract=contract,
+        warehouse=warehouse,
+        lines=[{"contract_line": lathe_line.pk, "quantity": "1"}],
+        note="请提前电话联系",
+    )
+
+
+@pytest.fixture
+def issued(notice, keeper, lathe_line, warehouse):
+    put_stock(actor=keeper, product=lathe_line.product, warehouse=warehouse, quantity="3")
+    return services.shipping_notice_issue(actor=keeper, notice_id=notice.pk)
+
+
+def test_the_notice_pdf_has_the_company_copy_and_the_customer_copy_to_sign(client, clerk, notice):
+    client.force_login(clerk)
+
+    response = client.get(f"/shipping-notices/{notice.pk}/pdf/")
+
+    assert response.status_code == 200
+    assert response["Content-Type"] == "application/pdf"
+    assert response.content.startswith(b"%PDF")
+    reader = PdfReader(io.BytesIO(response.content))
+    assert len(reader.pages) == 2  # one page per copy
+    company, customer = (page.extract_text() for page in reader.pages)
+    for text in (company, customer):
+        assert notice.number in text
+        assert notice.customer.name in text
+        assert "数控车床" in text
+        assert "180800.00" in text
+    assert "存根联" in company and "签收人" not in company
+    assert "客户签收联" in customer and "签收人" in customer and "盖章" in customer
+    assert "壹拾捌万零捌佰元整" in company
+    assert any("CJK" in f for f in fonts_of(response.content))
+
+
+def test_the_gate_pass_pdf_shows_its_number_goods_and_issuer_r13(client, keeper, issued):
+    client.force_login(keeper)
+
+    response = client.get(f"/shipping-notices/{issued.pk}/gate-pass/")
+
+    assert response.status_code == 200
+    assert response.content.startswith(b"%PDF")
+    text = text_of(response.content)
+    assert issued.gate_pass_no in text
+    assert "出门证" in text or "出 门 证" in text
+    assert issued.customer.name in text and issued.number in text
+    assert "数控车床" in text and "成品库" in text
+    assert keeper.username in text or keeper.get_full_name() in text
+    assert response["Content-Disposition"] == f'inline; filename="{issued.gate_pass_no}.pdf"'
+
+
+def test_no_gate_pass_before_the_issue(client, keeper, notice):
+    client.force_login(keeper)
+
+    assert client.get(f"/shipping-notices/{notice.pk}/gate-pass/").status_code == 404
+
+
+def test_another_clerk_gets_404_for_both_pdfs_r23(client, make_user, issued):
+    client.force_login(make_user("sales_clerk"))
+
+    assert client.get(f"/shipping-notices/{issued.pk}/pdf/").status_code == 404
+    assert client.get(f"/shipping-notices/{issued.pk}/gate-pass/").status_code == 404
+
+
+def test_the_responses_are_reusable_outside_the_pages(issued):
+    """The API answers with the same responses (inventory.pdf)."""
+    notice_pdf = shipping_notice_pdf_response(issued)
+    gate_pass = gate_pass_pdf_response(issued)
+
+    assert issued.gate_pass_no in text_of(notice_pdf.content)  # the pass no. on the notice too
+    assert issued.gate_pass_no in text_of(gate_pass.content)
