@@ -1,5 +1,6 @@
 import django_filters
 from django.utils.translation import gettext as _
+from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
@@ -38,6 +39,7 @@ from inventory.models import (
     StockLevel,
     Warehouse,
 )
+from inventory.pdf import gate_pass_pdf_response, shipping_notice_pdf_response
 from inventory.services.dispatch import DISPATCH_AUTHORS
 from inventory.services.shipping import NOTICE_AUTHORS
 
@@ -372,6 +374,19 @@ class ShippingNoticeViewSet(_ApprovableViewSet):
         manager) → cancelled; an approved one gives back its reservation."""
         notice = services.shipping_notice_cancel(actor=request.user, notice_id=self.get_object().pk)
         return self._answer(notice)
+
+    @extend_schema(request=None, responses={(200, "application/pdf"): OpenApiTypes.BINARY})
+    @action(detail=True, methods=["get"])
+    def pdf(self, request, pk=None):
+        """The shipping notice (发货单) as a PDF: the company copy and the customer copy to
+        sign (签收联)."""
+        return shipping_notice_pdf_response(self.get_object())
+
+    @extend_schema(request=None, responses={(200, "application/pdf"): OpenApiTypes.BINARY})
+    @action(detail=True, methods=["get"], url_path="gate-pass")
+    def gate_pass(self, request, pk=None):
+        """The gate pass (出门证) as a PDF, once the notice is issued (404 before)."""
+        return gate_pass_pdf_response(self.get_object())
 
     @extend_schema(
         parameters=[OpenApiParameter("gate_pass_no", str, required=True)],

@@ -1281,3 +1281,30 @@ def test_the_schema_describes_the_fulfilment_endpoints(client):
         "/api/v1/service-dispatches/{id}/complete/",
     ]:
         assert path in paths, path
+
+
+def test_the_notice_and_its_gate_pass_download_as_pdfs(
+    api, clerk, manager, keeper, contract, lathe_line, warehouse
+):
+    """API.md adds `pdf/` and `gate-pass/`: real PDFs; the gate pass exists once issued (R13)."""
+    from tests.inventory.conftest import approved_notice, put_stock
+
+    put_stock(actor=keeper, product=lathe_line.product, warehouse=warehouse, quantity="1")
+    notice = approved_notice(
+        clerk=clerk,
+        manager=manager,
+        contract=contract,
+        warehouse=warehouse,
+        lines=[{"contract_line": lathe_line.pk, "quantity": "1"}],
+    )
+    client = api.as_user(clerk)
+    url = f"/api/v1/shipping-notices/{notice.pk}"
+    pdf = client.get(f"{url}/pdf/")
+    assert pdf.status_code == 200 and pdf["Content-Type"] == "application/pdf"
+    assert pdf.content.startswith(b"%PDF")
+    assert client.get(f"{url}/gate-pass/").status_code == 404
+
+    services.shipping_notice_issue(actor=keeper, notice_id=notice.pk)
+
+    gate_pass = client.get(f"{url}/gate-pass/")
+    assert gate_pass.status_code == 200 and gate_pass.content.startswith(b"%PDF")
