@@ -57,6 +57,25 @@ def _visible(qs, user):
     return qs.filter(customer__owner=user)
 
 
+def _filtered(qs, *, status: str, contract: int | None, search: str, extra=()):
+    """The filters every fulfilment document list has: status, contract, and a search over
+    its number, its contract's number and its customer's name (plus `extra` fields)."""
+    if status:
+        qs = qs.filter(status=status)
+    if contract:
+        qs = qs.filter(contract_id=contract)
+    if search:
+        query = (
+            Q(number__icontains=search)
+            | Q(contract__number__icontains=search)
+            | Q(customer__name__icontains=search)
+        )
+        for field in extra:
+            query |= Q(**{f"{field}__icontains": search})
+        qs = qs.filter(query)
+    return qs.order_by("-created_at", "-id")
+
+
 def _get(qs, pk):
 
     document = qs.filter(pk=pk).first()
@@ -74,17 +93,7 @@ def production_notice_list(*, user, status: str = "", contract: int | None = Non
         Prefetch("lines", ProductionNoticeLine.objects.select_related("product", "contract_line"))
     )
     qs = _visible(qs, user)
-    if status:
-        qs = qs.filter(status=status)
-    if contract:
-        qs = qs.filter(contract_id=contract)
-    if search:
-        qs = qs.filter(
-            Q(number__icontains=search)
-            | Q(contract__number__icontains=search)
-            | Q(customer__name__icontains=search)
-        )
-    return qs.order_by("-created_at", "-id")
+    return _filtered(qs, status=status, contract=contract, search=search)
 
 
 def production_notice_get(*, user, notice_id: int):
@@ -174,22 +183,11 @@ def shipping_notice_list(
         Prefetch("lines", ShippingNoticeLine.objects.select_related("product", "contract_line"))
     )
     qs = _visible(qs, user)
-    if status:
-        qs = qs.filter(status=status)
-    if contract:
-        qs = qs.filter(contract_id=contract)
     if customer:
         qs = qs.filter(customer_id=customer)
     if warehouse:
         qs = qs.filter(warehouse_id=warehouse)
-    if search:
-        qs = qs.filter(
-            Q(number__icontains=search)
-            | Q(gate_pass_no__icontains=search)
-            | Q(contract__number__icontains=search)
-            | Q(customer__name__icontains=search)
-        )
-    return qs.order_by("-created_at", "-id")
+    return _filtered(qs, status=status, contract=contract, search=search, extra=("gate_pass_no",))
 
 
 def shipping_notice_get(*, user, notice_id: int):
@@ -257,17 +255,7 @@ def service_dispatch_list(*, user, status: str = "", contract: int | None = None
         ),
         user,
     )
-    if status:
-        qs = qs.filter(status=status)
-    if contract:
-        qs = qs.filter(contract_id=contract)
-    if search:
-        qs = qs.filter(
-            Q(number__icontains=search)
-            | Q(contract__number__icontains=search)
-            | Q(customer__name__icontains=search)
-        )
-    return qs.order_by("-created_at", "-id")
+    return _filtered(qs, status=status, contract=contract, search=search)
 
 
 def service_dispatch_get(*, user, dispatch_id: int):

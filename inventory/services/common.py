@@ -106,3 +106,35 @@ def parse_day(value, *, field: str, required: bool = True) -> datetime.date | No
 def require_visible(document, actor) -> None:
     if not may_see(actor, document.customer_id, document.customer.owner_id):
         raise NotVisible()
+
+
+def refuse_state(document, action: str) -> None:
+    """409 `invalid_transition`: the document's status does not allow `action`."""
+    raise RuleViolation(
+        "invalid_transition",
+        detail=_("%(number)s is %(status)s; it cannot be %(action)s.")
+        % {"number": document.number, "status": document.get_status_display(), "action": action},
+    )
+
+
+def check_within_contract(*, code: str, pairs, counted, message: str) -> None:
+    """R10/R12: per contract line, the quantity counted elsewhere (`counted[line id]`) plus
+    this document's may not exceed the contract's; the refusal names `lines.N.quantity`."""
+    for index, (contract_line, quantity) in enumerate(pairs):
+        already = counted.get(contract_line.pk, Decimal("0"))
+        if already + quantity > contract_line.quantity:
+            raise RuleViolation(
+                code,
+                detail=message
+                % {
+                    "product": contract_line.product,
+                    "quantity": quantity,
+                    "already": already,
+                    "contracted": contract_line.quantity,
+                },
+                errors={
+                    f"lines.{index}.quantity": [
+                        _("At most %(left)s.") % {"left": contract_line.quantity - already}
+                    ]
+                },
+            )

@@ -17,7 +17,12 @@ from core.permissions import require_role
 from core.roles import Role
 from core.validation import reject_unknown_fields, validate_instance
 from inventory.models import ServiceDispatch, ServiceDispatchStatus
-from inventory.services.common import contract_for_document, parse_day, require_visible
+from inventory.services.common import (
+    contract_for_document,
+    parse_day,
+    refuse_state,
+    require_visible,
+)
 
 DISPATCH_FIELDS = ("contract", "scheduled_on", "description")
 DISPATCH_AUTHORS = (Role.SALES_CLERK,)
@@ -90,21 +95,13 @@ def _locked(dispatch_id: int, *, actor) -> ServiceDispatch:
     return dispatch
 
 
-def _refuse_state(dispatch: ServiceDispatch, action: str) -> None:
-    raise RuleViolation(
-        "invalid_transition",
-        detail=_("%(number)s is %(status)s; it cannot be %(action)s.")
-        % {"number": dispatch.number, "status": dispatch.get_status_display(), "action": action},
-    )
-
-
 @transaction.atomic
 def service_dispatch_update(*, actor, dispatch_id: int, data: Mapping) -> ServiceDispatch:
     require_role(actor, *DISPATCH_AUTHORS)
     reject_unknown_fields(data, ("scheduled_on", "description"))
     dispatch = _locked(dispatch_id, actor=actor)
     if dispatch.status != ServiceDispatchStatus.DRAFT:
-        _refuse_state(dispatch, _("changed"))
+        refuse_state(dispatch, _("changed"))
     if "scheduled_on" in data:
         dispatch.scheduled_on = parse_day(data.get("scheduled_on"), field="scheduled_on")
     if "description" in data:
@@ -123,7 +120,7 @@ def service_dispatch_submit(*, actor, dispatch_id: int) -> ServiceDispatch:
     require_role(actor, *DISPATCH_AUTHORS)
     dispatch = _locked(dispatch_id, actor=actor)
     if dispatch.status != ServiceDispatchStatus.DRAFT:
-        _refuse_state(dispatch, _("submitted"))
+        refuse_state(dispatch, _("submitted"))
     contract_for_document(actor=actor, contract_id=dispatch.contract_id)
     _require_first_payment(dispatch)
     dispatch.submit()
@@ -156,7 +153,7 @@ def service_dispatch_complete(*, actor, dispatch_id: int, acceptance_report_no) 
     if len(report) > 60:
         raise InvalidInput(errors={"acceptance_report_no": [_("At most 60 characters.")]})
     if dispatch.status != ServiceDispatchStatus.APPROVED:
-        _refuse_state(dispatch, _("completed"))
+        refuse_state(dispatch, _("completed"))
     dispatch.complete()
     dispatch.acceptance_report_no = report
     dispatch.completed_by = actor
@@ -171,7 +168,7 @@ def service_dispatch_cancel(*, actor, dispatch_id: int) -> ServiceDispatch:
     require_role(actor, *DISPATCH_AUTHORS)
     dispatch = _locked(dispatch_id, actor=actor)
     if dispatch.status != ServiceDispatchStatus.DRAFT:
-        _refuse_state(dispatch, _("cancelled"))
+        refuse_state(dispatch, _("cancelled"))
     dispatch.cancel()
     dispatch._history_user = actor
     dispatch.save()

@@ -8,7 +8,6 @@ confirms it, and only then does stock go up (one receipt move in the same transa
 """
 
 from collections.abc import Mapping
-from decimal import Decimal
 
 from django.db import transaction
 from django.db.models import Sum
@@ -16,7 +15,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from approvals.services import approval_request_open
-from core.errors import InvalidInput, NotVisible, PermissionRefused, RuleViolation
+from core.errors import InvalidInput, NotVisible, PermissionRefused
 from core.numbering import document_number
 from core.permissions import require_role
 from core.roles import Role
@@ -30,7 +29,13 @@ from inventory.models import (
     StockMoveKind,
     Warehouse,
 )
-from inventory.services.common import contract_for_document, parse_day, parse_lines
+from inventory.services.common import (
+    check_within_contract,
+    contract_for_document,
+    parse_day,
+    parse_lines,
+    refuse_state,
+)
 from inventory.services.stock import stock_move_post
 from sales.models import Product
 
@@ -54,28 +59,15 @@ def _check_within_contract(*, notice: ProductionNotice | None, pairs) -> None:
         .values("contract_line")
         .annotate(total=Sum("quantity"))
     )
-    taken = {row["contract_line"]: row["total"] for row in other}
-    for index, (contract_line, quantity) in enumerate(pairs):
-        already = taken.get(contract_line.pk, Decimal("0"))
-        if already + quantity > contract_line.quantity:
-            raise RuleViolation(
-                "over_production",
-                detail=_(
-                    "%(product)s: %(quantity)s on this notice and %(already)s on others exceed "
-                    "the contract's %(contracted)s (R10)."
-                )
-                % {
-                    "product": contract_line.product,
-                    "quantity": quantity,
-                    "already": already,
-                    "contracted": contract_line.quantity,
-                },
-                errors={
-                    f"lines.{index}.quantity": [
-                        _("At most %(left)s.") % {"left": contract_line.quantity - already}
-                    ]
-                },
-            )
+    check_within_contract(
+        code="over_production",
+        pairs=pairs,
+        counted={row["contract_line"]: row["total"] for row in other},
+        message=_(
+            "%(product)s: %(quantity)s on this notice and %(already)s on others exceed "
+            "the contract's %(contracted)s (R10)."
+        ),
+    )
 
 
 def _save_lines(notice: ProductionNotice, pairs) -> None:
@@ -135,21 +127,13 @@ def _locked_notice(*, notice_id: int) -> ProductionNotice:
     return notice
 
 
-def _refuse_state(notice, action: str) -> None:
-    raise RuleViolation(
-        "invalid_transition",
-        detail=_("%(number)s is %(status)s; it cannot be %(action)s.")
-        % {"number": notice.number, "status": notice.get_status_display(), "action": action},
-    )
-
-
 @transaction.atomic
 def production_notice_update(*, actor, notice_id: int, data: Mapping) -> ProductionNotice:
     require_role(actor, Role.PLANNER)
     reject_unknown_fields(data, ("due_date", "note", "lines"))
     notice = _locked_notice(notice_id=notice_id)
     if notice.status != ProductionNoticeStatus.DRAFT:
-        _refuse_state(notice, _("changed"))
+        refuse_state(notice, _("changed"))
     contract = contract_for_document(actor=actor, contract_id=notice.contract_id, lock=True)
     if "due_date" in data:
         notice.due_date = parse_day(data.get("due_date"), field="due_date")
@@ -172,7 +156,7 @@ def production_notice_submit(*, actor, notice_id: int) -> ProductionNotice:
     require_role(actor, Role.PLANNER)
     notice = _locked_notice(notice_id=notice_id)
     if notice.status != ProductionNoticeStatus.DRAFT:
-        _refuse_state(notice, _("submitted"))
+        refuse_state(notice, _("submitted"))
     # The contract's lock serialises the quantity check with every other notice's submit.
     contract_for_document(actor=actor, contract_id=notice.contract_id, lock=True)
     pairs = [
@@ -194,7 +178,7 @@ def production_notice_complete(*, actor, notice_id: int) -> ProductionNotice:
     require_role(actor, Role.PLANNER)
     notice = _locked_notice(notice_id=notice_id)
     if notice.status != ProductionNoticeStatus.RELEASED:
-        _refuse_state(notice, _("completed"))
+        refuse_state(notice, _("completed"))
     notice.complete()
     notice.completed_at = timezone.now()
     notice._history_user = actor
@@ -207,7 +191,7 @@ def production_notice_cancel(*, actor, notice_id: int) -> ProductionNotice:
     require_role(actor, Role.PLANNER)
     notice = _locked_notice(notice_id=notice_id)
     if notice.status != ProductionNoticeStatus.DRAFT:
-        _refuse_state(notice, _("cancelled"))
+        refuse_state(notice, _("cancelled"))
     notice.cancel()
     notice._history_user = actor
     notice.save()
@@ -296,7 +280,7 @@ def goods_receipt_confirm(*, actor, receipt_id: int) -> GoodsReceipt:
     receipt = _locked_receipt(receipt_id)
     _require_other_person(receipt, actor)
     if receipt.status != GoodsReceiptStatus.RECORDED:
-        _refuse_state(receipt, _("confirmed"))
+        refuse_state(receipt, _("confirmed"))
     receipt.stock_move = stock_move_post(
         actor=actor,
         product_id=receipt.product_id,
@@ -322,7 +306,7 @@ def goods_receipt_reject(*, actor, receipt_id: int, reason: str) -> GoodsReceipt
     if not (reason or "").strip():
         raise InvalidInput(errors={"reason": [_("Say why the receipt is rejected.")]})
     if receipt.status != GoodsReceiptStatus.RECORDED:
-        _refuse_state(receipt, _("rejected"))
+        refuse_state(receipt, _("rejected"))
     receipt.reject()
     receipt.rejection_reason = reason.strip()[:300]
     receipt.confirmed_by = actor

@@ -34,9 +34,11 @@ from inventory.models import (
     Warehouse,
 )
 from inventory.services.common import (
+    check_within_contract,
     contract_for_document,
     parse_day,
     parse_lines,
+    refuse_state,
     require_visible,
 )
 from inventory.services.stock import stock_move_post
@@ -76,28 +78,18 @@ def _check_and_price(*, notice: ShippingNotice | None, pairs) -> list[ShippingNo
     that completes a contract line takes what is left of its gross, so the amounts of a fully
     shipped line add up to it exactly."""
     counted = _counted_quantities([line for line, _q in pairs], exclude=notice)
+    check_within_contract(
+        code="over_shipment",
+        pairs=pairs,
+        counted={line_id: total for line_id, (total, _amount) in counted.items()},
+        message=_(
+            "%(product)s: %(quantity)s on this notice and %(already)s shipped or on open "
+            "notices exceed the contract's %(contracted)s (R12)."
+        ),
+    )
     lines = []
-    for index, (contract_line, quantity) in enumerate(pairs):
+    for contract_line, quantity in pairs:
         already, already_amount = counted.get(contract_line.pk, (Decimal("0"), Decimal("0")))
-        if already + quantity > contract_line.quantity:
-            raise RuleViolation(
-                "over_shipment",
-                detail=_(
-                    "%(product)s: %(quantity)s on this notice and %(already)s shipped or on open "
-                    "notices exceed the contract's %(contracted)s (R12)."
-                )
-                % {
-                    "product": contract_line.product,
-                    "quantity": quantity,
-                    "already": already,
-                    "contracted": contract_line.quantity,
-                },
-                errors={
-                    f"lines.{index}.quantity": [
-                        _("At most %(left)s.") % {"left": contract_line.quantity - already}
-                    ]
-                },
-            )
         if already + quantity == contract_line.quantity:
             amount = money(contract_line.gross - already_amount)
         else:
@@ -222,21 +214,13 @@ def _locked(notice_id: int, *, actor) -> ShippingNotice:
     return notice
 
 
-def _refuse_state(notice: ShippingNotice, action: str) -> None:
-    raise RuleViolation(
-        "invalid_transition",
-        detail=_("%(number)s is %(status)s; it cannot be %(action)s.")
-        % {"number": notice.number, "status": notice.get_status_display(), "action": action},
-    )
-
-
 @transaction.atomic
 def shipping_notice_update(*, actor, notice_id: int, data: Mapping) -> ShippingNotice:
     require_role(actor, *NOTICE_AUTHORS)
     reject_unknown_fields(data, ("warehouse", "valid_until", "note", "lines"))
     notice = _locked(notice_id, actor=actor)
     if notice.status != ShippingNoticeStatus.DRAFT:
-        _refuse_state(notice, _("changed"))
+        refuse_state(notice, _("changed"))
     contract = contract_for_document(actor=actor, contract_id=notice.contract_id, lock=True)
     if "warehouse" in data:
         notice.warehouse = _warehouse(data.get("warehouse"))
@@ -260,7 +244,7 @@ def shipping_notice_submit(*, actor, notice_id: int) -> ShippingNotice:
     require_role(actor, *NOTICE_AUTHORS)
     notice = _locked(notice_id, actor=actor)
     if notice.status != ShippingNoticeStatus.DRAFT:
-        _refuse_state(notice, _("submitted"))
+        refuse_state(notice, _("submitted"))
     _require_not_expired(notice)
     contract_for_document(actor=actor, contract_id=notice.contract_id, lock=True)
     pairs = [
@@ -317,7 +301,7 @@ def shipping_notice_cancel(*, actor, notice_id: int) -> ShippingNotice:
     if notice.created_by_id != actor.pk and not has_role(actor, Role.SALES_MANAGER):
         require_role(actor, Role.SALES_MANAGER)
     if notice.status not in (ShippingNoticeStatus.DRAFT, ShippingNoticeStatus.APPROVED):
-        _refuse_state(notice, _("cancelled"))
+        refuse_state(notice, _("cancelled"))
     if notice.status == ShippingNoticeStatus.APPROVED:
         _reserve(notice, -1)
     notice.cancel()
@@ -338,7 +322,7 @@ def shipping_notice_issue(*, actor, notice_id: int) -> ShippingNotice:
     require_role(actor, Role.WAREHOUSE)
     notice = _locked(notice_id, actor=actor)
     if notice.status != ShippingNoticeStatus.APPROVED:
-        _refuse_state(notice, _("issued"))
+        refuse_state(notice, _("issued"))
     _require_not_expired(notice)
     _reserve(notice, -1)
     for product_id, quantity in _stock_rows(notice):
@@ -377,7 +361,7 @@ def shipping_notice_exit(*, actor, notice_id: int, gate_pass_no=None) -> Shippin
             errors={"gate_pass_no": [_("This is not the gate pass of %s.") % notice.number]}
         )
     if notice.status != ShippingNoticeStatus.ISSUED:
-        _refuse_state(notice, _("let out"))
+        refuse_state(notice, _("let out"))
     notice.exit()
     notice.exited_by = actor
     notice.exited_at = timezone.now()
@@ -462,7 +446,7 @@ def shipping_notice_confirm_delivery(
     if errors:
         raise InvalidInput(errors=errors)
     if notice.status != ShippingNoticeStatus.SHIPPED:
-        _refuse_state(notice, _("confirmed as delivered"))
+        refuse_state(notice, _("confirmed as delivered"))
     require_open_period(day, field="signed_at")
     notice.deliver()
     notice.signed_by = signed_by
