@@ -3,7 +3,7 @@ clerk sees the contracts of the customers they own, other roles see all."""
 
 from decimal import Decimal
 
-from django.db.models import OuterRef, Prefetch, Q, QuerySet, Subquery, Sum
+from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet, Subquery, Sum
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
@@ -143,33 +143,30 @@ def ledger_export_rows(contracts) -> list[list]:
 
 
 def contract_due_figures(*, contract_id: int, as_of=None) -> tuple[Decimal, Decimal]:
-    """(due, overdue) of one contract as of a date (R18): due = Σ delivered amounts whose due
-    date (delivery + credit days) is on or before `as_of`; overdue = due − collected, if > 0."""
+    """(due, overdue) of one contract as of a date (R18). Due = Σ delivered amounts whose due
+    date (delivery + credit days) is on or before `as_of`; overdue = what is past its due date
+    (due date before `as_of`: on the due date itself it is due, not yet overdue) − collected,
+    if > 0 — so a day past the due date is the first day of the 1–30 aging bucket."""
     as_of = as_of or timezone.localdate()
-    due = ContractDue.objects.filter(contract_id=contract_id, due_on__lte=as_of).aggregate(
-        total=Sum("amount")
-    )["total"] or Decimal("0")
+    dues = ContractDue.objects.filter(contract_id=contract_id, due_on__lte=as_of)
+    sums = dues.aggregate(due=Sum("amount"), past=Sum("amount", filter=Q(due_on__lt=as_of)))
+    due, past = sums["due"] or Decimal("0"), sums["past"] or Decimal("0")
     collected = ContractLedger.objects.values_list("collected", flat=True).get(
         contract_id=contract_id
     )
-    return money(due), money(max(due - collected, Decimal("0")))
+    return money(due), money(max(past - collected, Decimal("0")))
 
 
 def customer_overdue(*, customer_id: int, as_of=None) -> Decimal:
     """Σ over the customer's contracts of their overdue amount as of `as_of` (R18): what the
     R4 credit check, the R12 shipping check and the nightly review read. One query."""
     as_of = as_of or timezone.localdate()
-    due = (
-        ContractDue.objects.filter(contract=OuterRef("pk"), due_on__lte=as_of)
-        .order_by()
-        .values("contract")
-        .annotate(total=Sum("amount"))
-        .values("total")
-    )
+    past_due = ContractDue.objects.filter(contract=OuterRef("pk"), due_on__lt=as_of)
+    total = past_due.order_by().values("contract").annotate(total=Sum("amount")).values("total")
     rows = (
-        Contract.objects.filter(customer_id=customer_id, dues__isnull=False)
-        .distinct()
-        .annotate(due_total=Coalesce(Subquery(due), Decimal("0")))
-        .values_list("due_total", "ledger__collected")
+        Contract.objects.filter(customer_id=customer_id)
+        .filter(Exists(past_due))
+        .annotate(past_total=Coalesce(Subquery(total), Decimal("0")))
+        .values_list("past_total", "ledger__collected")
     )
     return money(sum((max(d - c, Decimal("0")) for d, c in rows), Decimal("0")))

@@ -354,14 +354,14 @@ def shipping_notice_exit(*, actor, notice_id: int, gate_pass_no=None) -> Shippin
     scanned from the pass), must be the notice's."""
     require_role(actor, Role.SECURITY)
     notice = _locked(notice_id, actor=actor)
+    if notice.status != ShippingNoticeStatus.ISSUED:
+        refuse_state(notice, _("let out"))
     if gate_pass_no not in (None, "") and _normalise_gate_pass(gate_pass_no) != (
         notice.gate_pass_no or ""
     ):
         raise InvalidInput(
             errors={"gate_pass_no": [_("This is not the gate pass of %s.") % notice.number]}
         )
-    if notice.status != ShippingNoticeStatus.ISSUED:
-        refuse_state(notice, _("let out"))
     notice.exit()
     notice.exited_by = actor
     notice.exited_at = timezone.now()

@@ -451,12 +451,13 @@ def test_a_customer_with_an_overdue_amount_gets_no_notice_approved(
     assert customer_credit(customer=Customer.objects.get(pk=contract.customer_id))[
         "overdue_amount"
     ] == Decimal("180800.00")
-    # As of the day it fell due it was already due; the day before, not yet (R18).
+    # On its due date it is due, not yet overdue; the day after, it is (R18, aging 1–30).
     due_on = TODAY() - datetime.timedelta(days=15)
-    assert customer_overdue_amount(customer=contract.customer, as_of=due_on) == old.gross_amount
-    assert customer_overdue_amount(
-        customer=contract.customer, as_of=due_on - datetime.timedelta(days=1)
-    ) == Decimal("0.00")
+    assert customer_overdue_amount(customer=contract.customer, as_of=due_on) == Decimal("0.00")
+    assert (
+        customer_overdue_amount(customer=contract.customer, as_of=due_on + datetime.timedelta(1))
+        == old.gross_amount
+    )
 
     notice = services.shipping_notice_create(
         actor=clerk,
