@@ -2,6 +2,7 @@ from django.conf import settings
 from django.db import models
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 from django_fsm import ConcurrentTransitionMixin, FSMField, transition
 from simple_history.models import HistoricalRecords
 
@@ -425,6 +426,8 @@ class ShippingNotice(ConcurrentTransitionMixin, ApprovableDocument):
         protected=True,
     )
     valid_until = models.DateField(_("valid until"))
+    net_amount = models.DecimalField(_("net amount"), default=0, **AMOUNT)
+    tax_amount = models.DecimalField(_("tax amount"), default=0, **AMOUNT)
     gross_amount = models.DecimalField(_("gross amount"), default=0, **AMOUNT)
     note = models.CharField(_("note"), max_length=500, blank=True)
     created_by = _user(_("prepared by"))
@@ -441,7 +444,7 @@ class ShippingNotice(ConcurrentTransitionMixin, ApprovableDocument):
     exited_at = models.DateTimeField(_("left the gate at"), null=True, blank=True)
     # The customer-signed copy (R14).
     signed_by = models.CharField(_("signed by"), max_length=100, blank=True)
-    signed_at = models.DateField(_("signed on"), null=True, blank=True)
+    signed_at = models.DateField(pgettext_lazy("delivery", "signed on"), null=True, blank=True)
     signed_scan = models.FileField(
         _("signed copy (scan)"), upload_to=delivery_scan_path, blank=True, max_length=200
     )
@@ -572,8 +575,12 @@ class ShippingNoticeLine(models.Model):
         "sales.Product", verbose_name=_("product"), on_delete=models.PROTECT, related_name="+"
     )
     quantity = models.DecimalField(_("quantity"), **QUANTITY)
-    # The gross amount of this quantity at the contract's price (R13 shipped, R14 delivered).
-    amount = models.DecimalField(_("amount"), **AMOUNT)
+    # This quantity at the contract's price: net, VAT and gross (R13 shipped, R14 delivered —
+    # revenue is the net, output VAT the tax). The notice that completes a contract line takes
+    # what is left of the line's net and tax, so a fully shipped line adds up to it exactly.
+    net = models.DecimalField(_("net"), default=0, **AMOUNT)
+    tax = models.DecimalField(_("tax"), default=0, **AMOUNT)
+    amount = models.DecimalField(_("gross"), **AMOUNT)
 
     class Meta:
         verbose_name = _("shipping notice line")
@@ -585,6 +592,10 @@ class ShippingNoticeLine(models.Model):
             ),
             models.UniqueConstraint(
                 fields=["notice", "contract_line"], name="shipnoticeline_one_per_contract_line"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(amount=models.F("net") + models.F("tax")),
+                name="shipnoticeline_gross_is_net_plus_tax",
             ),
         ]
 

@@ -195,10 +195,13 @@ def shipping_notice_get(*, user, notice_id: int):
 
 
 def picking_list(*, warehouse: int | None = None) -> list[dict]:
-    """The warehouse's picking list (R13): approved notices, the oldest validity first, each
-    line with the stock on hand, reserved and available in the notice's warehouse, and whether
-    the whole notice can be issued now (on hand ≥ every line). Three queries in all."""
-
+    """The warehouse's picking list (R13): approved notices, the earliest validity first.
+    Stock is served in approval order — a notice's reservation is honoured before those of
+    notices approved after it — so each product line shows the stock on hand, what earlier
+    approved notices of the warehouse hold (`ahead`), what is left for this notice
+    (`for_notice` = on hand − ahead) and whether that covers the notice's quantity of the
+    product (`enough`). `can_issue`: every product covered and not expired — exactly what
+    `shipping_notice_issue` checks. Three queries in all."""
     notices = list(_picking_notices(warehouse))
     keys = {(line.product_id, n.warehouse_id) for n in notices for line in n.lines.all()}
     levels = {
@@ -207,21 +210,33 @@ def picking_list(*, warehouse: int | None = None) -> list[dict]:
             product_id__in={k[0] for k in keys}, warehouse_id__in={k[1] for k in keys}
         )
     }
+    # What each notice needs per product, and what the notices approved before it hold.
+    needs = {n.pk: _quantities_per_product(n) for n in notices}
+    ahead: dict[tuple[int, int], dict[int, Decimal]] = {}
+    running: dict[tuple[int, int], Decimal] = {}
+    for notice in sorted(notices, key=lambda n: (n.approved_at or timezone.now(), n.pk)):
+        for product_id, quantity in needs[notice.pk].items():
+            key = (product_id, notice.warehouse_id)
+            ahead.setdefault(key, {})[notice.pk] = running.get(key, Decimal("0"))
+            running[key] = running.get(key, Decimal("0")) + quantity
     today = timezone.localdate()
     rows = []
     for notice in notices:
         lines = []
         for line in notice.lines.all():
-            level = levels.get((line.product_id, notice.warehouse_id))
-            on_hand = level.on_hand if level else 0
-            reserved = level.reserved if level else 0
+            key = (line.product_id, notice.warehouse_id)
+            level = levels.get(key)
+            on_hand = level.on_hand if level else Decimal("0")
+            held = ahead[key][notice.pk]
             lines.append(
                 {
                     "line": line,
                     "on_hand": on_hand,
-                    "reserved": reserved,
-                    "available": on_hand - reserved,
-                    "enough": on_hand >= line.quantity,
+                    "reserved": level.reserved if level else Decimal("0"),
+                    "available": level.available if level else Decimal("0"),
+                    "ahead": held,
+                    "for_notice": max(on_hand - held, Decimal("0")),
+                    "enough": on_hand - held >= needs[notice.pk][line.product_id],
                 }
             )
         rows.append(
@@ -233,6 +248,13 @@ def picking_list(*, warehouse: int | None = None) -> list[dict]:
             }
         )
     return rows
+
+
+def _quantities_per_product(notice) -> dict[int, Decimal]:
+    totals: dict[int, Decimal] = {}
+    for line in notice.lines.all():
+        totals[line.product_id] = totals.get(line.product_id, Decimal("0")) + line.quantity
+    return totals
 
 
 def _picking_notices(warehouse):
@@ -274,6 +296,37 @@ def contract_lines_left(contract) -> list[dict]:
         )
         .values("contract_line")
         .annotate(total=Sum("quantity"))
+    }
+    rows = []
+    for line in contract.lines.select_related("product").order_by("id"):
+        already = counted.get(line.pk) or Decimal("0.000")
+        rows.append(
+            {
+                "line": line,
+                "product": line.product,
+                "contracted": line.quantity,
+                "counted": already,
+                "left": line.quantity - already,
+            }
+        )
+    return rows
+
+
+def production_lines_left(contract, exclude_notice=None) -> list[dict]:
+    """Per line of `contract`: the quantity contracted, the quantity on its other production
+    notices that count (submitted, released, completed: PRODUCTION_COUNTED, R10; a draft or
+    cancelled one does not) — without `exclude_notice`, the one being edited — and what is left
+    for this notice. Two queries in all."""
+    from inventory.services.production import PRODUCTION_COUNTED
+
+    others = ProductionNoticeLine.objects.filter(
+        contract_line__contract=contract, notice__status__in=PRODUCTION_COUNTED
+    )
+    if exclude_notice is not None:
+        others = others.exclude(notice=exclude_notice)
+    counted = {
+        row["contract_line"]: row["total"]
+        for row in others.values("contract_line").annotate(total=Sum("quantity"))
     }
     rows = []
     for line in contract.lines.select_related("product").order_by("id"):

@@ -2,16 +2,21 @@
 
 `delivery_confirmed` — the customer-signed copy of a shipping notice was recorded (R14): the
 goods are revenue and fall due. Sent inside the recording transaction, after the contract
-ledger's `delivered` has moved; a receiver that raises rolls the whole delivery back, so the
-finance app's journal posting (debit 1122 receivable, credit 6001 revenue and 2221 VAT output)
-happens in the same transaction or not at all. Arguments:
+ledger's `delivered` has grown by the gross and the amount due has been recorded; a receiver
+that raises rolls the whole delivery back, so the finance app's journal entry (debit 1122
+receivable = gross; credit 6001 revenue = net and 2221 VAT output = tax) is posted in the same
+transaction or not at all. A receiver must not change the ledger's `delivered` again.
+Arguments (amounts Decimal with 2 places, quantities 3):
 
-    sender       ShippingNotice (the class)
-    notice       the delivered ShippingNotice, locked, status `delivered`
-    contract_id  its contract
-    amount       gross amount delivered (Decimal, 2 places)
-    delivered_on the customer's signing date (datetime.date)
-    actor        the user who recorded it
+    sender        ShippingNotice (the class)
+    notice        the delivered ShippingNotice, locked, status `delivered`
+    contract_id   its contract
+    delivered_on  the customer's signing date (datetime.date): the posting date
+    net, tax      the notice's net amount and output VAT
+    amount        its gross (= net + tax)
+    lines         [{"contract_line", "product", "quantity", "net", "tax", "gross"}] per line;
+                  Σ net and Σ tax of a contract line's deliveries equal the contract line's
+    actor         the user who recorded it
 """
 
 from django.dispatch import Signal

@@ -11,7 +11,7 @@ from decimal import Decimal
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import F, Sum
+from django.db.models import F, Q, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -43,6 +43,7 @@ from inventory.services.common import (
 )
 from inventory.services.stock import stock_move_post
 from inventory.signals import delivery_confirmed
+from sales.models import Product
 from sales.selectors import customer_overdue_amount
 
 NOTICE_FIELDS = ("contract", "warehouse", "valid_until", "note", "lines")
@@ -59,58 +60,83 @@ SCAN_TYPES = {
 # --- quantities against the contract (R12) ------------------------------------------------------
 
 
-def _counted_quantities(contract_lines, *, exclude: ShippingNotice | None) -> dict[int, Decimal]:
-    """Per contract line: quantities shipped or on open notices (submitted, approved, issued,
-    shipped, delivered), other than `exclude`. A draft notice reserves nothing."""
+def _counted(contract_lines, *, exclude: ShippingNotice | None) -> dict[int, dict]:
+    """Per contract line: quantity, net and tax shipped or on open notices (submitted,
+    approved, issued, shipped, delivered), other than `exclude`. A draft reserves nothing."""
     rows = (
         ShippingNoticeLine.objects.filter(
             contract_line__in=contract_lines, notice__status__in=SHIPPING_COUNTED
         )
         .exclude(notice=exclude)
         .values("contract_line")
-        .annotate(total=Sum("quantity"), amount=Sum("amount"))
+        .annotate(quantity=Sum("quantity"), net=Sum("net"), tax=Sum("tax"))
     )
-    return {row["contract_line"]: (row["total"], row["amount"]) for row in rows}
+    return {row["contract_line"]: row for row in rows}
 
 
 def _check_and_price(*, notice: ShippingNotice | None, pairs) -> list[ShippingNoticeLine]:
-    """R12 `over_shipment`, then each line's gross amount at the contract's price; the line
-    that completes a contract line takes what is left of its gross, so the amounts of a fully
-    shipped line add up to it exactly."""
-    counted = _counted_quantities([line for line, _q in pairs], exclude=notice)
+    """R12 `over_shipment`, then each line's net, VAT and gross at the contract's price; the
+    line that completes a contract line takes what is left of its net and tax, so the amounts
+    of a fully shipped line add up to the contract line exactly."""
+    counted = _counted([line for line, _q in pairs], exclude=notice)
     check_within_contract(
         code="over_shipment",
         pairs=pairs,
-        counted={line_id: total for line_id, (total, _amount) in counted.items()},
+        counted={line_id: row["quantity"] for line_id, row in counted.items()},
         message=_(
             "%(product)s: %(quantity)s on this notice and %(already)s shipped or on open "
             "notices exceed the contract's %(contracted)s (R12)."
         ),
     )
+    zero = {"quantity": Decimal("0"), "net": Decimal("0"), "tax": Decimal("0")}
     lines = []
     for contract_line, quantity in pairs:
-        already, already_amount = counted.get(contract_line.pk, (Decimal("0"), Decimal("0")))
-        if already + quantity == contract_line.quantity:
-            amount = money(contract_line.gross - already_amount)
+        already = counted.get(contract_line.pk, zero)
+        if already["quantity"] + quantity == contract_line.quantity:
+            net = money(contract_line.net - already["net"])
+            tax = money(contract_line.tax - already["tax"])
         else:
-            amount = money(contract_line.gross * quantity / contract_line.quantity)
+            share = quantity / contract_line.quantity
+            net, tax = money(contract_line.net * share), money(contract_line.tax * share)
         lines.append(
             ShippingNoticeLine(
                 contract_line=contract_line,
                 product_id=contract_line.product_id,
                 quantity=quantity,
-                amount=amount,
+                net=net,
+                tax=tax,
+                amount=net + tax,
             )
         )
     return lines
 
 
+def _totals(notice: ShippingNotice, lines) -> None:
+    notice.net_amount = money(sum((line.net for line in lines), Decimal("0")))
+    notice.tax_amount = money(sum((line.tax for line in lines), Decimal("0")))
+    notice.gross_amount = money(sum((line.amount for line in lines), Decimal("0")))
+
+
 def _save_lines(notice: ShippingNotice, lines: list[ShippingNoticeLine]) -> None:
+    """Replace a draft's lines (create, edit)."""
     notice.lines.all().delete()
     for line in lines:
         line.notice = notice
     ShippingNoticeLine.objects.bulk_create(lines)
-    notice.gross_amount = money(sum((line.amount for line in lines), Decimal("0")))
+    _totals(notice, lines)
+
+
+def _reprice_lines(notice: ShippingNotice) -> None:
+    """At submit: the same lines (their ids stay), checked and priced again against what the
+    contract's other notices hold now."""
+    existing = list(notice.lines.select_related("contract_line__product"))
+    priced = _check_and_price(
+        notice=notice, pairs=[(line.contract_line, line.quantity) for line in existing]
+    )
+    for line, fresh in zip(existing, priced, strict=True):
+        line.net, line.tax, line.amount = fresh.net, fresh.tax, fresh.amount
+    ShippingNoticeLine.objects.bulk_update(existing, ["net", "tax", "amount"])
+    _totals(notice, existing)
 
 
 def _warehouse(value) -> Warehouse:
@@ -197,7 +223,7 @@ def shipping_notice_create(*, actor, data: Mapping) -> ShippingNotice:
     notice._history_user = actor
     notice.save()
     _save_lines(notice, lines)
-    notice.save(update_fields=["gross_amount"])
+    notice.save(update_fields=["net_amount", "tax_amount", "gross_amount"])
     return notice
 
 
@@ -247,11 +273,7 @@ def shipping_notice_submit(*, actor, notice_id: int) -> ShippingNotice:
         refuse_state(notice, _("submitted"))
     _require_not_expired(notice)
     contract_for_document(actor=actor, contract_id=notice.contract_id, lock=True)
-    pairs = [
-        (line.contract_line, line.quantity)
-        for line in notice.lines.select_related("contract_line__product")
-    ]
-    _save_lines(notice, _check_and_price(notice=notice, pairs=pairs))
+    _reprice_lines(notice)
     _require_no_overdue(notice)
     notice.submit()
     notice.submitted_at = timezone.now()
@@ -278,6 +300,38 @@ def _reserve(notice: ShippingNotice, sign: int) -> None:
         # Never below zero, whatever happened in between (the database also refuses it).
         change = quantity if sign > 0 else -min(quantity, level.reserved)
         StockLevel.objects.filter(pk=level.pk).update(reserved=F("reserved") + change)
+
+
+def _require_stock_for(notice: ShippingNotice, *, product_id: int, quantity: Decimal) -> None:
+    """R13 with reservations honoured in approval order: the stock on hand, less what the
+    warehouse's notices approved before this one still hold, must cover the quantity. Read
+    under the stock row's lock, which every issue, approval and expiry of the product takes."""
+    level = (
+        StockLevel.objects.select_for_update()
+        .filter(product_id=product_id, warehouse_id=notice.warehouse_id)
+        .first()
+    )
+    on_hand = level.on_hand if level else Decimal("0")
+    earlier = Q(notice__approved_at__lt=notice.approved_at) | Q(
+        notice__approved_at=notice.approved_at, notice_id__lt=notice.pk
+    )
+    ahead = ShippingNoticeLine.objects.filter(
+        earlier,
+        product_id=product_id,
+        notice__warehouse_id=notice.warehouse_id,
+        notice__status=ShippingNoticeStatus.APPROVED,
+    ).aggregate(total=Sum("quantity"))["total"] or Decimal("0")
+    if on_hand - ahead < quantity:
+        product = Product.objects.get(pk=product_id)
+        raise RuleViolation(
+            "insufficient_stock",
+            detail=_(
+                "%(product)s: %(on_hand)s on hand, %(ahead)s of it held by notices approved "
+                "earlier; %(wanted)s cannot be issued (R13)."
+            )
+            % {"product": product, "on_hand": on_hand, "ahead": ahead, "wanted": quantity},
+            errors={"lines": [_("Not enough stock for %(product)s.") % {"product": product}]},
+        )
 
 
 def shipping_notice_approved(*, notice: ShippingNotice, actor) -> None:
@@ -324,6 +378,8 @@ def shipping_notice_issue(*, actor, notice_id: int) -> ShippingNotice:
     if notice.status != ShippingNoticeStatus.APPROVED:
         refuse_state(notice, _("issued"))
     _require_not_expired(notice)
+    for product_id, quantity in _stock_rows(notice):
+        _require_stock_for(notice, product_id=product_id, quantity=quantity)
     _reserve(notice, -1)
     for product_id, quantity in _stock_rows(notice):
         stock_move_post(
@@ -467,8 +523,21 @@ def shipping_notice_confirm_delivery(
         sender=ShippingNotice,
         notice=notice,
         contract_id=notice.contract_id,
-        amount=notice.gross_amount,
         delivered_on=day,
+        net=notice.net_amount,
+        tax=notice.tax_amount,
+        amount=notice.gross_amount,
+        lines=[
+            {
+                "contract_line": line.contract_line_id,
+                "product": line.product_id,
+                "quantity": line.quantity,
+                "net": line.net,
+                "tax": line.tax,
+                "gross": line.amount,
+            }
+            for line in notice.lines.all()
+        ],
         actor=actor,
     )
     return notice

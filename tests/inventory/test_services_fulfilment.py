@@ -581,6 +581,41 @@ def test_issue_is_refused_without_enough_stock_and_nothing_moves(
     assert StockMove.objects.count() == moves and _ledger(contract).shipped == 0
 
 
+def test_stock_is_served_in_approval_order(clerk, manager, keeper, contract, lathe_line, warehouse):
+    """R13 with reservations honoured: one lathe on hand, two approved notices for one each;
+    the later one cannot take the unit the earlier one holds, whatever the picking order."""
+    from inventory.selectors import picking_list
+
+    put_stock(actor=keeper, product=lathe_line.product, warehouse=warehouse, quantity="1")
+    first, second = (
+        approved_notice(
+            clerk=clerk,
+            manager=manager,
+            contract=contract,
+            warehouse=warehouse,
+            lines=_lines(lathe_line, 1),
+        )
+        for _ in range(2)
+    )
+    rows = {row["notice"].pk: row for row in picking_list()}
+    assert (rows[first.pk]["can_issue"], rows[second.pk]["can_issue"]) == (True, False)
+    assert (rows[second.pk]["lines"][0]["ahead"], rows[second.pk]["lines"][0]["for_notice"]) == (
+        Decimal("1.000"),
+        Decimal("0"),
+    )
+
+    _refused(
+        "insufficient_stock", services.shipping_notice_issue, actor=keeper, notice_id=second.pk
+    )
+    assert _level(lathe_line.product, warehouse).on_hand == 1
+
+    services.shipping_notice_issue(actor=keeper, notice_id=first.pk)
+    put_stock(actor=keeper, product=lathe_line.product, warehouse=warehouse, quantity="1")
+    services.shipping_notice_issue(actor=keeper, notice_id=second.pk)
+    level = _level(lathe_line.product, warehouse)
+    assert (level.on_hand, level.reserved) == (0, 0)
+
+
 def test_an_expired_notice_is_not_issued(clerk, manager, keeper, contract, lathe_line, warehouse):
     put_stock(actor=keeper, product=lathe_line.product, warehouse=warehouse, quantity="2")
     notice = approved_notice(
@@ -686,8 +721,24 @@ def test_the_signed_copy_makes_the_delivery_revenue_and_due(
     due = ContractDue.objects.get(contract=contract)
     assert due.due_on == signed + datetime.timedelta(days=45) and due.reference == notice.number
     assert len(received) == 1
-    assert received[0]["notice"].pk == notice.pk
-    assert (received[0]["amount"], received[0]["delivered_on"]) == (Decimal("180800.00"), signed)
+    event = received[0]
+    assert event["notice"].pk == notice.pk and event["delivered_on"] == signed
+    # Finance posts revenue (net) and output VAT (tax) apart: 1 of 2 lathes at 160000 + 13 %.
+    assert (event["net"], event["tax"], event["amount"]) == (
+        Decimal("160000.00"),
+        Decimal("20800.00"),
+        Decimal("180800.00"),
+    )
+    assert event["lines"] == [
+        {
+            "contract_line": lathe_line.pk,
+            "product": lathe_line.product_id,
+            "quantity": Decimal("1.000"),
+            "net": Decimal("160000.00"),
+            "tax": Decimal("20800.00"),
+            "gross": Decimal("180800.00"),
+        }
+    ]
 
 
 def test_a_delivery_receiver_that_fails_rolls_the_delivery_back(
