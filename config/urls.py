@@ -1,4 +1,3 @@
-from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path, re_path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
@@ -29,10 +28,8 @@ urlpatterns = [
     path("", include("inventory.urls")),
 ]
 
-if settings.DEBUG:
-    from django.conf.urls.static import static
-
-    urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)
+# Media (signed delivery scans, rendered PDFs) is never served as public files, not even with
+# DEBUG: each is served by a view that checks who may see it (R23).
 
 
 def handler404(request, exception=None):

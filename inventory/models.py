@@ -392,10 +392,13 @@ SHIPPING_OUT = (
 
 
 def delivery_scan_path(instance, filename: str) -> str:
+    """An unguessable name: scans are served only by the notice's page to those who may see
+    it (R23), never as public media."""
     import os
+    import uuid
 
     extension = os.path.splitext(filename)[1].lower()
-    return f"delivery-scans/{instance.number}{extension}"
+    return f"delivery-scans/{instance.number}-{uuid.uuid4().hex}{extension}"
 
 
 class ShippingNotice(ConcurrentTransitionMixin, ApprovableDocument):

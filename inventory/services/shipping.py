@@ -472,6 +472,38 @@ def _check_scan(scan) -> list[str]:
     return []
 
 
+def _delivery_post(*, notice: ShippingNotice, day, actor) -> None:
+    """Revenue (R14): the ledger's `delivered` and the amount due, then the event finance
+    posts to the journal — all in the recording transaction."""
+    ledger_add_delivered(
+        contract_id=notice.contract_id,
+        amount=notice.gross_amount,
+        delivered_on=day,
+        reference=notice.number,
+    )
+    delivery_confirmed.send(
+        sender=ShippingNotice,
+        notice=notice,
+        contract_id=notice.contract_id,
+        delivered_on=day,
+        net=notice.net_amount,
+        tax=notice.tax_amount,
+        amount=notice.gross_amount,
+        lines=[
+            {
+                "contract_line": line.contract_line_id,
+                "product": line.product_id,
+                "quantity": line.quantity,
+                "net": line.net,
+                "tax": line.tax,
+                "gross": line.amount,
+            }
+            for line in notice.lines.all()
+        ],
+        actor=actor,
+    )
+
+
 @transaction.atomic
 def shipping_notice_confirm_delivery(
     *, actor, notice_id: int, signed_by, signed_at, scan=None
@@ -511,35 +543,15 @@ def shipping_notice_confirm_delivery(
     notice.delivery_recorded_at = timezone.now()
     if scan is not None:
         notice.signed_scan.save(scan.name, scan, save=False)
-    notice._history_user = actor
-    notice.save()
-    ledger_add_delivered(
-        contract_id=notice.contract_id,
-        amount=notice.gross_amount,
-        delivered_on=day,
-        reference=notice.number,
-    )
-    delivery_confirmed.send(
-        sender=ShippingNotice,
-        notice=notice,
-        contract_id=notice.contract_id,
-        delivered_on=day,
-        net=notice.net_amount,
-        tax=notice.tax_amount,
-        amount=notice.gross_amount,
-        lines=[
-            {
-                "contract_line": line.contract_line_id,
-                "product": line.product_id,
-                "quantity": line.quantity,
-                "net": line.net,
-                "tax": line.tax,
-                "gross": line.amount,
-            }
-            for line in notice.lines.all()
-        ],
-        actor=actor,
-    )
+    try:
+        notice._history_user = actor
+        notice.save()
+        _delivery_post(notice=notice, day=day, actor=actor)
+    except BaseException:
+        # The transaction rolls back: the stored scan must not stay behind without its row.
+        if scan is not None:
+            notice.signed_scan.delete(save=False)
+        raise
     return notice
 
 

@@ -742,8 +742,9 @@ def test_the_signed_copy_makes_the_delivery_revenue_and_due(
 
 
 def test_a_delivery_receiver_that_fails_rolls_the_delivery_back(
-    clerk, manager, keeper, guard, contract, lathe_line, warehouse
+    settings, tmp_path, clerk, manager, keeper, guard, contract, lathe_line, warehouse
 ):
+    settings.MEDIA_ROOT = tmp_path
     notice = _shipped(clerk, manager, keeper, guard, contract, lathe_line, warehouse)
 
     def broken(sender, **kwargs):
@@ -753,12 +754,41 @@ def test_a_delivery_receiver_that_fails_rolls_the_delivery_back(
     try:
         with pytest.raises(RuntimeError):
             services.shipping_notice_confirm_delivery(
-                actor=clerk, notice_id=notice.pk, signed_by="李四", signed_at=TODAY()
+                actor=clerk,
+                notice_id=notice.pk,
+                signed_by="李四",
+                signed_at=TODAY(),
+                scan=SimpleUploadedFile("signed.png", PNG, content_type="image/png"),
             )
     finally:
         delivery_confirmed.disconnect(broken)
     assert ShippingNotice.objects.get(pk=notice.pk).status == "shipped"
     assert _ledger(contract).delivered == 0 and not ContractDue.objects.exists()
+    # …and the scan stored on the way is gone too.
+    assert list(settings.MEDIA_ROOT.glob(f"delivery-scans/{notice.number}*")) == []
+
+
+def test_scans_are_not_public_media(client, settings, tmp_path):
+    """Signed copies are served only through the notice's scan page (R23), never /media/."""
+    import importlib
+
+    from django.urls import clear_url_caches
+
+    import config.urls
+
+    settings.MEDIA_ROOT = tmp_path
+    settings.DEBUG = True  # the URLconf used to add MEDIA_ROOT under DEBUG: build it again
+    (settings.MEDIA_ROOT / "delivery-scans").mkdir(parents=True, exist_ok=True)
+    leaked = settings.MEDIA_ROOT / "delivery-scans" / "FH-2026-99999.png"
+    leaked.write_bytes(PNG)
+    try:
+        importlib.reload(config.urls)
+        clear_url_caches()
+        assert client.get("/media/delivery-scans/FH-2026-99999.png").status_code == 404
+    finally:
+        leaked.unlink()
+        importlib.reload(config.urls)
+        clear_url_caches()
 
 
 def test_a_signing_date_in_the_future_or_a_closed_period_is_refused(
