@@ -291,3 +291,31 @@ def approval_withdraw_document(*, actor, document: ApprovableDocument, comment: 
             "invalid_transition", detail=_("This document is not waiting for approval.")
         )
     return approval_withdraw(actor=actor, request_id=request.pk, comment=comment)
+
+
+def approval_lapse_document(*, document: ApprovableDocument) -> ApprovalRequest | None:
+    """Close the pending request of a document that lapsed on its own (a shipping notice past
+    its validity, R12), inside the caller's transaction with the document locked. No one
+    decided, so no decision is recorded (R21 keeps only people's decisions): the request is
+    closed as withdrawn, its open steps leave the inboxes, and the document is not called
+    back — its own service moves it (e.g. to `expired`). None when nothing was pending."""
+    if not transaction.get_connection().in_atomic_block:
+        raise RuntimeError("approval_lapse_document() runs inside the document's transaction")
+    request = (
+        ApprovalRequest.objects.select_for_update()
+        .filter(
+            document_type=str(document.approval_document_type),
+            document_id=document.pk,
+            status=RequestStatus.PENDING,
+        )
+        .first()
+    )
+    if request is None:
+        return None
+    request.steps.filter(status__in=[StepStatus.OPEN, StepStatus.WAITING]).update(
+        status=StepStatus.CLOSED
+    )
+    request.withdraw()
+    request.closed_at = timezone.now()
+    request.save()
+    return request

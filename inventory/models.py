@@ -547,7 +547,9 @@ class ShippingNotice(ConcurrentTransitionMixin, ApprovableDocument):
         pass
 
     @transition(
-        field=status, source=ShippingNoticeStatus.APPROVED, target=ShippingNoticeStatus.EXPIRED
+        field=status,
+        source=[ShippingNoticeStatus.SUBMITTED, ShippingNoticeStatus.APPROVED],
+        target=ShippingNoticeStatus.EXPIRED,
     )
     def expire(self) -> None:
         pass

@@ -10,7 +10,7 @@ from inventory.services.shipping import shipping_notices_expire as expire
 
 @shared_task(name="inventory.tasks.shipping_notices_expire", acks_late=True)
 def shipping_notices_expire(as_of: str | None = None) -> dict:
-    """R12, daily: approved notices past their validity expire (reservations released);
-    submitted ones are withdrawn to draft. Running it twice changes nothing."""
+    """R12, daily: submitted and approved notices past their validity expire (reservations
+    released, pending approvals closed). Running it twice changes nothing."""
     day = date.fromisoformat(as_of) if as_of else timezone.localdate()
     return expire(as_of=day)

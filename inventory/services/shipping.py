@@ -6,6 +6,7 @@ job never deadlock one another.
 """
 
 import datetime
+import logging
 from collections.abc import Mapping
 from decimal import Decimal
 
@@ -15,7 +16,7 @@ from django.db.models import F, Q, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from approvals.services import approval_request_open, approval_withdraw_document
+from approvals.services import approval_lapse_document, approval_request_open
 from contracts.services import ledger_add_delivered, ledger_add_shipped
 from core.errors import InvalidInput, NotVisible, RuleViolation
 from core.money import money
@@ -45,6 +46,8 @@ from inventory.services.stock import stock_move_post
 from inventory.signals import delivery_confirmed
 from sales.models import Product
 from sales.selectors import customer_overdue_amount
+
+logger = logging.getLogger(__name__)
 
 NOTICE_FIELDS = ("contract", "warehouse", "valid_until", "note", "lines")
 NOTICE_AUTHORS = (Role.SALES_CLERK,)
@@ -559,36 +562,41 @@ def shipping_notice_confirm_delivery(
 
 
 def shipping_notices_expire(*, as_of: datetime.date | None = None) -> dict[str, int]:
-    """The daily job: an approved notice past its validity expires and gives back its
-    reservation; a submitted one is withdrawn to its author's drafts (a manager cannot approve
-    a stale notice). Each notice in its own transaction; running it twice changes nothing."""
+    """The daily job (R12): a notice past its validity that is still submitted or approved
+    expires — an approved one gives back its reservation, a submitted one's approval request
+    is closed without anyone's decision (it leaves the sales manager's inbox); no longer open,
+    its quantities no longer count against the contract. Each notice in its own transaction;
+    one that fails is logged and left for the next run; running it twice changes nothing."""
     as_of = as_of or timezone.localdate()
-    expired = withdrawn = 0
+    counts = {"expired": 0, "failed": 0}
     stale = ShippingNotice.objects.filter(
         status__in=[ShippingNoticeStatus.APPROVED, ShippingNoticeStatus.SUBMITTED],
         valid_until__lt=as_of,
     ).values_list("pk", flat=True)
     for notice_id in list(stale):
-        with transaction.atomic():
-            notice = (
-                ShippingNotice.objects.select_for_update(of=("self",))
-                .select_related("created_by")
-                .get(pk=notice_id)
-            )
-            if notice.valid_until >= as_of:
-                continue
-            if notice.status == ShippingNoticeStatus.APPROVED:
-                _reserve(notice, -1)
-                notice.expire()
-                notice.expired_at = timezone.now()
-                notice.save()
-                expired += 1
-            elif notice.status == ShippingNoticeStatus.SUBMITTED:
-                approval_withdraw_document(
-                    actor=notice.created_by,
-                    document=notice,
-                    comment=_("Expired on %(day)s before approval.")
-                    % {"day": notice.valid_until.isoformat()},
-                )
-                withdrawn += 1
-    return {"expired": expired, "withdrawn": withdrawn}
+        try:
+            with transaction.atomic():
+                if _expire_one(notice_id=notice_id, as_of=as_of):
+                    counts["expired"] += 1
+        except Exception:
+            logger.exception("shipping notice %s could not be expired", notice_id)
+            counts["failed"] += 1
+    return counts
+
+
+def _expire_one(*, notice_id: int, as_of: datetime.date) -> bool:
+    notice = ShippingNotice.objects.select_for_update(of=("self",)).get(pk=notice_id)
+    if notice.valid_until >= as_of or notice.status not in (
+        ShippingNoticeStatus.APPROVED,
+        ShippingNoticeStatus.SUBMITTED,
+    ):
+        return False  # changed since the list was read
+    if notice.status == ShippingNoticeStatus.APPROVED:
+        _reserve(notice, -1)
+    else:
+        approval_lapse_document(document=notice)
+    notice.expire()
+    notice.expired_at = timezone.now()
+    notice._change_reason = _("expired on %(day)s") % {"day": notice.valid_until.isoformat()}
+    notice.save()
+    return True

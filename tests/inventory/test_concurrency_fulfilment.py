@@ -333,13 +333,13 @@ def test_r12_r13_the_expiry_job_and_a_keeper_on_the_same_notice_release_it_once(
     stock = level(product, warehouse)
     if first == "issue":
         assert outcome["issue"][0] == "ok"
-        assert outcome["expiry"] == ("ok", {"expired": 0, "withdrawn": 0})
+        assert outcome["expiry"] == ("ok", {"expired": 0, "failed": 0})
         assert notice.status == "issued"
         assert stock.on_hand == Decimal("3.000")
         assert StockMove.objects.filter(kind=StockMoveKind.ISSUE).count() == 1
     else:
         assert outcome["issue"] == ("refused", "invalid_transition")
-        assert outcome["expiry"] == ("ok", {"expired": 1, "withdrawn": 0})
+        assert outcome["expiry"] == ("ok", {"expired": 1, "failed": 0})
         assert notice.status == "expired"
         assert stock.on_hand == Decimal("5.000")
         assert not StockMove.objects.filter(kind=StockMoveKind.ISSUE).exists()

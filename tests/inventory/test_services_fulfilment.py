@@ -888,7 +888,7 @@ def test_delivery_is_confirmed_once_and_only_after_the_exit(
 # --- expiry (R12, the daily job's service) -------------------------------------------------------
 
 
-def test_stale_notices_expire_or_return_and_a_second_run_changes_nothing(
+def test_stale_notices_expire_and_a_second_run_changes_nothing(
     clerk, manager, keeper, contract, lathe_line, warehouse
 ):
     service_line = contract.lines.get(product__code="P-3001")
@@ -916,16 +916,19 @@ def test_stale_notices_expire_or_return_and_a_second_run_changes_nothing(
     ShippingNotice.objects.filter(pk__in=[approved.pk, submitted.pk]).update(valid_until=yesterday)
     assert _level(lathe_line.product, warehouse).reserved == 2
 
-    assert services.shipping_notices_expire(as_of=TODAY()) == {"expired": 1, "withdrawn": 1}
-    assert services.shipping_notices_expire(as_of=TODAY()) == {"expired": 0, "withdrawn": 0}
+    assert services.shipping_notices_expire(as_of=TODAY()) == {"expired": 2, "failed": 0}
+    assert services.shipping_notices_expire(as_of=TODAY()) == {"expired": 0, "failed": 0}
 
     statuses = dict(ShippingNotice.objects.values_list("pk", "status"))
-    assert statuses == {approved.pk: "expired", submitted.pk: "draft", fresh.pk: "approved"}
+    assert statuses == {approved.pk: "expired", submitted.pk: "expired", fresh.pk: "approved"}
     assert _level(lathe_line.product, warehouse).reserved == 1
     request = ApprovalRequest.objects.filter(
         document_id=submitted.pk, document_type="shipping_notice"
     ).get()
-    assert request.status == RequestStatus.WITHDRAWN
+    # Closed without a decision in anyone's name (R21 keeps only people's decisions), and
+    # gone from the sales manager's inbox.
+    assert request.status == RequestStatus.WITHDRAWN and not request.decisions.exists()
+    assert not request.steps.filter(status="open").exists()
     # An expired notice no longer counts against the contract (R12): 1 lathe can go again.
     services.shipping_notice_create(
         actor=clerk,

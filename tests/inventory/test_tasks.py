@@ -11,7 +11,7 @@ from celery.schedules import crontab
 from django.conf import settings
 from django.utils import timezone
 
-from approvals.models import ApprovalRequest, RequestStatus
+from approvals.models import ApprovalRequest, Decision, RequestStatus
 from config.celery import app
 from contracts.models import ContractLedger
 from contracts.tasks import ledger_age
@@ -41,12 +41,13 @@ def _snapshot(notices, product, warehouse) -> dict:
 
 
 @pytest.mark.celery_worker
-def test_r12_worker_expires_stale_notices_withdraws_stale_submitted_and_twice_changes_nothing(
+def test_r12_worker_expires_stale_approved_and_submitted_notices_and_twice_changes_nothing(
     celery_live_worker, clerk, customer, catalogue, manager, gm, head, finance, keeper, warehouse
 ):
     """R12, daily: as of the day after their validity, an approved notice expires and gives
-    back its reservation, a submitted one returns to its author's drafts (its approval request
-    withdrawn); a notice still valid is left alone; a second run changes nothing."""
+    back its reservation, a submitted one expires too and its approval request is closed with
+    no one's decision recorded; a notice still valid is left alone; a second run changes
+    nothing."""
     order = make_order(
         clerk=clerk, customer=customer, catalogue=catalogue, manager=manager, gm=gm, qty="6"
     )
@@ -77,11 +78,11 @@ def test_r12_worker_expires_stale_notices_withdraws_stale_submitted_and_twice_ch
     first = shipping_notices_expire.delay(as_of)
 
     assert not isinstance(first, EagerResult)
-    assert first.get(timeout=TIMEOUT) == {"expired": 1, "withdrawn": 1}
+    assert first.get(timeout=TIMEOUT) == {"expired": 2, "failed": 0}
     stale.refresh_from_db()
     waiting.refresh_from_db()
     valid.refresh_from_db()
-    assert (stale.status, waiting.status, valid.status) == ("expired", "draft", "approved")
+    assert (stale.status, waiting.status, valid.status) == ("expired", "expired", "approved")
     assert stale.expired_at is not None
     level = StockLevel.objects.get(product=lathe, warehouse=warehouse)
     assert (level.on_hand, level.reserved) == (Decimal("5.000"), Decimal("1.000"))
@@ -90,11 +91,12 @@ def test_r12_worker_expires_stale_notices_withdraws_stale_submitted_and_twice_ch
             document_type="shipping_notice", document_id=waiting.pk
         ).values_list("status", flat=True)
     ) == [RequestStatus.WITHDRAWN]
+    assert not Decision.objects.filter(request__document_id=waiting.pk).exists()
     before = _snapshot([stale, valid, waiting], lathe, warehouse)
 
     assert shipping_notices_expire.delay(as_of).get(timeout=TIMEOUT) == {
         "expired": 0,
-        "withdrawn": 0,
+        "failed": 0,
     }
     assert _snapshot([stale, valid, waiting], lathe, warehouse) == before
 
