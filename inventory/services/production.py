@@ -8,6 +8,7 @@ confirms it, and only then does stock go up (one receipt move in the same transa
 """
 
 from collections.abc import Mapping
+from decimal import Decimal
 
 from django.db import transaction
 from django.db.models import Sum
@@ -15,7 +16,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from approvals.services import approval_request_open
-from core.errors import InvalidInput, NotVisible, PermissionRefused
+from core.errors import InvalidInput, NotVisible, PermissionRefused, RuleViolation
 from core.numbering import document_number
 from core.permissions import require_role
 from core.roles import Role
@@ -252,10 +253,39 @@ def goods_receipt_record(*, actor, data: Mapping) -> GoodsReceipt:
         errors["quantity"] = [_("Enter a quantity greater than zero.")]
     if errors:
         raise InvalidInput(errors=errors)
+    if notice is not None:
+        _check_within_notice(notice=notice, product=product, quantity=receipt.quantity)
     receipt.number = document_number(prefix="RK", series="goods_receipt")
     receipt._history_user = actor
     receipt.save()
     return receipt
+
+
+def _check_within_notice(*, notice: ProductionNotice, product, quantity) -> None:
+    """R10: goods received against a notice stay within what it orders. Under the notice's
+    lock, receipts not rejected (recorded or posted) + this one ≤ the notice's quantity of the
+    product; more than that is made without a notice — record it without one."""
+    ProductionNotice.objects.select_for_update().filter(pk=notice.pk).first()
+    ordered = notice.lines.filter(product=product).aggregate(total=Sum("quantity"))["total"]
+    received = GoodsReceipt.objects.filter(production_notice=notice, product=product).exclude(
+        status=GoodsReceiptStatus.REJECTED
+    ).aggregate(total=Sum("quantity"))["total"] or Decimal("0")
+    if received + quantity > ordered:
+        raise RuleViolation(
+            "over_production",
+            detail=_(
+                "%(number)s orders %(ordered)s of %(product)s and %(received)s are already "
+                "received against it; %(quantity)s more exceed it (R10)."
+            )
+            % {
+                "number": notice.number,
+                "ordered": ordered,
+                "product": product,
+                "received": received,
+                "quantity": quantity,
+            },
+            errors={"quantity": [_("At most %(left)s.") % {"left": ordered - received}]},
+        )
 
 
 def _locked_receipt(receipt_id: int) -> GoodsReceipt:

@@ -262,6 +262,36 @@ def test_a_receipt_names_each_bad_field_and_needs_the_production_role(
     assert not GoodsReceipt.objects.exists()
 
 
+def test_receipts_against_a_notice_stay_within_what_it_orders(
+    planner, salesvp, producer, qc, contract, lathe_line, warehouse
+):
+    """R10: the notice orders 2 lathes; 1 recorded + 1 posted leave nothing; a rejected
+    receipt gives its quantity back."""
+    notice = _released(planner, salesvp, contract, lathe_line)
+    data = {
+        "product": lathe_line.product_id,
+        "warehouse": warehouse.pk,
+        "qc_certificate_no": "QC-8",
+        "production_notice": notice.pk,
+    }
+    posted = services.goods_receipt_record(actor=producer, data={**data, "quantity": "1"})
+    services.goods_receipt_confirm(actor=qc, receipt_id=posted.pk)
+    waiting = services.goods_receipt_record(actor=producer, data={**data, "quantity": "1"})
+
+    error = _refused(
+        "over_production",
+        services.goods_receipt_record,
+        actor=producer,
+        data={**data, "quantity": "0.001"},
+    )
+    assert "quantity" in error.errors
+    assert GoodsReceipt.objects.count() == 2
+
+    services.goods_receipt_reject(actor=qc, receipt_id=waiting.pk, reason="返工 rework")
+    services.goods_receipt_record(actor=producer, data={**data, "quantity": "1"})
+    assert GoodsReceipt.objects.count() == 3
+
+
 def test_qc_rejects_a_receipt_with_a_reason_and_nothing_enters_stock(
     producer, qc, lathe_line, warehouse
 ):
