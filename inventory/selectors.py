@@ -102,8 +102,9 @@ def production_notice_get(*, user, notice_id: int):
 
 def production_progress(notices) -> dict[int, list[dict]]:
     """Per notice: per line, the quantity ordered and the quantity received on posted goods
-    receipts against the notice (R10 progress), with the ratio 0–1. One query for all."""
-
+    receipts against the notice (R10 progress), with the ratio 0–1. Receipts name the product,
+    not the line: where two lines share a product, what was received fills them in line order.
+    One query for all."""
     notices = list(notices)
     received = {
         (row["production_notice"], row["product"]): row["total"]
@@ -116,8 +117,12 @@ def production_progress(notices) -> dict[int, list[dict]]:
     progress = {}
     for notice in notices:
         rows = []
+        left = {}
         for line in notice.lines.all():
-            got = received.get((notice.pk, line.product_id), 0)
+            key = (notice.pk, line.product_id)
+            pool = left.setdefault(key, received.get(key, Decimal("0")))
+            got = min(pool, line.quantity)
+            left[key] = pool - got
             rows.append(
                 {
                     "line": line,
