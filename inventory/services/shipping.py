@@ -294,12 +294,24 @@ def _stock_rows(notice: ShippingNotice) -> list[tuple[int, Decimal]]:
     return sorted(totals.items())
 
 
-def _reserve(notice: ShippingNotice, sign: int) -> None:
-    for product_id, quantity in _stock_rows(notice):
-        StockLevel.objects.get_or_create(product_id=product_id, warehouse_id=notice.warehouse_id)
-        level = StockLevel.objects.select_for_update().get(
-            product_id=product_id, warehouse_id=notice.warehouse_id
+def _reserve(notice: ShippingNotice, sign: int, rows=None) -> None:
+    """Reserve (+1) or release (−1) the notice's quantities on its warehouse's stock rows,
+    each locked, in product order."""
+    for product_id, quantity in rows if rows is not None else _stock_rows(notice):
+        level = (
+            StockLevel.objects.select_for_update()
+            .filter(product_id=product_id, warehouse_id=notice.warehouse_id)
+            .first()
         )
+        if level is None:
+            if sign < 0:
+                continue  # nothing was reserved on a row that does not exist
+            StockLevel.objects.get_or_create(
+                product_id=product_id, warehouse_id=notice.warehouse_id
+            )
+            level = StockLevel.objects.select_for_update().get(
+                product_id=product_id, warehouse_id=notice.warehouse_id
+            )
         # Never below zero, whatever happened in between (the database also refuses it).
         change = quantity if sign > 0 else -min(quantity, level.reserved)
         StockLevel.objects.filter(pk=level.pk).update(reserved=F("reserved") + change)
@@ -381,10 +393,11 @@ def shipping_notice_issue(*, actor, notice_id: int) -> ShippingNotice:
     if notice.status != ShippingNoticeStatus.APPROVED:
         refuse_state(notice, _("issued"))
     _require_not_expired(notice)
-    for product_id, quantity in _stock_rows(notice):
+    rows = _stock_rows(notice)
+    for product_id, quantity in rows:
         _require_stock_for(notice, product_id=product_id, quantity=quantity)
-    _reserve(notice, -1)
-    for product_id, quantity in _stock_rows(notice):
+    _reserve(notice, -1, rows)
+    for product_id, quantity in rows:
         stock_move_post(
             actor=actor,
             product_id=product_id,
