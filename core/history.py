@@ -1,34 +1,129 @@
-"""Change history of master data and documents (R24), read from django-simple-history."""
+"""Change history of master data and documents (R24), read from django-simple-history.
 
+The stored values are internal (status codes, ids, storage paths); the rows show what a user
+reads on the document's page instead, driven by the model's field types only:
+
+- a field with choices shows its display label (as `get_FOO_display`), translated;
+- a foreign key to a user shows the user's full name (else the username);
+- a one-to-one link with no reverse accessor (`related_name="+"`, e.g. a receipt's stock move)
+  is an internal posting with no meaning of its own: "✓" when set;
+- any other foreign key shows `str()` of the object, the objects of one model loaded in one
+  query for the whole page (a deleted object shows its id);
+- a file shows its base name, without the storage path;
+- a boolean shows yes / no;
+- a date shows as 2026-11-30 and a time as 2026-11-30 17:15 (local), like the rows' "when".
+"""
+
+import datetime
+import os
+from collections import defaultdict
+
+from django.contrib.auth import get_user_model
 from django.core.exceptions import FieldDoesNotExist
+from django.db import models
+from django.utils import dateformat, timezone
+from django.utils.translation import gettext as _
+
+LINK_SET = "✓"
+
+
+def _field(model, name: str):
+    try:
+        return model._meta.get_field(name)
+    except FieldDoesNotExist:
+        return None
 
 
 def _label(model, name: str) -> str:
-    try:
-        return str(model._meta.get_field(name).verbose_name)
-    except FieldDoesNotExist:
-        return name
+    field = _field(model, name)
+    return str(field.verbose_name) if field is not None else name
+
+
+def _internal_link(field) -> bool:
+    return field.one_to_one and (field.remote_field.related_name or "").endswith("+")
+
+
+def _user_name(user) -> str:
+    return user.get_full_name() or user.get_username()
+
+
+def _display(field, value, objects: dict) -> object:
+    """What the page shows for one stored value of `field` (see the module docstring)."""
+    if value is None or value == "":
+        return value
+    if field is None:
+        return value
+    if field.many_to_one or field.one_to_one:
+        if _internal_link(field):
+            return LINK_SET
+        obj = objects.get(field.related_model, {}).get(value)
+        if obj is None:
+            return f"#{value}"
+        if field.related_model is get_user_model():
+            return _user_name(obj)
+        return str(obj)
+    if field.choices:
+        labels = dict(field.flatchoices)
+        return str(labels[value]) if value in labels else value
+    if isinstance(field, models.FileField):
+        name = getattr(value, "name", value)
+        return os.path.basename(str(name)) if name else ""
+    if isinstance(field, models.BooleanField):
+        return _("yes") if value else _("no")
+    if isinstance(value, datetime.datetime):
+        return dateformat.format(timezone.localtime(value), "Y-m-d H:i")
+    if isinstance(value, datetime.date):
+        return value.isoformat()
+    return value
+
+
+def _load_related(model, changes) -> dict:
+    """Per related model, the objects the changes name: one query per model, not per row."""
+    wanted: dict = defaultdict(set)
+    for change in changes:
+        field = _field(model, change.field)
+        if field is None or not (field.many_to_one or field.one_to_one) or _internal_link(field):
+            continue
+        for value in (change.old, change.new):
+            if value not in (None, ""):
+                wanted[field.related_model].add(value)
+    return {
+        related: related._default_manager.in_bulk(sorted(pks)) for related, pks in wanted.items()
+    }
 
 
 def history_rows(instance, *, limit: int = 50) -> list[dict]:
-    """Newest first: when, who, what kind of change, and each changed field old → new.
+    """Newest first: when, who, what kind of change, and each changed field old → new, as the
+    page shows it (labels, names, file names; see the module docstring).
 
-    One query: the records are compared with each other in memory."""
+    One query for the records (compared with each other in memory), plus one per model that
+    a changed foreign key points to, whatever the number of rows."""
     records = list(
         instance.history.select_related("history_user").order_by("-history_date", "-history_id")[
             : limit + 1
         ]
     )
     model = type(instance)
-    rows = []
+    deltas = []
     for index, record in enumerate(records[:limit]):
         older = records[index + 1] if index + 1 < len(records) else None
-        changes = []
+        delta = None
         if older is not None and record.history_type == "~":
-            delta = record.diff_against(older)
-            changes = [
-                {"field": _label(model, c.field), "old": c.old, "new": c.new} for c in delta.changes
-            ]
+            delta = record.diff_against(older).changes
+        deltas.append((record, delta or []))
+    objects = _load_related(model, [c for _record, delta in deltas for c in delta])
+    rows = []
+    for record, delta in deltas:
+        changes = []
+        for c in delta:
+            field = _field(model, c.field)
+            changes.append(
+                {
+                    "field": _label(model, c.field),
+                    "old": _display(field, c.old, objects),
+                    "new": _display(field, c.new, objects),
+                }
+            )
         rows.append(
             {
                 "when": record.history_date,

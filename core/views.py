@@ -3,9 +3,9 @@ from django.db import connection
 from django.http import JsonResponse
 from django.shortcuts import render
 
+from core.home import home_cards
 from core.permissions import user_roles
 from core.roles import Role
-from core.selectors import home_cards
 
 
 @login_required

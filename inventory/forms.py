@@ -3,6 +3,7 @@ contract, the first payment, reasons) is the services', and their refusals are s
 forms by `core.pages.form_add_domain_error` / `formset_add_domain_error`."""
 
 from django import forms
+from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from contracts import selectors as contract_selectors
@@ -38,6 +39,13 @@ def _day(label):
 class ContractChoiceField(forms.ModelChoiceField):
     def label_from_instance(self, obj):
         return f"{obj.display_number} {obj.customer.name}"
+
+
+class ProductionNoticeChoiceField(forms.ModelChoiceField):
+    """A released notice as production knows it: its number, contract and customer."""
+
+    def label_from_instance(self, obj):
+        return f"{obj.number} · {obj.contract.display_number} · {obj.customer.name}"
 
 
 def _active_contracts(user):
@@ -106,7 +114,7 @@ class GoodsReceiptForm(forms.Form):
     warehouse = forms.ModelChoiceField(queryset=None, label=_("warehouse"))
     quantity = _quantity(_("quantity"))
     qc_certificate_no = forms.CharField(label=_("QC certificate no."), max_length=60)
-    production_notice = forms.ModelChoiceField(
+    production_notice = ProductionNoticeChoiceField(
         queryset=None,
         label=_("production notice"),
         required=False,
@@ -117,16 +125,21 @@ class GoodsReceiptForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.fields["product"].queryset = _active_products()
         self.fields["warehouse"].queryset = _active_warehouses()
-        self.fields["production_notice"].queryset = ProductionNotice.objects.filter(
-            status=ProductionNoticeStatus.RELEASED
-        ).order_by("due_date", "id")
+        # Only a released notice is produced against (R10): not a completed or cancelled one.
+        self.fields["production_notice"].queryset = (
+            ProductionNotice.objects.filter(status=ProductionNoticeStatus.RELEASED)
+            .select_related("contract", "customer")
+            .order_by("due_date", "id")
+        )
 
 
 class ReceiptRejectForm(forms.Form):
+    """QC's rejection (R11): the reason is required (the service says so too)."""
+
     reason = forms.CharField(
         label=_("reason for rejection"),
         max_length=300,
-        required=False,
+        error_messages={"required": _("Say why the receipt is rejected.")},
         widget=forms.TextInput(attrs={"size": 40}),
     )
 
@@ -147,6 +160,16 @@ class ServiceDispatchForm(forms.Form):
         super().__init__(*args, **kwargs)
         if dispatch is None:
             self.fields["contract"].queryset = _active_contracts(user)
+            # Choosing a contract reloads its first payment and what is collected (R15).
+            self.fields["contract"].widget.attrs.update(
+                {
+                    "hx-get": reverse("service-dispatch-create"),
+                    "hx-trigger": "change",
+                    "hx-target": "#first-payment",
+                    "hx-select": "#first-payment",
+                    "hx-swap": "outerHTML",
+                }
+            )
         else:
             del self.fields["contract"]
 

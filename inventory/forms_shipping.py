@@ -6,7 +6,7 @@ import datetime
 from django import forms
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, pgettext_lazy
 
 from contracts import selectors as contract_selectors
 from contracts.models import ContractStatus
@@ -90,7 +90,7 @@ class DeliveryForm(forms.Form):
     """The customer-signed copy (R14): who signed, when, and the scan."""
 
     signed_by = forms.CharField(label=gettext_lazy("signed by"), max_length=100)
-    signed_at = forms.DateField(label=gettext_lazy("signed on"), widget=DateInput())
+    signed_at = forms.DateField(label=pgettext_lazy("delivery", "signed on"), widget=DateInput())
     scan = forms.FileField(
         label=gettext_lazy("signed copy (scan)"),
         required=False,

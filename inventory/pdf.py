@@ -5,10 +5,16 @@ templates/pdf/gate_pass.html laid out by WeasyPrint with the CJK font (core.pdf)
 Rendered when asked, not cached: a notice is short, and its PDF shows its state (gate pass,
 exit, signature) as it is now. The pages and the API both answer with these responses."""
 
+import io
+
+import barcode
+from barcode.writer import SVGWriter
 from django.conf import settings
 from django.http import HttpResponse
 from django.utils import translation
+from django.utils.safestring import mark_safe
 
+from approvals.models import DecisionKind, RequestStatus
 from core.errors import NotVisible
 from core.money import amount_in_words
 from core.pdf import render_pdf
@@ -28,6 +34,36 @@ def _person(user) -> str:
     return user.get_full_name() or user.username
 
 
+def _approvers(notice) -> list[dict]:
+    """Who approved the notice (R12): the approving decisions of its latest request, each
+    with the person's full name, role and date. Empty until it is approved."""
+    request = notice.approval_request
+    if request is None or request.status != RequestStatus.APPROVED:
+        return []
+    return [
+        {
+            "name": _person(decision.user),
+            "role": decision.get_role_display(),
+            "date": decision.decided_at,
+        }
+        for decision in request.decisions.select_related("user").order_by("decided_at", "id")
+        if decision.decision == DecisionKind.APPROVED
+    ]
+
+
+def gate_pass_barcode_svg(number: str) -> str:
+    """The gate pass number as a Code 128 barcode (inline SVG, no text under it: the number
+    is printed beside it), so the guard's scanner reads what /gate/ asks for (R13)."""
+    out = io.BytesIO()
+    barcode.get("code128", number, writer=SVGWriter()).write(
+        out,
+        options={"write_text": False, "module_width": 0.3, "module_height": 14, "quiet_zone": 4},
+    )
+    svg = out.getvalue().decode()
+    # Inline in the HTML: the XML declaration and doctype of a standalone file go.
+    return mark_safe(svg[svg.index("<svg") :])
+
+
 def shipping_notice_pdf_context(notice) -> dict:
     lines = list(notice.lines.select_related("product", "contract_line"))
     return {
@@ -41,6 +77,7 @@ def shipping_notice_pdf_context(notice) -> dict:
         "amount_words": amount_in_words(notice.gross_amount),
         "status": notice.get_status_display(),
         "prepared_by": _person(notice.created_by),
+        "approvers": _approvers(notice),
         "issued_by": _person(notice.issued_by),
         "copies": NOTICE_COPIES,
     }
@@ -56,6 +93,7 @@ def gate_pass_pdf_context(notice) -> dict:
         "lines": list(notice.lines.select_related("product")),
         "issued_by": _person(notice.issued_by),
         "exited_by": _person(notice.exited_by),
+        "barcode_svg": gate_pass_barcode_svg(notice.gate_pass_no),
     }
 
 

@@ -12,6 +12,8 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from approvals.selectors import approval_panel, documents_with_approvals
+from contracts import selectors as contract_selectors
+from contracts.models import ContractStatus
 from core.errors import DomainError
 from core.history import history_rows
 from core.pages import (
@@ -34,8 +36,10 @@ DISPATCH_COMPLETERS = (Role.SALES_CLERK, Role.SALES_MANAGER)
 @login_required
 def dispatch_list(request):
     status = request.GET.get("status", "")
+    contract = request.GET.get("contract", "").strip()
     filters = {
         "status": status if status in ServiceDispatchStatus.values else "",
+        "contract": int(contract) if contract.isdigit() else None,
         "search": request.GET.get("q", "").strip(),
     }
     page = paginate(request, selectors.service_dispatch_list(user=request.user, **filters))
@@ -64,6 +68,7 @@ def dispatch_edit(request, pk: int | None = None):
             messages.error(request, _("A service dispatch changes only in draft."))
             return redirect("service-dispatch-detail", pk=dispatch.pk)
     status = 200
+    contract = _contract_for_form(request, dispatch)
     if request.method == "POST":
         form = ServiceDispatchForm(request.POST, user=request.user, dispatch=dispatch)
         status = 400
@@ -92,32 +97,61 @@ def dispatch_edit(request, pk: int | None = None):
             initial={"scheduled_on": dispatch.scheduled_on, "description": dispatch.description},
         )
     else:
-        contract = request.GET.get("contract", "")
         form = ServiceDispatchForm(
-            user=request.user, initial={"contract": int(contract) if contract.isdigit() else None}
+            user=request.user, initial={"contract": contract.pk if contract else None}
         )
     return render(
         request,
         "inventory/dispatch_form.html",
-        {"form": form, "dispatch": dispatch},
+        {"form": form, "dispatch": dispatch, **_first_payment(contract)},
         status=status,
     )
+
+
+def _contract_for_form(request, dispatch):
+    """The dispatch's contract, or the active contract chosen (POST) or preselected / changed
+    (`?contract=`, the htmx reload) among those the clerk may see (R23); else None."""
+    if dispatch is not None:
+        return dispatch.contract
+    raw = str(request.POST.get("contract") or request.GET.get("contract") or "").strip()
+    if not raw.isdigit():
+        return None
+    return (
+        contract_selectors.contract_list(
+            user=request.user, status=ContractStatus.ACTIVE, with_lines=False
+        )
+        .filter(pk=int(raw))
+        .first()
+    )
+
+
+def _first_payment(contract) -> dict:
+    """The contract's first payment against what is collected: why a submit may be refused
+    `first_payment_required` (R15)."""
+    if contract is None:
+        return {"contract": None}
+    collected = contract.ledger.collected
+    return {
+        "contract": contract,
+        "first_payment": contract.first_payment_amount,
+        "collected": collected,
+        "first_payment_in": collected >= contract.first_payment_amount,
+    }
 
 
 def _detail_page(request, dispatch, *, complete_form=None, status=200):
     is_draft = dispatch.status == ServiceDispatchStatus.DRAFT
     is_author = has_role(request.user, *DISPATCH_AUTHORS)
-    contract = dispatch.contract
-    collected = contract.ledger.collected
+    payment = _first_payment(dispatch.contract)
+    waiting = dispatch.status in (ServiceDispatchStatus.DRAFT, ServiceDispatchStatus.SUBMITTED)
     return render(
         request,
         "inventory/dispatch_detail.html",
         {
             "dispatch": dispatch,
-            "contract": contract,
-            "first_payment": contract.first_payment_amount,
-            "collected": collected,
-            "first_payment_in": collected >= contract.first_payment_amount,
+            **payment,
+            # R15: submitting or approving now would be refused; say so once, plainly.
+            "first_payment_missing": waiting and not payment["first_payment_in"],
             **approval_panel(user=request.user, document=dispatch, is_draft=is_draft),
             "is_author": is_author,
             "can_edit": is_author and is_draft,

@@ -194,15 +194,22 @@ def _active_contract(user, raw):
     )
 
 
-def _line_formset(data, *, contract_lines, quantities):
-    return ProductionLineFormSet(
+def _line_formset(data, *, line_rows, quantities):
+    """One form per contract line; a line with nothing left (R10: its other counted notices
+    take all of it) is shown read-only, and what is posted for it is ignored."""
+    formset = ProductionLineFormSet(
         data,
         prefix="lines",
         initial=[
-            {"contract_line": line.pk, "quantity": quantities.get(line.pk)}
-            for line in contract_lines
+            {"contract_line": row["line"].pk, "quantity": quantities.get(row["line"].pk)}
+            for row in line_rows
         ],
     )
+    for form, row in zip(formset.forms, line_rows, strict=False):
+        if row["left"] <= 0:
+            form.fields["quantity"].disabled = True
+            form.fields["quantity"].widget.attrs["readonly"] = True
+    return formset
 
 
 def _lines_from(formset) -> tuple[list[dict], list[int]]:
@@ -233,7 +240,7 @@ def _notice_form_page(request, *, notice):
     posted = request.method == "POST"
     params = request.POST if posted else request.GET
     contract = notice.contract if notice else _active_contract(request.user, params.get("contract"))
-    contract_lines = list(contract.lines.select_related("product")) if contract else []
+    line_rows = selectors.production_lines_left(contract, exclude_notice=notice) if contract else []
     quantities = (
         {line.contract_line_id: line.quantity for line in notice.lines.all()} if notice else {}
     )
@@ -247,12 +254,12 @@ def _notice_form_page(request, *, notice):
             notice=notice,
             initial={k: request.POST.get(k) for k in ("contract", "due_date", "note")},
         )
-        formset = _line_formset(None, contract_lines=contract_lines, quantities=quantities)
+        formset = _line_formset(None, line_rows=line_rows, quantities=quantities)
     elif posted:
         form = ProductionNoticeForm(request.POST, user=request.user, notice=notice)
         formset = _line_formset(
             request.POST if rows_match else None,
-            contract_lines=contract_lines,
+            line_rows=line_rows,
             quantities=quantities,
         )
         status = 400
@@ -280,7 +287,7 @@ def _notice_form_page(request, *, notice):
             else {"contract": contract.pk if contract else None}
         )
         form = ProductionNoticeForm(user=request.user, notice=notice, initial=initial)
-        formset = _line_formset(None, contract_lines=contract_lines, quantities=quantities)
+        formset = _line_formset(None, line_rows=line_rows, quantities=quantities)
     if "contract" in form.fields:
         form.fields["contract"].widget.attrs.update(
             {
@@ -295,7 +302,7 @@ def _notice_form_page(request, *, notice):
     context = {
         "form": form,
         "formset": formset,
-        "rows": list(zip(formset.forms, contract_lines, strict=False)),
+        "rows": list(zip(formset.forms, line_rows, strict=False)),
         "lines_errors": lines_errors,
         "contract": contract,
         "notice": notice,
@@ -373,21 +380,34 @@ def notice_action(request, pk: int, action: str):
 # --- goods receipts (R11) ----------------------------------------------------------------------
 
 
+def _default_receipt_status(user) -> str:
+    """QC's queue is the receipts waiting for them (R11); production sees its own work in every
+    status; others, the waiting ones."""
+    if has_role(user, Role.PRODUCTION) and not has_role(user, Role.QC):
+        return ""
+    return GoodsReceiptStatus.RECORDED
+
+
 @login_required
 def receipt_list(request):
-    """The QC queue: by default the receipts waiting for QC, oldest first."""
-    status = request.GET.get("status", GoodsReceiptStatus.RECORDED)
+    """The QC queue: for QC by default the receipts waiting for them, oldest first; for
+    production every status. The status tabs always show what is filtered."""
+    status = request.GET.get("status", _default_receipt_status(request.user))
     filters = {
         "status": status if status in GoodsReceiptStatus.values else "",
         "notice": _number(request.GET, "notice"),
         "search": request.GET.get("q", "").strip(),
     }
+    tabs = [{"value": "", "label": _("all")}] + [
+        {"value": value, "label": label} for value, label in GoodsReceiptStatus.choices
+    ]
     return render(
         request,
         "inventory/receipt_list.html",
         {
             "page_obj": paginate(request, selectors.goods_receipt_list(**filters)),
             "filters": filters,
+            "tabs": tabs,
             "query": querystring_without_page(request),
             "statuses": GoodsReceiptStatus.choices,
             "can_record": has_role(request.user, Role.PRODUCTION),

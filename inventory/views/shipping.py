@@ -356,6 +356,11 @@ def gate_check(request):
         except DomainError as refused:
             error = error or refused
             status = refused.status_code if status == 200 else status
+    # A pass shown again after the goods left: say when and by whom, not a generic refusal
+    # (the service refuses a second exit, R13).
+    already_left = notice is not None and notice.exited_at is not None
+    if already_left and error is not None and error.code == "invalid_transition":
+        error = None
     return render(
         request,
         "inventory/gate_check.html",
@@ -366,6 +371,7 @@ def gate_check(request):
             "can_confirm": notice is not None
             and notice.status == ShippingNoticeStatus.ISSUED
             and error is None,
+            "already_left": already_left,
             "errors": _gate_errors(error),
         },
         status=status,

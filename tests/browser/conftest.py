@@ -53,6 +53,8 @@ def browser():
 def page(browser, live_server, request, tmp_path):
     """A new English-speaking browser context and page on the live server.
 
+    Every confirm() dialog is accepted (unless `page.accept_dialogs` is set to False) and its
+    question kept in `page.dialogs`.
     At teardown the test fails if the page logged a console error, raised an uncaught exception
     or tried to load anything from another host (such requests are also aborted).
     """
@@ -95,6 +97,16 @@ def page(browser, live_server, request, tmp_path):
     tab.on("response", on_response)
     tab.on("console", on_console)
     tab.on("pageerror", lambda error: problems.append(f"uncaught JS error: {error}"))
+    # A destructive action asks first (data-confirm, static/js/o2c.js): the user says yes
+    # (a test sets `page.accept_dialogs = False` to say no). Unhandled, Playwright would
+    # dismiss the dialog and the form would not be sent.
+    tab.dialogs, tab.accept_dialogs = [], True
+
+    def on_dialog(dialog):
+        tab.dialogs.append(dialog.message)
+        dialog.accept() if tab.accept_dialogs else dialog.dismiss()
+
+    tab.on("dialog", on_dialog)
     tab.on("websocket", lambda ws: foreign(ws.url) and problems.append(f"websocket: {ws.url}"))
     yield tab
     if getattr(request.node, "rep_call", None) is not None and request.node.rep_call.failed:

@@ -493,18 +493,30 @@ def test_an_unknown_gate_pass_is_shown_and_nothing_changes(client, guard, issued
     assert issued.status == "issued"
 
 
-def test_a_gate_pass_that_already_left_is_refused(client, guard, shipped):
+def test_a_gate_pass_shown_again_says_when_and_by_whom_it_left_and_is_refused_r13(
+    client, guard, shipped
+):
+    """R13: security records the exit once. A pass shown again names the exit (time, guard's
+    full name) instead of a generic refusal, and a second confirm is refused (409)."""
+    guard.first_name, guard.last_name = "卫", "楚"
+    guard.save()
+    exited_at = shipped.exited_at
+    when = timezone.localtime(exited_at).strftime("%Y-%m-%d %H:%M")
     browser = as_user(client, guard)
 
     page = browser.get("/gate/", {"gate_pass_no": shipped.gate_pass_no})
+    body = page.content.decode()
     assert page.status_code == 200 and not page.context["can_confirm"]
-    assert 'id="not-leaving"' in page.content.decode()
+    assert 'id="already-left"' in body and 'id="not-leaving"' not in body
+    assert f"already left the gate at {when}, recorded by {guard.get_full_name()}" in body
+    assert 'id="confirm-exit"' not in body
 
     again = browser.post("/gate/", {"gate_pass_no": shipped.gate_pass_no})
     assert again.status_code == 409
-    assert any("cannot be let out" in e for e in again.context["errors"])
+    assert 'id="already-left"' in again.content.decode()
+    assert again.context["errors"] == []
     shipped.refresh_from_db()
-    assert shipped.status == "shipped"
+    assert shipped.status == "shipped" and shipped.exited_at == exited_at
 
 
 # --- the signed delivery (R14) ------------------------------------------------------------------

@@ -3,12 +3,23 @@ pass PDF (出门证, R13): WeasyPrint with the CJK font, from the pages, for tho
 the notice (R23); the gate pass only once the warehouse issued the notice."""
 
 import io
+import re
 
+import barcode
 import pytest
+from barcode.writer import SVGWriter
 from pypdf import PdfReader
 
+from core.pdf import render_pdf
 from inventory import services
-from inventory.pdf import gate_pass_pdf_response, shipping_notice_pdf_response
+from inventory.pdf import (
+    gate_pass_pdf_bytes,
+    gate_pass_pdf_context,
+    gate_pass_pdf_response,
+    shipping_notice_pdf_bytes,
+    shipping_notice_pdf_context,
+    shipping_notice_pdf_response,
+)
 from tests.inventory.conftest import approved_notice, put_stock
 
 pytestmark = pytest.mark.django_db
@@ -107,3 +118,55 @@ def test_the_responses_are_reusable_outside_the_pages(issued):
 
     assert issued.gate_pass_no in text_of(notice_pdf.content)  # the pass no. on the notice too
     assert issued.gate_pass_no in text_of(gate_pass.content)
+
+
+def _drawn_rectangles(pdf: bytes) -> int:
+    """Filled rectangles drawn on the first page (and its form XObjects)."""
+    page = PdfReader(io.BytesIO(pdf)).pages[0]
+    streams = [page.get_contents().get_data()]
+    xobjects = page["/Resources"].get("/XObject") or {}
+    streams += [x.get_object().get_data() for x in xobjects.values()]
+    return sum(len(re.findall(rb"\bre\b", data)) for data in streams)
+
+
+def test_the_notice_pdf_names_the_approver_and_role_r12(manager, notice):
+    """The approval is printed as who decided it (full name), in which role and when — from
+    the approval request's decisions, not a fixed role label."""
+    manager.first_name, manager.last_name = "经理", "王"
+    manager.save()
+    context = shipping_notice_pdf_context(notice)
+    [approver] = context["approvers"]
+    assert approver["name"] == manager.get_full_name() and approver["role"] == "Sales manager"
+
+    text = text_of(shipping_notice_pdf_bytes(notice))
+    assert f"审批：{manager.get_full_name()}（销售经理，" in text
+
+
+def test_a_notice_not_yet_approved_prints_pending_approval(clerk, contract, lathe_line, warehouse):
+    draft = services.shipping_notice_create(
+        actor=clerk,
+        data={
+            "contract": contract.pk,
+            "warehouse": warehouse.pk,
+            "lines": [{"contract_line": lathe_line.pk, "quantity": "1"}],
+        },
+    )
+    assert shipping_notice_pdf_context(draft)["approvers"] == []
+    assert "审批：（待审批）" in text_of(shipping_notice_pdf_bytes(draft))
+
+
+def test_the_gate_pass_pdf_carries_a_code128_barcode_of_its_number_r13(issued):
+    """/gate/ asks the guard to scan the number: the pass prints it as Code 128 (inline SVG)
+    beside the number in text."""
+    svg = gate_pass_pdf_context(issued)["barcode_svg"]
+    assert svg.startswith("<svg") and svg.count("<rect") > 30
+    expected = io.BytesIO()
+    barcode.get("code128", issued.gate_pass_no, writer=SVGWriter()).write(expected)
+    # The same bars as python-barcode draws for the number (positions and widths).
+    bars = re.compile(r'<rect x="([\d.]+)mm" y="[\d.]+mm" width="([\d.]+)mm"')
+    assert len(bars.findall(svg)) == len(bars.findall(expected.getvalue().decode()))
+
+    pdf = gate_pass_pdf_bytes(issued)
+    assert issued.gate_pass_no in text_of(pdf)
+    without = _drawn_rectangles(render_pdf("pdf/gate_pass.html", {"notice": issued}))
+    assert _drawn_rectangles(pdf) >= without + 30
