@@ -98,25 +98,25 @@ NAVIGATION = [
 BADGE_CAP = 99
 
 
-def _approvals_pending(user) -> str:
-    """What the user may decide now (R22), counted up to BADGE_CAP + 1 only: the badge runs on
-    every page, and a full count grows with the pending requests (bench/inbox.py)."""
-    from approvals.selectors import inbox_count
-
-    count = inbox_count(user=user, limit=BADGE_CAP + 1)
-    return f"{BADGE_CAP}+" if count > BADGE_CAP else (str(count) if count else "")
+# A count beside a menu item: url name -> (id of the badge element, count). The id lets a page
+# update the badge in place (htmx hx-swap-oob). Core knows no document (DESIGN §5): the app that
+# owns the count registers it in its AppConfig.ready().
+BADGES: dict = {}
 
 
-# A count beside a menu item: url name -> (id of the badge element, count for the user). The id
-# lets a page update the badge in place (htmx hx-swap-oob).
-BADGES = {"approval-inbox": ("nav-badge-approvals", _approvals_pending)}
+def register_badge(url_name: str, *, badge_id: str, count) -> None:
+    """`count(user, limit) -> int` counts at most `limit`: the badge runs on every page, so a
+    count must stop early rather than grow with the rows (bench/inbox.py)."""
+    BADGES[url_name] = (badge_id, count)
 
 
 def _badge(name: str, user) -> dict:
     if name not in BADGES:
         return {}
     badge_id, count = BADGES[name]
-    return {"badge_id": badge_id, "badge": count(user)}
+    value = count(user, BADGE_CAP + 1)
+    shown = f"{BADGE_CAP}+" if value > BADGE_CAP else (str(value) if value else "")
+    return {"badge_id": badge_id, "badge": shown}
 
 
 def navigation(request):
