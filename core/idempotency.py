@@ -58,6 +58,27 @@ def _replay(record: IdempotencyRecord):
     return response
 
 
+def _fingerprint(request) -> str:
+    """What makes two requests "the same": the path and the body. A multipart body (a file
+    upload) is compared by its fields and files' names and contents, not its bytes: a client
+    retrying picks a new random boundary, and the raw body of a large upload is never held."""
+    digest = hashlib.sha256()
+    digest.update(request.path.encode())
+    digest.update(b"\0")
+    if request.content_type == "multipart/form-data":
+        for name, values in sorted(request.POST.lists()):
+            digest.update(repr((name, values)).encode())
+        for name, files in sorted(request.FILES.lists()):
+            for upload in files:
+                digest.update(repr((name, upload.name, upload.size)).encode())
+                for chunk in upload.chunks():
+                    digest.update(chunk)
+                upload.seek(0)
+    else:
+        digest.update(request.body)
+    return digest.hexdigest()
+
+
 class IdempotencyMiddleware:
     def __init__(self, get_response):
         self.get_response = get_response
@@ -77,11 +98,7 @@ class IdempotencyMiddleware:
         if user is None:
             return self.get_response(request)  # the view answers 401
 
-        digest = hashlib.sha256()
-        digest.update(request.path.encode())
-        digest.update(b"\0")
-        digest.update(request.body)
-        fingerprint = digest.hexdigest()
+        fingerprint = _fingerprint(request)
 
         IdempotencyRecord.objects.filter(
             user=user, key=key, created_at__lt=_expiry_cutoff()

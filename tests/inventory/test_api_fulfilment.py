@@ -9,6 +9,7 @@ from decimal import Decimal
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import transaction
+from django.test.client import encode_multipart
 from django.utils import timezone
 
 from approvals.models import ApprovalRequest
@@ -1308,3 +1309,46 @@ def test_the_notice_and_its_gate_pass_download_as_pdfs(
 
     gate_pass = client.get(f"{url}/gate-pass/")
     assert gate_pass.status_code == 200 and gate_pass.content.startswith(b"%PDF")
+
+
+def test_a_retried_scan_upload_with_the_same_key_is_answered_once(
+    api, clerk, manager, keeper, guard, contract, lathe_line, warehouse
+):
+    """API.md Idempotency-Key with a multipart upload: a client's retry carries a new random
+    boundary, yet it is the same request — the first answer again, nothing written twice."""
+    put_stock(actor=keeper, product=lathe_line.product, warehouse=warehouse, quantity="1")
+    notice = approved_notice(
+        clerk=clerk,
+        manager=manager,
+        contract=contract,
+        warehouse=warehouse,
+        lines=[{"contract_line": lathe_line.pk, "quantity": "1"}],
+    )
+    services.shipping_notice_issue(actor=keeper, notice_id=notice.pk)
+    services.shipping_notice_exit(actor=guard, notice_id=notice.pk)
+    client = api.as_user(clerk)
+    url = f"/api/v1/shipping-notices/{notice.pk}/confirm-delivery/"
+    png = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
+
+    def post(boundary, content=png):
+        scan = SimpleUploadedFile("signed.png", content, content_type="image/png")
+        body = encode_multipart(
+            boundary,
+            {"signed_by": "李四", "signed_at": timezone.localdate().isoformat(), "scan": scan},
+        )
+        return client.post(
+            url,
+            data=body,
+            content_type=f"multipart/form-data; boundary={boundary}",
+            HTTP_IDEMPOTENCY_KEY="scan-1",
+        )
+
+    first = post("boundary-one")
+    again = post("boundary-two")
+    other = post("boundary-three", content=png + b"\x01")
+
+    assert first.status_code == 200 and first.json()["status"] == "delivered"
+    assert again.status_code == 200 and again["Idempotent-Replayed"] == "true"
+    assert again.json() == first.json()
+    assert other.status_code == 422 and other.json()["code"] == "idempotency_key_reused"
+    assert ContractLedger.objects.get(contract=contract).delivered == Decimal("180800.00")
