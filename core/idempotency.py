@@ -87,7 +87,7 @@ class IdempotencyMiddleware:
         key = request.META.get(HEADER)
         if request.method != "POST" or key is None or not request.path.startswith("/api/"):
             return self.get_response(request)
-        if not key.strip() or len(key) > MAX_KEY_LENGTH:
+        if not key.strip() or len(key) > MAX_KEY_LENGTH or "\x00" in key:
             return error_response(
                 400,
                 "invalid",

@@ -128,7 +128,9 @@ class _DocumentSerializer(serializers.Serializer):
             attrs["contract"] = contract
         if "lines" in attrs:
             attrs["lines"] = [
-                {"contract_line": line["contract_line_id"], "quantity": line["quantity"]}
+                # On PATCH DRF treats a line's fields as optional too: a missing one reaches
+                # the service as None, which names `lines.N.field` (R25).
+                {"contract_line": line.get("contract_line_id"), "quantity": line.get("quantity")}
                 for line in attrs["lines"]
             ]
         return attrs

@@ -41,6 +41,7 @@ from inventory.models import (
 )
 from inventory.pdf import gate_pass_pdf_response, shipping_notice_pdf_response
 from inventory.services.dispatch import DISPATCH_AUTHORS
+from inventory.services.production import RECEIPT_READERS
 from inventory.services.shipping import NOTICE_AUTHORS
 
 
@@ -76,7 +77,7 @@ class StockViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
             value = self.request.query_params.get(name)
             if value in (None, ""):
                 return None
-            if not value.isdigit():
+            if not (value.isascii() and value.isdigit()):
                 raise InvalidInput(errors={name: ["Enter a whole number."]})
             return int(value)
 
@@ -231,6 +232,7 @@ class GoodsReceiptViewSet(ServiceViewSet):
     http_method_names = ["get", "post", "head", "options"]
 
     def get_queryset(self):
+        require_role(self.request.user, *RECEIPT_READERS)
         status_filter = self.request.query_params.get("status", "")
         if status_filter not in GoodsReceiptStatus.values:
             status_filter = ""
@@ -356,6 +358,8 @@ class ShippingNoticeViewSet(_ApprovableViewSet):
         """Shipped → delivered with the customer-signed copy (R14): signer, signing date, and
         in multipart an optional `scan` (PDF, JPEG or PNG). The revenue is booked now."""
         notice_id = self.get_object().pk
+        if len(request.FILES.getlist("scan")) > 1:
+            raise InvalidInput(errors={"scan": [_("Upload one file: the signed copy.")]})
         data = DeliverySerializer(data=request.data)
         data.is_valid(raise_exception=True)
         notice = services.shipping_notice_confirm_delivery(

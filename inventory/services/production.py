@@ -201,6 +201,10 @@ def production_notice_cancel(*, actor, notice_id: int) -> ProductionNotice:
 
 # --- goods receipts (R11) -------------------------------------------------------------------------
 
+# Who reads goods receipts (the QC queue and its API): stock documents, not a customer's, so
+# R23's clerk filter does not fit; the roles that make, check, plan and store the goods do.
+RECEIPT_READERS = (Role.PRODUCTION, Role.QC, Role.PLANNER, Role.WAREHOUSE, Role.GENERAL_MANAGER)
+
 RECEIPT_FIELDS = ("product", "warehouse", "quantity", "qc_certificate_no", "production_notice")
 
 

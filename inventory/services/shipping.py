@@ -13,6 +13,7 @@ from decimal import Decimal
 from django.conf import settings
 from django.db import transaction
 from django.db.models import F, Q, Sum
+from django.template.defaultfilters import filesizeformat
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -417,7 +418,7 @@ def shipping_notice_issue(*, actor, notice_id: int) -> ShippingNotice:
 
 
 def _normalise_gate_pass(value) -> str:
-    return str(value or "").strip().upper()
+    return str(value or "").replace("\x00", "").strip().upper()[:40]
 
 
 @transaction.atomic
@@ -477,7 +478,7 @@ def _check_scan(scan) -> list[str]:
     if extension not in SCAN_TYPES:
         return [_("Upload a PDF, JPEG or PNG file.")]
     if scan.size > limit:
-        return [_("The file is larger than %(mb)s MB.") % {"mb": limit // (1024 * 1024)}]
+        return [_("The file is larger than %(size)s.") % {"size": filesizeformat(limit)}]
     if scan.size == 0:
         return [_("The file is empty.")]
     scan.seek(0)

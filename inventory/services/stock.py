@@ -14,6 +14,8 @@ from inventory.models import StockLevel, StockMove, StockMoveKind, Warehouse
 from sales.models import Product
 
 WAREHOUSE_FIELDS = ("code", "name", "address", "is_active")
+# Quantities are numeric(18, 3): a stock row holds less than 10^15.
+MAX_STOCK = Decimal(10) ** 15
 
 
 @transaction.atomic
@@ -67,6 +69,8 @@ def stock_move_post(
     level = StockLevel.objects.select_for_update().get(
         product_id=product_id, warehouse_id=warehouse_id
     )
+    if abs(level.on_hand + quantity) >= MAX_STOCK:
+        raise InvalidInput(errors={"quantity": [_("The stock would exceed what can be recorded.")]})
     if level.on_hand + quantity < 0:
         raise RuleViolation(
             "insufficient_stock",

@@ -38,6 +38,7 @@ from inventory.forms import (
     StockAdjustForm,
 )
 from inventory.models import GoodsReceiptStatus, ProductionNoticeStatus
+from inventory.services.production import RECEIPT_READERS
 
 # A notice still to be produced: its due date matters (overdue is highlighted).
 OPEN_NOTICE = (
@@ -392,6 +393,7 @@ def _default_receipt_status(user) -> str:
 def receipt_list(request):
     """The QC queue: for QC by default the receipts waiting for them, oldest first; for
     production every status. The status tabs always show what is filtered."""
+    require_role(request.user, *RECEIPT_READERS)
     status = request.GET.get("status", _default_receipt_status(request.user))
     filters = {
         "status": status if status in GoodsReceiptStatus.values else "",
@@ -472,6 +474,7 @@ def _receipt_page(request, receipt, *, reject_form=None, status=200):
 
 @login_required
 def receipt_detail(request, pk: int):
+    require_role(request.user, *RECEIPT_READERS)
     return _receipt_page(request, selectors.goods_receipt_get(receipt_id=pk))
 
 

@@ -44,3 +44,38 @@ def test_cancelling_a_production_notice_asks_first(page, login, planner, contrac
     notice.refresh_from_db()
     assert notice.status == "cancelled"
     assert len(page.dialogs) == 2
+
+
+def test_a_plain_post_form_is_sent_once(page, login, planner, contract, lathe_line):
+    """static/js/o2c.js: the second submit of a plain POST form (a double click on "Save")
+    is stopped before it leaves the page, so a slow answer cannot turn into two documents;
+    then a real save creates exactly one notice."""
+    from inventory.models import ProductionNotice
+
+    login(page, planner)
+    page.goto(f"/production-notices/new/?contract={contract.pk}")
+    page.locator("#line-0 input[name$='-quantity']").fill("0.5")
+    page.locator("input[name='due_date']").fill(
+        (datetime.date.today() + datetime.timedelta(days=30)).isoformat()
+    )
+    # Watch the submits after o2c.js has seen them, holding the page so both can be counted.
+    stopped = page.evaluate(
+        """() => {
+            const form = document.getElementById('notice-form');
+            const seen = [];
+            const watch = (event) => { seen.push(event.defaultPrevented); event.preventDefault(); };
+            form.addEventListener('submit', watch);
+            form.requestSubmit();
+            form.requestSubmit();
+            form.removeEventListener('submit', watch);
+            form.removeAttribute('data-submitting');
+            return seen;
+        }"""
+    )
+    # The second submit is stopped in the capture phase: no later handler (htmx, the
+    # browser's navigation) ever sees it.
+    assert stopped == [False]
+
+    with page.expect_navigation():
+        page.locator("#notice-form button.primary").click()
+    assert ProductionNotice.objects.count() == 1

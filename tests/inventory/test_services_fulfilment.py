@@ -1081,3 +1081,23 @@ def test_a_real_overdue_delivery_holds_the_next_order_and_blocks_the_customer_ov
     result = customers_credit_reevaluate(as_of=TODAY())
     assert result["blocked"] == [contract.customer_id]
     assert Customer.objects.get(pk=contract.customer_id).blocked is True
+
+
+def test_a_stock_beyond_what_the_database_holds_is_refused_naming_quantity(
+    producer, qc, keeper, lathe_line, warehouse
+):
+    """numeric(18, 3): a receipt that would take the stock to 10^15 is a 400, not a crash; the
+    receipt stays recorded (QC may reject it)."""
+    put_stock(actor=keeper, product=lathe_line.product, warehouse=warehouse, quantity="1")
+    receipt = services.goods_receipt_record(
+        actor=producer,
+        data={
+            "product": lathe_line.product_id,
+            "warehouse": warehouse.pk,
+            "quantity": "999999999999999.999",
+            "qc_certificate_no": "QC-BIG",
+        },
+    )
+    assert "quantity" in _invalid(services.goods_receipt_confirm, actor=qc, receipt_id=receipt.pk)
+    assert GoodsReceipt.objects.get(pk=receipt.pk).status == "recorded"
+    assert _level(lathe_line.product, warehouse).on_hand == 1
