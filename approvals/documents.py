@@ -18,9 +18,7 @@ them. The approval detail page shows the document through `approval_template` (l
             self.activate()          # FSM transition guarded by approval_is_granted
             self.save()
 
-        def approval_returned(self, *, request, actor, comment):
-            self.return_to_draft()
-            self.save()
+        # approval_returned: the default calls self.return_to_draft() and saves.
 
     register(PriceList)
 """
@@ -81,7 +79,12 @@ class ApprovableDocument(models.Model):
         raise NotImplementedError
 
     def approval_returned(self, *, request: ApprovalRequest, actor, comment: str) -> None:
-        raise NotImplementedError
+        """Rejected or withdrawn (R21): back to draft by the document's own `return_to_draft`
+        transition (guarded by `approval_is_closed_unapproved`), in the actor's name. Override
+        only when more than that happens (an order gives back its credit exposure)."""
+        self.return_to_draft()
+        self._history_user = actor
+        self.save()
 
     # -- reads ---------------------------------------------------------------------------------
     @property

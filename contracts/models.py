@@ -164,11 +164,6 @@ class Contract(ConcurrentTransitionMixin, ApprovableDocument):
 
         contract_activate(contract=self, request=request, actor=actor)
 
-    def approval_returned(self, *, request, actor, comment) -> None:
-        self.return_to_draft()
-        self._history_user = actor
-        self.save()
-
     # -- transitions ----------------------------------------------------------------------------
     @transition(field=status, source=ContractStatus.DRAFT, target=ContractStatus.PENDING_SIGNOFF)
     def submit(self) -> None:

@@ -202,11 +202,6 @@ class ProductionNotice(ConcurrentTransitionMixin, ApprovableDocument):
         self._history_user = actor
         self.save()
 
-    def approval_returned(self, *, request, actor, comment) -> None:
-        self.return_to_draft()
-        self._history_user = actor
-        self.save()
-
     @transition(
         field=status, source=ProductionNoticeStatus.DRAFT, target=ProductionNoticeStatus.SUBMITTED
     )
@@ -499,11 +494,6 @@ class ShippingNotice(ConcurrentTransitionMixin, ApprovableDocument):
 
         shipping_notice_approved(notice=self, actor=actor)
 
-    def approval_returned(self, *, request, actor, comment) -> None:
-        self.return_to_draft()
-        self._history_user = actor
-        self.save()
-
     @transition(
         field=status, source=ShippingNoticeStatus.DRAFT, target=ShippingNoticeStatus.SUBMITTED
     )
@@ -679,11 +669,6 @@ class ServiceDispatch(ConcurrentTransitionMixin, ApprovableDocument):
         from inventory.services.dispatch import service_dispatch_approved
 
         service_dispatch_approved(dispatch=self, actor=actor)
-
-    def approval_returned(self, *, request, actor, comment) -> None:
-        self.return_to_draft()
-        self._history_user = actor
-        self.save()
 
     @transition(
         field=status, source=ServiceDispatchStatus.DRAFT, target=ServiceDispatchStatus.SUBMITTED

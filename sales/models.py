@@ -254,10 +254,6 @@ class CreditChangeRequest(ConcurrentTransitionMixin, ApprovableDocument):
 
         credit_change_apply(change=self, actor=actor)
 
-    def approval_returned(self, *, request, actor, comment) -> None:
-        self.return_to_draft()
-        self.save()
-
 
 register(CreditChangeRequest)
 
@@ -370,10 +366,6 @@ class PriceList(ConcurrentTransitionMixin, ApprovableDocument):
         from sales.services.price_lists import price_list_activate
 
         price_list_activate(price_list=self, actor=actor)
-
-    def approval_returned(self, *, request, actor, comment) -> None:
-        self.return_to_draft()
-        self.save()
 
 
 register(PriceList)
