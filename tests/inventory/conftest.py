@@ -10,7 +10,7 @@ from approvals.services import approval_decide
 from contracts.models import Contract
 from contracts.services import contract_draft, contract_submit
 from inventory import services
-from inventory.models import ShippingNotice, StockMoveKind
+from inventory.models import ProductionNotice, ShippingNotice, StockMoveKind
 from tests.contracts import conftest as contract_fixtures
 from tests.factories import WarehouseFactory
 
@@ -108,3 +108,37 @@ def approved_notice(*, clerk, manager, contract, warehouse, lines, **data) -> Sh
     services.shipping_notice_submit(actor=clerk, notice_id=notice.pk)
     approve(notice, manager)
     return ShippingNotice.objects.get(pk=notice.pk)
+
+
+def issued_notice(*, clerk, manager, keeper, contract, warehouse, line, quantity="1"):
+    """Stock put in, then a one-line notice approved and issued by the warehouse (R13)."""
+    put_stock(actor=keeper, product=line.product, warehouse=warehouse, quantity=quantity)
+    notice = approved_notice(
+        clerk=clerk,
+        manager=manager,
+        contract=contract,
+        warehouse=warehouse,
+        lines=[{"contract_line": line.pk, "quantity": quantity}],
+    )
+    return services.shipping_notice_issue(actor=keeper, notice_id=notice.pk)
+
+
+def shipped_notice(*, guard, **kwargs) -> ShippingNotice:
+    """An issued notice whose goods security let out of the gate: waiting for the signed copy."""
+    notice = issued_notice(**kwargs)
+    return services.shipping_notice_exit(actor=guard, notice_id=notice.pk)
+
+
+def released_notice(*, planner, salesvp, contract, line, quantity="1", due_date="2030-01-31"):
+    """A production notice drafted by the planner and signed by the sales VP (R10)."""
+    notice = services.production_notice_create(
+        actor=planner,
+        data={
+            "contract": contract.pk,
+            "due_date": due_date,
+            "lines": [{"contract_line": line.pk, "quantity": quantity}],
+        },
+    )
+    services.production_notice_submit(actor=planner, notice_id=notice.pk)
+    approve(notice, salesvp)
+    return ProductionNotice.objects.get(pk=notice.pk)

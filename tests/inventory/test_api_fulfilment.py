@@ -27,7 +27,14 @@ from inventory.models import (
 )
 from tests.contracts.conftest import make_order
 from tests.factories import WarehouseFactory
-from tests.inventory.conftest import activate, approve, approved_notice, put_stock
+from tests.inventory.conftest import (
+    activate,
+    approve,
+    approved_notice,
+    issued_notice,
+    put_stock,
+    shipped_notice,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -85,23 +92,6 @@ def assert_refused(response, status: int, code: str, *fields: str) -> dict:
 
 def level(product, warehouse) -> StockLevel | None:
     return StockLevel.objects.filter(product=product, warehouse=warehouse).first()
-
-
-def issued_notice(*, clerk, manager, keeper, contract, warehouse, line, quantity="1"):
-    put_stock(actor=keeper, product=line.product, warehouse=warehouse, quantity=quantity)
-    notice = approved_notice(
-        clerk=clerk,
-        manager=manager,
-        contract=contract,
-        warehouse=warehouse,
-        lines=[{"contract_line": line.pk, "quantity": quantity}],
-    )
-    return services.shipping_notice_issue(actor=keeper, notice_id=notice.pk)
-
-
-def shipped_notice(*, guard, **kwargs):
-    notice = issued_notice(**kwargs)
-    return services.shipping_notice_exit(actor=guard, notice_id=notice.pk)
 
 
 # --- happy paths --------------------------------------------------------------------------------
@@ -1317,16 +1307,15 @@ def test_a_retried_scan_upload_with_the_same_key_is_answered_once(
 ):
     """API.md Idempotency-Key with a multipart upload: a client's retry carries a new random
     boundary, yet it is the same request — the first answer again, nothing written twice."""
-    put_stock(actor=keeper, product=lathe_line.product, warehouse=warehouse, quantity="1")
-    notice = approved_notice(
+    notice = shipped_notice(
         clerk=clerk,
         manager=manager,
+        keeper=keeper,
+        guard=guard,
         contract=contract,
         warehouse=warehouse,
-        lines=[{"contract_line": lathe_line.pk, "quantity": "1"}],
+        line=lathe_line,
     )
-    services.shipping_notice_issue(actor=keeper, notice_id=notice.pk)
-    services.shipping_notice_exit(actor=guard, notice_id=notice.pk)
     client = api.as_user(clerk)
     url = f"/api/v1/shipping-notices/{notice.pk}/confirm-delivery/"
     png = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
@@ -1380,16 +1369,15 @@ def test_odd_api_input_is_a_400_naming_the_field(
     gate = api.as_user(guard).get("/api/v1/shipping-notices/by-gate-pass/?gate_pass_no=%00")
     assert gate.status_code == 400 and "gate_pass_no" in gate.json()["errors"]
 
-    put_stock(actor=keeper, product=lathe_line.product, warehouse=warehouse, quantity="1")
-    notice = approved_notice(
+    notice = shipped_notice(
         clerk=clerk,
         manager=manager,
+        keeper=keeper,
+        guard=guard,
         contract=contract,
         warehouse=warehouse,
-        lines=[{"contract_line": lathe_line.pk, "quantity": "1"}],
+        line=lathe_line,
     )
-    services.shipping_notice_issue(actor=keeper, notice_id=notice.pk)
-    services.shipping_notice_exit(actor=guard, notice_id=notice.pk)
     png = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
     two = api.as_user(clerk).post(
         f"/api/v1/shipping-notices/{notice.pk}/confirm-delivery/",

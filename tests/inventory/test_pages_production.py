@@ -19,7 +19,7 @@ from inventory.models import (
     StockMoveKind,
 )
 from tests.factories import WarehouseFactory
-from tests.inventory.conftest import approve, put_stock
+from tests.inventory.conftest import approve, put_stock, released_notice
 
 pytestmark = pytest.mark.django_db
 
@@ -39,10 +39,14 @@ def _notice(planner, contract, line, quantity="1", **data):
 
 
 def _released(planner, salesvp, contract, line, quantity="1"):
-    notice = _notice(planner, contract, line, quantity)
-    services.production_notice_submit(actor=planner, notice_id=notice.pk)
-    approve(notice, salesvp)
-    return ProductionNotice.objects.get(pk=notice.pk)
+    return released_notice(
+        planner=planner,
+        salesvp=salesvp,
+        contract=contract,
+        line=line,
+        quantity=quantity,
+        due_date=TOMORROW,
+    )
 
 
 def _page(client, user, path):

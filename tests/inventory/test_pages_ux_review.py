@@ -19,7 +19,7 @@ from inventory import selectors, services
 from inventory.forms import GoodsReceiptForm
 from inventory.forms_shipping import DeliveryForm
 from inventory.models import GoodsReceipt, ProductionNotice
-from tests.inventory.conftest import approve, approved_notice, put_stock
+from tests.inventory.conftest import approved_notice, put_stock, released_notice
 
 pytestmark = pytest.mark.django_db
 
@@ -50,9 +50,14 @@ def _submitted(planner, contract, line, quantity):
 
 
 def _released(planner, salesvp, contract, line, quantity):
-    notice = _submitted(planner, contract, line, quantity)
-    approve(notice, salesvp)
-    return ProductionNotice.objects.get(pk=notice.pk)
+    return released_notice(
+        planner=planner,
+        salesvp=salesvp,
+        contract=contract,
+        line=line,
+        quantity=quantity,
+        due_date=TOMORROW,
+    )
 
 
 def _receipt(producer, line, warehouse, **data):

@@ -26,7 +26,13 @@ from inventory.models import (
 from inventory.signals import delivery_confirmed
 from sales.models import Customer
 from sales.selectors import customer_credit, customer_overdue_amount
-from tests.inventory.conftest import approve, approved_notice, put_stock
+from tests.inventory.conftest import (
+    approve,
+    approved_notice,
+    put_stock,
+    released_notice,
+    shipped_notice,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -177,14 +183,9 @@ def test_completing_needs_a_released_notice(planner, contract, lathe_line):
 
 
 def _released(planner, salesvp, contract, line, quantity=2):
-    notice = services.production_notice_create(
-        actor=planner,
-        data={"contract": contract.pk, "due_date": "2026-12-31", "lines": _lines(line, quantity)},
+    return released_notice(
+        planner=planner, salesvp=salesvp, contract=contract, line=line, quantity=quantity
     )
-    services.production_notice_submit(actor=planner, notice_id=notice.pk)
-    approve(notice, salesvp)
-    notice.refresh_from_db()
-    return notice
 
 
 def test_stock_goes_up_only_when_qc_confirms_the_receipt(
@@ -445,16 +446,7 @@ def test_an_expired_draft_cannot_be_submitted(clerk, contract, lathe_line, wareh
 
 
 def _deliver(*, clerk, manager, keeper, guard, contract, line, warehouse, quantity, signed_at):
-    put_stock(actor=keeper, product=line.product, warehouse=warehouse, quantity=quantity)
-    notice = approved_notice(
-        clerk=clerk,
-        manager=manager,
-        contract=contract,
-        warehouse=warehouse,
-        lines=_lines(line, quantity),
-    )
-    services.shipping_notice_issue(actor=keeper, notice_id=notice.pk)
-    services.shipping_notice_exit(actor=guard, notice_id=notice.pk)
+    notice = _shipped(clerk, manager, keeper, guard, contract, line, warehouse, quantity)
     services.shipping_notice_confirm_delivery(
         actor=clerk, notice_id=notice.pk, signed_by="王五", signed_at=signed_at
     )
@@ -709,17 +701,16 @@ def test_the_gate_checks_the_pass_number(
 
 
 def _shipped(clerk, manager, keeper, guard, contract, line, warehouse, quantity="1"):
-    put_stock(actor=keeper, product=line.product, warehouse=warehouse, quantity=quantity)
-    notice = approved_notice(
+    return shipped_notice(
         clerk=clerk,
         manager=manager,
+        keeper=keeper,
+        guard=guard,
         contract=contract,
         warehouse=warehouse,
-        lines=_lines(line, quantity),
+        line=line,
+        quantity=quantity,
     )
-    services.shipping_notice_issue(actor=keeper, notice_id=notice.pk)
-    services.shipping_notice_exit(actor=guard, notice_id=notice.pk)
-    return ShippingNotice.objects.get(pk=notice.pk)
 
 
 def test_the_signed_copy_makes_the_delivery_revenue_and_due(
