@@ -54,3 +54,12 @@ def reject_unknown_fields(fields: Iterable[str], allowed: Iterable[str]) -> None
         from django.utils.translation import gettext as _
 
         raise InvalidInput(errors={name: [_("Unknown field.")] for name in unknown})
+
+
+def id_of(value) -> int | None:
+    """The id a request gave for a reference — a model instance, an int or a numeric string —
+    or None when it is not one (the caller names the field: R25)."""
+    try:
+        return int(getattr(value, "pk", value))
+    except (TypeError, ValueError, OverflowError):
+        return None

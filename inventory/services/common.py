@@ -12,7 +12,7 @@ from contracts.models import Contract, ContractLine, ContractStatus
 from core.errors import InvalidInput, NotVisible, RuleViolation
 from core.money import quantity as as_quantity
 from core.permissions import sees_all_customers
-from core.validation import reject_unknown_fields
+from core.validation import id_of, reject_unknown_fields
 
 LINE_FIELDS = ("contract_line", "quantity")
 
@@ -25,10 +25,9 @@ def may_see(actor, customer_id: int, owner_id: int | None) -> bool:
 def contract_for_document(*, actor, contract_id, lock: bool = False) -> Contract:
     """The active contract a document is prepared from. An unknown or invisible id names the
     field (400); a contract that is not active is a 409 `invalid_transition`."""
-    try:
-        contract_id = int(getattr(contract_id, "pk", contract_id))
-    except (TypeError, ValueError):
-        raise InvalidInput(errors={"contract": [_("Unknown contract.")]}) from None
+    contract_id = id_of(contract_id)
+    if contract_id is None:
+        raise InvalidInput(errors={"contract": [_("Unknown contract.")]})
     qs = Contract.objects.select_related("customer")
     if lock:
         qs = qs.select_for_update(of=("self",))
@@ -60,10 +59,7 @@ def parse_lines(*, contract: Contract, lines) -> list[tuple[ContractLine, Decima
             continue
         reject_unknown_fields(line, LINE_FIELDS)
         raw = line.get("contract_line")
-        try:
-            contract_line = contract_lines.get(int(getattr(raw, "pk", raw)))
-        except (TypeError, ValueError):
-            contract_line = None
+        contract_line = contract_lines.get(id_of(raw))
         if contract_line is None:
             errors[f"lines.{index}.contract_line"] = [_("Not a line of this contract.")]
         elif contract_line.pk in seen:

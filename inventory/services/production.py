@@ -20,7 +20,7 @@ from core.errors import InvalidInput, NotVisible, PermissionRefused, RuleViolati
 from core.numbering import document_number
 from core.permissions import require_role
 from core.roles import Role
-from core.validation import reject_unknown_fields, validate_instance
+from core.validation import id_of, reject_unknown_fields, validate_instance
 from inventory.models import (
     GoodsReceipt,
     GoodsReceiptStatus,
@@ -208,13 +208,6 @@ RECEIPT_READERS = (Role.PRODUCTION, Role.QC, Role.PLANNER, Role.WAREHOUSE, Role.
 RECEIPT_FIELDS = ("product", "warehouse", "quantity", "qc_certificate_no", "production_notice")
 
 
-def _id(value):
-    try:
-        return int(getattr(value, "pk", value))
-    except (TypeError, ValueError):
-        return None
-
-
 @transaction.atomic
 def goods_receipt_record(*, actor, data: Mapping) -> GoodsReceipt:
     """Production records what it hands to the warehouse, with the QC certificate number
@@ -222,15 +215,15 @@ def goods_receipt_record(*, actor, data: Mapping) -> GoodsReceipt:
     require_role(actor, Role.PRODUCTION)
     reject_unknown_fields(data, RECEIPT_FIELDS)
     errors: dict[str, list[str]] = {}
-    product = Product.objects.filter(pk=_id(data.get("product"))).first()
+    product = Product.objects.filter(pk=id_of(data.get("product"))).first()
     if product is None:
         errors["product"] = [_("Unknown product.")]
-    warehouse = Warehouse.objects.filter(pk=_id(data.get("warehouse")), is_active=True).first()
+    warehouse = Warehouse.objects.filter(pk=id_of(data.get("warehouse")), is_active=True).first()
     if warehouse is None:
         errors["warehouse"] = [_("Unknown warehouse.")]
     notice = None
     if data.get("production_notice") not in (None, ""):
-        notice = ProductionNotice.objects.filter(pk=_id(data.get("production_notice"))).first()
+        notice = ProductionNotice.objects.filter(pk=id_of(data.get("production_notice"))).first()
         if notice is None:
             errors["production_notice"] = [_("Unknown production notice.")]
         elif notice.status != ProductionNoticeStatus.RELEASED:

@@ -25,7 +25,7 @@ from core.numbering import document_number
 from core.periods import require_open_period
 from core.permissions import has_role, require_role
 from core.roles import Role
-from core.validation import reject_unknown_fields, validate_instance
+from core.validation import id_of, reject_unknown_fields, validate_instance
 from inventory.models import (
     SHIPPING_COUNTED,
     ShippingNotice,
@@ -144,11 +144,7 @@ def _reprice_lines(notice: ShippingNotice) -> None:
 
 
 def _warehouse(value) -> Warehouse:
-    try:
-        warehouse_id = int(getattr(value, "pk", value))
-    except (TypeError, ValueError):
-        warehouse_id = None
-    warehouse = Warehouse.objects.filter(pk=warehouse_id, is_active=True).first()
+    warehouse = Warehouse.objects.filter(pk=id_of(value), is_active=True).first()
     if warehouse is None:
         raise InvalidInput(errors={"warehouse": [_("Unknown warehouse.")]})
     return warehouse

@@ -19,7 +19,7 @@ from core.money import document_amounts, line_amounts
 from core.numbering import document_number
 from core.permissions import require_role, sees_all_customers
 from core.roles import Role
-from core.validation import reject_unknown_fields, validate_instance
+from core.validation import id_of, reject_unknown_fields, validate_instance
 from sales.models import (
     CreditStatus,
     Customer,
@@ -46,15 +46,6 @@ def _decimal(value, field: str, errors: dict) -> Decimal | None:
         return None
 
 
-def _product_id(raw) -> int | None:
-    if isinstance(raw, Product):
-        return raw.pk
-    try:
-        return int(raw)
-    except (TypeError, ValueError):
-        return None
-
-
 def _active_price_list() -> PriceList:
     price_list = price_list_active(on=timezone.localdate())
     if price_list is None:
@@ -71,7 +62,7 @@ def order_lines_build(*, lines: Sequence[Mapping], price_list: PriceList) -> lis
     if not lines:
         raise InvalidInput(errors={"lines": [_("Add at least one line.")]})
     errors: dict[str, list[str]] = {}
-    ids = [_product_id(line.get("product")) for line in lines]
+    ids = [id_of(line.get("product")) for line in lines]
     products = {p.pk: p for p in Product.objects.filter(pk__in=[i for i in ids if i])}
     built = []
     for index, line in enumerate(lines):
