@@ -25,6 +25,7 @@ from core.errors import DomainError, NotVisible
 from core.history import history_rows
 from core.pages import form_add_domain_error, paginate, querystring_without_page
 from core.permissions import has_role
+from core.roles import Role
 from core.tabular import table_response
 from sales import selectors as sales_selectors
 from sales.models import OrderStatus
@@ -100,6 +101,9 @@ def contract_detail(request, pk: int):
             "can_edit": is_author and is_draft,
             "can_withdraw": is_author and pending is not None,
             "history": history_rows(contract),
+            # Fulfilment starts from an active contract (R10: planner; R12, R15: the clerk).
+            "may_plan": has_role(request.user, Role.PLANNER),
+            "may_ship": has_role(request.user, Role.SALES_CLERK),
         },
     )
 
