@@ -1,6 +1,20 @@
 from django.apps import AppConfig
 from django.utils.translation import gettext_lazy as _
 
+from core.roles import Role
+
+# Roles that decide a step of some approval chain (DESIGN §2, R21): they get the inbox.
+DECIDERS = (
+    Role.SALES_MANAGER,
+    Role.SALES_HEAD,
+    Role.GENERAL_MANAGER,
+    Role.SALES_VP,
+    Role.FINANCE,
+    Role.FINANCE_VP,
+    Role.CREDIT_CONTROLLER,
+    Role.MARKETING_DIRECTOR,
+)
+
 
 class ApprovalsConfig(AppConfig):
     name = "approvals"
@@ -8,8 +22,9 @@ class ApprovalsConfig(AppConfig):
 
     def ready(self) -> None:
         from approvals.selectors import inbox_count
-        from core.context_processors import register_badge
+        from core.navigation import register_badge, register_menu_entry
 
+        register_menu_entry("approval-inbox", label=_("Approvals"), roles=DECIDERS, order=10)
         # R22: what the user may decide now, beside the Approvals menu item.
         register_badge(
             "approval-inbox",

@@ -28,11 +28,6 @@ def user_roles(user) -> frozenset[str]:
     return cached
 
 
-def forget_roles(user) -> None:
-    if hasattr(user, _CACHE_ATTR):
-        delattr(user, _CACHE_ATTR)
-
-
 def has_role(user, *roles: str | Role) -> bool:
     """True when the user holds at least one of `roles`."""
     return bool(user_roles(user) & {str(r) for r in roles})
@@ -50,6 +45,21 @@ def sees_all_customers(user) -> bool:
     """R23: a clerk sees only the customers they own; any other role sees all."""
     roles = user_roles(user)
     return bool(roles - {Role.SALES_CLERK.value})
+
+
+def sees_customer(user, *, owner_id: int | None) -> bool:
+    """R23 for one customer or one of its documents: the one predicate every service asks
+    before it reads or writes a document on a user's behalf (`owner_id` is the customer's
+    owner)."""
+    return sees_all_customers(user) or (owner_id is not None and owner_id == user.pk)
+
+
+def visible_to(queryset, user, *, owner: str = "customer__owner"):
+    """R23 for a list: `queryset` narrowed to the rows `user` may see, `owner` being the path
+    from a row to its customer's owner (`"owner"` for customers themselves)."""
+    if sees_all_customers(user):
+        return queryset
+    return queryset.filter(**{owner: user.pk})
 
 
 def role_labels(roles: Iterable[str]) -> list[str]:

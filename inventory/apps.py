@@ -1,92 +1,5 @@
 from django.apps import AppConfig
-from django.urls import reverse
-from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
-
-
-def _queue(title: str, count: int, url: str, action=None) -> dict:
-    return {"title": title, "count": count, "url": url, "action": action}
-
-
-def home_cards(user) -> list[dict]:
-    """The home page's inventory cards (`core.home`): the warehouses, and per role the queue of
-    fulfilment documents waiting for that role (R10–R14), each a count and a link to the list
-    filtered the same way. A clerk's queue holds only their customers' notices (R23)."""
-    from core.permissions import user_roles
-    from core.roles import Role
-    from inventory.models import GoodsReceiptStatus as Receipt
-    from inventory.models import ProductionNoticeStatus as Production
-    from inventory.models import ShippingNoticeStatus as Shipping
-    from inventory.selectors import (
-        goods_receipt_list,
-        production_notice_list,
-        shipping_notice_list,
-        warehouse_list,
-    )
-
-    roles = user_roles(user)
-    notices = reverse("production-notice-list")
-    shipping = reverse("shipping-notice-list")
-    cards: list[dict] = []
-    if roles & {Role.WAREHOUSE, Role.GENERAL_MANAGER, Role.PRODUCTION, Role.QC, Role.PLANNER}:
-        cards.append(
-            _queue(
-                gettext("Warehouses"),
-                warehouse_list(active=True).count(),
-                reverse("warehouse-list"),
-            )
-        )
-    if Role.PLANNER in roles:
-        cards.append(
-            _queue(
-                gettext("Production notices in draft"),
-                production_notice_list(user=user, status=Production.DRAFT).count(),
-                f"{notices}?status={Production.DRAFT}",
-                (gettext("New production notice"), reverse("production-notice-create")),
-            )
-        )
-    if roles & {Role.PLANNER, Role.PRODUCTION}:
-        cards.append(
-            _queue(
-                gettext("Released production notices"),
-                production_notice_list(user=user, status=Production.RELEASED).count(),
-                f"{notices}?status={Production.RELEASED}",
-            )
-        )
-    if Role.QC in roles:
-        cards.append(
-            _queue(
-                gettext("Goods receipts waiting for QC"),
-                goods_receipt_list(status=Receipt.RECORDED).count(),
-                f"{reverse('goods-receipt-list')}?status={Receipt.RECORDED}",
-            )
-        )
-    if Role.WAREHOUSE in roles:
-        cards.append(
-            _queue(
-                gettext("Notices on the picking list"),
-                shipping_notice_list(user=user, status=Shipping.APPROVED).count(),
-                reverse("picking-list"),
-            )
-        )
-    if Role.SECURITY in roles:
-        cards.append(
-            _queue(
-                gettext("Shipments waiting at the gate"),
-                shipping_notice_list(user=user, status=Shipping.ISSUED).count(),
-                f"{shipping}?status={Shipping.ISSUED}",
-                (gettext("Gate check"), reverse("gate-check")),
-            )
-        )
-    if Role.SALES_CLERK in roles:
-        cards.append(
-            _queue(
-                gettext("Shipped, awaiting the signed copy"),
-                shipping_notice_list(user=user, status=Shipping.SHIPPED).count(),
-                f"{shipping}?status={Shipping.SHIPPED}",
-            )
-        )
-    return cards
 
 
 class InventoryConfig(AppConfig):
@@ -94,6 +7,6 @@ class InventoryConfig(AppConfig):
     verbose_name = _("Inventory")
 
     def ready(self) -> None:
-        from core.home import register_home_cards
+        from inventory.views import navigation
 
-        register_home_cards(home_cards)
+        navigation.register()

@@ -96,9 +96,9 @@ def test_healthz_answers_ok(client):
 
 
 def test_the_approvals_badge_stops_at_99_plus(client, gm, manager, monkeypatch):
-    from core import context_processors
+    from core import navigation
 
-    monkeypatch.setattr(context_processors, "BADGE_CAP", 2)
+    monkeypatch.setattr(navigation, "BADGE_CAP", 2)
     from sales.services.credit import credit_change_submit
     from tests.factories import CustomerFactory, credit_change
 
