@@ -7,6 +7,13 @@ QUANTITY_PLACES = Decimal("0.001")
 RATE_PLACES = Decimal("0.0001")
 DEFAULT_VAT_RATE = Decimal("0.1300")
 
+# The largest amount and quantity every supported database keeps exactly. Columns are
+# numeric(18, 2) and numeric(18, 3) on PostgreSQL, but SQLite stores decimals as 8-byte floats,
+# which keep 15 significant digits: 999999999999999.999 would be saved there and then fail to be
+# read back. So values are bounded to 15 digits everywhere (R25: a 400 naming the field).
+MAX_AMOUNT = Decimal("9999999999999.99")  # 13 + 2 digits
+MAX_QUANTITY = Decimal("999999999999.999")  # 12 + 3 digits
+
 
 def money(value) -> Decimal:
     return Decimal(value).quantize(MONEY_PLACES, rounding=ROUND_HALF_UP)
@@ -18,6 +25,12 @@ def quantity(value) -> Decimal:
 
 def rate(value) -> Decimal:
     return Decimal(value).quantize(RATE_PLACES, rounding=ROUND_HALF_UP)
+
+
+def within_bounds(value, *, maximum: Decimal) -> bool:
+    """True when |value| ≤ `maximum` (MAX_AMOUNT or MAX_QUANTITY): a sum or product a service
+    computes is checked with this before it is written."""
+    return abs(Decimal(value)) <= maximum
 
 
 def line_amounts(*, quantity, unit_price, tax_rate) -> tuple[Decimal, Decimal, Decimal]:
