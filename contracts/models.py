@@ -251,7 +251,7 @@ class ContractLedger(models.Model):
     """合同台帐: a contract's running figures (gross amounts), kept by the services of the
     events that change them, with F() in the event's transaction (STYLE: counters). Reading
     them never sums history. Later apps (inventory, finance) write through the
-    `ledger_add_*` services of contracts/services.py (DESIGN §5)."""
+    `ledger_add_*` services of contracts/services/ledger.py (DESIGN §5)."""
 
     contract = models.OneToOneField(
         Contract,
