@@ -20,6 +20,7 @@ from approvals.documents import (
     register,
 )
 from approvals.models import DocumentType
+from core.fields import AmountField, QuantityField
 from core.money import money, rate
 from sales.models import Customer, Order, OrderLine, Product
 
@@ -71,9 +72,9 @@ class Contract(ConcurrentTransitionMixin, ApprovableDocument):
         _("status"), default=ContractStatus.DRAFT, choices=ContractStatus.choices, protected=True
     )
     currency = models.CharField(_("currency"), max_length=3, default="CNY")
-    net_amount = models.DecimalField(_("net amount"), max_digits=18, decimal_places=2)
-    tax_amount = models.DecimalField(_("tax amount"), max_digits=18, decimal_places=2)
-    gross_amount = models.DecimalField(_("gross amount"), max_digits=18, decimal_places=2)
+    net_amount = AmountField(_("net amount"))
+    tax_amount = AmountField(_("tax amount"))
+    gross_amount = AmountField(_("gross amount"))
     # Terms (R9).
     first_payment_ratio = _rate_field(_("first payment ratio"), "0.3000")
     credit_days = models.PositiveIntegerField(_("credit days"), default=0)
@@ -210,12 +211,12 @@ class ContractLine(models.Model):
     product = models.ForeignKey(
         Product, verbose_name=_("product"), on_delete=models.PROTECT, related_name="+"
     )
-    quantity = models.DecimalField(_("quantity"), max_digits=18, decimal_places=3)
-    unit_price = models.DecimalField(_("unit price"), max_digits=18, decimal_places=2)
+    quantity = QuantityField(_("quantity"))
+    unit_price = AmountField(_("unit price"))
     tax_rate = models.DecimalField(_("tax rate"), max_digits=5, decimal_places=4)
-    net = models.DecimalField(_("net"), max_digits=18, decimal_places=2)
-    tax = models.DecimalField(_("tax"), max_digits=18, decimal_places=2)
-    gross = models.DecimalField(_("gross"), max_digits=18, decimal_places=2)
+    net = AmountField(_("net"))
+    tax = AmountField(_("tax"))
+    gross = AmountField(_("gross"))
     history = HistoricalRecords()
 
     class Meta:
@@ -244,7 +245,7 @@ class ContractLine(models.Model):
 
 
 def _amount(label):
-    return models.DecimalField(label, max_digits=18, decimal_places=2, default=ZERO)
+    return AmountField(label, default=ZERO)
 
 
 class ContractLedger(models.Model):
@@ -330,7 +331,7 @@ class ContractDue(models.Model):
     )
     delivered_on = models.DateField(_("delivered on"))
     due_on = models.DateField(_("due on"), db_index=True)
-    amount = models.DecimalField(_("amount"), max_digits=18, decimal_places=2)
+    amount = AmountField(_("amount"))
     reference = models.CharField(_("reference"), max_length=60, blank=True)
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
 
