@@ -13,6 +13,7 @@ from django.utils.translation import pgettext_lazy
 from django_fsm import ConcurrentTransitionMixin, FSMField, transition
 from simple_history.models import HistoricalRecords
 
+from approvals.chains import ApprovalChain, Step, register_default_chain
 from approvals.documents import (
     ApprovableDocument,
     approval_is_closed_unapproved,
@@ -22,6 +23,7 @@ from approvals.documents import (
 from approvals.models import DocumentType
 from core.fields import AmountField, QuantityField
 from core.money import money, rate
+from core.roles import Role
 from sales.models import Customer, Order, OrderLine, Product
 
 ZERO = Decimal("0.00")
@@ -194,6 +196,19 @@ class Contract(ConcurrentTransitionMixin, ApprovableDocument):
 
 
 register(Contract)
+
+# Who approves a contract (R8; approvals.chains): the co-sign of the head of sales and
+# finance — one sequence, both required, in either order.
+register_default_chain(
+    ApprovalChain(
+        DocumentType.CONTRACT,
+        "合同会签 Contract co-sign",
+        steps=[
+            Step(Role.SALES_HEAD, sequence=1),
+            Step(Role.FINANCE, sequence=1),
+        ],
+    )
+)
 
 
 class ContractLine(models.Model):

@@ -14,10 +14,12 @@ from approvals.services.engine import (
     approval_withdraw,
     approval_withdraw_document,
 )
+from approvals.services.policies import approval_policies_reset
 
 __all__ = [
     "approval_decide",
     "approval_lapse_document",
+    "approval_policies_reset",
     "approval_request_open",
     "approval_withdraw",
     "approval_withdraw_document",
