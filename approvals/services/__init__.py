@@ -1,6 +1,7 @@
 """Writes of the approval engine, one module per topic (STYLE.md: services/<topic>.py):
-`engine` (open, decide, withdraw, lapse a request; R21), `delegations` (委托) and `policies`
-(the admin's reset of a chain to its declared default, `approvals.chains`).
+`engine` (open, decide, withdraw, lapse a request; R21), `delegations` (委托), `policies`
+(the admin's reset of a chain to its declared default, `approvals.chains`) and
+`notifications` (the emails the tasks send after a decision is committed; R22).
 
 The public services are re-exported here, so `from approvals.services import X` and
 `from approvals import services` keep working for every app that submits a document.
