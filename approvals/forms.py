@@ -156,7 +156,7 @@ class DelegationForm(forms.Form):
     )
     valid_to = forms.DateField(label=_("Valid to"), widget=forms.DateInput(attrs={"type": "date"}))
 
-    def __init__(self, *args, actor, **kwargs):
+    def __init__(self, *args, actor: "User", **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["role"].choices = [(r, Role(r).label) for r in sorted(user_roles(actor))]
         self.fields["delegate"].queryset = (

@@ -2,6 +2,7 @@
 (R8, R9), and the contract ledger (合同台帐) that every later event writes to (R18, §4)."""
 
 from decimal import Decimal
+from typing import TYPE_CHECKING
 
 from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
@@ -20,11 +21,14 @@ from approvals.documents import (
     approval_is_granted,
     register,
 )
-from approvals.models import DocumentType
+from approvals.models import ApprovalRequest, DocumentType
 from core.fields import AmountField, QuantityField
 from core.money import money, rate
 from core.roles import Role
 from sales.models import Customer, Order, OrderLine, Product
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import User
 
 ZERO = Decimal("0.00")
 
@@ -162,7 +166,7 @@ class Contract(ConcurrentTransitionMixin, ApprovableDocument):
             "customer", "salesperson", "created_by", "order"
         ).prefetch_related(models.Prefetch("lines", ContractLine.objects.select_related("product")))
 
-    def approval_granted(self, *, request, actor) -> None:
+    def approval_granted(self, *, request: ApprovalRequest, actor: "User") -> None:
         from contracts.services import contract_activate
 
         contract_activate(contract=self, request=request, actor=actor)
