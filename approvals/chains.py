@@ -60,9 +60,10 @@ class Step:
         }
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, init=False)
 class ApprovalChain:
-    """The default approval policy of one document type: its name and ordered steps."""
+    """The default approval policy of one document type: its name and ordered steps (given as
+    any iterable, kept as a tuple so a chain is immutable and comparable)."""
 
     document_type: str
     name: str
