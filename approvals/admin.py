@@ -1,10 +1,14 @@
 """Admin: approval policies are data, edited here (R21); requests, decisions and delegations
 are shown read-only — they change only through the engine."""
 
-from django.contrib import admin
+from django.contrib import admin, messages
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 from simple_history.admin import SimpleHistoryAdmin
 
 from approvals.models import ApprovalPolicy, ApprovalRequest, Decision, Delegation, PolicyStep
+from approvals.services import approval_policies_reset
+from core.errors import DomainError
 from core.permissions import has_role
 from core.roles import Role
 
@@ -17,10 +21,33 @@ class PolicyStepInline(admin.TabularInline):
 
 @admin.register(ApprovalPolicy)
 class ApprovalPolicyAdmin(SimpleHistoryAdmin):
-    """Who may edit a chain: a superuser or the general manager (like the catalogue)."""
+    """Who may edit a chain: a superuser or the general manager (like the catalogue). The
+    default of each chain is declared next to its document (`approvals.chains`); the action
+    puts chosen policies back to it."""
 
     list_display = ["document_type", "name"]
     inlines = [PolicyStepInline]
+    actions = ["reset_to_default"]
+
+    @admin.action(description=_("Reset to the chain declared in the code"), permissions=["change"])
+    def reset_to_default(self, request, queryset):
+        try:
+            policies = approval_policies_reset(
+                actor=request.user, policy_ids=queryset.values_list("pk", flat=True)
+            )
+        except DomainError as error:
+            self.message_user(request, error.detail, messages.ERROR)
+            return
+        self.message_user(
+            request,
+            ngettext(
+                "%(count)d approval policy reset to its declared chain.",
+                "%(count)d approval policies reset to their declared chains.",
+                len(policies),
+            )
+            % {"count": len(policies)},
+            messages.SUCCESS,
+        )
 
     def has_change_permission(self, request, obj=None):
         return super().has_change_permission(request, obj) and has_role(

@@ -24,11 +24,14 @@ them. The approval detail page shows the document through `approval_template` (l
 """
 
 from decimal import Decimal
-from typing import ClassVar
+from typing import TYPE_CHECKING, ClassVar
 
 from django.db import models
 
 from approvals.models import ApprovalRequest, RequestStatus
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import User
 
 _REGISTRY: dict[str, type[models.Model]] = {}
 
@@ -75,10 +78,10 @@ class ApprovableDocument(models.Model):
         return None
 
     # -- what the engine calls --------------------------------------------------------------
-    def approval_granted(self, *, request: ApprovalRequest, actor) -> None:
+    def approval_granted(self, *, request: ApprovalRequest, actor: "User") -> None:
         raise NotImplementedError
 
-    def approval_returned(self, *, request: ApprovalRequest, actor, comment: str) -> None:
+    def approval_returned(self, *, request: ApprovalRequest, actor: "User", comment: str) -> None:
         """Rejected or withdrawn (R21): back to draft by the document's own `return_to_draft`
         transition (guarded by `approval_is_closed_unapproved`), in the actor's name. Override
         only when more than that happens (an order gives back its credit exposure)."""

@@ -7,6 +7,7 @@ from django.utils.translation import pgettext_lazy
 
 from approvals.documents import registered_types
 from approvals.models import DocumentType
+from core.money import MAX_AMOUNT
 from core.permissions import user_roles
 from core.roles import Role
 
@@ -29,6 +30,7 @@ class InboxFilterForm(forms.Form):
         label=_("Minimum amount"),
         required=False,
         min_value=0,
+        max_value=MAX_AMOUNT,
         max_digits=18,
         decimal_places=2,
         widget=forms.NumberInput(attrs={"step": "0.01", "size": 10}),
@@ -154,7 +156,7 @@ class DelegationForm(forms.Form):
     )
     valid_to = forms.DateField(label=_("Valid to"), widget=forms.DateInput(attrs={"type": "date"}))
 
-    def __init__(self, *args, actor, **kwargs):
+    def __init__(self, *args, actor: "User", **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["role"].choices = [(r, Role(r).label) for r in sorted(user_roles(actor))]
         self.fields["delegate"].queryset = (

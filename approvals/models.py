@@ -10,6 +10,7 @@ from django.utils.translation import gettext_lazy as _
 from django_fsm import ConcurrentTransitionMixin, FSMField, transition
 from simple_history.models import HistoricalRecords
 
+from core.fields import AmountField
 from core.roles import Role
 
 
@@ -54,10 +55,8 @@ class PolicyStep(models.Model):
     )
     sequence = models.PositiveSmallIntegerField(_("sequence"))
     role = models.CharField(_("role"), max_length=30, choices=Role.choices)
-    min_amount = models.DecimalField(
+    min_amount = AmountField(
         _("minimum amount"),
-        max_digits=18,
-        decimal_places=2,
         null=True,
         blank=True,
         help_text=_("The step applies only when the document amount is at least this."),
@@ -116,7 +115,7 @@ class ApprovalRequest(ConcurrentTransitionMixin, models.Model):
         on_delete=models.PROTECT,
         related_name="approval_requests",
     )
-    amount = models.DecimalField(_("amount"), max_digits=18, decimal_places=2, null=True)
+    amount = AmountField(_("amount"), null=True)
     customer_id = models.PositiveBigIntegerField(_("customer id"), null=True)
     customer_name = models.CharField(_("customer"), max_length=200, blank=True)
     on_hold = models.BooleanField(_("credit hold"), default=False)

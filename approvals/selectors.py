@@ -1,6 +1,7 @@
-"""Reads of the approval engine: the inbox (R22), request lists and one request's history."""
+"""Reads of the approval engine: the inbox (R22), request lists, one request's history, and
+the delegations in force. Selectors never import services."""
 
-from datetime import timedelta
+from datetime import date, timedelta
 from decimal import Decimal
 
 from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
@@ -19,6 +20,29 @@ from core.errors import NotVisible
 from core.permissions import sees_all_customers, user_roles
 
 
+def delegations_active(user, *, on: date | None = None) -> QuerySet[Delegation]:
+    """The delegations `user` holds on `on` (default today): not revoked, in their range."""
+    on = on or timezone.localdate()
+    return Delegation.objects.filter(
+        delegate=user, revoked_at__isnull=True, valid_from__lte=on, valid_to__gte=on
+    )
+
+
+def delegations_of(user) -> tuple[list[Delegation], list[Delegation]]:
+    """(given, received): the delegations `user` gave and those they received, all dates. One
+    person's delegations are few: two plain queries, no pagination."""
+    given = list(Delegation.objects.filter(delegator=user).select_related("delegate"))
+    received = list(Delegation.objects.filter(delegate=user).select_related("delegator"))
+    return given, received
+
+
+def delegation_list(*, user) -> QuerySet[Delegation]:
+    """The delegations `user` gave or received (the API's list)."""
+    return Delegation.objects.filter(Q(delegator=user) | Q(delegate=user)).select_related(
+        "delegator", "delegate"
+    )
+
+
 def _open_step(role_q: Q) -> Exists:
     return Exists(
         RequestStep.objects.filter(role_q, request=OuterRef("pk"), status=StepStatus.OPEN)
@@ -30,11 +54,8 @@ def _decidable_by(user) -> Q:
     them today, not for the delegator's own documents), which they did not submit and on
     which they have not decided yet (R21)."""
     roles = user_roles(user)
-    today = timezone.localdate()
     may = Q(_open_step(Q(role__in=roles))) if roles else Q(pk__in=[])
-    delegations = Delegation.objects.filter(
-        delegate=user, revoked_at__isnull=True, valid_from__lte=today, valid_to__gte=today
-    ).values_list("role", "delegator_id")
+    delegations = delegations_active(user).values_list("role", "delegator_id")
     for role, delegator_id in delegations:
         may |= Q(_open_step(Q(role=role))) & ~Q(requested_by_id=delegator_id)
     decided = Exists(
@@ -102,7 +123,8 @@ def approval_list(
     *, user, status: str = "", document_type: str = "", document_id: int | None = None
 ) -> QuerySet[ApprovalRequest]:
     """Requests the user may see: all for roles that see all customers (R23); for a clerk,
-    those they submitted, decided or may decide."""
+    those they submitted, decided or may decide — a request names its customer but not the
+    customer's owner, so the clerk's rule is about taking part, not `visible_to`."""
     qs = ApprovalRequest.objects.all()
     if not sees_all_customers(user):
         decided = Exists(Decision.objects.filter(request=OuterRef("pk"), user=user))

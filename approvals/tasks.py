@@ -1,11 +1,11 @@
-"""Approval notifications (R22): thin Celery tasks over approvals.notifications.
+"""Approval notifications (R22): thin Celery tasks over approvals.services.notifications.
 
 A mail server that cannot be reached (OSError, SMTPException included) is retried with
 backoff; the emails already sent are recorded, so a retry sends only the rest."""
 
 from celery import shared_task
 
-from approvals import notifications
+from approvals.services import notifications
 
 RETRY = {"autoretry_for": (OSError,), "retry_backoff": True, "max_retries": 5}
 

@@ -1,17 +1,17 @@
 from django.urls import path
 
-from approvals import views
+from approvals.views import delegations, inbox
 
 urlpatterns = [
-    path("approvals/", views.inbox, name="approval-inbox"),
-    path("approvals/decide/", views.decide_many, name="approval-decide-many"),
-    path("approvals/<int:pk>/", views.detail, name="approval-detail"),
-    path("approvals/<int:pk>/decide/", views.decide, name="approval-decide"),
-    path("approvals/<int:pk>/withdraw/", views.withdraw, name="approval-withdraw"),
-    path("approvals/delegations/", views.delegations, name="approval-delegations"),
+    path("approvals/", inbox.inbox, name="approval-inbox"),
+    path("approvals/decide/", inbox.decide_many, name="approval-decide-many"),
+    path("approvals/<int:pk>/", inbox.detail, name="approval-detail"),
+    path("approvals/<int:pk>/decide/", inbox.decide, name="approval-decide"),
+    path("approvals/<int:pk>/withdraw/", inbox.withdraw, name="approval-withdraw"),
+    path("approvals/delegations/", delegations.delegations, name="approval-delegations"),
     path(
         "approvals/delegations/<int:pk>/revoke/",
-        views.delegation_revoke,
+        delegations.delegation_revoke,
         name="approval-delegation-revoke",
     ),
 ]

@@ -2,6 +2,7 @@
 (R8, R9), and the contract ledger (合同台帐) that every later event writes to (R18, §4)."""
 
 from decimal import Decimal
+from typing import TYPE_CHECKING
 
 from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
@@ -13,15 +14,21 @@ from django.utils.translation import pgettext_lazy
 from django_fsm import ConcurrentTransitionMixin, FSMField, transition
 from simple_history.models import HistoricalRecords
 
+from approvals.chains import ApprovalChain, Step, register_default_chain
 from approvals.documents import (
     ApprovableDocument,
     approval_is_closed_unapproved,
     approval_is_granted,
     register,
 )
-from approvals.models import DocumentType
+from approvals.models import ApprovalRequest, DocumentType
+from core.fields import AmountField, QuantityField
 from core.money import money, rate
+from core.roles import Role
 from sales.models import Customer, Order, OrderLine, Product
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import User
 
 ZERO = Decimal("0.00")
 
@@ -71,9 +78,9 @@ class Contract(ConcurrentTransitionMixin, ApprovableDocument):
         _("status"), default=ContractStatus.DRAFT, choices=ContractStatus.choices, protected=True
     )
     currency = models.CharField(_("currency"), max_length=3, default="CNY")
-    net_amount = models.DecimalField(_("net amount"), max_digits=18, decimal_places=2)
-    tax_amount = models.DecimalField(_("tax amount"), max_digits=18, decimal_places=2)
-    gross_amount = models.DecimalField(_("gross amount"), max_digits=18, decimal_places=2)
+    net_amount = AmountField(_("net amount"))
+    tax_amount = AmountField(_("tax amount"))
+    gross_amount = AmountField(_("gross amount"))
     # Terms (R9).
     first_payment_ratio = _rate_field(_("first payment ratio"), "0.3000")
     credit_days = models.PositiveIntegerField(_("credit days"), default=0)
@@ -159,7 +166,7 @@ class Contract(ConcurrentTransitionMixin, ApprovableDocument):
             "customer", "salesperson", "created_by", "order"
         ).prefetch_related(models.Prefetch("lines", ContractLine.objects.select_related("product")))
 
-    def approval_granted(self, *, request, actor) -> None:
+    def approval_granted(self, *, request: ApprovalRequest, actor: "User") -> None:
         from contracts.services import contract_activate
 
         contract_activate(contract=self, request=request, actor=actor)
@@ -194,6 +201,19 @@ class Contract(ConcurrentTransitionMixin, ApprovableDocument):
 
 register(Contract)
 
+# Who approves a contract (R8; approvals.chains): the co-sign of the head of sales and
+# finance — one sequence, both required, in either order.
+register_default_chain(
+    ApprovalChain(
+        DocumentType.CONTRACT,
+        "合同会签 Contract co-sign",
+        steps=[
+            Step(Role.SALES_HEAD, sequence=1),
+            Step(Role.FINANCE, sequence=1),
+        ],
+    )
+)
+
 
 class ContractLine(models.Model):
     """A line of a contract: a copy of its order line (R8: same lines and amounts)."""
@@ -210,12 +230,12 @@ class ContractLine(models.Model):
     product = models.ForeignKey(
         Product, verbose_name=_("product"), on_delete=models.PROTECT, related_name="+"
     )
-    quantity = models.DecimalField(_("quantity"), max_digits=18, decimal_places=3)
-    unit_price = models.DecimalField(_("unit price"), max_digits=18, decimal_places=2)
+    quantity = QuantityField(_("quantity"))
+    unit_price = AmountField(_("unit price"))
     tax_rate = models.DecimalField(_("tax rate"), max_digits=5, decimal_places=4)
-    net = models.DecimalField(_("net"), max_digits=18, decimal_places=2)
-    tax = models.DecimalField(_("tax"), max_digits=18, decimal_places=2)
-    gross = models.DecimalField(_("gross"), max_digits=18, decimal_places=2)
+    net = AmountField(_("net"))
+    tax = AmountField(_("tax"))
+    gross = AmountField(_("gross"))
     history = HistoricalRecords()
 
     class Meta:
@@ -244,14 +264,14 @@ class ContractLine(models.Model):
 
 
 def _amount(label):
-    return models.DecimalField(label, max_digits=18, decimal_places=2, default=ZERO)
+    return AmountField(label, default=ZERO)
 
 
 class ContractLedger(models.Model):
     """合同台帐: a contract's running figures (gross amounts), kept by the services of the
     events that change them, with F() in the event's transaction (STYLE: counters). Reading
     them never sums history. Later apps (inventory, finance) write through the
-    `ledger_add_*` services of contracts/services.py (DESIGN §5)."""
+    `ledger_add_*` services of contracts/services/ledger.py (DESIGN §5)."""
 
     contract = models.OneToOneField(
         Contract,
@@ -330,7 +350,7 @@ class ContractDue(models.Model):
     )
     delivered_on = models.DateField(_("delivered on"))
     due_on = models.DateField(_("due on"), db_index=True)
-    amount = models.DecimalField(_("amount"), max_digits=18, decimal_places=2)
+    amount = AmountField(_("amount"))
     reference = models.CharField(_("reference"), max_length=60, blank=True)
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
 

@@ -1,6 +1,7 @@
-"""The contract PDF (R9): rendered from templates/pdf/contract.html by WeasyPrint with a CJK
-font, by a Celery task, and kept in the default storage under a name that changes whenever
-the contract changes — so a cached file is never stale and a changed contract renders anew."""
+"""The contract PDF (R9): rendered from the template `contracts/pdf/contract.html` by
+WeasyPrint with a CJK font, by a Celery task, and kept in the default storage under a name
+that changes whenever the contract changes — so a cached file is never stale and a changed
+contract renders anew."""
 
 from django.conf import settings
 from django.core.files.base import ContentFile
@@ -70,7 +71,7 @@ def contract_pdf_render(contract) -> str:
     if not default_storage.exists(name):
         with translation.override("zh-hans"):
             context = contract_pdf_context(contract)
-        pdf = render_pdf("pdf/contract.html", context)
+        pdf = render_pdf("contracts/pdf/contract.html", context)
         default_storage.save(name, ContentFile(pdf))
     return name
 

@@ -10,7 +10,7 @@ from django.utils import timezone
 from contracts.models import Contract, ContractDue, ContractLedger, ContractLine
 from core.errors import NotVisible
 from core.money import money, rate
-from core.permissions import sees_all_customers
+from core.permissions import visible_to
 
 LEDGER_FIGURES = (
     "contracted",
@@ -44,8 +44,7 @@ def contract_list(
     qs = Contract.objects.select_related("customer", "salesperson", "created_by", "order", "ledger")
     if with_lines:
         qs = qs.prefetch_related(Prefetch("lines", ContractLine.objects.select_related("product")))
-    if not sees_all_customers(user):
-        qs = qs.filter(customer__owner=user)
+    qs = visible_to(qs, user)
     if search:
         qs = qs.filter(
             Q(number__icontains=search)

@@ -6,6 +6,7 @@ from django.utils.translation import pgettext_lazy
 from django_fsm import ConcurrentTransitionMixin, FSMField, transition
 from simple_history.models import HistoricalRecords
 
+from approvals.chains import ApprovalChain, Step, register_default_chain
 from approvals.documents import (
     ApprovableDocument,
     approval_is_closed_unapproved,
@@ -13,6 +14,7 @@ from approvals.documents import (
     register,
 )
 from approvals.models import DocumentType
+from core.roles import Role
 
 
 class Warehouse(models.Model):
@@ -242,6 +244,15 @@ class ProductionNotice(ConcurrentTransitionMixin, ApprovableDocument):
 
 
 register(ProductionNotice)
+
+# Who approves a production notice (R10; approvals.chains): the VP of sales signs it.
+register_default_chain(
+    ApprovalChain(
+        DocumentType.PRODUCTION_NOTICE,
+        "生产通知单审批 Production notice",
+        steps=[Step(Role.SALES_VP, sequence=1)],
+    )
+)
 
 
 class ProductionNoticeLine(models.Model):
@@ -555,6 +566,15 @@ class ShippingNotice(ConcurrentTransitionMixin, ApprovableDocument):
 
 register(ShippingNotice)
 
+# Who approves a shipping notice (R12; approvals.chains): the sales manager.
+register_default_chain(
+    ApprovalChain(
+        DocumentType.SHIPPING_NOTICE,
+        "发货单审批 Shipping notice",
+        steps=[Step(Role.SALES_MANAGER, sequence=1)],
+    )
+)
+
 
 class ShippingNoticeLine(models.Model):
     notice = models.ForeignKey(
@@ -708,3 +728,12 @@ class ServiceDispatch(ConcurrentTransitionMixin, ApprovableDocument):
 
 
 register(ServiceDispatch)
+
+# Who approves a service dispatch (R15; approvals.chains): the sales manager.
+register_default_chain(
+    ApprovalChain(
+        DocumentType.SERVICE_DISPATCH,
+        "接续派工单审批 Service dispatch",
+        steps=[Step(Role.SALES_MANAGER, sequence=1)],
+    )
+)

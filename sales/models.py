@@ -10,6 +10,7 @@ from django.utils.translation import pgettext_lazy
 from django_fsm import ConcurrentTransitionMixin, FSMField, transition
 from simple_history.models import HistoricalRecords
 
+from approvals.chains import ApprovalChain, Step, register_default_chain
 from approvals.documents import (
     ApprovableDocument,
     approval_is_closed_unapproved,
@@ -18,6 +19,7 @@ from approvals.documents import (
 )
 from approvals.models import DocumentType
 from core.money import DEFAULT_VAT_RATE
+from core.roles import Role
 
 # 统一社会信用代码 (18) or the older tax registration number (15): digits and capitals.
 tax_id_validator = RegexValidator(
@@ -257,6 +259,15 @@ class CreditChangeRequest(ConcurrentTransitionMixin, ApprovableDocument):
 
 register(CreditChangeRequest)
 
+# Who approves a credit change (R2; approvals.chains): the general manager.
+register_default_chain(
+    ApprovalChain(
+        DocumentType.CREDIT_CHANGE,
+        "信用变更审批 Credit change",
+        steps=[Step(Role.GENERAL_MANAGER, sequence=1)],
+    )
+)
+
 
 class PriceListStatus(models.TextChoices):
     DRAFT = "draft", _("Draft")
@@ -369,6 +380,15 @@ class PriceList(ConcurrentTransitionMixin, ApprovableDocument):
 
 
 register(PriceList)
+
+# Who approves a price list (R6; approvals.chains): the general manager.
+register_default_chain(
+    ApprovalChain(
+        DocumentType.PRICE_LIST,
+        "价格表审批 Price list",
+        steps=[Step(Role.GENERAL_MANAGER, sequence=1)],
+    )
+)
 
 
 class PriceListItem(models.Model):
@@ -557,6 +577,20 @@ class Order(ConcurrentTransitionMixin, ApprovableDocument):
 
 register(Order)
 
+# Who approves an order (R7; approvals.chains): the sales manager, the credit controller
+# only when the order is on credit hold (R4), then the general manager.
+register_default_chain(
+    ApprovalChain(
+        DocumentType.ORDER,
+        "合同申报单审批 Order",
+        steps=[
+            Step(Role.SALES_MANAGER, sequence=1),
+            Step(Role.CREDIT_CONTROLLER, sequence=2, only_on_hold=True),
+            Step(Role.GENERAL_MANAGER, sequence=3),
+        ],
+    )
+)
+
 
 class OrderLine(models.Model):
     """A line of an order: quantity × unit price, tax by the product's rate (DESIGN §3)."""
@@ -632,3 +666,17 @@ class CreditReviewReminder(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user_id} {self.day}"
+
+
+# Who approves a quotation or bid (R27; approvals.chains; the document is not built yet): the
+# head of sales, and above 800,000 also the marketing director.
+register_default_chain(
+    ApprovalChain(
+        DocumentType.QUOTATION,
+        "报价/投标审批 Quotation",
+        steps=[
+            Step(Role.SALES_HEAD, sequence=1),
+            Step(Role.MARKETING_DIRECTOR, sequence=2, min_amount=Decimal("800000.01")),
+        ],
+    )
+)

@@ -2,6 +2,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from approvals.models import ApprovalRequest, Decision, Delegation, RequestStatus
+from core.api.fields import amount_field
 
 
 class StepSerializer(serializers.Serializer):
@@ -25,6 +26,7 @@ class ApprovalSerializer(serializers.ModelSerializer):
     decisions = DecisionSerializer(many=True, read_only=True)
     customer = serializers.IntegerField(source="customer_id", allow_null=True)
     requested_by = serializers.CharField(source="requested_by.username")
+    amount = amount_field(read_only=True, allow_null=True)
 
     class Meta:
         model = ApprovalRequest

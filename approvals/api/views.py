@@ -106,12 +106,7 @@ class DelegationViewSet(
     queryset = Delegation.objects.none()
 
     def get_queryset(self):
-        from django.db.models import Q
-
-        user = self.request.user
-        return Delegation.objects.filter(Q(delegator=user) | Q(delegate=user)).select_related(
-            "delegator", "delegate"
-        )
+        return selectors.delegation_list(user=self.request.user)
 
     def perform_create(self, serializer):
         serializer.instance = services.delegation_create(

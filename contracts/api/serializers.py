@@ -5,6 +5,7 @@ from rest_framework import serializers
 
 from approvals.api.serializers import DocumentApprovalField
 from contracts.models import Contract
+from core.api.fields import amount_field, quantity_field
 from sales import selectors as sales_selectors
 from sales.models import Order
 
@@ -26,12 +27,12 @@ class ContractLineSerializer(serializers.Serializer):
     product = serializers.IntegerField(source="product_id", read_only=True)
     product_code = serializers.CharField(source="product.code", read_only=True)
     product_name = serializers.CharField(source="product.name", read_only=True)
-    quantity = serializers.DecimalField(max_digits=18, decimal_places=3, read_only=True)
-    unit_price = serializers.DecimalField(max_digits=18, decimal_places=2, read_only=True)
+    quantity = quantity_field(read_only=True)
+    unit_price = amount_field(read_only=True)
     tax_rate = serializers.DecimalField(max_digits=5, decimal_places=4, read_only=True)
-    net = serializers.DecimalField(max_digits=18, decimal_places=2, read_only=True)
-    tax = serializers.DecimalField(max_digits=18, decimal_places=2, read_only=True)
-    gross = serializers.DecimalField(max_digits=18, decimal_places=2, read_only=True)
+    net = amount_field(read_only=True)
+    tax = amount_field(read_only=True)
+    gross = amount_field(read_only=True)
 
 
 class ContractSerializer(serializers.ModelSerializer):
@@ -55,6 +56,9 @@ class ContractSerializer(serializers.ModelSerializer):
     interest_rate_daily = _rate(_("overdue interest per day"))
     invoice_threshold = _rate(_("invoice threshold"))
     commission_rate = _rate(_("commission rate"))
+    net_amount = amount_field(read_only=True)
+    tax_amount = amount_field(read_only=True)
+    gross_amount = amount_field(read_only=True)
     lines = ContractLineSerializer(many=True, read_only=True)
     approval = DocumentApprovalField()
 
@@ -124,19 +128,15 @@ class ContractSerializer(serializers.ModelSerializer):
 class LedgerSerializer(serializers.Serializer):
     """API.md `contracts/{id}/ledger/`: gross amounts; `collection_ratio` 4 places."""
 
-    contracted = serializers.DecimalField(max_digits=18, decimal_places=2)
-    shipped = serializers.DecimalField(max_digits=18, decimal_places=2)
-    delivered = serializers.DecimalField(max_digits=18, decimal_places=2)
-    invoiced = serializers.DecimalField(max_digits=18, decimal_places=2)
-    collected = serializers.DecimalField(max_digits=18, decimal_places=2)
-    outstanding = serializers.DecimalField(max_digits=18, decimal_places=2)
-    due = serializers.DecimalField(max_digits=18, decimal_places=2)
-    overdue = serializers.DecimalField(max_digits=18, decimal_places=2)
-    interest = serializers.DecimalField(
-        max_digits=18, decimal_places=2, help_text="Posted interest (R18)."
-    )
-    interest_accrued = serializers.DecimalField(
-        max_digits=18, decimal_places=2, help_text="Accrued since the last posting (R18)."
-    )
+    contracted = amount_field()
+    shipped = amount_field()
+    delivered = amount_field()
+    invoiced = amount_field()
+    collected = amount_field()
+    outstanding = amount_field()
+    due = amount_field()
+    overdue = amount_field()
+    interest = amount_field(help_text="Posted interest (R18).")
+    interest_accrued = amount_field(help_text="Accrued since the last posting (R18).")
     collection_ratio = serializers.DecimalField(max_digits=7, decimal_places=4)
     first_payment_received = serializers.BooleanField()

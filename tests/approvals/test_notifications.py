@@ -9,8 +9,9 @@ from celery.exceptions import Retry
 from celery.schedules import crontab
 from django.utils import timezone
 
-from approvals import notifications, services, tasks
+from approvals import services, tasks
 from approvals.models import ApprovalRequest, Delegation, Notification
+from approvals.services import notifications
 from config.celery import app
 from tests.approvals.test_api import set_policy, submitted
 from tests.factories import CustomerFactory, UserFactory

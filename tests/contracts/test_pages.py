@@ -183,3 +183,22 @@ def test_the_detail_page_query_count_does_not_grow_with_lines_or_decisions(
 
     assert page.status_code == 200
     assert contract.number in page.content.decode()
+
+
+def test_the_author_withdraws_from_the_page_and_a_refused_action_says_why(
+    browser, clerk, approved_order
+):
+    """Contract page buttons go through core.pages.document_action: the service's outcome, or
+    its refusal, comes back as a message on the contract's page."""
+    contract = services.contract_draft(actor=clerk, order_id=approved_order.pk)
+    services.contract_submit(actor=clerk, contract_id=contract.pk)
+
+    again = browser.post(f"/contracts/{contract.pk}/submit/", follow=True)
+    withdrawn = browser.post(f"/contracts/{contract.pk}/withdraw/", follow=True)
+
+    assert again.redirect_chain[-1][0] == f"/contracts/{contract.pk}/"
+    assert [m.level_tag for m in again.context["messages"]] == ["error"]
+    assert "Only a draft contract" in again.content.decode()
+    assert [m.message for m in withdrawn.context["messages"]] == ["Contract withdrawn to draft."]
+    contract.refresh_from_db()
+    assert contract.status == "draft"

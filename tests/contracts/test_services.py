@@ -17,6 +17,7 @@ from contracts import services
 from contracts.models import Contract, ContractLedger, ContractLine
 from contracts.selectors import ledger_figures
 from core.errors import InvalidInput, NotVisible, PermissionRefused, RuleViolation
+from core.money import MAX_AMOUNT
 from sales.models import Order
 from tests.contracts.conftest import make_order
 from tests.factories import CustomerFactory, ProductFactory, active_price_list
@@ -295,6 +296,20 @@ def test_withdraw_returns_the_contract_to_draft(clerk, approved_order):
     assert contract.status == "draft"
 
 
+def test_the_author_withdraws_a_contract_through_its_service_and_others_may_not(
+    clerk, approved_order, head
+):
+    contract = _submitted(clerk, approved_order)
+
+    with pytest.raises(PermissionRefused):
+        services.contract_withdraw(actor=head, contract_id=contract.pk)
+    withdrawn = services.contract_withdraw(actor=clerk, contract_id=contract.pk, comment="改条款")
+
+    assert withdrawn.status == "draft"
+    assert withdrawn.approval_request.status == RequestStatus.WITHDRAWN
+    assert withdrawn.approval_request.decisions.get().comment == "改条款"
+
+
 def test_activation_is_reachable_only_through_the_engine(clerk, approved_order):
     contract = _submitted(clerk, approved_order)
 
@@ -410,6 +425,28 @@ def test_a_ledger_figure_never_goes_below_zero(clerk, approved_order, head, fina
         services.ledger_add_collected(contract_id=contract.pk, amount=Decimal("-1.00"))
 
     assert ContractLedger.objects.get(contract=contract).collected == Decimal("0.00")
+
+
+def test_a_ledger_figure_beyond_what_the_database_holds_is_refused_naming_it(
+    clerk, approved_order, head, finance
+):
+    """Issue 10 item 0 (R25): MAX_AMOUNT is what every supported database keeps exactly."""
+    contract = _active(clerk, approved_order, head, finance)
+    with transaction.atomic():
+        services.ledger_add_invoiced(contract_id=contract.pk, amount=MAX_AMOUNT - 1)
+
+    with pytest.raises(InvalidInput) as refused, transaction.atomic():
+        services.ledger_add_invoiced(contract_id=contract.pk, amount=Decimal("1.01"))
+    assert list(refused.value.errors) == ["invoiced"]
+    with pytest.raises(InvalidInput) as too_large, transaction.atomic():
+        services.ledger_add_shipped(contract_id=contract.pk, amount=MAX_AMOUNT + 1)
+    assert list(too_large.value.errors) == ["shipped"]
+
+    ledger = ContractLedger.objects.get(contract=contract)
+    assert (ledger.invoiced, ledger.shipped) == (MAX_AMOUNT - 1, Decimal("0.00"))
+    with transaction.atomic():  # exactly the bound is kept
+        services.ledger_add_invoiced(contract_id=contract.pk, amount=Decimal("1.00"))
+    assert ContractLedger.objects.get(contract=contract).invoiced == MAX_AMOUNT
 
 
 # -- concurrency (PostgreSQL) -----------------------------------------------------------------

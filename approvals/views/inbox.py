@@ -1,6 +1,6 @@
-"""Approval pages (R21, R22): the inbox managers work in, one request with its document and
-history, and delegations. Each view parses its input, calls the engine's services or
-selectors, and renders; every rule is the engine's.
+"""Approval pages (R21, R22): the inbox managers work in, and one request with its document and
+history (delegations: `approvals.views.delegations`). Each view parses its input, calls the
+engine's services or selectors, and renders; every rule is the engine's.
 
 The inbox works without JavaScript (form POST, then a redirect back to the same list); with
 htmx the same POST answers with the list panel only, and the navigation badge is updated in
@@ -18,18 +18,12 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.timesince import timesince
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django.views.decorators.http import require_GET, require_POST
 
 from approvals import selectors, services
 from approvals.documents import document_model
-from approvals.forms import (
-    COMMENT_MAX,
-    BulkDecisionForm,
-    DecisionForm,
-    DelegationForm,
-    InboxFilterForm,
-)
-from approvals.models import ApprovalRequest, Delegation, RequestStatus
+from approvals.forms import COMMENT_MAX, BulkDecisionForm, DecisionForm, InboxFilterForm
+from approvals.models import ApprovalRequest, RequestStatus
 from core.errors import DomainError, InvalidInput
 from core.pages import PAGE_SIZE
 
@@ -256,66 +250,3 @@ def withdraw(request, pk: int):
         return _render_detail(request, approval, status=error.status_code, refusal=error)
     messages.success(request, _("Withdrawn: %(items)s.") % {"items": _label(approval)})
     return redirect("approval-detail", pk=approval.pk)
-
-
-# --- delegations ------------------------------------------------------------------------------
-
-
-@login_required
-@require_http_methods(["GET", "POST"])
-def delegations(request):
-    """My delegations given and received; give one of my roles to a colleague."""
-    form = DelegationForm(request.POST or None, actor=request.user)
-    status = 200
-    if request.method == "POST":
-        if form.is_valid():
-            data = form.cleaned_data
-            try:
-                delegation = services.delegation_create(
-                    actor=request.user,
-                    delegate=data["delegate"],
-                    role=data["role"],
-                    valid_from=data["valid_from"],
-                    valid_to=data["valid_to"],
-                )
-            except DomainError as error:
-                for field, msgs in error.errors.items():
-                    for message in msgs:
-                        form.add_error(field if field in form.fields else None, message)
-                if not error.errors:
-                    form.add_error(None, error.detail)
-            else:
-                messages.success(
-                    request,
-                    _("%(role)s delegated to %(user)s.")
-                    % {"role": delegation.get_role_display(), "user": delegation.delegate},
-                )
-                return redirect("approval-delegations")
-        status = 400
-    # Two plain lookups: one person's delegations are few (no pagination needed).
-    given = list(Delegation.objects.filter(delegator=request.user).select_related("delegate"))
-    received = list(Delegation.objects.filter(delegate=request.user).select_related("delegator"))
-    return render(
-        request,
-        "approvals/delegations.html",
-        {
-            "form": form,
-            "can_delegate": bool(form.fields["role"].choices),
-            "given": given,
-            "received": received,
-            "today": timezone.localdate(),
-        },
-        status=status,
-    )
-
-
-@login_required
-@require_POST
-def delegation_revoke(request, pk: int):
-    delegation = services.delegation_revoke(actor=request.user, delegation_id=pk)
-    messages.success(
-        request,
-        _("Delegation of %(role)s to %(user)s revoked.")
-        % {"role": delegation.get_role_display(), "user": delegation.delegate},
-    )
-    return redirect("approval-delegations")

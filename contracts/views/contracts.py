@@ -1,70 +1,33 @@
-"""Browser pages for contracts (R8, R9) and the contract ledger (合同台帐): list, draft from an
-order, one contract with its approval, history and ledger, terms edit in draft, submit,
-withdraw; ledger list (filters, XLSX export), per contract and per customer. Rights are the
+"""Browser pages of contracts (R8, R9): list, draft from an order, one contract with its
+approval, history and ledger, terms edit in draft, submit, withdraw, PDF. Rights are the
 services'; the pages only hide the buttons a user cannot use."""
 
-from decimal import Decimal
-
-from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods, require_POST
 
 from approvals.selectors import (
     approval_panel,
     documents_with_approvals,
 )
-from approvals.services import approval_withdraw_document
 from contracts import selectors, services
+from contracts.forms import ContractTermsForm, contract_filters
 from contracts.models import ContractStatus
 from contracts.pdf import contract_pdf_response
 from core.errors import DomainError, NotVisible
 from core.history import history_rows
-from core.pages import form_add_domain_error, paginate, querystring_without_page
+from core.pages import document_action, form_add_domain_error, paginate, querystring_without_page
 from core.permissions import has_role
 from core.roles import Role
-from core.tabular import table_response
 from sales import selectors as sales_selectors
 from sales.models import OrderStatus
 
 
-def _rate_field(label):
-    return forms.DecimalField(
-        label=label,
-        max_digits=5,
-        decimal_places=4,
-        min_value=Decimal("0"),
-        max_value=Decimal("1"),
-    )
-
-
-class ContractTermsForm(forms.Form):
-    """R9 terms; rates as fractions (0.3000 = 30 %)."""
-
-    first_payment_ratio = _rate_field(gettext_lazy("first payment ratio"))
-    credit_days = forms.IntegerField(label=gettext_lazy("credit days"), min_value=0)
-    interest_rate_daily = _rate_field(gettext_lazy("overdue interest per day"))
-    invoice_threshold = _rate_field(gettext_lazy("invoice threshold"))
-    commission_rate = _rate_field(gettext_lazy("commission rate"))
-
-
-def _filters(request) -> dict:
-    customer = request.GET.get("customer", "").strip()
-    status = request.GET.get("status", "")
-    return {
-        "search": request.GET.get("q", "").strip(),
-        "status": status if status in ContractStatus.values else "",
-        "customer_id": int(customer) if customer.isdigit() else None,
-        "salesperson": request.GET.get("salesperson", "").strip(),
-    }
-
-
 @login_required
 def contract_list(request):
-    filters = _filters(request)
+    filters = contract_filters(request.GET)
     page = paginate(request, selectors.contract_list(user=request.user, **filters))
     page.object_list = documents_with_approvals(page.object_list)
     return render(
@@ -176,14 +139,11 @@ def contract_edit(request, pk: int):
 
 
 def _act(request, pk: int, *, run, done: str):
+    """A button of the contract page: the service's outcome as a message (core.pages)."""
     contract = selectors.contract_get(user=request.user, contract_id=pk)
-    try:
-        run(contract)
-        messages.success(request, done)
-    except DomainError as error:
-        reasons = [m for msgs in error.errors.values() for m in msgs]
-        messages.error(request, " ".join([error.detail, *reasons]))
-    return redirect("contract-detail", pk=contract.pk)
+    return document_action(
+        request, document=contract, run=run, done=done, redirect_to="contract-detail"
+    )
 
 
 @login_required
@@ -203,64 +163,8 @@ def contract_withdraw(request, pk: int):
     return _act(
         request,
         pk,
-        run=lambda c: approval_withdraw_document(actor=request.user, document=c),
+        run=lambda c: services.contract_withdraw(actor=request.user, contract_id=c.pk),
         done=_("Contract withdrawn to draft."),
-    )
-
-
-# -- the contract ledger (合同台帐) ----------------------------------------------------------
-
-
-@login_required
-def ledger_list(request):
-    filters = _filters(request)
-    contracts = selectors.contract_list(user=request.user, with_lines=False, **filters)
-    if request.GET.get("export") in {"xlsx", "csv"}:
-        return table_response(
-            filename="contract-ledger",
-            headers=selectors.LEDGER_EXPORT_HEADERS,
-            rows=selectors.ledger_export_rows(contracts),
-            fmt=request.GET["export"],
-        )
-    page = paginate(request, contracts)
-    return render(
-        request,
-        "contracts/ledger_list.html",
-        {
-            "page_obj": page,
-            "rows": selectors.ledger_rows(page.object_list),
-            "totals": selectors.ledger_totals(contracts),
-            "filters": filters,
-            "query": querystring_without_page(request),
-            "statuses": ContractStatus.choices,
-        },
-    )
-
-
-@login_required
-def contract_ledger(request, pk: int):
-    contract = selectors.contract_get(user=request.user, contract_id=pk)
-    return render(
-        request,
-        "contracts/contract_ledger.html",
-        {"contract": contract, "ledger": selectors.ledger_figures(contract=contract)},
-    )
-
-
-@login_required
-def customer_ledger(request, customer_id: int):
-    customer = sales_selectors.customer_get(user=request.user, customer_id=customer_id)
-    contracts = selectors.contract_list(
-        user=request.user, with_lines=False, customer_id=customer.pk
-    )
-    return render(
-        request,
-        "contracts/customer_ledger.html",
-        {
-            "customer": customer,
-            "rows": selectors.ledger_rows(contracts),
-            "totals": selectors.ledger_totals(contracts),
-        },
     )
 
 

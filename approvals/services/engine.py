@@ -1,7 +1,14 @@
 """The approval engine (R21): open a request when a document is submitted, decide its steps,
-withdraw it, delegate roles. One engine for every document type."""
+withdraw it, close it when the document lapses. One engine for every document type.
 
-from datetime import date
+Entry points (a page, the API, a task calls them) are durable transactions: `approval_decide`,
+`approval_withdraw`. The others run inside the transaction of the document's own service:
+`approval_request_open` in every submit, `approval_lapse_document` in inventory's expiry,
+`approval_withdraw_document` in a withdraw or cancel service (or, for a document page that has
+none yet, on its own).
+"""
+
+from typing import TYPE_CHECKING
 
 from django.db import IntegrityError, transaction
 from django.db.models import Min
@@ -14,14 +21,16 @@ from approvals.models import (
     ApprovalRequest,
     Decision,
     DecisionKind,
-    Delegation,
     RequestStatus,
     RequestStep,
     StepStatus,
 )
+from approvals.selectors import delegations_active
 from core.errors import InvalidInput, NotVisible, PermissionRefused, RuleViolation
 from core.permissions import user_roles
-from core.validation import validate_instance
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import User
 
 
 def _notify_step_opened(request_id: int) -> None:
@@ -38,7 +47,7 @@ def _notify_returned(request_id: int) -> None:
 
 
 def approval_request_open(
-    *, document: ApprovableDocument, actor, on_hold: bool = False
+    *, document: ApprovableDocument, actor: "User", on_hold: bool = False
 ) -> ApprovalRequest:
     """Start the approval of a submitted document, inside the submit service's transaction.
 
@@ -91,13 +100,6 @@ def approval_request_open(
     return request
 
 
-def delegations_active(user, *, on: date | None = None):
-    on = on or timezone.localdate()
-    return Delegation.objects.filter(
-        delegate=user, revoked_at__isnull=True, valid_from__lte=on, valid_to__gte=on
-    )
-
-
 def _lock(request_id: int) -> tuple[ApprovalRequest, ApprovableDocument]:
     """Lock the document, then its request: parents before children, as the submit services
     do, so that concurrent decisions and submits never deadlock."""
@@ -114,7 +116,7 @@ def _lock(request_id: int) -> tuple[ApprovalRequest, ApprovableDocument]:
     return request, document
 
 
-def _choose_step(*, request: ApprovalRequest, actor, role: str | None):
+def _choose_step(*, request: ApprovalRequest, actor: "User", role: str | None):
     """The open step the actor may decide, as (step, role, on_behalf_of) — R21."""
     if actor.pk == request.requested_by_id:
         raise PermissionRefused(
@@ -155,10 +157,10 @@ def _choose_step(*, request: ApprovalRequest, actor, role: str | None):
     raise PermissionRefused("not_your_step", _("No open step of this request is yours to decide."))
 
 
-@transaction.atomic
+@transaction.atomic(durable=True)
 def approval_decide(
     *,
-    actor,
+    actor: "User",
     request_id: int,
     approve: bool,
     comment: str = "",
@@ -225,9 +227,13 @@ def approval_decide(
     return request
 
 
-@transaction.atomic
-def approval_withdraw(*, actor, request_id: int, comment: str = "") -> ApprovalRequest:
+@transaction.atomic(durable=True)
+def approval_withdraw(*, actor: "User", request_id: int, comment: str = "") -> ApprovalRequest:
     """The author takes a pending request back; the document returns to draft."""
+    return _withdraw(actor=actor, request_id=request_id, comment=comment)
+
+
+def _withdraw(*, actor: "User", request_id: int, comment: str) -> ApprovalRequest:
     request, document = _lock(request_id)
     if actor.pk not in {request.requested_by_id, document.approval_author().pk}:
         raise PermissionRefused(detail=_("Only the author may withdraw a request."))
@@ -251,36 +257,12 @@ def approval_withdraw(*, actor, request_id: int, comment: str = "") -> ApprovalR
 
 
 @transaction.atomic
-def delegation_create(
-    *, actor, delegate, role: str, valid_from: date, valid_to: date
-) -> Delegation:
-    """Hand one of the actor's own roles to another user for a date range."""
-    if role not in user_roles(actor):
-        raise PermissionRefused(
-            detail=_("You can only delegate a role you hold."),
-            errors={"role": [_("You do not hold this role.")]},
-        )
-    delegation = Delegation(
-        delegator=actor, delegate=delegate, role=role, valid_from=valid_from, valid_to=valid_to
-    )
-    validate_instance(delegation)
-    delegation.save()
-    return delegation
-
-
-@transaction.atomic
-def delegation_revoke(*, actor, delegation_id: int) -> Delegation:
-    delegation = Delegation.objects.select_for_update().filter(pk=delegation_id).first()
-    if delegation is None or delegation.delegator_id != actor.pk:
-        raise NotVisible()
-    if delegation.revoked_at is None:
-        delegation.revoked_at = timezone.now()
-        delegation.save(update_fields=["revoked_at"])
-    return delegation
-
-
-def approval_withdraw_document(*, actor, document: ApprovableDocument, comment: str = ""):
-    """Withdraw the pending request of a document (the author's Withdraw button)."""
+def approval_withdraw_document(
+    *, actor: "User", document: ApprovableDocument, comment: str = ""
+) -> ApprovalRequest:
+    """Withdraw the pending request of a document (the author's Withdraw button), inside the
+    transaction of the document's service when there is one (`contract_withdraw`, sales'
+    `order_cancel`); not durable for that reason."""
     request = ApprovalRequest.objects.filter(
         document_type=str(document.approval_document_type),
         document_id=document.pk,
@@ -290,7 +272,7 @@ def approval_withdraw_document(*, actor, document: ApprovableDocument, comment: 
         raise RuleViolation(
             "invalid_transition", detail=_("This document is not waiting for approval.")
         )
-    return approval_withdraw(actor=actor, request_id=request.pk, comment=comment)
+    return _withdraw(actor=actor, request_id=request.pk, comment=comment)
 
 
 def approval_lapse_document(*, document: ApprovableDocument) -> ApprovalRequest | None:

@@ -1,7 +1,9 @@
-"""Emails of the approval engine (R22). Each is recorded in `Notification` in the transaction
-that sends it, so a retried task sends nothing twice and a send that failed is sent by the
-retry (tasks are idempotent, DESIGN §5). Emails are in `LANGUAGE_CODE` (users have no language
-of their own) and link to `SITE_URL`."""
+"""Emails of the approval engine (R22), sent by the Celery tasks of `approvals.tasks`, which the
+engine queues with `transaction.on_commit` once a decision is committed: no mail leaves for a
+decision that was rolled back. Each email is recorded in `Notification` in the short
+transaction that sends it, so a retried task sends nothing twice and a send that failed is
+sent by the retry (tasks are idempotent, DESIGN §5). Emails are in `LANGUAGE_CODE` (users have
+no language of their own) and link to `SITE_URL`."""
 
 from datetime import timedelta
 

@@ -1,0 +1,41 @@
+"""Forms of the contract pages: they parse input; the contracts services decide (R8, R9)."""
+
+from decimal import Decimal
+
+from django import forms
+from django.utils.translation import gettext_lazy
+
+from contracts.models import ContractStatus
+
+
+def _rate_field(label):
+    return forms.DecimalField(
+        label=label,
+        max_digits=5,
+        decimal_places=4,
+        min_value=Decimal("0"),
+        max_value=Decimal("1"),
+    )
+
+
+class ContractTermsForm(forms.Form):
+    """R9 terms; rates as fractions (0.3000 = 30 %)."""
+
+    first_payment_ratio = _rate_field(gettext_lazy("first payment ratio"))
+    credit_days = forms.IntegerField(label=gettext_lazy("credit days"), min_value=0)
+    interest_rate_daily = _rate_field(gettext_lazy("overdue interest per day"))
+    invoice_threshold = _rate_field(gettext_lazy("invoice threshold"))
+    commission_rate = _rate_field(gettext_lazy("commission rate"))
+
+
+def contract_filters(params) -> dict:
+    """The filters of the contract and ledger lists from the query string, as keyword
+    arguments of `selectors.contract_list`; an unknown status or customer id is ignored."""
+    customer = params.get("customer", "").strip()
+    status = params.get("status", "")
+    return {
+        "search": params.get("q", "").strip(),
+        "status": status if status in ContractStatus.values else "",
+        "customer_id": int(customer) if customer.isdigit() else None,
+        "salesperson": params.get("salesperson", "").strip(),
+    }

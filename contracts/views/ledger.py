@@ -1,0 +1,65 @@
+"""Browser pages of the contract ledger (合同台帐, R18, §4): the list with filters, totals and
+an XLSX/CSV export, one contract's figures and one customer's contracts."""
+
+from django.contrib.auth.decorators import login_required
+from django.shortcuts import render
+
+from contracts import selectors
+from contracts.forms import contract_filters
+from contracts.models import ContractStatus
+from core.pages import paginate, querystring_without_page
+from core.tabular import table_response
+from sales import selectors as sales_selectors
+
+
+@login_required
+def ledger_list(request):
+    filters = contract_filters(request.GET)
+    contracts = selectors.contract_list(user=request.user, with_lines=False, **filters)
+    if request.GET.get("export") in {"xlsx", "csv"}:
+        return table_response(
+            filename="contract-ledger",
+            headers=selectors.LEDGER_EXPORT_HEADERS,
+            rows=selectors.ledger_export_rows(contracts),
+            fmt=request.GET["export"],
+        )
+    page = paginate(request, contracts)
+    return render(
+        request,
+        "contracts/ledger_list.html",
+        {
+            "page_obj": page,
+            "rows": selectors.ledger_rows(page.object_list),
+            "totals": selectors.ledger_totals(contracts),
+            "filters": filters,
+            "query": querystring_without_page(request),
+            "statuses": ContractStatus.choices,
+        },
+    )
+
+
+@login_required
+def contract_ledger(request, pk: int):
+    contract = selectors.contract_get(user=request.user, contract_id=pk)
+    return render(
+        request,
+        "contracts/contract_ledger.html",
+        {"contract": contract, "ledger": selectors.ledger_figures(contract=contract)},
+    )
+
+
+@login_required
+def customer_ledger(request, customer_id: int):
+    customer = sales_selectors.customer_get(user=request.user, customer_id=customer_id)
+    contracts = selectors.contract_list(
+        user=request.user, with_lines=False, customer_id=customer.pk
+    )
+    return render(
+        request,
+        "contracts/customer_ledger.html",
+        {
+            "customer": customer,
+            "rows": selectors.ledger_rows(contracts),
+            "totals": selectors.ledger_totals(contracts),
+        },
+    )

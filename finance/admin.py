@@ -1,0 +1,2 @@
+"""Finance in the admin: posted documents read only (R24), changes through the services. Empty
+until finance is built."""

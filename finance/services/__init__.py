@@ -1,0 +1,4 @@
+"""Writes of the finance app, one module per topic once they arrive (receipts, invoices, journal,
+interest, commission, reconciliation, periods; R16–R20): `<entity>_<verb>(*, actor, ...)`, the
+entry points `@transaction.atomic(durable=True)`, re-exported here (STYLE.md). Contract ledger
+figures are moved through `contracts.services.ledger_add_*` inside these transactions."""
