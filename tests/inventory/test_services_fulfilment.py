@@ -14,6 +14,7 @@ from contracts.models import ContractDue, ContractLedger
 from contracts.services import ledger_add_collected
 from core.errors import InvalidInput, PermissionRefused, RuleViolation
 from core.models import ClosedPeriod
+from core.money import MAX_QUANTITY
 from inventory import services
 from inventory.models import (
     GoodsReceipt,
@@ -1077,15 +1078,17 @@ def test_a_real_overdue_delivery_holds_the_next_order_and_blocks_the_customer_ov
 def test_a_stock_beyond_what_the_database_holds_is_refused_naming_quantity(
     producer, qc, keeper, lathe_line, warehouse
 ):
-    """numeric(18, 3): a receipt that would take the stock to 10^15 is a 400, not a crash; the
-    receipt stays recorded (QC may reject it)."""
+    """A receipt that would take the stock past what every database keeps (MAX_QUANTITY,
+    15 digits: SQLite's floats) is a 400 naming `quantity`, not a crash; the receipt stays
+    recorded (QC may reject it). A receipt itself beyond it is refused when recorded (see
+    test_a_goods_receipt_beyond_what_the_database_holds_is_a_400_and_the_list_still_reads)."""
     put_stock(actor=keeper, product=lathe_line.product, warehouse=warehouse, quantity="1")
     receipt = services.goods_receipt_record(
         actor=producer,
         data={
             "product": lathe_line.product_id,
             "warehouse": warehouse.pk,
-            "quantity": "999999999999999.999",
+            "quantity": str(MAX_QUANTITY),
             "qc_certificate_no": "QC-BIG",
         },
     )
