@@ -23,12 +23,12 @@ from inventory.services.production import (  # noqa: F401
 from inventory.services.shipping import (  # noqa: F401
     gate_exit,
     shipping_notice_approved,
-    shipping_notice_by_gate_pass,
     shipping_notice_cancel,
     shipping_notice_confirm_delivery,
     shipping_notice_create,
     shipping_notice_exit,
     shipping_notice_issue,
+    shipping_notice_save_and_submit,
     shipping_notice_submit,
     shipping_notice_update,
     shipping_notices_expire,
