@@ -1095,3 +1095,27 @@ def test_a_stock_beyond_what_the_database_holds_is_refused_naming_quantity(
     assert "quantity" in _invalid(services.goods_receipt_confirm, actor=qc, receipt_id=receipt.pk)
     assert GoodsReceipt.objects.get(pk=receipt.pk).status == "recorded"
     assert _level(lathe_line.product, warehouse).on_hand == 1
+
+
+def test_a_quantity_beyond_what_the_database_holds_is_refused_by_the_services_naming_it(
+    producer, clerk, contract, lathe_line, warehouse
+):
+    """The services themselves (whatever calls them: a page, the API, a task, the admin) refuse
+    a quantity past MAX_QUANTITY before writing anything: a receipt names `quantity`, a notice
+    line `lines.N.quantity`."""
+    too_large = str(MAX_QUANTITY + Decimal("0.001"))
+    receipt = {
+        "product": lathe_line.product_id,
+        "warehouse": warehouse.pk,
+        "quantity": too_large,
+        "qc_certificate_no": "QC-BIG",
+    }
+    assert "quantity" in _invalid(services.goods_receipt_record, actor=producer, data=receipt)
+    notice = {
+        "contract": contract.pk,
+        "warehouse": warehouse.pk,
+        "lines": [{"contract_line": lathe_line.pk, "quantity": too_large}],
+    }
+    errors = _invalid(services.shipping_notice_create, actor=clerk, data=notice)
+    assert list(errors) == ["lines.0.quantity"]
+    assert not GoodsReceipt.objects.exists() and not ShippingNotice.objects.exists()
