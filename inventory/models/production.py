@@ -89,12 +89,9 @@ class ProductionNotice(ConcurrentTransitionMixin, ApprovableDocument):
         )
 
     def approval_granted(self, *, request, actor) -> None:
-        from django.utils import timezone
+        from inventory.services.production import production_notice_released
 
-        self.release()
-        self.released_at = timezone.now()
-        self._history_user = actor
-        self.save()
+        production_notice_released(notice=self, actor=actor)
 
     @transition(
         field=status, source=ProductionNoticeStatus.DRAFT, target=ProductionNoticeStatus.SUBMITTED

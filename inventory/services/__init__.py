@@ -17,6 +17,7 @@ from inventory.services.production import (  # noqa: F401
     production_notice_cancel,
     production_notice_complete,
     production_notice_create,
+    production_notice_released,
     production_notice_submit,
     production_notice_update,
 )

@@ -164,6 +164,15 @@ def production_notice_submit(*, actor: "User", notice_id: int) -> ProductionNoti
     return notice
 
 
+def production_notice_released(*, notice: ProductionNotice, actor: "User") -> None:
+    """The sales VP's signature (called by the approval engine, the notice locked): submitted
+    → released to production (R10)."""
+    notice.release()
+    notice.released_at = timezone.now()
+    notice._history_user = actor
+    notice.save()
+
+
 @transaction.atomic(durable=True)
 def production_notice_complete(*, actor: "User", notice_id: int) -> ProductionNotice:
     """Released → completed: the planner closes the notice (production is done)."""
