@@ -1,15 +1,28 @@
 """Browser forms for inventory. They parse input only: every rule (roles, quantities within the
-contract, the first payment, reasons) is the services', and their refusals are shown on these
-forms by `core.pages.form_add_domain_error` / `formset_add_domain_error`."""
+contract, the first payment, reasons, validity, signing date, scan type and size) is the
+services', and their refusals are shown on these forms by `core.pages.form_add_domain_error` /
+`formset_add_domain_error`."""
+
+import datetime
 
 from django import forms
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from contracts import selectors as contract_selectors
 from contracts.models import ContractStatus
-from inventory.models import ProductionNotice, ProductionNoticeStatus, Warehouse
+from core.money import MAX_QUANTITY
+from inventory.models import (
+    DEFAULT_VALIDITY_DAYS,
+    ProductionNotice,
+    ProductionNoticeStatus,
+    Warehouse,
+)
 from sales import selectors as sales_selectors
+
+SCAN_ACCEPT = ".pdf,.jpg,.jpeg,.png"
 
 
 class WarehouseForm(forms.ModelForm):
@@ -22,10 +35,14 @@ class WarehouseForm(forms.ModelForm):
 
 
 def _quantity(label, *, required=True, help_text=""):
+    """A quantity (3 places) within what every database keeps (core.money), the error beside
+    the field; its sign and its other bounds are the services' rules."""
     return forms.DecimalField(
         label=label,
         max_digits=18,
         decimal_places=3,
+        max_value=MAX_QUANTITY,
+        min_value=-MAX_QUANTITY,
         required=required,
         help_text=help_text,
         widget=forms.TextInput(attrs={"inputmode": "decimal", "size": 10, "class": "quantity"}),
@@ -34,6 +51,15 @@ def _quantity(label, *, required=True, help_text=""):
 
 def _day(label):
     return forms.DateField(label=label, widget=forms.DateInput(attrs={"type": "date"}))
+
+
+class DateInput(forms.DateInput):
+    """A browser date picker that shows a bound value as YYYY-MM-DD."""
+
+    input_type = "date"
+
+    def __init__(self, attrs=None):
+        super().__init__(attrs=attrs, format="%Y-%m-%d")
 
 
 class ContractChoiceField(forms.ModelChoiceField):
@@ -181,3 +207,80 @@ class DispatchCompleteForm(forms.Form):
         required=False,
         widget=forms.TextInput(attrs={"size": 20}),
     )
+
+
+# --- shipping notices (R12) and the signed delivery (R14) ----------------------------------------
+
+
+class ShippingNoticeForm(forms.Form):
+    """The notice's header. The contract is chosen on a new notice only (among the clerk's
+    active contracts, R23); choosing one reloads the lines for it (htmx)."""
+
+    contract = forms.ModelChoiceField(queryset=None, label=_("contract"))
+    warehouse = forms.ModelChoiceField(queryset=None, label=_("warehouse"))
+    valid_until = forms.DateField(
+        label=_("valid until"),
+        required=False,
+        widget=DateInput(),
+        help_text=_("Default: 7 days from today (R12)."),
+    )
+    note = forms.CharField(
+        label=_("note"),
+        required=False,
+        max_length=500,
+        widget=forms.Textarea(attrs={"rows": 2, "cols": 60}),
+    )
+
+    def __init__(self, *args, user, notice=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["warehouse"].queryset = Warehouse.objects.filter(is_active=True).order_by(
+            "code"
+        )
+        if notice is not None:
+            del self.fields["contract"]
+            return
+        field = self.fields["contract"]
+        field.queryset = contract_selectors.contract_list(
+            user=user, status=ContractStatus.ACTIVE, with_lines=False
+        )
+        field.widget.attrs.update(
+            {
+                "autofocus": True,
+                "hx-get": reverse("shipping-notice-create"),
+                "hx-trigger": "change",
+                "hx-target": "#notice-lines",
+                "hx-select": "#notice-lines",
+                "hx-swap": "outerHTML",
+            }
+        )
+
+
+def default_valid_until() -> datetime.date:
+    return timezone.localdate() + datetime.timedelta(days=DEFAULT_VALIDITY_DAYS)
+
+
+class ShippingLineForm(forms.Form):
+    """One row per contract line: the quantity to ship now (empty: not on this notice)."""
+
+    contract_line = forms.IntegerField(widget=forms.HiddenInput)
+    quantity = _quantity(_("quantity"), required=False)
+
+
+ShippingLineFormSet = forms.formset_factory(ShippingLineForm, extra=0)
+
+
+class DeliveryForm(forms.Form):
+    """The customer-signed copy (R14): who signed, when, and the scan."""
+
+    signed_by = forms.CharField(label=_("signed by"), max_length=100)
+    signed_at = forms.DateField(label=pgettext_lazy("delivery", "signed on"), widget=DateInput())
+    scan = forms.FileField(
+        label=_("signed copy (scan)"),
+        required=False,
+        widget=forms.FileInput(attrs={"accept": SCAN_ACCEPT}),
+        help_text=_("PDF, JPEG or PNG."),
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["signed_by"].widget.attrs["autofocus"] = True

@@ -1,6 +1,6 @@
 """The shipping notice (发货单, with the company's copy and the customer's copy to sign, R12,
-R14) and the gate pass (出门证, R13) as PDFs: templates/pdf/shipping_notice.html and
-templates/pdf/gate_pass.html laid out by WeasyPrint with the CJK font (core.pdf).
+R14) and the gate pass (出门证, R13) as PDFs: inventory/templates/inventory/pdf/shipping_notice.html
+and gate_pass.html, on core's pdf/base.html, laid out by WeasyPrint with the CJK font (core.pdf).
 
 Rendered when asked, not cached: a notice is short, and its PDF shows its state (gate pass,
 exit, signature) as it is now. The pages and the API both answer with these responses."""
@@ -104,7 +104,7 @@ def _render(template: str, context_of, notice) -> bytes:
 
 
 def shipping_notice_pdf_bytes(notice) -> bytes:
-    return _render("pdf/shipping_notice.html", shipping_notice_pdf_context, notice)
+    return _render("inventory/pdf/shipping_notice.html", shipping_notice_pdf_context, notice)
 
 
 def gate_pass_pdf_bytes(notice) -> bytes:
@@ -112,7 +112,7 @@ def gate_pass_pdf_bytes(notice) -> bytes:
     there is no gate pass — a 404 for the pages and the API alike."""
     if notice.status not in SHIPPING_OUT or not notice.gate_pass_no:
         raise NotVisible()
-    return _render("pdf/gate_pass.html", gate_pass_pdf_context, notice)
+    return _render("inventory/pdf/gate_pass.html", gate_pass_pdf_context, notice)
 
 
 def _response(pdf: bytes, filename: str) -> HttpResponse:

@@ -5,10 +5,12 @@ from decimal import Decimal
 
 from django.db.models import Prefetch, Q, QuerySet, Sum
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
-from core.errors import NotVisible
-from core.permissions import sees_all_customers
+from core.errors import InvalidInput, NotVisible
+from core.permissions import visible_to
 from inventory.models import (
+    PRODUCTION_COUNTED,
     SHIPPING_COUNTED,
     GoodsReceipt,
     GoodsReceiptStatus,
@@ -49,14 +51,6 @@ def stock_list(*, product: int | None = None, warehouse: int | None = None, sear
 # --- fulfilment documents (R10–R15), with visibility (R23) ---------------------------------------
 
 
-def _visible(qs, user):
-    """R23: a clerk sees the documents of the customers they own; other roles see all."""
-
-    if sees_all_customers(user):
-        return qs
-    return qs.filter(customer__owner=user)
-
-
 def _filtered(qs, *, status: str, contract: int | None, search: str, extra=()):
     """The filters every fulfilment document list has: status, contract, and a search over
     its number, its contract's number and its customer's name (plus `extra` fields)."""
@@ -92,7 +86,7 @@ def production_notice_list(*, user, status: str = "", contract: int | None = Non
     ).prefetch_related(
         Prefetch("lines", ProductionNoticeLine.objects.select_related("product", "contract_line"))
     )
-    qs = _visible(qs, user)
+    qs = visible_to(qs, user)
     return _filtered(qs, status=status, contract=contract, search=search)
 
 
@@ -187,7 +181,7 @@ def shipping_notice_list(
     ).prefetch_related(
         Prefetch("lines", ShippingNoticeLine.objects.select_related("product", "contract_line"))
     )
-    qs = _visible(qs, user)
+    qs = visible_to(qs, user)
     if customer:
         qs = qs.filter(customer_id=customer)
     if warehouse:
@@ -197,6 +191,26 @@ def shipping_notice_list(
 
 def shipping_notice_get(*, user, notice_id: int):
     return _get(shipping_notice_list(user=user), notice_id)
+
+
+def gate_pass_number(value) -> str:
+    """A gate pass number as typed or scanned: trimmed, upper case, no NUL (a scanner's)."""
+    return str(value or "").replace("\x00", "").strip().upper()[:40]
+
+
+def shipping_notice_by_gate_pass(gate_pass_no) -> ShippingNotice:
+    """The notice a gate pass number belongs to (security's check), or a 400 naming the field."""
+    number = gate_pass_number(gate_pass_no)
+    if not number:
+        raise InvalidInput(errors={"gate_pass_no": [_("Type or scan the gate pass number.")]})
+    notice = (
+        ShippingNotice.objects.select_related("customer", "contract", "warehouse")
+        .filter(gate_pass_no=number)
+        .first()
+    )
+    if notice is None:
+        raise InvalidInput(errors={"gate_pass_no": [_("No shipment has this gate pass number.")]})
+    return notice
 
 
 def picking_list(*, warehouse: int | None = None) -> list[dict]:
@@ -276,7 +290,7 @@ def _picking_notices(warehouse):
 
 def service_dispatch_list(*, user, status: str = "", contract: int | None = None, search: str = ""):
 
-    qs = _visible(
+    qs = visible_to(
         ServiceDispatch.objects.select_related(
             "contract", "customer", "created_by", "completed_by"
         ),
@@ -289,19 +303,46 @@ def service_dispatch_get(*, user, dispatch_id: int):
     return _get(service_dispatch_list(user=user), dispatch_id)
 
 
-def contract_lines_left(contract) -> list[dict]:
-    """Per line of `contract`: the quantity contracted, the quantity counted against it —
-    shipped or on open notices (submitted, approved, issued, shipped, delivered; a draft
-    reserves nothing, R12) — and what is left for a new notice. Two queries in all."""
+# --- what is already committed against a contract's lines (R10, R12) ---------------------------
 
-    counted = {
-        row["contract_line"]: row["total"]
-        for row in ShippingNoticeLine.objects.filter(
-            contract_line__contract=contract, notice__status__in=SHIPPING_COUNTED
+
+def contract_lines_committed(contract_lines, *, exclude_notice=None) -> dict[int, dict]:
+    """R12, the one definition of "already shipped or on open notices": per contract line of
+    `contract_lines` (lines, ids or a queryset of them), the quantity, net and tax on shipping
+    notices that count (SHIPPING_COUNTED: submitted, approved, issued, shipped, delivered — a
+    draft reserves nothing), other than `exclude_notice`. Lines with none are absent. The
+    shipping services check `over_shipment` and price a notice with it (under the contract's
+    lock); the notice's form shows what is left with it. One query."""
+    rows = (
+        ShippingNoticeLine.objects.filter(
+            contract_line__in=contract_lines, notice__status__in=SHIPPING_COUNTED
         )
+        .exclude(notice=exclude_notice)
+        .values("contract_line")
+        .annotate(quantity=Sum("quantity"), net=Sum("net"), tax=Sum("tax"))
+        .order_by()
+    )
+    return {row["contract_line"]: row for row in rows}
+
+
+def contract_lines_in_production(contract_lines, *, exclude_notice=None) -> dict[int, Decimal]:
+    """R10, the one definition of "already on production notices": per contract line of
+    `contract_lines`, the quantity on production notices that count (PRODUCTION_COUNTED:
+    submitted, released, completed — a draft or cancelled one does not), other than
+    `exclude_notice`. Lines with none are absent. One query."""
+    rows = (
+        ProductionNoticeLine.objects.filter(
+            contract_line__in=contract_lines, notice__status__in=PRODUCTION_COUNTED
+        )
+        .exclude(notice=exclude_notice)
         .values("contract_line")
         .annotate(total=Sum("quantity"))
-    }
+        .order_by()
+    )
+    return {row["contract_line"]: row["total"] for row in rows}
+
+
+def _lines_left(contract, counted: dict[int, Decimal]) -> list[dict]:
     rows = []
     for line in contract.lines.select_related("product").order_by("id"):
         already = counted.get(line.pk) or Decimal("0.000")
@@ -315,34 +356,19 @@ def contract_lines_left(contract) -> list[dict]:
             }
         )
     return rows
+
+
+def contract_lines_left(contract, exclude_notice=None) -> list[dict]:
+    """Per line of `contract`: the quantity contracted, the quantity shipped or on open
+    notices (`contract_lines_committed`, R12) — without `exclude_notice` — and what is left for
+    a new notice. Two queries in all."""
+    committed = contract_lines_committed(contract.lines.all(), exclude_notice=exclude_notice)
+    return _lines_left(contract, {k: row["quantity"] for k, row in committed.items()})
 
 
 def production_lines_left(contract, exclude_notice=None) -> list[dict]:
     """Per line of `contract`: the quantity contracted, the quantity on its other production
-    notices that count (submitted, released, completed: PRODUCTION_COUNTED, R10; a draft or
-    cancelled one does not) — without `exclude_notice`, the one being edited — and what is left
-    for this notice. Two queries in all."""
-    from inventory.services.production import PRODUCTION_COUNTED
-
-    others = ProductionNoticeLine.objects.filter(
-        contract_line__contract=contract, notice__status__in=PRODUCTION_COUNTED
-    )
-    if exclude_notice is not None:
-        others = others.exclude(notice=exclude_notice)
-    counted = {
-        row["contract_line"]: row["total"]
-        for row in others.values("contract_line").annotate(total=Sum("quantity"))
-    }
-    rows = []
-    for line in contract.lines.select_related("product").order_by("id"):
-        already = counted.get(line.pk) or Decimal("0.000")
-        rows.append(
-            {
-                "line": line,
-                "product": line.product,
-                "contracted": line.quantity,
-                "counted": already,
-                "left": line.quantity - already,
-            }
-        )
-    return rows
+    notices that count (`contract_lines_in_production`, R10) — without `exclude_notice`, the
+    one being edited — and what is left for this notice. Two queries in all."""
+    counted = contract_lines_in_production(contract.lines.all(), exclude_notice=exclude_notice)
+    return _lines_left(contract, counted)

@@ -1,8 +1,11 @@
+from decimal import Decimal
+
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from approvals.api.serializers import DocumentApprovalField
+from core.api.fields import amount_field, quantity_field
 from inventory import selectors
 from inventory.models import Warehouse
 
@@ -20,15 +23,15 @@ class StockSerializer(serializers.Serializer):
 
     product = serializers.IntegerField(source="product_id")
     warehouse = serializers.IntegerField(source="warehouse_id")
-    on_hand = serializers.DecimalField(max_digits=18, decimal_places=3)
-    reserved = serializers.DecimalField(max_digits=18, decimal_places=3)
-    available = serializers.DecimalField(max_digits=18, decimal_places=3)
+    on_hand = quantity_field()
+    reserved = quantity_field()
+    available = quantity_field()
 
 
 class StockAdjustmentSerializer(serializers.Serializer):
     product = serializers.IntegerField()
     warehouse = serializers.IntegerField()
-    quantity = serializers.DecimalField(max_digits=18, decimal_places=3)
+    quantity = quantity_field(help_text="Negative to take stock out; not zero.")
     reason = serializers.CharField(max_length=200)
 
 
@@ -37,7 +40,7 @@ class StockMoveSerializer(serializers.Serializer):
     product = serializers.IntegerField(source="product_id")
     warehouse = serializers.IntegerField(source="warehouse_id")
     kind = serializers.CharField()
-    quantity = serializers.DecimalField(max_digits=18, decimal_places=3)
+    quantity = quantity_field()
     reason = serializers.CharField()
     created_by = serializers.CharField(source="created_by.username")
     created_at = serializers.DateTimeField()
@@ -49,12 +52,8 @@ class StockMoveSerializer(serializers.Serializer):
 # fit and the caller may act is decided by the services, which name the field they refuse.
 
 
-def _quantity(**kwargs):
-    return serializers.DecimalField(max_digits=18, decimal_places=3, **kwargs)
-
-
-def _money(**kwargs):
-    return serializers.DecimalField(max_digits=18, decimal_places=2, **kwargs)
+# What a fulfilment document takes in: a positive quantity (3 places, core.api.fields' bound).
+POSITIVE = Decimal("0.001")
 
 
 def _username(source, **kwargs):
@@ -73,11 +72,11 @@ class FulfilmentLineSerializer(serializers.Serializer):
     product = serializers.IntegerField(source="product_id", read_only=True)
     product_code = serializers.CharField(source="product.code", read_only=True)
     product_name = serializers.CharField(source="product.name", read_only=True)
-    quantity = _quantity(label=_("quantity"))
+    quantity = quantity_field(min_value=POSITIVE, label=_("quantity"))
 
 
 class ShippingNoticeLineSerializer(FulfilmentLineSerializer):
-    amount = _money(
+    amount = amount_field(
         read_only=True, help_text="Gross amount of this quantity at the contract's price."
     )
 
@@ -88,8 +87,8 @@ class ProductionProgressSerializer(serializers.Serializer):
     contract_line = serializers.IntegerField(source="line.contract_line_id")
     product = serializers.IntegerField(source="product.pk")
     product_code = serializers.CharField(source="product.code")
-    quantity = _quantity()
-    received = _quantity()
+    quantity = quantity_field()
+    received = quantity_field()
 
 
 class _DocumentSerializer(serializers.Serializer):
@@ -172,7 +171,7 @@ class GoodsReceiptSerializer(serializers.Serializer):
     product_code = serializers.CharField(source="product.code", read_only=True)
     product_name = serializers.CharField(source="product.name", read_only=True)
     warehouse = serializers.IntegerField(source="warehouse_id", help_text="An active warehouse.")
-    quantity = _quantity(label=_("quantity"))
+    quantity = quantity_field(min_value=POSITIVE, label=_("quantity"))
     qc_certificate_no = serializers.CharField(max_length=60, label=_("QC certificate no."))
     production_notice = serializers.IntegerField(
         source="production_notice_id",
@@ -215,7 +214,7 @@ class ShippingNoticeSerializer(_DocumentSerializer):
         required=False, label=_("valid until"), help_text="Default: today + 7 days (R12)."
     )
     note = serializers.CharField(required=False, allow_blank=True, max_length=500)
-    gross_amount = _money(read_only=True)
+    gross_amount = amount_field(read_only=True)
     lines = ShippingNoticeLineSerializer(many=True)
     approved_at = serializers.DateTimeField(read_only=True)
     gate_pass_no = serializers.CharField(read_only=True, allow_null=True)

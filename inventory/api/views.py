@@ -400,7 +400,7 @@ class ShippingNoticeViewSet(_ApprovableViewSet):
     def by_gate_pass(self, request):
         """Security's check: the notice a typed or scanned gate pass number belongs to; an
         unknown number (or one the caller may not see, R23) is a 400 naming `gate_pass_no`."""
-        found = services.shipping_notice_by_gate_pass(request.query_params.get("gate_pass_no"))
+        found = selectors.shipping_notice_by_gate_pass(request.query_params.get("gate_pass_no"))
         notice = self.get_queryset().filter(pk=found.pk).first()
         if notice is None:
             raise InvalidInput(

@@ -4,25 +4,26 @@ R12, R15) and their lines against the contract's lines."""
 import datetime
 from collections.abc import Mapping, Sequence
 from decimal import Decimal, InvalidOperation
+from typing import TYPE_CHECKING
 
+from django.core.validators import MaxValueValidator
 from django.utils.dateparse import parse_date
 from django.utils.translation import gettext as _
 
 from contracts.models import Contract, ContractLine, ContractStatus
 from core.errors import InvalidInput, NotVisible, RuleViolation
+from core.money import MAX_QUANTITY, within_bounds
 from core.money import quantity as as_quantity
-from core.permissions import sees_all_customers
+from core.permissions import sees_customer
 from core.validation import id_of, reject_unknown_fields
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import User
 
 LINE_FIELDS = ("contract_line", "quantity")
 
 
-def may_see(actor, customer_id: int, owner_id: int | None) -> bool:
-    """R23: a clerk sees their own customers' documents; other roles see all."""
-    return sees_all_customers(actor) or owner_id == actor.pk
-
-
-def contract_for_document(*, actor, contract_id, lock: bool = False) -> Contract:
+def contract_for_document(*, actor: "User", contract_id, lock: bool = False) -> Contract:
     """The active contract a document is prepared from. An unknown or invisible id names the
     field (400); a contract that is not active is a 409 `invalid_transition`."""
     contract_id = id_of(contract_id)
@@ -32,7 +33,7 @@ def contract_for_document(*, actor, contract_id, lock: bool = False) -> Contract
     if lock:
         qs = qs.select_for_update(of=("self",))
     contract = qs.filter(pk=contract_id).first()
-    if contract is None or not may_see(actor, contract.customer_id, contract.customer.owner_id):
+    if contract is None or not sees_customer(actor, owner_id=contract.customer.owner_id):
         raise InvalidInput(errors={"contract": [_("Unknown contract.")]})
     if contract.status != ContractStatus.ACTIVE:
         raise RuleViolation(
@@ -66,10 +67,17 @@ def parse_lines(*, contract: Contract, lines) -> list[tuple[ContractLine, Decima
             errors[f"lines.{index}.contract_line"] = [_("This contract line is already listed.")]
         quantity = line.get("quantity")
         try:
-            quantity = as_quantity(Decimal(str(quantity)))
-            if quantity <= 0 or quantity >= 10**15:
+            quantity = Decimal(str(quantity))
+            if not quantity.is_finite() or quantity <= 0:
                 raise InvalidOperation
         except (InvalidOperation, ValueError, TypeError):
+            errors[f"lines.{index}.quantity"] = [_("Enter a quantity greater than zero.")]
+            continue
+        if not within_bounds(quantity, maximum=MAX_QUANTITY):  # what every database keeps
+            errors[f"lines.{index}.quantity"] = [_("At most %(left)s.") % {"left": MAX_QUANTITY}]
+            continue
+        quantity = as_quantity(quantity)
+        if quantity <= 0:  # less than a thousandth
             errors[f"lines.{index}.quantity"] = [_("Enter a quantity greater than zero.")]
             continue
         if f"lines.{index}.contract_line" in errors:
@@ -79,6 +87,15 @@ def parse_lines(*, contract: Contract, lines) -> list[tuple[ContractLine, Decima
     if errors:
         raise InvalidInput(errors=errors)
     return parsed
+
+
+def require_within_bounds(value, *, maximum: Decimal, field: str) -> None:
+    """A sum or product a service computed (a line's gross, a notice's total, a stock level)
+    is refused beyond what every supported database keeps (`core.money`): a 400 naming
+    `field`, before anything is written (R25)."""
+    if not within_bounds(value, maximum=maximum):
+        message = MaxValueValidator(maximum).message % {"limit_value": maximum}
+        raise InvalidInput(errors={field: [message]})
 
 
 def parse_day(value, *, field: str, required: bool = True) -> datetime.date | None:
@@ -99,8 +116,9 @@ def parse_day(value, *, field: str, required: bool = True) -> datetime.date | No
     return day
 
 
-def require_visible(document, actor) -> None:
-    if not may_see(actor, document.customer_id, document.customer.owner_id):
+def require_visible(document, actor: "User") -> None:
+    """R23 for one document: a 404 for whom may not see its customer."""
+    if not sees_customer(actor, owner_id=document.customer.owner_id):
         raise NotVisible()
 
 

@@ -4,6 +4,7 @@ reaches its first payment (gross × first-payment ratio) — at submit and again
 approved by the sales manager, and completed with the acceptance report (验收报告) number."""
 
 from collections.abc import Mapping
+from typing import TYPE_CHECKING
 
 from django.db import transaction
 from django.utils import timezone
@@ -23,6 +24,10 @@ from inventory.services.common import (
     refuse_state,
     require_visible,
 )
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import User
+
 
 DISPATCH_FIELDS = ("contract", "scheduled_on", "description")
 DISPATCH_AUTHORS = (Role.SALES_CLERK,)
@@ -49,8 +54,8 @@ def _require_first_payment(dispatch: ServiceDispatch) -> None:
         )
 
 
-@transaction.atomic
-def service_dispatch_create(*, actor, data: Mapping) -> ServiceDispatch:
+@transaction.atomic(durable=True)
+def service_dispatch_create(*, actor: "User", data: Mapping) -> ServiceDispatch:
     require_role(actor, *DISPATCH_AUTHORS)
     reject_unknown_fields(data, DISPATCH_FIELDS)
     errors: dict[str, list[str]] = {}
@@ -82,7 +87,7 @@ def service_dispatch_create(*, actor, data: Mapping) -> ServiceDispatch:
     return dispatch
 
 
-def _locked(dispatch_id: int, *, actor) -> ServiceDispatch:
+def _locked(dispatch_id: int, *, actor: "User") -> ServiceDispatch:
     dispatch = (
         ServiceDispatch.objects.select_for_update(of=("self",))
         .select_related("customer", "contract")
@@ -95,8 +100,8 @@ def _locked(dispatch_id: int, *, actor) -> ServiceDispatch:
     return dispatch
 
 
-@transaction.atomic
-def service_dispatch_update(*, actor, dispatch_id: int, data: Mapping) -> ServiceDispatch:
+@transaction.atomic(durable=True)
+def service_dispatch_update(*, actor: "User", dispatch_id: int, data: Mapping) -> ServiceDispatch:
     require_role(actor, *DISPATCH_AUTHORS)
     reject_unknown_fields(data, ("scheduled_on", "description"))
     dispatch = _locked(dispatch_id, actor=actor)
@@ -114,8 +119,8 @@ def service_dispatch_update(*, actor, dispatch_id: int, data: Mapping) -> Servic
     return dispatch
 
 
-@transaction.atomic
-def service_dispatch_submit(*, actor, dispatch_id: int) -> ServiceDispatch:
+@transaction.atomic(durable=True)
+def service_dispatch_submit(*, actor: "User", dispatch_id: int) -> ServiceDispatch:
     """Draft → submitted for the sales manager, once the first payment is in (R15)."""
     require_role(actor, *DISPATCH_AUTHORS)
     dispatch = _locked(dispatch_id, actor=actor)
@@ -131,7 +136,7 @@ def service_dispatch_submit(*, actor, dispatch_id: int) -> ServiceDispatch:
     return dispatch
 
 
-def service_dispatch_approved(*, dispatch: ServiceDispatch, actor) -> None:
+def service_dispatch_approved(*, dispatch: ServiceDispatch, actor: "User") -> None:
     """The sales manager's approval (the engine, the dispatch locked): R15 checked again."""
     _require_first_payment(dispatch)
     dispatch.approve()
@@ -140,8 +145,10 @@ def service_dispatch_approved(*, dispatch: ServiceDispatch, actor) -> None:
     dispatch.save()
 
 
-@transaction.atomic
-def service_dispatch_complete(*, actor, dispatch_id: int, acceptance_report_no) -> ServiceDispatch:
+@transaction.atomic(durable=True)
+def service_dispatch_complete(
+    *, actor: "User", dispatch_id: int, acceptance_report_no
+) -> ServiceDispatch:
     """Approved → completed with the customer's acceptance report number (验收)."""
     require_role(actor, Role.SALES_CLERK, Role.SALES_MANAGER)
     dispatch = _locked(dispatch_id, actor=actor)
@@ -163,8 +170,8 @@ def service_dispatch_complete(*, actor, dispatch_id: int, acceptance_report_no) 
     return dispatch
 
 
-@transaction.atomic
-def service_dispatch_cancel(*, actor, dispatch_id: int) -> ServiceDispatch:
+@transaction.atomic(durable=True)
+def service_dispatch_cancel(*, actor: "User", dispatch_id: int) -> ServiceDispatch:
     require_role(actor, *DISPATCH_AUTHORS)
     dispatch = _locked(dispatch_id, actor=actor)
     if dispatch.status != ServiceDispatchStatus.DRAFT:

@@ -9,6 +9,7 @@ confirms it, and only then does stock go up (one receipt move in the same transa
 
 from collections.abc import Mapping
 from decimal import Decimal
+from typing import TYPE_CHECKING
 
 from django.db import transaction
 from django.db.models import Sum
@@ -30,6 +31,7 @@ from inventory.models import (
     StockMoveKind,
     Warehouse,
 )
+from inventory.selectors import contract_lines_in_production
 from inventory.services.common import (
     check_within_contract,
     contract_for_document,
@@ -40,30 +42,19 @@ from inventory.services.common import (
 from inventory.services.stock import stock_move_post
 from sales.models import Product
 
+if TYPE_CHECKING:
+    from django.contrib.auth.models import User
+
+
 NOTICE_FIELDS = ("contract", "due_date", "note", "lines")
-# Notices whose quantities count against the contract (a draft or cancelled one does not).
-PRODUCTION_COUNTED = (
-    ProductionNoticeStatus.SUBMITTED,
-    ProductionNoticeStatus.RELEASED,
-    ProductionNoticeStatus.COMPLETED,
-)
 
 
 def _check_within_contract(*, notice: ProductionNotice | None, pairs) -> None:
     """R10: Σ quantities of the contract line's counted notices + these ≤ the line's."""
-    other = (
-        ProductionNoticeLine.objects.filter(
-            contract_line__in=[line for line, _q in pairs],
-            notice__status__in=PRODUCTION_COUNTED,
-        )
-        .exclude(notice=notice)
-        .values("contract_line")
-        .annotate(total=Sum("quantity"))
-    )
     check_within_contract(
         code="over_production",
         pairs=pairs,
-        counted={row["contract_line"]: row["total"] for row in other},
+        counted=contract_lines_in_production([line for line, _q in pairs], exclude_notice=notice),
         message=_(
             "%(product)s: %(quantity)s on this notice and %(already)s on others exceed "
             "the contract's %(contracted)s (R10)."
@@ -81,8 +72,8 @@ def _save_lines(notice: ProductionNotice, pairs) -> None:
     )
 
 
-@transaction.atomic
-def production_notice_create(*, actor, data: Mapping) -> ProductionNotice:
+@transaction.atomic(durable=True)
+def production_notice_create(*, actor: "User", data: Mapping) -> ProductionNotice:
     """Draft a production notice (R10): planner, active contract, lines ≤ contract lines."""
     require_role(actor, Role.PLANNER)
     reject_unknown_fields(data, NOTICE_FIELDS)
@@ -128,8 +119,8 @@ def _locked_notice(*, notice_id: int) -> ProductionNotice:
     return notice
 
 
-@transaction.atomic
-def production_notice_update(*, actor, notice_id: int, data: Mapping) -> ProductionNotice:
+@transaction.atomic(durable=True)
+def production_notice_update(*, actor: "User", notice_id: int, data: Mapping) -> ProductionNotice:
     require_role(actor, Role.PLANNER)
     reject_unknown_fields(data, ("due_date", "note", "lines"))
     notice = _locked_notice(notice_id=notice_id)
@@ -150,8 +141,8 @@ def production_notice_update(*, actor, notice_id: int, data: Mapping) -> Product
     return notice
 
 
-@transaction.atomic
-def production_notice_submit(*, actor, notice_id: int) -> ProductionNotice:
+@transaction.atomic(durable=True)
+def production_notice_submit(*, actor: "User", notice_id: int) -> ProductionNotice:
     """Draft → submitted, for the sales VP's signature (R10). The quantities are checked
     again under the contract's lock: a notice submitted meanwhile counts."""
     require_role(actor, Role.PLANNER)
@@ -173,8 +164,17 @@ def production_notice_submit(*, actor, notice_id: int) -> ProductionNotice:
     return notice
 
 
-@transaction.atomic
-def production_notice_complete(*, actor, notice_id: int) -> ProductionNotice:
+def production_notice_released(*, notice: ProductionNotice, actor: "User") -> None:
+    """The sales VP's signature (called by the approval engine, the notice locked): submitted
+    → released to production (R10)."""
+    notice.release()
+    notice.released_at = timezone.now()
+    notice._history_user = actor
+    notice.save()
+
+
+@transaction.atomic(durable=True)
+def production_notice_complete(*, actor: "User", notice_id: int) -> ProductionNotice:
     """Released → completed: the planner closes the notice (production is done)."""
     require_role(actor, Role.PLANNER)
     notice = _locked_notice(notice_id=notice_id)
@@ -187,8 +187,8 @@ def production_notice_complete(*, actor, notice_id: int) -> ProductionNotice:
     return notice
 
 
-@transaction.atomic
-def production_notice_cancel(*, actor, notice_id: int) -> ProductionNotice:
+@transaction.atomic(durable=True)
+def production_notice_cancel(*, actor: "User", notice_id: int) -> ProductionNotice:
     require_role(actor, Role.PLANNER)
     notice = _locked_notice(notice_id=notice_id)
     if notice.status != ProductionNoticeStatus.DRAFT:
@@ -208,8 +208,8 @@ RECEIPT_READERS = (Role.PRODUCTION, Role.QC, Role.PLANNER, Role.WAREHOUSE, Role.
 RECEIPT_FIELDS = ("product", "warehouse", "quantity", "qc_certificate_no", "production_notice")
 
 
-@transaction.atomic
-def goods_receipt_record(*, actor, data: Mapping) -> GoodsReceipt:
+@transaction.atomic(durable=True)
+def goods_receipt_record(*, actor: "User", data: Mapping) -> GoodsReceipt:
     """Production records what it hands to the warehouse, with the QC certificate number
     (R11). Nothing moves in stock yet."""
     require_role(actor, Role.PRODUCTION)
@@ -292,7 +292,7 @@ def _locked_receipt(receipt_id: int) -> GoodsReceipt:
     return receipt
 
 
-def _require_other_person(receipt: GoodsReceipt, actor) -> None:
+def _require_other_person(receipt: GoodsReceipt, actor: "User") -> None:
     if receipt.created_by_id == actor.pk:
         raise PermissionRefused(
             "self_approval_forbidden",
@@ -300,8 +300,8 @@ def _require_other_person(receipt: GoodsReceipt, actor) -> None:
         )
 
 
-@transaction.atomic
-def goods_receipt_confirm(*, actor, receipt_id: int) -> GoodsReceipt:
+@transaction.atomic(durable=True)
+def goods_receipt_confirm(*, actor: "User", receipt_id: int) -> GoodsReceipt:
     """QC confirms (R11): recorded → posted, and the stock goes up in this transaction."""
     require_role(actor, Role.QC)
     receipt = _locked_receipt(receipt_id)
@@ -324,8 +324,8 @@ def goods_receipt_confirm(*, actor, receipt_id: int) -> GoodsReceipt:
     return receipt
 
 
-@transaction.atomic
-def goods_receipt_reject(*, actor, receipt_id: int, reason: str) -> GoodsReceipt:
+@transaction.atomic(durable=True)
+def goods_receipt_reject(*, actor: "User", receipt_id: int, reason: str) -> GoodsReceipt:
     """QC refuses a receipt (wrong count, certificate missing): nothing enters stock."""
     require_role(actor, Role.QC)
     receipt = _locked_receipt(receipt_id)

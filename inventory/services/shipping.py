@@ -1,14 +1,32 @@
 """Shipping notices (R12), outbound and gate (R13), signed delivery (R14).
 
-Lock order, everywhere: the notice, then the contract (R12 quantity checks), then the
-customer, then stock rows by product id — so a submit, an approval, an issue and the expiry
-job never deadlock one another.
+Lock order. Every service here takes its row locks in this order, skipping those it does not
+need, so a create, an edit, a submit, an approval, a cancel, an issue, an exit, a delivery and
+the expiry job never deadlock one another:
+
+1. the notice (`_locked`; `_expire_one`; for an approval the engine locks it, then its
+   approval request, before calling `shipping_notice_approved`);
+2. its contract (`contract_for_document(lock=True)`: create, update, submit — the R12
+   quantities of the contract's notices are read under it);
+3. the notice's approval request (opened by `approval_request_open` on submit, locked by
+   `approval_lapse_document` when a submitted notice expires);
+4. the warehouse's stock rows, one per product in product-id order (`_stock_rows`):
+   `_require_stock_for`, `_reserve` and `stock_move_post` on approve, cancel, issue and the
+   expiry of an approved notice;
+5. the number counter (`document_number`): the notice's number on create, the gate pass
+   number on issue;
+6. the contract's ledger row (`ledger_add_shipped` on issue, `ledger_add_delivered` on the
+   signed delivery: an UPDATE with F(), which locks it).
+
+The customer is not locked: the overdue check (R12) reads the contract ledger's dues as of
+today.
 """
 
 import datetime
 import logging
 from collections.abc import Mapping
 from decimal import Decimal
+from typing import TYPE_CHECKING
 
 from django.conf import settings
 from django.db import transaction
@@ -20,20 +38,25 @@ from django.utils.translation import gettext as _
 from approvals.services import approval_lapse_document, approval_request_open
 from contracts.services import ledger_add_delivered, ledger_add_shipped
 from core.errors import InvalidInput, NotVisible, RuleViolation
-from core.money import money
+from core.money import MAX_AMOUNT, MAX_QUANTITY, document_amounts, money
 from core.numbering import document_number
 from core.periods import require_open_period
 from core.permissions import has_role, require_role
 from core.roles import Role
 from core.validation import id_of, reject_unknown_fields, validate_instance
 from inventory.models import (
-    SHIPPING_COUNTED,
+    DEFAULT_VALIDITY_DAYS,
     ShippingNotice,
     ShippingNoticeLine,
     ShippingNoticeStatus,
     StockLevel,
     StockMoveKind,
     Warehouse,
+)
+from inventory.selectors import (
+    contract_lines_committed,
+    gate_pass_number,
+    shipping_notice_by_gate_pass,
 )
 from inventory.services.common import (
     check_within_contract,
@@ -42,17 +65,21 @@ from inventory.services.common import (
     parse_lines,
     refuse_state,
     require_visible,
+    require_within_bounds,
 )
 from inventory.services.stock import stock_move_post
 from inventory.signals import delivery_confirmed
 from sales.models import Product
 from sales.selectors import customer_overdue_amount
 
+if TYPE_CHECKING:
+    from django.contrib.auth.models import User
+
+
 logger = logging.getLogger(__name__)
 
 NOTICE_FIELDS = ("contract", "warehouse", "valid_until", "note", "lines")
 NOTICE_AUTHORS = (Role.SALES_CLERK,)
-DEFAULT_VALIDITY_DAYS = 7
 SCAN_TYPES = {
     ".pdf": (b"%PDF-",),
     ".jpg": (b"\xff\xd8\xff",),
@@ -64,25 +91,11 @@ SCAN_TYPES = {
 # --- quantities against the contract (R12) ------------------------------------------------------
 
 
-def _counted(contract_lines, *, exclude: ShippingNotice | None) -> dict[int, dict]:
-    """Per contract line: quantity, net and tax shipped or on open notices (submitted,
-    approved, issued, shipped, delivered), other than `exclude`. A draft reserves nothing."""
-    rows = (
-        ShippingNoticeLine.objects.filter(
-            contract_line__in=contract_lines, notice__status__in=SHIPPING_COUNTED
-        )
-        .exclude(notice=exclude)
-        .values("contract_line")
-        .annotate(quantity=Sum("quantity"), net=Sum("net"), tax=Sum("tax"))
-    )
-    return {row["contract_line"]: row for row in rows}
-
-
 def _check_and_price(*, notice: ShippingNotice | None, pairs) -> list[ShippingNoticeLine]:
     """R12 `over_shipment`, then each line's net, VAT and gross at the contract's price; the
     line that completes a contract line takes what is left of its net and tax, so the amounts
     of a fully shipped line add up to the contract line exactly."""
-    counted = _counted([line for line, _q in pairs], exclude=notice)
+    counted = contract_lines_committed([line for line, _q in pairs], exclude_notice=notice)
     check_within_contract(
         code="over_shipment",
         pairs=pairs,
@@ -94,7 +107,7 @@ def _check_and_price(*, notice: ShippingNotice | None, pairs) -> list[ShippingNo
     )
     zero = {"quantity": Decimal("0"), "net": Decimal("0"), "tax": Decimal("0")}
     lines = []
-    for contract_line, quantity in pairs:
+    for index, (contract_line, quantity) in enumerate(pairs):
         already = counted.get(contract_line.pk, zero)
         if already["quantity"] + quantity == contract_line.quantity:
             net = money(contract_line.net - already["net"])
@@ -102,6 +115,7 @@ def _check_and_price(*, notice: ShippingNotice | None, pairs) -> list[ShippingNo
         else:
             share = quantity / contract_line.quantity
             net, tax = money(contract_line.net * share), money(contract_line.tax * share)
+        require_within_bounds(net + tax, maximum=MAX_AMOUNT, field=f"lines.{index}.quantity")
         lines.append(
             ShippingNoticeLine(
                 contract_line=contract_line,
@@ -116,9 +130,12 @@ def _check_and_price(*, notice: ShippingNotice | None, pairs) -> list[ShippingNo
 
 
 def _totals(notice: ShippingNotice, lines) -> None:
-    notice.net_amount = money(sum((line.net for line in lines), Decimal("0")))
-    notice.tax_amount = money(sum((line.tax for line in lines), Decimal("0")))
-    notice.gross_amount = money(sum((line.amount for line in lines), Decimal("0")))
+    """The notice's net, VAT and gross: the sums of its lines' (DESIGN §3), each within what
+    every database keeps (a 400 naming `lines`)."""
+    notice.net_amount, notice.tax_amount, notice.gross_amount = document_amounts(
+        (line.net, line.tax, line.amount) for line in lines
+    )
+    require_within_bounds(notice.gross_amount, maximum=MAX_AMOUNT, field="lines")
 
 
 def _save_lines(notice: ShippingNotice, lines: list[ShippingNoticeLine]) -> None:
@@ -185,9 +202,13 @@ def _require_no_overdue(notice: ShippingNotice) -> None:
 # --- the clerk's notice -------------------------------------------------------------------------
 
 
-@transaction.atomic
-def shipping_notice_create(*, actor, data: Mapping) -> ShippingNotice:
+@transaction.atomic(durable=True)
+def shipping_notice_create(*, actor: "User", data: Mapping) -> ShippingNotice:
     """Draft a notice for an active contract of one of the clerk's customers (R12, R23)."""
+    return _create(actor=actor, data=data)
+
+
+def _create(*, actor: "User", data: Mapping) -> ShippingNotice:
     require_role(actor, *NOTICE_AUTHORS)
     reject_unknown_fields(data, NOTICE_FIELDS)
     errors: dict[str, list[str]] = {}
@@ -227,7 +248,7 @@ def shipping_notice_create(*, actor, data: Mapping) -> ShippingNotice:
     return notice
 
 
-def _locked(notice_id: int, *, actor) -> ShippingNotice:
+def _locked(notice_id: int, *, actor: "User") -> ShippingNotice:
     notice = (
         ShippingNotice.objects.select_for_update(of=("self",))
         .select_related("customer", "contract")
@@ -240,8 +261,13 @@ def _locked(notice_id: int, *, actor) -> ShippingNotice:
     return notice
 
 
-@transaction.atomic
-def shipping_notice_update(*, actor, notice_id: int, data: Mapping) -> ShippingNotice:
+@transaction.atomic(durable=True)
+def shipping_notice_update(*, actor: "User", notice_id: int, data: Mapping) -> ShippingNotice:
+    """A draft's warehouse, validity, note or lines (the lines, when given, replace them)."""
+    return _update(actor=actor, notice_id=notice_id, data=data)
+
+
+def _update(*, actor: "User", notice_id: int, data: Mapping) -> ShippingNotice:
     require_role(actor, *NOTICE_AUTHORS)
     reject_unknown_fields(data, ("warehouse", "valid_until", "note", "lines"))
     notice = _locked(notice_id, actor=actor)
@@ -262,11 +288,29 @@ def shipping_notice_update(*, actor, notice_id: int, data: Mapping) -> ShippingN
     return notice
 
 
-@transaction.atomic
-def shipping_notice_submit(*, actor, notice_id: int) -> ShippingNotice:
+@transaction.atomic(durable=True)
+def shipping_notice_submit(*, actor: "User", notice_id: int) -> ShippingNotice:
     """Draft → submitted for the sales manager (R12). Under the contract's lock the quantities
     are checked again — two notices racing for the last contract quantity: the second one
     waits for the first and is refused `over_shipment` — and the customer's overdue amount."""
+    return _submit(actor=actor, notice_id=notice_id)
+
+
+@transaction.atomic(durable=True)
+def shipping_notice_save_and_submit(
+    *, actor: "User", notice_id: int | None = None, data: Mapping
+) -> ShippingNotice:
+    """The clerk's "submit" on the notice's form: create the draft (`notice_id` None) or
+    update it, then submit it — one transaction, so a refusal of either (`over_shipment`,
+    `customer_overdue`, a field) leaves nothing written (R25)."""
+    if notice_id is None:
+        notice = _create(actor=actor, data=data)
+    else:
+        notice = _update(actor=actor, notice_id=notice_id, data=data)
+    return _submit(actor=actor, notice_id=notice.pk)
+
+
+def _submit(*, actor: "User", notice_id: int) -> ShippingNotice:
     require_role(actor, *NOTICE_AUTHORS)
     notice = _locked(notice_id, actor=actor)
     if notice.status != ShippingNoticeStatus.DRAFT:
@@ -311,6 +355,7 @@ def _reserve(notice: ShippingNotice, sign: int, rows=None) -> None:
             )
         # Never below zero, whatever happened in between (the database also refuses it).
         change = quantity if sign > 0 else -min(quantity, level.reserved)
+        require_within_bounds(level.reserved + change, maximum=MAX_QUANTITY, field="lines")
         StockLevel.objects.filter(pk=level.pk).update(reserved=F("reserved") + change)
 
 
@@ -346,7 +391,7 @@ def _require_stock_for(notice: ShippingNotice, *, product_id: int, quantity: Dec
         )
 
 
-def shipping_notice_approved(*, notice: ShippingNotice, actor) -> None:
+def shipping_notice_approved(*, notice: ShippingNotice, actor: "User") -> None:
     """The sales manager's approval (called by the engine, the notice locked): the overdue and
     validity are checked again as of today, the notice is approved and its quantities are
     reserved in its warehouse (shown as `reserved`; available = on hand − reserved)."""
@@ -359,8 +404,8 @@ def shipping_notice_approved(*, notice: ShippingNotice, actor) -> None:
     _reserve(notice, +1)
 
 
-@transaction.atomic
-def shipping_notice_cancel(*, actor, notice_id: int) -> ShippingNotice:
+@transaction.atomic(durable=True)
+def shipping_notice_cancel(*, actor: "User", notice_id: int) -> ShippingNotice:
     """A draft notice (its author) or an approved, not yet issued one (its author or a sales
     manager) is cancelled; an approved one gives its reservation back."""
     notice = _locked(notice_id, actor=actor)
@@ -379,8 +424,8 @@ def shipping_notice_cancel(*, actor, notice_id: int) -> ShippingNotice:
 # --- outbound and gate (R13) ---------------------------------------------------------------------
 
 
-@transaction.atomic
-def shipping_notice_issue(*, actor, notice_id: int) -> ShippingNotice:
+@transaction.atomic(durable=True)
+def shipping_notice_issue(*, actor: "User", notice_id: int) -> ShippingNotice:
     """The warehouse issues an approved notice that has not expired (`notice_expired`): every
     line leaves stock in this transaction (`insufficient_stock`, the stock row locked), the
     reservation is released, the gate pass number (出门证 CM-YYYY-NNNNN) is issued and the
@@ -413,19 +458,19 @@ def shipping_notice_issue(*, actor, notice_id: int) -> ShippingNotice:
     return notice
 
 
-def _normalise_gate_pass(value) -> str:
-    return str(value or "").replace("\x00", "").strip().upper()[:40]
-
-
-@transaction.atomic
-def shipping_notice_exit(*, actor, notice_id: int, gate_pass_no=None) -> ShippingNotice:
+@transaction.atomic(durable=True)
+def shipping_notice_exit(*, actor: "User", notice_id: int, gate_pass_no=None) -> ShippingNotice:
     """Security records that the goods left (R13). A gate pass number, when given (typed or
     scanned from the pass), must be the notice's."""
+    return _exit(actor=actor, notice_id=notice_id, gate_pass_no=gate_pass_no)
+
+
+def _exit(*, actor: "User", notice_id: int, gate_pass_no=None) -> ShippingNotice:
     require_role(actor, Role.SECURITY)
     notice = _locked(notice_id, actor=actor)
     if notice.status != ShippingNoticeStatus.ISSUED:
         refuse_state(notice, _("let out"))
-    if gate_pass_no not in (None, "") and _normalise_gate_pass(gate_pass_no) != (
+    if gate_pass_no not in (None, "") and gate_pass_number(gate_pass_no) != (
         notice.gate_pass_no or ""
     ):
         raise InvalidInput(
@@ -439,26 +484,12 @@ def shipping_notice_exit(*, actor, notice_id: int, gate_pass_no=None) -> Shippin
     return notice
 
 
-def shipping_notice_by_gate_pass(gate_pass_no) -> ShippingNotice:
-    """The notice a gate pass number belongs to (security's check), or a 400 naming the field."""
-    number = _normalise_gate_pass(gate_pass_no)
-    if not number:
-        raise InvalidInput(errors={"gate_pass_no": [_("Type or scan the gate pass number.")]})
-    notice = (
-        ShippingNotice.objects.select_related("customer", "contract", "warehouse")
-        .filter(gate_pass_no=number)
-        .first()
-    )
-    if notice is None:
-        raise InvalidInput(errors={"gate_pass_no": [_("No shipment has this gate pass number.")]})
-    return notice
-
-
-def gate_exit(*, actor, gate_pass_no) -> ShippingNotice:
+@transaction.atomic(durable=True)
+def gate_exit(*, actor: "User", gate_pass_no) -> ShippingNotice:
     """Security's gate check: the exit recorded by the pass number alone."""
     require_role(actor, Role.SECURITY)
     notice = shipping_notice_by_gate_pass(gate_pass_no)
-    return shipping_notice_exit(actor=actor, notice_id=notice.pk, gate_pass_no=gate_pass_no)
+    return _exit(actor=actor, notice_id=notice.pk, gate_pass_no=gate_pass_no)
 
 
 # --- signed delivery (R14) ----------------------------------------------------------------------
@@ -485,7 +516,7 @@ def _check_scan(scan) -> list[str]:
     return []
 
 
-def _delivery_post(*, notice: ShippingNotice, day, actor) -> None:
+def _delivery_post(*, notice: ShippingNotice, day, actor: "User") -> None:
     """Revenue (R14): the ledger's `delivered` and the amount due, then the event finance
     posts to the journal — all in the recording transaction."""
     ledger_add_delivered(
@@ -517,9 +548,9 @@ def _delivery_post(*, notice: ShippingNotice, day, actor) -> None:
     )
 
 
-@transaction.atomic
+@transaction.atomic(durable=True)
 def shipping_notice_confirm_delivery(
-    *, actor, notice_id: int, signed_by, signed_at, scan=None
+    *, actor: "User", notice_id: int, signed_by, signed_at, scan=None
 ) -> ShippingNotice:
     """Record the customer-signed delivery copy (R14): signer, signing date (any past date —
     late paperwork — but not a future one nor one in a closed period), optional scan. Only now
@@ -585,7 +616,7 @@ def shipping_notices_expire(*, as_of: datetime.date | None = None) -> dict[str, 
     ).values_list("pk", flat=True)
     for notice_id in list(stale):
         try:
-            with transaction.atomic():
+            with transaction.atomic(durable=True):
                 if _expire_one(notice_id=notice_id, as_of=as_of):
                     counts["expired"] += 1
         except Exception:

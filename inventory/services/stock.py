@@ -1,25 +1,28 @@
 """Writes for warehouses and stock (R11, R13): the one place a stock row changes."""
 
 from decimal import Decimal, InvalidOperation
+from typing import TYPE_CHECKING
 
 from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils.translation import gettext as _
 
 from core.errors import InvalidInput, NotVisible, RuleViolation
+from core.money import MAX_QUANTITY, within_bounds
 from core.permissions import require_role
 from core.roles import Role
 from core.validation import reject_unknown_fields, save_unique, validate_instance
 from inventory.models import StockLevel, StockMove, StockMoveKind, Warehouse
 from sales.models import Product
 
+if TYPE_CHECKING:
+    from django.contrib.auth.models import User
+
 WAREHOUSE_FIELDS = ("code", "name", "address", "is_active")
-# Quantities are numeric(18, 3): a stock row holds less than 10^15.
-MAX_STOCK = Decimal(10) ** 15
 
 
-@transaction.atomic
-def warehouse_create(*, actor, **fields) -> Warehouse:
+@transaction.atomic(durable=True)
+def warehouse_create(*, actor: "User", **fields) -> Warehouse:
     require_role(actor, Role.GENERAL_MANAGER)
     reject_unknown_fields(fields, WAREHOUSE_FIELDS)
     warehouse = Warehouse(**{k: v for k, v in fields.items() if v is not None})
@@ -30,8 +33,8 @@ def warehouse_create(*, actor, **fields) -> Warehouse:
     return warehouse
 
 
-@transaction.atomic
-def warehouse_update(*, actor, warehouse_id: int, **fields) -> Warehouse:
+@transaction.atomic(durable=True)
+def warehouse_update(*, actor: "User", warehouse_id: int, **fields) -> Warehouse:
     require_role(actor, Role.GENERAL_MANAGER)
     reject_unknown_fields(fields, WAREHOUSE_FIELDS)
     warehouse = Warehouse.objects.select_for_update().filter(pk=warehouse_id).first()
@@ -51,7 +54,7 @@ def warehouse_update(*, actor, warehouse_id: int, **fields) -> Warehouse:
 
 def stock_move_post(
     *,
-    actor,
+    actor: "User",
     product_id: int,
     warehouse_id: int,
     kind: str,
@@ -69,7 +72,8 @@ def stock_move_post(
     level = StockLevel.objects.select_for_update().get(
         product_id=product_id, warehouse_id=warehouse_id
     )
-    if abs(level.on_hand + quantity) >= MAX_STOCK:
+    # What every supported database keeps (core.money): beyond it, a 400 naming the quantity.
+    if not within_bounds(level.on_hand + quantity, maximum=MAX_QUANTITY):
         raise InvalidInput(errors={"quantity": [_("The stock would exceed what can be recorded.")]})
     if level.on_hand + quantity < 0:
         raise RuleViolation(
@@ -97,8 +101,10 @@ def stock_move_post(
     return move
 
 
-@transaction.atomic
-def stock_adjust(*, actor, product_id: int, warehouse_id: int, quantity, reason: str):
+@transaction.atomic(durable=True)
+def stock_adjust(
+    *, actor: "User", product_id: int, warehouse_id: int, quantity, reason: str
+) -> StockMove:
     """A counted correction (盘点调整) by the warehouse: ± quantity with a reason."""
     require_role(actor, Role.WAREHOUSE)
     errors = {}
@@ -111,7 +117,9 @@ def stock_adjust(*, actor, product_id: int, warehouse_id: int, quantity, reason:
     try:
         if Decimal(quantity) == 0:
             errors["quantity"] = [_("Enter a quantity other than zero.")]
-    except (InvalidOperation, TypeError):
+        elif not within_bounds(quantity, maximum=MAX_QUANTITY):
+            errors["quantity"] = [_("The stock would exceed what can be recorded.")]
+    except (InvalidOperation, TypeError, ValueError):
         errors["quantity"] = [_("Enter a number.")]
     if errors:
         raise InvalidInput(errors=errors)

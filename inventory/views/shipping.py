@@ -8,7 +8,6 @@ import os
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.db import transaction
 from django.http import FileResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -22,6 +21,7 @@ from contracts.models import ContractStatus
 from core.errors import DomainError, NotVisible
 from core.history import history_rows
 from core.pages import (
+    document_action,
     form_add_domain_error,
     formset_add_domain_error,
     paginate,
@@ -30,7 +30,7 @@ from core.pages import (
 from core.permissions import has_role, require_role
 from core.roles import Role
 from inventory import selectors, services
-from inventory.forms_shipping import (
+from inventory.forms import (
     DeliveryForm,
     ShippingLineFormSet,
     ShippingNoticeForm,
@@ -39,11 +39,6 @@ from inventory.forms_shipping import (
 from inventory.models import SHIPPING_OUT, ShippingNoticeStatus, Warehouse
 from inventory.pdf import gate_pass_pdf_response, shipping_notice_pdf_response
 from inventory.services.shipping import NOTICE_AUTHORS
-
-
-def _refusal(error: DomainError) -> str:
-    reasons = [m for msgs in error.errors.values() for m in msgs]
-    return " ".join([error.detail, *reasons])
 
 
 def _number(raw) -> int | None:
@@ -122,26 +117,24 @@ def _lines_from(formset) -> tuple[list[dict], list[int]]:
 
 
 def _save(request, *, notice, form, lines, submit: bool):
-    """Create or update the draft and, when asked, submit it — in one transaction, so a
-    refusal of either (`over_shipment`, `customer_overdue`) leaves nothing written (R25)."""
+    """Create or update the draft and, when asked, submit it: "save and submit" is one service
+    (one transaction), so a refusal of either (`over_shipment`, `customer_overdue`) leaves
+    nothing written (R25)."""
     data = {
         "warehouse": form.cleaned_data["warehouse"].pk,
         "valid_until": form.cleaned_data["valid_until"],
         "note": form.cleaned_data["note"],
         "lines": lines,
     }
-    with transaction.atomic():
-        if notice is None:
-            saved = services.shipping_notice_create(
-                actor=request.user, data={"contract": form.cleaned_data["contract"].pk, **data}
-            )
-        else:
-            saved = services.shipping_notice_update(
-                actor=request.user, notice_id=notice.pk, data=data
-            )
-        if submit:
-            saved = services.shipping_notice_submit(actor=request.user, notice_id=saved.pk)
-    return saved
+    if notice is None:
+        data["contract"] = form.cleaned_data["contract"].pk
+    if submit:
+        return services.shipping_notice_save_and_submit(
+            actor=request.user, notice_id=getattr(notice, "pk", None), data=data
+        )
+    if notice is None:
+        return services.shipping_notice_create(actor=request.user, data=data)
+    return services.shipping_notice_update(actor=request.user, notice_id=notice.pk, data=data)
 
 
 def _form_page(request, *, notice):
@@ -257,15 +250,25 @@ def notice_action(request, pk: int, action: str):
     warehouse) or exit (R13, security). A refusal changes nothing and says why."""
     notice = selectors.shipping_notice_get(user=request.user, notice_id=pk)
     actor = request.user
-    runs = {
+    simple = {
         "submit": (
-            lambda: services.shipping_notice_submit(actor=actor, notice_id=notice.pk),
+            services.shipping_notice_submit,
             _("Shipping notice %(number)s submitted for approval."),
         ),
-        "cancel": (
-            lambda: services.shipping_notice_cancel(actor=actor, notice_id=notice.pk),
-            _("Shipping notice %(number)s cancelled."),
-        ),
+        "cancel": (services.shipping_notice_cancel, _("Shipping notice %(number)s cancelled.")),
+    }
+    if action in simple:
+        service, done = simple[action]
+        return document_action(
+            request,
+            document=notice,
+            run=lambda n: service(actor=actor, notice_id=n.pk),
+            done=done,
+            redirect_to="shipping-notice-detail",
+        )
+    # Issue and exit name the gate pass the service issued in their message, and an issue from
+    # the picking list goes back there: more than `document_action` does today.
+    runs = {
         "issue": (
             lambda: services.shipping_notice_issue(actor=actor, notice_id=notice.pk),
             _("Shipping notice %(number)s issued: gate pass %(gate_pass)s."),
@@ -286,7 +289,8 @@ def notice_action(request, pk: int, action: str):
     try:
         saved = run()
     except DomainError as error:
-        messages.error(request, _refusal(error))
+        reasons = [m for msgs in error.errors.values() for m in msgs]
+        messages.error(request, " ".join([error.detail, *reasons]))
         if from_picking:
             return redirect("picking-list")
         return redirect("shipping-notice-detail", pk=notice.pk)
@@ -352,7 +356,7 @@ def gate_check(request):
             error, status = refused, refused.status_code
     if number:
         try:
-            notice = services.shipping_notice_by_gate_pass(number)
+            notice = selectors.shipping_notice_by_gate_pass(number)
         except DomainError as refused:
             error = error or refused
             status = refused.status_code if status == 200 else status

@@ -109,15 +109,20 @@ def test_seed_demo_is_idempotent_and_gives_one_user_per_role():
 
 @pytest.mark.django_db
 def test_the_fulfilment_demo_fills_every_role_page_once():
-    """`scripts/run` loads it after seed_demo: one contract through R10–R13 by the demo users."""
+    """`seed_demo` (what `scripts/run` loads) ends with it, after each app's own seed: one
+    contract through R10–R13 by the demo users; alone, before the sales and inventory seeds, it
+    refuses; a second run changes nothing."""
     from contracts.models import Contract
     from inventory.models import GoodsReceipt, ProductionNotice, ShippingNotice, StockLevel
 
     with pytest.raises(CommandError):
         call_command("seed_demo_fulfilment", verbosity=0)
+    call_command("seed_demo_sales", verbosity=0)
+    with pytest.raises(CommandError):  # the warehouse is inventory's seed
+        call_command("seed_demo_fulfilment", verbosity=0)
     call_command("seed_demo", verbosity=0)
     call_command("seed_demo_fulfilment", verbosity=0)
-    call_command("seed_demo_fulfilment", verbosity=0)
+    call_command("seed_demo", verbosity=0)
 
     assert list(Contract.objects.values_list("status", flat=True)) == ["active"]
     assert list(ProductionNotice.objects.values_list("status", flat=True)) == ["released"]

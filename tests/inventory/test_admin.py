@@ -34,3 +34,24 @@ def test_the_admin_shows_fulfilment_documents_read_only(
     detail = client.get(f"/admin/inventory/shippingnotice/{notice.pk}/change/")
     assert detail.status_code == 200 and notice.number in detail.content.decode()
     assert client.post(f"/admin/inventory/shippingnotice/{notice.pk}/delete/").status_code == 403
+
+
+def test_the_admin_adds_and_edits_a_warehouse_through_its_durable_service(admin_client):
+    """The admin saves through `warehouse_create` / `warehouse_update`, whose transactions are
+    durable: the admin must not open one around them."""
+    from inventory.models import Warehouse
+
+    added = admin_client.post(
+        "/admin/inventory/warehouse/add/",
+        {"code": "WH09", "name": "备件库", "address": "", "is_active": "on"},
+    )
+    assert added.status_code == 302, added.content.decode()[:2000]
+    warehouse = Warehouse.objects.get(code="WH09")
+    changed = admin_client.post(
+        f"/admin/inventory/warehouse/{warehouse.pk}/change/",
+        {"code": "WH09", "name": "备件库 Spare parts", "address": "3 号库", "is_active": "on"},
+    )
+    assert changed.status_code == 302, changed.content.decode()[:2000]
+    warehouse.refresh_from_db()
+    assert (warehouse.name, warehouse.address) == ("备件库 Spare parts", "3 号库")
+    assert [h.history_user for h in warehouse.history.all()] == [changed.wsgi_request.user] * 2

@@ -1003,6 +1003,77 @@ def test_a_goods_receipt_with_an_unknown_product_or_warehouse_is_400(api, produc
     assert not GoodsReceipt.objects.exists()
 
 
+# The largest quantity numeric(18, 3) takes, which SQLite's 8-byte floats would store and then
+# fail to read back: beyond core.money.MAX_QUANTITY, what every supported database keeps.
+TOO_LARGE = "999999999999999.999"
+
+
+def test_a_goods_receipt_beyond_what_the_database_holds_is_a_400_and_the_list_still_reads(
+    api, catalogue, warehouse, producer, qc
+):
+    """R25 on every database: the quantity is refused naming `quantity`, nothing is written, and
+    the goods-receipt list — a 500 on SQLite when such a row was saved — reads for every goods
+    role."""
+    response = api.as_user(producer).post(
+        GR,
+        {
+            "product": catalogue["lathe"].pk,
+            "warehouse": warehouse.pk,
+            "quantity": TOO_LARGE,
+            "qc_certificate_no": "QC-BIG",
+        },
+        format="json",
+    )
+
+    assert_refused(response, 400, "invalid", "quantity")
+    assert not GoodsReceipt.objects.exists()
+    for user in (producer, qc):
+        assert api.as_user(user).get(GR).status_code == 200
+        assert api.as_user(user).get(f"{GR}?status=recorded").json()["results"] == []
+
+
+def test_a_stock_adjustment_beyond_what_the_database_holds_is_a_400_and_the_stock_still_reads(
+    api, catalogue, warehouse, keeper
+):
+    put_stock(actor=keeper, product=catalogue["lathe"], warehouse=warehouse, quantity="5")
+    client = api.as_user(keeper)
+    for quantity in (TOO_LARGE, f"-{TOO_LARGE}"):
+        response = client.post(
+            "/api/v1/stock-adjustments/",
+            {
+                "product": catalogue["lathe"].pk,
+                "warehouse": warehouse.pk,
+                "quantity": quantity,
+                "reason": "盘点",
+            },
+            format="json",
+        )
+        assert_refused(response, 400, "invalid", "quantity")
+
+    assert StockMove.objects.count() == 1  # put_stock's
+    assert level(catalogue["lathe"], warehouse).on_hand == 5
+    stock = client.get(f"/api/v1/stock/?product={catalogue['lathe'].pk}")
+    assert stock.status_code == 200
+    assert [row["on_hand"] for row in stock.json()["results"]] == ["5.000"]
+
+
+def test_a_shipping_line_beyond_what_the_database_holds_is_a_400_naming_it(
+    api, contract, lathe_line, warehouse, clerk
+):
+    response = api.as_user(clerk).post(
+        SN,
+        {
+            "contract": contract.pk,
+            "warehouse": warehouse.pk,
+            "lines": [{"contract_line": lathe_line.pk, "quantity": TOO_LARGE}],
+        },
+        format="json",
+    )
+
+    assert_refused(response, 400, "invalid", "lines.0.quantity")
+    assert not ShippingNotice.objects.exists()
+
+
 def test_a_future_signing_date_is_400_r14(
     api, contract, lathe_line, warehouse, clerk, manager, keeper, guard
 ):

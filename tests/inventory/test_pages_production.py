@@ -516,6 +516,26 @@ def test_a_receipt_without_certificate_names_the_field(client, producer, lathe_l
     assert not GoodsReceipt.objects.exists()
 
 
+def test_a_receipt_beyond_what_the_database_holds_is_named_and_the_queue_still_reads(
+    client, producer, qc, lathe_line, warehouse
+):
+    """R25 on SQLite as on PostgreSQL: 999999999999999.999 fits numeric(18, 3) but not what
+    SQLite keeps; the form names the quantity, nothing is written, the QC queue reads."""
+    client.force_login(producer)
+
+    response = client.post(
+        "/goods-receipts/new/",
+        _receipt_form(lathe_line.product, warehouse, quantity="999999999999999.999"),
+    )
+
+    assert response.status_code == 400
+    assert response.context["form"].errors["quantity"]
+    assert not GoodsReceipt.objects.exists()
+    for user in (producer, qc):
+        client.force_login(user)
+        assert client.get("/goods-receipts/").status_code == 200
+
+
 def test_only_production_records_receipts_403(client, qc, lathe_line, warehouse):
     client.force_login(qc)
 

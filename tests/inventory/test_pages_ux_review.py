@@ -16,8 +16,7 @@ from django.utils import timezone
 
 from contracts.services import ledger_add_collected
 from inventory import selectors, services
-from inventory.forms import GoodsReceiptForm
-from inventory.forms_shipping import DeliveryForm
+from inventory.forms import DeliveryForm, GoodsReceiptForm
 from inventory.models import GoodsReceipt, ProductionNotice
 from tests.inventory.conftest import approved_notice, put_stock, released_notice
 

@@ -168,5 +168,5 @@ def test_the_gate_pass_pdf_carries_a_code128_barcode_of_its_number_r13(issued):
 
     pdf = gate_pass_pdf_bytes(issued)
     assert issued.gate_pass_no in text_of(pdf)
-    without = _drawn_rectangles(render_pdf("pdf/gate_pass.html", {"notice": issued}))
+    without = _drawn_rectangles(render_pdf("inventory/pdf/gate_pass.html", {"notice": issued}))
     assert _drawn_rectangles(pdf) >= without + 30

@@ -14,6 +14,7 @@ from contracts.models import ContractDue, ContractLedger
 from contracts.services import ledger_add_collected
 from core.errors import InvalidInput, PermissionRefused, RuleViolation
 from core.models import ClosedPeriod
+from core.money import MAX_QUANTITY
 from inventory import services
 from inventory.models import (
     GoodsReceipt,
@@ -1077,18 +1078,121 @@ def test_a_real_overdue_delivery_holds_the_next_order_and_blocks_the_customer_ov
 def test_a_stock_beyond_what_the_database_holds_is_refused_naming_quantity(
     producer, qc, keeper, lathe_line, warehouse
 ):
-    """numeric(18, 3): a receipt that would take the stock to 10^15 is a 400, not a crash; the
-    receipt stays recorded (QC may reject it)."""
+    """A receipt that would take the stock past what every database keeps (MAX_QUANTITY,
+    15 digits: SQLite's floats) is a 400 naming `quantity`, not a crash; the receipt stays
+    recorded (QC may reject it). A receipt itself beyond it is refused when recorded (see
+    test_a_goods_receipt_beyond_what_the_database_holds_is_a_400_and_the_list_still_reads)."""
     put_stock(actor=keeper, product=lathe_line.product, warehouse=warehouse, quantity="1")
     receipt = services.goods_receipt_record(
         actor=producer,
         data={
             "product": lathe_line.product_id,
             "warehouse": warehouse.pk,
-            "quantity": "999999999999999.999",
+            "quantity": str(MAX_QUANTITY),
             "qc_certificate_no": "QC-BIG",
         },
     )
     assert "quantity" in _invalid(services.goods_receipt_confirm, actor=qc, receipt_id=receipt.pk)
     assert GoodsReceipt.objects.get(pk=receipt.pk).status == "recorded"
     assert _level(lathe_line.product, warehouse).on_hand == 1
+
+
+def test_a_quantity_beyond_what_the_database_holds_is_refused_by_the_services_naming_it(
+    producer, clerk, contract, lathe_line, warehouse
+):
+    """The services themselves (whatever calls them: a page, the API, a task, the admin) refuse
+    a quantity past MAX_QUANTITY before writing anything: a receipt names `quantity`, a notice
+    line `lines.N.quantity`."""
+    too_large = str(MAX_QUANTITY + Decimal("0.001"))
+    receipt = {
+        "product": lathe_line.product_id,
+        "warehouse": warehouse.pk,
+        "quantity": too_large,
+        "qc_certificate_no": "QC-BIG",
+    }
+    assert "quantity" in _invalid(services.goods_receipt_record, actor=producer, data=receipt)
+    notice = {
+        "contract": contract.pk,
+        "warehouse": warehouse.pk,
+        "lines": [{"contract_line": lathe_line.pk, "quantity": too_large}],
+    }
+    errors = _invalid(services.shipping_notice_create, actor=clerk, data=notice)
+    assert list(errors) == ["lines.0.quantity"]
+    assert not GoodsReceipt.objects.exists() and not ShippingNotice.objects.exists()
+
+
+def test_save_and_submit_is_one_transaction_a_refused_submit_leaves_no_draft_behind(
+    clerk, manager, keeper, guard, contract, lathe_line, warehouse
+):
+    """R12, R25: `shipping_notice_save_and_submit` creates (or updates) the draft and submits it
+    in one durable transaction: the submit's refusal (`customer_overdue`, checked only there)
+    takes the new draft with it, and an edited draft keeps its saved lines."""
+    _deliver(
+        clerk=clerk,
+        manager=manager,
+        keeper=keeper,
+        guard=guard,
+        contract=contract,
+        line=lathe_line,
+        warehouse=warehouse,
+        quantity="1",
+        signed_at=TODAY() - datetime.timedelta(days=60),
+    )
+    before = ShippingNotice.objects.count()
+    data = {"contract": contract.pk, "warehouse": warehouse.pk, "lines": _lines(lathe_line, 1)}
+
+    _refused("customer_overdue", services.shipping_notice_save_and_submit, actor=clerk, data=data)
+    assert ShippingNotice.objects.count() == before
+
+    draft = services.shipping_notice_create(actor=clerk, data=data)
+    _refused(
+        "customer_overdue",
+        services.shipping_notice_save_and_submit,
+        actor=clerk,
+        notice_id=draft.pk,
+        data={"lines": _lines(lathe_line, "0.5")},
+    )
+    draft.refresh_from_db()
+    assert draft.status == "draft"
+    assert [line.quantity for line in draft.lines.all()] == [Decimal("1.000")]
+
+
+# The services that pages, the API, the admin and tasks call: each is one durable transaction.
+# Not here: the approval engine's hooks (`*_approved`, `production_notice_released`), which run
+# in the engine's transaction, `stock_move_post`, which joins its caller's, and the daily expiry,
+# which opens a durable transaction per notice.
+ENTRY_POINTS = [
+    "warehouse_create",
+    "warehouse_update",
+    "stock_adjust",
+    "production_notice_create",
+    "production_notice_update",
+    "production_notice_submit",
+    "production_notice_complete",
+    "production_notice_cancel",
+    "goods_receipt_record",
+    "goods_receipt_confirm",
+    "goods_receipt_reject",
+    "shipping_notice_create",
+    "shipping_notice_update",
+    "shipping_notice_submit",
+    "shipping_notice_save_and_submit",
+    "shipping_notice_cancel",
+    "shipping_notice_issue",
+    "shipping_notice_exit",
+    "gate_exit",
+    "shipping_notice_confirm_delivery",
+    "service_dispatch_create",
+    "service_dispatch_update",
+    "service_dispatch_submit",
+    "service_dispatch_complete",
+    "service_dispatch_cancel",
+]
+
+
+@pytest.mark.parametrize("name", ENTRY_POINTS)
+def test_an_entry_point_service_refuses_to_run_inside_another_transaction(name):
+    """`transaction.atomic(durable=True)`: nobody nests a business action in a larger
+    transaction by accident (a view, a command, another service)."""
+    with transaction.atomic(), pytest.raises(RuntimeError, match="durable"):
+        getattr(services, name)(actor=None)

@@ -8,6 +8,7 @@ import pytest
 from django.db import IntegrityError, connection, transaction
 
 from core.errors import InvalidInput, PermissionRefused, RuleViolation
+from core.money import MAX_QUANTITY
 from inventory.models import StockLevel, StockMove
 from inventory.services import stock_adjust, stock_move_post
 from tests.factories import ProductFactory, WarehouseFactory
@@ -162,6 +163,27 @@ def test_adjustment_api_refuses_taking_out_more_than_on_hand(api, keeper, item):
     assert response.status_code == 409
     assert response.json()["code"] == "insufficient_stock"
     assert not StockMove.objects.exists()
+
+
+def test_an_adjustment_beyond_what_the_database_holds_is_refused_naming_quantity(keeper, item):
+    """MAX_QUANTITY (15 digits, what SQLite keeps exactly) bounds the adjustment and the stock it
+    leads to: a 400 naming `quantity`, nothing written."""
+    product, warehouse = item
+    stock_adjust(
+        actor=keeper, product_id=product.pk, warehouse_id=warehouse.pk, quantity="1", reason="期初"
+    )
+    for quantity in (MAX_QUANTITY + Decimal("0.001"), MAX_QUANTITY):  # itself, then the sum
+        with pytest.raises(InvalidInput) as refused:
+            stock_adjust(
+                actor=keeper,
+                product_id=product.pk,
+                warehouse_id=warehouse.pk,
+                quantity=quantity,
+                reason="盘盈",
+            )
+        assert list(refused.value.errors) == ["quantity"]
+    assert level(product, warehouse).on_hand == 1
+    assert StockMove.objects.count() == 1
 
 
 @pytest.mark.postgres

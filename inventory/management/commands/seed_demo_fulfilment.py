@@ -1,15 +1,15 @@
-"""`python manage.py seed_demo_fulfilment` (after `seed_demo`): one contract taken through the
-whole fulfilment chain by the demo users, so every role's page has something on it — a
-released production notice, goods received and confirmed by QC, a shipment that has left the
-gate waiting for the clerk to record the signed copy, an approved notice on the warehouse's
-picking list, and a service dispatch in draft. Everything goes through the services and the
-approval engine, as users would do it. Idempotent: it does nothing once a contract exists."""
+"""`python manage.py seed_demo_fulfilment` (after `seed_demo_sales` and `seed_demo_inventory`;
+`seed_demo` runs all three): one contract taken through the whole fulfilment chain by the demo
+users, so every role's page has something on it — a released production notice, goods received
+and confirmed by QC, a shipment that has left the gate waiting for the clerk to record the
+signed copy, an approved notice on the warehouse's picking list, and a service dispatch in
+draft. Everything goes through the services and the approval engine, as users would do it, each
+service in its own (durable) transaction. Idempotent: it does nothing once a contract exists."""
 
 from decimal import Decimal
 
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
-from django.db import transaction
 from django.utils import timezone
 
 from approvals.services import approval_decide
@@ -35,7 +35,6 @@ def _approve_all(document, users_by_role) -> None:
 class Command(BaseCommand):
     help = "Take one demo contract through production, stock, shipping and the gate (idempotent)."
 
-    @transaction.atomic
     def handle(self, *args, **options):
         if Contract.objects.exists():
             self.stdout.write("Fulfilment demo data already there.")
@@ -59,7 +58,10 @@ class Command(BaseCommand):
             service = Product.objects.get(code="P-3001")
             warehouse = Warehouse.objects.get(code="WH01")
         except (KeyError, Customer.DoesNotExist, Product.DoesNotExist, Warehouse.DoesNotExist):
-            raise CommandError("Run `manage.py seed_demo` first.") from None
+            raise CommandError(
+                "Run `manage.py seed_demo_sales` and `seed_demo_inventory` first "
+                "(or `seed_demo`, which runs all three)."
+            ) from None
         clerk = user["clerk"]
 
         order = order_create(

@@ -1,16 +1,16 @@
-"""`python manage.py seed_demo`: demo users (one per role), customers, products and a
-warehouse. Idempotent: running it again changes nothing. Passwords are for local use only."""
+"""`python manage.py seed_demo_sales`: sales' demo data — users (one per role, and a superuser),
+customers, products, an active price list and a credit change waiting for the GM. Idempotent:
+running it again changes nothing. Passwords are for local use only. `seed_demo` (finance, the
+last app) runs it first, then the later apps' seeds."""
 
 from decimal import Decimal
 
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 from django.core.management.base import BaseCommand
-from django.db import transaction
 from django.utils import timezone
 
 from core.roles import Role
-from inventory.models import Warehouse
 from sales.models import Customer, Product
 
 DEMO_PASSWORD = "o2c-demo-2026"
@@ -74,9 +74,10 @@ PRODUCTS = [
 
 
 class Command(BaseCommand):
-    help = "Load demo users (one per role), customers, products and a warehouse (idempotent)."
+    help = "Load sales' demo data: users (one per role), customers, products (idempotent)."
 
-    @transaction.atomic
+    # No transaction around it all: the services it calls open their own (durable) ones; each
+    # step is skipped when its data is there, so a second run changes nothing.
     def handle(self, *args, **options):
         User = get_user_model()
         users = {}
@@ -122,14 +123,11 @@ class Command(BaseCommand):
                     "tax_rate": Decimal(tax_rate),
                 },
             )
-        Warehouse.objects.get_or_create(
-            code="WH01", defaults={"name": "成品库 Finished goods", "address": "厂区 1 号库"}
-        )
         self._approvals(users)
         self.stdout.write(
             self.style.SUCCESS(
                 f"Demo data ready: {len(USERS) + 1} users (password {DEMO_PASSWORD!r}), "
-                f"{len(CUSTOMERS)} customers, {len(PRODUCTS)} products, 1 warehouse."
+                f"{len(CUSTOMERS)} customers, {len(PRODUCTS)} products."
             )
         )
 

@@ -1,3 +1,7 @@
+"""One shipping notice through the whole chain by the services (R12–R14): approval reserves the
+stock, the warehouse issues it with a gate pass, security lets it out by the pass number as
+typed, and the customer-signed copy makes its gross delivered in the contract ledger."""
+
 import datetime
 from decimal import Decimal
 
@@ -8,7 +12,9 @@ from inventory.models import StockLevel
 from tests.inventory.conftest import approved_notice, put_stock
 
 
-def test_flow(clerk, manager, contract, lathe_line, warehouse, keeper, guard):
+def test_an_approved_notice_reserves_stock_and_issue_exit_and_signed_copy_book_its_gross(
+    clerk, manager, contract, lathe_line, warehouse, keeper, guard
+):
     put_stock(actor=keeper, product=lathe_line.product, warehouse=warehouse, quantity="5")
     notice = approved_notice(
         clerk=clerk,
