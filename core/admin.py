@@ -25,6 +25,11 @@ class ServiceAdminMixin:
     def has_delete_permission(self, request, obj=None):
         return False
 
+    def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
+        """Without the transaction Django's admin opens around a save: the services' own are
+        durable (a transaction belongs to the service), so nothing may wrap them."""
+        return self._changeform_view(request, object_id, form_url, extra_context)
+
     def save_model(self, request, obj, form, change):
         saved = self.service_save(request, obj, form, change)
         obj.pk = saved.pk

@@ -65,19 +65,31 @@ def object_form_page(request, *, form_class, instance, save, title, back: str, s
     )
 
 
-def document_action(request, *, document, run, done: str, redirect_to: str):
+def document_action(request, *, document, run, done: str, redirect_to, message_args=None):
     """A button on a document's page: call the service, come back with its outcome as a
-    message (a refusal changes nothing and says why)."""
+    message (a refusal changes nothing and says why).
+
+    `run(document)` calls the service; what it returns, when it is the document again, is used
+    for the message and the redirect. `done` is formatted with the document's `number` and
+    `message_args(saved)` (e.g. the gate pass the service issued). `redirect_to` is the name of
+    a page taking the document's `pk`, or a callable `(saved, ok) -> URL`."""
     from django.contrib import messages
     from django.shortcuts import redirect
 
+    saved, ok = document, False
     try:
-        run(document)
-        messages.success(request, done % {"number": document.number})
+        result = run(document)
+        if isinstance(result, type(document)):
+            saved = result
+        ok = True
+        extra = message_args(saved) if message_args else {}
+        messages.success(request, done % {"number": saved.number, **extra})
     except DomainError as error:
         reasons = [m for msgs in error.errors.values() for m in msgs]
         messages.error(request, " ".join([error.detail, *reasons]))
-    return redirect(redirect_to, pk=document.pk)
+    if callable(redirect_to):
+        return redirect(redirect_to(saved, ok))
+    return redirect(redirect_to, pk=saved.pk)
 
 
 def formset_add_domain_error(form, formset, error: DomainError, *, prefix: str, forms_at):

@@ -27,11 +27,6 @@ class WarehouseAdmin(ServiceAdminMixin, SimpleHistoryAdmin):
     search_fields = ["code", "name"]
     roles = (Role.GENERAL_MANAGER,)
 
-    def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
-        """Without the transaction Django's admin opens around a save: the services' own are
-        durable (a transaction belongs to the service), so nothing may wrap them."""
-        return self._changeform_view(request, object_id, form_url, extra_context)
-
     def service_save(self, request, obj, form, change):
         if change:
             return services.warehouse_update(

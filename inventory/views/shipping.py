@@ -266,17 +266,17 @@ def notice_action(request, pk: int, action: str):
             done=done,
             redirect_to="shipping-notice-detail",
         )
-    # Issue and exit name the gate pass the service issued in their message, and an issue from
-    # the picking list goes back there: more than `document_action` does today.
+    # Issue and exit name the gate pass the service issued; an issue from the picking list goes
+    # back there.
     runs = {
         "issue": (
-            lambda: services.shipping_notice_issue(actor=actor, notice_id=notice.pk),
+            lambda n: services.shipping_notice_issue(actor=actor, notice_id=n.pk),
             _("Shipping notice %(number)s issued: gate pass %(gate_pass)s."),
         ),
         "exit": (
-            lambda: services.shipping_notice_exit(
+            lambda n: services.shipping_notice_exit(
                 actor=actor,
-                notice_id=notice.pk,
+                notice_id=n.pk,
                 gate_pass_no=request.POST.get("gate_pass_no") or None,
             ),
             _("Exit of %(number)s recorded (gate pass %(gate_pass)s)."),
@@ -286,18 +286,20 @@ def notice_action(request, pk: int, action: str):
         raise NotVisible()
     run, done = runs[action]
     from_picking = request.POST.get("next") == "picking-list"
-    try:
-        saved = run()
-    except DomainError as error:
-        reasons = [m for msgs in error.errors.values() for m in msgs]
-        messages.error(request, " ".join([error.detail, *reasons]))
-        if from_picking:
-            return redirect("picking-list")
-        return redirect("shipping-notice-detail", pk=notice.pk)
-    messages.success(request, done % {"number": saved.number, "gate_pass": saved.gate_pass_no})
-    if from_picking:
-        return redirect(f"{reverse('picking-list')}?issued={saved.pk}")
-    return redirect("shipping-notice-detail", pk=saved.pk)
+
+    def back(saved, ok):
+        if not from_picking:
+            return reverse("shipping-notice-detail", kwargs={"pk": saved.pk})
+        return f"{reverse('picking-list')}?issued={saved.pk}" if ok else reverse("picking-list")
+
+    return document_action(
+        request,
+        document=notice,
+        run=run,
+        done=done,
+        redirect_to=back,
+        message_args=lambda saved: {"gate_pass": saved.gate_pass_no},
+    )
 
 
 # --- the warehouse's picking list (R13) ---------------------------------------------------------
