@@ -19,6 +19,7 @@ from approvals.documents import (
     register,
 )
 from approvals.models import DocumentType
+from core.fields import AmountField
 from core.money import DEFAULT_VAT_RATE
 
 
@@ -180,8 +181,8 @@ class PriceListItem(models.Model):
         on_delete=models.PROTECT,
         related_name="price_list_items",
     )
-    list_price = models.DecimalField(_("list price"), max_digits=18, decimal_places=2)
-    floor_price = models.DecimalField(_("floor price"), max_digits=18, decimal_places=2)
+    list_price = AmountField(_("list price"))
+    floor_price = AmountField(_("floor price"))
     history = HistoricalRecords()
 
     class Meta:

@@ -15,6 +15,7 @@ from approvals.documents import (
     register,
 )
 from approvals.models import DocumentType
+from core.fields import AmountField
 from sales.models.customers import Customer, RiskLevel
 
 
@@ -39,14 +40,12 @@ class CreditChangeRequest(ConcurrentTransitionMixin, ApprovableDocument):
         on_delete=models.PROTECT,
         related_name="credit_changes",
     )
-    credit_limit = models.DecimalField(_("new credit limit"), max_digits=18, decimal_places=2)
+    credit_limit = AmountField(_("new credit limit"))
     credit_days = models.PositiveIntegerField(_("new credit days"))
     risk_level = models.CharField(_("new risk level"), max_length=10, choices=RiskLevel.choices)
     reason = models.TextField(_("reason"))
     # The customer's values when the change was applied (for the history on the customer page).
-    previous_credit_limit = models.DecimalField(
-        _("previous credit limit"), max_digits=18, decimal_places=2, null=True, blank=True
-    )
+    previous_credit_limit = AmountField(_("previous credit limit"), null=True, blank=True)
     previous_credit_days = models.PositiveIntegerField(
         _("previous credit days"), null=True, blank=True
     )

@@ -11,6 +11,8 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 from simple_history.models import HistoricalRecords
 
+from core.fields import AmountField
+
 # 统一社会信用代码 (18) or the older tax registration number (15): digits and capitals.
 tax_id_validator = RegexValidator(
     r"^(?:[0-9A-Z]{15}|[0-9A-Z]{18})$",
@@ -46,17 +48,13 @@ class Customer(models.Model):
         related_name="owned_customers",
     )
     # R1 defaults; R2: written only by an approved credit change request.
-    credit_limit = models.DecimalField(
-        _("credit limit"), max_digits=18, decimal_places=2, default=Decimal("0.00")
-    )
+    credit_limit = AmountField(_("credit limit"), default=Decimal("0.00"))
     credit_days = models.PositiveIntegerField(_("credit days"), default=0)
     risk_level = models.CharField(
         _("risk level"), max_length=10, choices=RiskLevel.choices, default=RiskLevel.HIGH
     )
     # R3: kept transactionally by the events that change it (orders, receipts).
-    exposure = models.DecimalField(
-        _("exposure"), max_digits=18, decimal_places=2, default=Decimal("0.00")
-    )
+    exposure = AmountField(_("exposure"), default=Decimal("0.00"))
     # R4/R18: set by the nightly credit re-evaluation.
     blocked = models.BooleanField(_("blocked"), default=False)
     # The day the credit terms were last approved; the annual review falls due a year later.

@@ -19,6 +19,7 @@ from approvals.documents import (
     register,
 )
 from approvals.models import DocumentType
+from core.fields import AmountField, QuantityField
 from sales.models.catalogue import PriceList, Product
 from sales.models.customers import Customer
 
@@ -68,19 +69,11 @@ class Order(ConcurrentTransitionMixin, ApprovableDocument):
         validators=[MinValueValidator(Decimal("0")), MaxValueValidator(Decimal("1"))],
     )
     currency = models.CharField(_("currency"), max_length=3, default="CNY")
-    net_amount = models.DecimalField(
-        _("net amount"), max_digits=18, decimal_places=2, default=Decimal("0.00")
-    )
-    tax_amount = models.DecimalField(
-        _("tax amount"), max_digits=18, decimal_places=2, default=Decimal("0.00")
-    )
-    gross_amount = models.DecimalField(
-        _("gross amount"), max_digits=18, decimal_places=2, default=Decimal("0.00")
-    )
+    net_amount = AmountField(_("net amount"), default=Decimal("0.00"))
+    tax_amount = AmountField(_("tax amount"), default=Decimal("0.00"))
+    gross_amount = AmountField(_("gross amount"), default=Decimal("0.00"))
     # The gross this order added to the customer's exposure (R3); 0 when it adds none.
-    exposure_amount = models.DecimalField(
-        _("exposure added"), max_digits=18, decimal_places=2, default=Decimal("0.00")
-    )
+    exposure_amount = AmountField(_("exposure added"), default=Decimal("0.00"))
     note = models.TextField(_("note"), blank=True)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -175,16 +168,12 @@ class OrderLine(models.Model):
         Product, verbose_name=_("product"), on_delete=models.PROTECT, related_name="+"
     )
     # Field validators name the field in errors (R25); the constraints below are the backstop.
-    quantity = models.DecimalField(
+    quantity = QuantityField(
         _("quantity"),
-        max_digits=18,
-        decimal_places=3,
         validators=[MinValueValidator(Decimal("0.001"), _("Enter a quantity above zero."))],
     )
-    unit_price = models.DecimalField(
+    unit_price = AmountField(
         _("unit price"),
-        max_digits=18,
-        decimal_places=2,
         validators=[MinValueValidator(Decimal("0"), _("The price cannot be negative."))],
     )
     tax_rate = models.DecimalField(
@@ -193,9 +182,9 @@ class OrderLine(models.Model):
         decimal_places=4,
         validators=[MinValueValidator(Decimal("0")), MaxValueValidator(Decimal("1"))],
     )
-    net = models.DecimalField(_("net"), max_digits=18, decimal_places=2)
-    tax = models.DecimalField(_("tax"), max_digits=18, decimal_places=2)
-    gross = models.DecimalField(_("gross"), max_digits=18, decimal_places=2)
+    net = AmountField(_("net"))
+    tax = AmountField(_("tax"))
+    gross = AmountField(_("gross"))
     history = HistoricalRecords()
 
     class Meta:
