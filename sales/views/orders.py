@@ -5,15 +5,12 @@ pages only hide the buttons a user cannot use."""
 
 from decimal import Decimal, InvalidOperation
 
-from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.db import transaction
 from django.shortcuts import redirect, render
-from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from approvals.selectors import (
@@ -31,125 +28,12 @@ from core.pages import (
 )
 from core.permissions import has_role, require_role
 from sales import selectors
+from sales.forms import OrderForm, OrderLineFormSet
 from sales.models import CreditStatus, OrderStatus
 from sales.services import orders as services
 
 ORDER_ROWS = 5  # empty line rows on a new order: a whole order without the mouse
 LINE_FIELDS = ("product", "quantity", "unit_price")
-
-# --- forms ------------------------------------------------------------------------------------
-
-
-class OrderForm(forms.Form):
-    customer = forms.ModelChoiceField(queryset=None, label=gettext_lazy("customer"))
-    first_payment_ratio = forms.DecimalField(
-        label=gettext_lazy("first payment ratio"),
-        max_digits=5,
-        decimal_places=4,
-        initial=Decimal("0.3000"),
-        help_text=gettext_lazy("A fraction: 0.3000 is 30 %."),
-    )
-    note = forms.CharField(
-        label=gettext_lazy("note"),
-        required=False,
-        widget=forms.Textarea(attrs={"rows": 2, "cols": 60}),
-    )
-
-    def __init__(self, *args, user, order=None, **kwargs):
-        super().__init__(*args, **kwargs)
-        field = self.fields["customer"]
-        if order is None:
-            # Only the clerk's own active customers can be chosen (R23).
-            field.queryset = selectors.customer_list(user=user, active=True)
-            field.widget.attrs.update(
-                {
-                    "autofocus": True,
-                    "hx-get": reverse("order-credit"),
-                    "hx-trigger": "change",
-                    "hx-target": "#credit-panel",
-                    "hx-swap": "outerHTML",
-                }
-            )
-        else:
-            del self.fields["customer"]
-
-
-class ProductSelect(forms.Select):
-    """Options carry the list price, so choosing a product fills an empty unit price."""
-
-    def __init__(self, *args, list_prices=None, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.list_prices = list_prices or {}
-
-    def create_option(self, name, value, label, selected, index, subindex=None, attrs=None):
-        option = super().create_option(name, value, label, selected, index, subindex, attrs)
-        price = self.list_prices.get(str(value))
-        if price is not None:
-            option["attrs"]["data-list-price"] = str(price)
-        return option
-
-
-class OrderLineForm(forms.Form):
-    product = forms.TypedChoiceField(
-        label=gettext_lazy("product"), coerce=int, empty_value=None, required=False
-    )
-    quantity = forms.DecimalField(
-        label=gettext_lazy("quantity"),
-        max_digits=18,
-        decimal_places=3,
-        required=False,
-        widget=forms.TextInput(attrs={"inputmode": "decimal", "size": 8, "class": "quantity"}),
-    )
-    unit_price = forms.DecimalField(
-        label=gettext_lazy("unit price"),
-        max_digits=18,
-        decimal_places=2,
-        required=False,
-        widget=forms.TextInput(attrs={"inputmode": "decimal", "size": 12, "class": "unit-price"}),
-    )
-
-    def __init__(self, *args, catalogue=None, **kwargs):
-        super().__init__(*args, **kwargs)
-        catalogue = catalogue or {}
-        self.catalogue = catalogue
-        field = self.fields["product"]
-        field.choices = [("", "---------")] + [
-            (pk, _("%(code)s %(name)s — list %(list)s, floor %(floor)s") % item)
-            for pk, item in catalogue.items()
-        ]
-        field.widget = ProductSelect(
-            choices=field.choices,
-            list_prices={str(pk): item["list"] for pk, item in catalogue.items()},
-            attrs={
-                "class": "product",
-                # A default, not arithmetic: the totals are always computed by the server. A
-                # price the clerk typed is kept; one filled in here follows the product.
-                "hx-on:change": (
-                    "const p = this.closest('tr').querySelector('.unit-price');"
-                    " const o = this.selectedOptions[0];"
-                    " if (p && o && (!p.value || p.value === p.dataset.auto)) {"
-                    " p.value = o.dataset.listPrice || ''; p.dataset.auto = p.value; }"
-                ),
-            },
-        )
-
-    def clean(self):
-        data = super().clean()
-        product = data.get("product")
-        if product is None:
-            if data.get("quantity") is not None or data.get("unit_price") is not None:
-                self.add_error("product", _("Choose a product or clear the row."))
-            return data
-        if data.get("quantity") is None and "quantity" not in self.errors:
-            self.add_error("quantity", _("Enter the quantity."))
-        if data.get("unit_price") is None and "unit_price" not in self.errors:
-            item = self.catalogue.get(product)
-            if item is not None:
-                data["unit_price"] = item["list"]  # the default is the list price
-        return data
-
-
-OrderLineFormSet = forms.formset_factory(OrderLineForm, extra=0)
 
 
 def _catalogue() -> dict[int, dict]:
