@@ -10,7 +10,7 @@ from django.utils.translation import gettext as _
 from core.errors import NotVisible
 from core.history import history_rows
 from core.money import money
-from core.permissions import sees_all_customers
+from core.permissions import visible_to
 from sales.models import (
     CreditChangeRequest,
     Customer,
@@ -26,9 +26,7 @@ def customer_list(
     *, user, search: str = "", risk_level: str = "", owner: str = "", active: bool | None = None
 ) -> QuerySet[Customer]:
     """The customers `user` may see (R23), filtered, with the owner joined."""
-    qs = Customer.objects.select_related("owner")
-    if not sees_all_customers(user):
-        qs = qs.filter(owner=user)
+    qs = visible_to(Customer.objects.select_related("owner"), user, owner="owner")
     if search:
         qs = qs.filter(
             Q(name__icontains=search)
@@ -139,9 +137,7 @@ def credit_change_list(
 ) -> QuerySet[CreditChangeRequest]:
     """The credit change requests of the customers `user` may see (R23), newest first, with
     the customer and the proposer joined."""
-    qs = CreditChangeRequest.objects.select_related("customer", "created_by")
-    if not sees_all_customers(user):
-        qs = qs.filter(customer__in=customer_list(user=user).order_by().values("pk"))
+    qs = visible_to(CreditChangeRequest.objects.select_related("customer", "created_by"), user)
     if search:
         qs = qs.filter(
             Q(number__icontains=search)
@@ -303,8 +299,7 @@ def order_list(
     qs = Order.objects.select_related("customer", "created_by", "price_list")
     if with_lines:
         qs = qs.prefetch_related(Prefetch("lines", OrderLine.objects.select_related("product")))
-    if not sees_all_customers(user):
-        qs = qs.filter(customer__in=customer_list(user=user).order_by().values("pk"))
+    qs = visible_to(qs, user)
     if search:
         qs = qs.filter(
             Q(number__icontains=search)
