@@ -1,6 +1,8 @@
-"""Reads for customers, products, credit change requests and price lists, with visibility
-(R23) applied."""
+"""Reads of the sales app — customers, products, credit change requests, price lists, orders and
+the customers due for their credit review — with visibility (R23) applied through
+`core.permissions.visible_to`. Never imports a service."""
 
+from datetime import date
 from decimal import Decimal
 
 from django.db.models import Count, Prefetch, Q, QuerySet
@@ -320,3 +322,27 @@ def order_get(*, user, order_id: int) -> Order:
     if order is None:
         raise NotVisible()
     return order
+
+
+# --- the nightly credit review (R4, R18) ------------------------------------------------------
+
+
+def _one_year_before(day: date) -> date:
+    try:
+        return day.replace(year=day.year - 1)
+    except ValueError:  # 29 February
+        return day.replace(year=day.year - 1, day=28)
+
+
+def customers_credit_review_due(*, as_of: date) -> QuerySet[Customer]:
+    """Active customers whose credit terms were last reviewed more than a year before `as_of`,
+    or never while they have credit (a limit of 0 grants nothing to review)."""
+    cutoff = _one_year_before(as_of)
+    return (
+        Customer.objects.filter(is_active=True)
+        .filter(
+            Q(credit_reviewed_on__lt=cutoff)
+            | Q(credit_reviewed_on__isnull=True, credit_limit__gt=0)
+        )
+        .order_by("pk")
+    )

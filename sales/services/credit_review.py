@@ -30,35 +30,13 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.mail import send_mail
 from django.db import IntegrityError, transaction
-from django.db.models import Q, QuerySet
 from django.template.loader import render_to_string
 from django.utils import translation
 from django.utils.translation import gettext as _
 
 from core.roles import Role
 from sales.models import CreditReviewReminder, Customer
-from sales.selectors import customer_overdue_amount
-
-
-def _one_year_before(day: date) -> date:
-    try:
-        return day.replace(year=day.year - 1)
-    except ValueError:  # 29 February
-        return day.replace(year=day.year - 1, day=28)
-
-
-def customers_credit_review_due(*, as_of: date) -> QuerySet[Customer]:
-    """Active customers whose credit terms were last reviewed more than a year before `as_of`,
-    or never while they have credit (a limit of 0 grants nothing to review)."""
-    cutoff = _one_year_before(as_of)
-    return (
-        Customer.objects.filter(is_active=True)
-        .filter(
-            Q(credit_reviewed_on__lt=cutoff)
-            | Q(credit_reviewed_on__isnull=True, credit_limit__gt=0)
-        )
-        .order_by("pk")
-    )
+from sales.selectors import customer_overdue_amount, customers_credit_review_due
 
 
 def _customer_block(*, customer_id: int, as_of: date) -> bool:

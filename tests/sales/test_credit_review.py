@@ -12,8 +12,9 @@ import pytest
 from celery.result import EagerResult
 
 from sales.models import CreditReviewReminder, Customer
+from sales.selectors import customers_credit_review_due
 from sales.services import credit_review
-from sales.services.credit_review import customers_credit_reevaluate, customers_credit_review_due
+from sales.services.credit_review import customers_credit_reevaluate
 from sales.services.orders import order_create, order_submit
 from sales.tasks import credit_reevaluate
 from tests.factories import CustomerFactory, ProductFactory, active_price_list
