@@ -263,3 +263,26 @@ def test_the_order_page_shows_the_services_refusal_of_a_line_amount_beside_the_q
     assert response.status_code == 400
     assert "quantity" in response.context["formset"].forms[0].errors
     assert nothing_written()
+
+
+def test_the_credit_change_page_names_a_limit_beyond_the_bound_beside_its_field(
+    client, manager, clerk
+):
+    customer = CustomerFactory(owner=clerk)
+    client.force_login(manager)
+
+    response = client.post(
+        "/credit-changes/new/",
+        {
+            "customer": customer.pk,
+            "credit_limit": str(MAX_AMOUNT + Decimal("0.01")),
+            "credit_days": "30",
+            "risk_level": "low",
+            "reason": "增加额度",
+        },
+    )
+
+    assert response.status_code == 400
+    assert "credit_limit" in response.context["form"].errors
+    assert not CreditChangeRequest.objects.exists()
+    assert client.get("/credit-changes/").status_code == 200
