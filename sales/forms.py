@@ -1,9 +1,19 @@
+"""Browser forms of the sales app: they parse what a page posts; the rules are the services'.
+Amounts and quantities are bounded like the model fields (`core.money.MAX_AMOUNT`,
+`MAX_QUANTITY`), so a larger value is an error beside its field."""
+
+from decimal import Decimal
+
 from django import forms
 from django.contrib.auth import get_user_model
-from django.utils.translation import gettext_lazy as _
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from core.errors import RuleViolation
-from sales.models import Contact, Customer, Product
+from core.money import MAX_AMOUNT, MAX_QUANTITY
+from sales import selectors
+from sales.models import Contact, Customer, Product, RiskLevel
 from sales.services import customer_refuse_credit_fields
 
 User = get_user_model()
@@ -16,7 +26,7 @@ class CustomerForm(forms.ModelForm):
     owner = forms.ModelChoiceField(
         queryset=User.objects.filter(is_active=True).order_by("username"),
         required=False,
-        label=_("owner"),
+        label=gettext_lazy("owner"),
         to_field_name="username",
     )
 
@@ -34,7 +44,7 @@ class CustomerForm(forms.ModelForm):
             "is_active",
         ]
         widgets = {"address": forms.TextInput(attrs={"size": 60})}
-        help_texts = {"code": _("Leave empty to number it automatically.")}
+        help_texts = {"code": gettext_lazy("Leave empty to number it automatically.")}
 
     def __init__(self, *args, can_assign_owner: bool = False, **kwargs):
         super().__init__(*args, **kwargs)
@@ -74,4 +84,195 @@ class ProductForm(forms.ModelForm):
 
 
 class ImportForm(forms.Form):
-    file = forms.FileField(label=_("file"), help_text=_("CSV (UTF-8 or GB18030) or XLSX."))
+    file = forms.FileField(
+        label=gettext_lazy("file"), help_text=gettext_lazy("CSV (UTF-8 or GB18030) or XLSX.")
+    )
+
+
+# --- credit change requests (R2) --------------------------------------------------------------
+
+
+class CreditChangeForm(forms.Form):
+    """The proposed values. The customer is chosen only when proposing; a draft keeps it."""
+
+    customer = forms.ModelChoiceField(queryset=None, label=gettext_lazy("customer"))
+    credit_limit = forms.DecimalField(
+        label=gettext_lazy("new credit limit"),
+        max_digits=18,
+        decimal_places=2,
+        min_value=Decimal("0"),
+        max_value=MAX_AMOUNT,
+    )
+    credit_days = forms.IntegerField(label=gettext_lazy("new credit days"), min_value=0)
+    risk_level = forms.ChoiceField(label=gettext_lazy("new risk level"), choices=RiskLevel.choices)
+    reason = forms.CharField(
+        label=gettext_lazy("reason"),
+        widget=forms.Textarea(attrs={"rows": 4, "cols": 60}),
+        help_text=gettext_lazy("Why the customer's credit should change; the approver reads this."),
+    )
+
+    def __init__(self, *args, user, with_customer: bool = True, **kwargs):
+        super().__init__(*args, **kwargs)
+        if with_customer:
+            # Only customers the user may see can be chosen (R23).
+            self.fields["customer"].queryset = selectors.customer_list(user=user, active=True)
+        else:
+            del self.fields["customer"]
+
+
+# --- price lists (R5, R6) ---------------------------------------------------------------------
+
+
+class PriceListForm(forms.Form):
+    name = forms.CharField(label=gettext_lazy("name"), max_length=100)
+    valid_from = forms.DateField(
+        label=gettext_lazy("valid from"),
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+    )
+    valid_to = forms.DateField(
+        label=gettext_lazy("valid to"),
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+        help_text=gettext_lazy("Empty: valid until another list replaces it."),
+    )
+    commission_rate = forms.DecimalField(
+        label=gettext_lazy("commission rate"),
+        max_digits=5,
+        decimal_places=4,
+        initial="0.0200",
+        help_text=gettext_lazy("A fraction: 0.0200 is 2 %."),
+    )
+
+
+class PriceListItemForm(forms.Form):
+    product = forms.TypedChoiceField(label=gettext_lazy("product"), coerce=int, empty_value=None)
+    list_price = forms.DecimalField(
+        label=gettext_lazy("list price"), max_digits=18, decimal_places=2, max_value=MAX_AMOUNT
+    )
+    floor_price = forms.DecimalField(
+        label=gettext_lazy("floor price"), max_digits=18, decimal_places=2, max_value=MAX_AMOUNT
+    )
+
+    def __init__(self, *args, product_choices=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["product"].choices = product_choices
+
+
+PriceListItemFormSet = forms.formset_factory(PriceListItemForm, extra=3, can_delete=True)
+
+
+# --- orders (R3–R7) ---------------------------------------------------------------------------
+
+
+class OrderForm(forms.Form):
+    customer = forms.ModelChoiceField(queryset=None, label=gettext_lazy("customer"))
+    first_payment_ratio = forms.DecimalField(
+        label=gettext_lazy("first payment ratio"),
+        max_digits=5,
+        decimal_places=4,
+        initial=Decimal("0.3000"),
+        help_text=gettext_lazy("A fraction: 0.3000 is 30 %."),
+    )
+    note = forms.CharField(
+        label=gettext_lazy("note"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2, "cols": 60}),
+    )
+
+    def __init__(self, *args, user, order=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        field = self.fields["customer"]
+        if order is None:
+            # Only the clerk's own active customers can be chosen (R23).
+            field.queryset = selectors.customer_list(user=user, active=True)
+            field.widget.attrs.update(
+                {
+                    "autofocus": True,
+                    "hx-get": reverse("order-credit"),
+                    "hx-trigger": "change",
+                    "hx-target": "#credit-panel",
+                    "hx-swap": "outerHTML",
+                }
+            )
+        else:
+            del self.fields["customer"]
+
+
+class ProductSelect(forms.Select):
+    """Options carry the list price, so choosing a product fills an empty unit price."""
+
+    def __init__(self, *args, list_prices=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.list_prices = list_prices or {}
+
+    def create_option(self, name, value, label, selected, index, subindex=None, attrs=None):
+        option = super().create_option(name, value, label, selected, index, subindex, attrs)
+        price = self.list_prices.get(str(value))
+        if price is not None:
+            option["attrs"]["data-list-price"] = str(price)
+        return option
+
+
+class OrderLineForm(forms.Form):
+    product = forms.TypedChoiceField(
+        label=gettext_lazy("product"), coerce=int, empty_value=None, required=False
+    )
+    quantity = forms.DecimalField(
+        label=gettext_lazy("quantity"),
+        max_digits=18,
+        decimal_places=3,
+        max_value=MAX_QUANTITY,
+        required=False,
+        widget=forms.TextInput(attrs={"inputmode": "decimal", "size": 8, "class": "quantity"}),
+    )
+    unit_price = forms.DecimalField(
+        label=gettext_lazy("unit price"),
+        max_digits=18,
+        decimal_places=2,
+        max_value=MAX_AMOUNT,
+        required=False,
+        widget=forms.TextInput(attrs={"inputmode": "decimal", "size": 12, "class": "unit-price"}),
+    )
+
+    def __init__(self, *args, catalogue=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        catalogue = catalogue or {}
+        self.catalogue = catalogue
+        field = self.fields["product"]
+        field.choices = [("", "---------")] + [
+            (pk, _("%(code)s %(name)s — list %(list)s, floor %(floor)s") % item)
+            for pk, item in catalogue.items()
+        ]
+        field.widget = ProductSelect(
+            choices=field.choices,
+            list_prices={str(pk): item["list"] for pk, item in catalogue.items()},
+            attrs={
+                "class": "product",
+                # A default, not arithmetic: the totals are always computed by the server. A
+                # price the clerk typed is kept; one filled in here follows the product.
+                "hx-on:change": (
+                    "const p = this.closest('tr').querySelector('.unit-price');"
+                    " const o = this.selectedOptions[0];"
+                    " if (p && o && (!p.value || p.value === p.dataset.auto)) {"
+                    " p.value = o.dataset.listPrice || ''; p.dataset.auto = p.value; }"
+                ),
+            },
+        )
+
+    def clean(self):
+        data = super().clean()
+        product = data.get("product")
+        if product is None:
+            if data.get("quantity") is not None or data.get("unit_price") is not None:
+                self.add_error("product", _("Choose a product or clear the row."))
+            return data
+        if data.get("quantity") is None and "quantity" not in self.errors:
+            self.add_error("quantity", _("Enter the quantity."))
+        if data.get("unit_price") is None and "unit_price" not in self.errors:
+            item = self.catalogue.get(product)
+            if item is not None:
+                data["unit_price"] = item["list"]  # the default is the list price
+        return data
+
+
+OrderLineFormSet = forms.formset_factory(OrderLineForm, extra=0)

@@ -1,6 +1,8 @@
-"""Reads for customers, products, credit change requests and price lists, with visibility
-(R23) applied."""
+"""Reads of the sales app — customers, products, credit change requests, price lists, orders and
+the customers due for their credit review — with visibility (R23) applied through
+`core.permissions.visible_to`. Never imports a service."""
 
+from datetime import date
 from decimal import Decimal
 
 from django.db.models import Count, Prefetch, Q, QuerySet
@@ -10,7 +12,7 @@ from django.utils.translation import gettext as _
 from core.errors import NotVisible
 from core.history import history_rows
 from core.money import money
-from core.permissions import sees_all_customers
+from core.permissions import visible_to
 from sales.models import (
     CreditChangeRequest,
     Customer,
@@ -26,9 +28,7 @@ def customer_list(
     *, user, search: str = "", risk_level: str = "", owner: str = "", active: bool | None = None
 ) -> QuerySet[Customer]:
     """The customers `user` may see (R23), filtered, with the owner joined."""
-    qs = Customer.objects.select_related("owner")
-    if not sees_all_customers(user):
-        qs = qs.filter(owner=user)
+    qs = visible_to(Customer.objects.select_related("owner"), user, owner="owner")
     if search:
         qs = qs.filter(
             Q(name__icontains=search)
@@ -139,9 +139,7 @@ def credit_change_list(
 ) -> QuerySet[CreditChangeRequest]:
     """The credit change requests of the customers `user` may see (R23), newest first, with
     the customer and the proposer joined."""
-    qs = CreditChangeRequest.objects.select_related("customer", "created_by")
-    if not sees_all_customers(user):
-        qs = qs.filter(customer__in=customer_list(user=user).order_by().values("pk"))
+    qs = visible_to(CreditChangeRequest.objects.select_related("customer", "created_by"), user)
     if search:
         qs = qs.filter(
             Q(number__icontains=search)
@@ -303,8 +301,7 @@ def order_list(
     qs = Order.objects.select_related("customer", "created_by", "price_list")
     if with_lines:
         qs = qs.prefetch_related(Prefetch("lines", OrderLine.objects.select_related("product")))
-    if not sees_all_customers(user):
-        qs = qs.filter(customer__in=customer_list(user=user).order_by().values("pk"))
+    qs = visible_to(qs, user)
     if search:
         qs = qs.filter(
             Q(number__icontains=search)
@@ -325,3 +322,27 @@ def order_get(*, user, order_id: int) -> Order:
     if order is None:
         raise NotVisible()
     return order
+
+
+# --- the nightly credit review (R4, R18) ------------------------------------------------------
+
+
+def _one_year_before(day: date) -> date:
+    try:
+        return day.replace(year=day.year - 1)
+    except ValueError:  # 29 February
+        return day.replace(year=day.year - 1, day=28)
+
+
+def customers_credit_review_due(*, as_of: date) -> QuerySet[Customer]:
+    """Active customers whose credit terms were last reviewed more than a year before `as_of`,
+    or never while they have credit (a limit of 0 grants nothing to review)."""
+    cutoff = _one_year_before(as_of)
+    return (
+        Customer.objects.filter(is_active=True)
+        .filter(
+            Q(credit_reviewed_on__lt=cutoff)
+            | Q(credit_reviewed_on__isnull=True, credit_limit__gt=0)
+        )
+        .order_by("pk")
+    )

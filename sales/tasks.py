@@ -7,8 +7,13 @@ from django.utils import timezone
 
 from sales.services.credit_review import customers_credit_reevaluate
 
+# A mail server that cannot be reached (OSError, SMTPException included) is retried with
+# backoff: what was done is kept and a reminder whose send failed was taken back, so the retry
+# does the rest.
+RETRY = {"autoretry_for": (OSError,), "retry_backoff": True, "max_retries": 5}
 
-@shared_task(name="sales.tasks.credit_reevaluate", acks_late=True)
+
+@shared_task(name="sales.tasks.credit_reevaluate", acks_late=True, **RETRY)
 def credit_reevaluate(as_of: str | None = None) -> dict:
     """R4/R18, nightly: block customers with an overdue amount, list those due for review.
     `as_of` (ISO date) defaults to today's business date in TIME_ZONE (DESIGN §3)."""

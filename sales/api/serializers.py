@@ -1,9 +1,21 @@
+"""REST serializers of the sales app (API.md): they parse input and render output; every
+write goes through a service (STYLE.md: thin API). Amounts and quantities are bounded to what
+every supported database keeps (`core.api.fields`): a larger value is a 400 naming the field."""
+
+from decimal import Decimal
+
 from django.contrib.auth import get_user_model
+from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
-from sales.models import Contact, Customer, Product
+from approvals.api.serializers import DocumentApprovalField
+from core.api.fields import amount_field, quantity_field
+from sales import selectors
+from sales.models import Contact, CreditChangeRequest, Customer, Order, PriceList, Product
 
 User = get_user_model()
+
+# --- customers and products -------------------------------------------------------------------
 
 
 class ContactSerializer(serializers.ModelSerializer):
@@ -54,12 +66,12 @@ class CustomerSerializer(serializers.ModelSerializer):
 
 
 class CustomerCreditSerializer(serializers.Serializer):
-    credit_limit = serializers.DecimalField(max_digits=18, decimal_places=2)
+    credit_limit = amount_field()
     credit_days = serializers.IntegerField()
     risk_level = serializers.CharField()
-    exposure = serializers.DecimalField(max_digits=18, decimal_places=2)
-    available = serializers.DecimalField(max_digits=18, decimal_places=2)
-    overdue_amount = serializers.DecimalField(max_digits=18, decimal_places=2)
+    exposure = amount_field()
+    available = amount_field()
+    overdue_amount = amount_field()
     blocked = serializers.BooleanField()
 
 
@@ -79,3 +91,228 @@ class ProductSerializer(serializers.ModelSerializer):
         ]
         read_only_fields = ["id", "created_at", "updated_at"]
         extra_kwargs = {"code": {"validators": []}}
+
+
+# --- credit change requests (R2) --------------------------------------------------------------
+
+
+class CreditChangeSerializer(serializers.ModelSerializer):
+    customer = serializers.PrimaryKeyRelatedField(
+        queryset=Customer.objects.none(), help_text="A customer the caller may see (R23)."
+    )
+    customer_name = serializers.CharField(source="customer.name", read_only=True)
+    credit_limit = amount_field(min_value=Decimal("0"), label=_("new credit limit"))
+    created_by = serializers.CharField(source="created_by.username", read_only=True)
+    # Plain strings in the schema: as enums they would collide with the other documents'
+    # `status` and with `risk_level` (drf-spectacular W001, which `check --deploy` fails on).
+    status = serializers.CharField(
+        read_only=True, help_text="`draft`, `pending`, `approved` or `cancelled`."
+    )
+    previous_risk_level = serializers.CharField(
+        read_only=True, help_text="The risk level before the change was applied; empty until then."
+    )
+    approval = DocumentApprovalField()
+
+    class Meta:
+        model = CreditChangeRequest
+        fields = [
+            "id",
+            "number",
+            "customer",
+            "customer_name",
+            "credit_limit",
+            "credit_days",
+            "risk_level",
+            "reason",
+            "previous_credit_limit",
+            "previous_credit_days",
+            "previous_risk_level",
+            "status",
+            "created_by",
+            "created_at",
+            "applied_at",
+            "approval",
+        ]
+        read_only_fields = [
+            "id",
+            "number",
+            "previous_credit_limit",
+            "previous_credit_days",
+            "previous_risk_level",
+            "status",
+            "created_at",
+            "applied_at",
+        ]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        request = self.context.get("request")
+        if request is not None and request.user.is_authenticated:
+            # An unknown or invisible customer is a 400 naming the field (API.md, R23).
+            self.fields["customer"].queryset = selectors.customer_list(user=request.user)
+
+    def validate(self, attrs):
+        customer = attrs.get("customer")
+        if self.instance is not None and customer is not None:
+            if customer.pk != self.instance.customer_id:
+                raise serializers.ValidationError(
+                    {"customer": [_("The customer of a request cannot be changed.")]}
+                )
+            del attrs["customer"]
+        return attrs
+
+
+# --- price lists (R5, R6) ---------------------------------------------------------------------
+
+
+class PriceListItemSerializer(serializers.Serializer):
+    id = serializers.IntegerField(read_only=True)
+    product = serializers.PrimaryKeyRelatedField(
+        queryset=Product.objects.filter(is_active=True), help_text="An active product's id."
+    )
+    product_code = serializers.CharField(source="product.code", read_only=True)
+    product_name = serializers.CharField(source="product.name", read_only=True)
+    # Lower bounds (above zero, floor ≤ list) are the service's, with messages naming the field.
+    list_price = amount_field(label=_("list price"))
+    floor_price = amount_field(
+        label=_("floor price"),
+        help_text="No order line goes below it (R5); at most the list price.",
+    )
+
+
+class PriceListSerializer(serializers.ModelSerializer):
+    commission_rate = serializers.DecimalField(
+        max_digits=5, decimal_places=4, required=False, label=_("commission rate")
+    )
+    items = PriceListItemSerializer(many=True)
+    created_by = serializers.CharField(source="created_by.username", read_only=True)
+    approval = DocumentApprovalField()
+
+    class Meta:
+        model = PriceList
+        fields = [
+            "id",
+            "number",
+            "name",
+            "valid_from",
+            "valid_to",
+            "commission_rate",
+            "status",
+            "items",
+            "created_by",
+            "created_at",
+            "activated_at",
+            "approval",
+        ]
+        read_only_fields = ["id", "number", "status", "created_at", "activated_at"]
+        extra_kwargs = {"valid_to": {"required": False}}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if self.instance is not None:
+            # PATCH: the items, when given, replace the list's items.
+            self.fields["items"].required = False
+
+
+# --- orders (R3–R7) ---------------------------------------------------------------------------
+
+
+class OrderLineSerializer(serializers.Serializer):
+    id = serializers.IntegerField(read_only=True)
+    # An id, checked by the service: unknown → 400 `lines.N.product`, off the active list →
+    # 409 `not_on_price_list` (R5).
+    product = serializers.IntegerField(source="product_id", help_text="A product's id.")
+    product_code = serializers.CharField(source="product.code", read_only=True)
+    # Above zero and not below the floor price are the service's rules (R5, R25).
+    quantity = quantity_field(label=_("quantity"))
+    unit_price = amount_field(
+        label=_("unit price"),
+        help_text="At least the product's floor price on the active list (R5).",
+    )
+    tax_rate = serializers.DecimalField(
+        max_digits=5,
+        decimal_places=4,
+        required=False,
+        label=_("tax rate"),
+        help_text="Default: the product's rate.",
+    )
+    net = amount_field(read_only=True)
+    tax = amount_field(read_only=True)
+    gross = amount_field(read_only=True)
+
+
+class OrderSerializer(serializers.ModelSerializer):
+    customer = serializers.PrimaryKeyRelatedField(
+        queryset=Customer.objects.none(), help_text="One of the caller's customers (R23)."
+    )
+    customer_name = serializers.CharField(source="customer.name", read_only=True)
+    salesperson = serializers.CharField(source="created_by.username", read_only=True)
+    # Plain strings in the schema: enums named `status` would collide with the other documents'.
+    status = serializers.CharField(
+        read_only=True,
+        help_text="`draft`, `submitted`, `approved`, `contracted` or `cancelled`.",
+    )
+    credit_status = serializers.CharField(
+        read_only=True, help_text="`unchecked`, `passed` or `hold` (R4)."
+    )
+    first_payment_ratio = serializers.DecimalField(
+        max_digits=5, decimal_places=4, required=False, label=_("first payment ratio")
+    )
+    note = serializers.CharField(required=False, allow_blank=True)
+    lines = OrderLineSerializer(many=True)
+    approval = DocumentApprovalField()
+
+    class Meta:
+        model = Order
+        fields = [
+            "id",
+            "number",
+            "customer",
+            "customer_name",
+            "salesperson",
+            "price_list",
+            "status",
+            "credit_status",
+            "first_payment_ratio",
+            "currency",
+            "net_amount",
+            "tax_amount",
+            "gross_amount",
+            "note",
+            "lines",
+            "created_at",
+            "submitted_at",
+            "approval",
+        ]
+        read_only_fields = [
+            "id",
+            "number",
+            "price_list",
+            "currency",
+            "net_amount",
+            "tax_amount",
+            "gross_amount",
+            "created_at",
+            "submitted_at",
+        ]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        request = self.context.get("request")
+        if request is not None and request.user.is_authenticated:
+            # An unknown or invisible customer is a 400 naming the field (API.md, R23).
+            self.fields["customer"].queryset = selectors.customer_list(user=request.user)
+        if self.instance is not None:
+            # PATCH: the lines, when given, replace the order's lines.
+            self.fields["lines"].required = False
+            self.fields["customer"].required = False
+
+    def validate(self, attrs):
+        customer = attrs.get("customer")
+        if self.instance is not None and customer is not None:
+            if customer.pk != self.instance.customer_id:
+                raise serializers.ValidationError(
+                    {"customer": [_("The customer of an order cannot be changed.")]}
+                )
+            del attrs["customer"]
+        return attrs

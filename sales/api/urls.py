@@ -1,9 +1,12 @@
 from rest_framework.routers import SimpleRouter
 
-from sales.api.credit_changes import CreditChangeViewSet
-from sales.api.orders import OrderViewSet
-from sales.api.price_lists import PriceListViewSet
-from sales.api.views import CustomerViewSet, ProductViewSet
+from sales.api.views import (
+    CreditChangeViewSet,
+    CustomerViewSet,
+    OrderViewSet,
+    PriceListViewSet,
+    ProductViewSet,
+)
 
 router = SimpleRouter()
 router.register("customers", CustomerViewSet, basename="customer")

@@ -1,12 +1,40 @@
+"""REST views of the sales app (API.md): customers and products (R1, R2, R23), credit change
+requests (R2), price lists (R5, R6) and orders (R3–R7). Each parses input with a serializer,
+calls one service or selector, and serialises the result; deciding a document happens on its
+approval (`approvals/{id}/approve/`)."""
+
 import django_filters
 from drf_spectacular.utils import extend_schema
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
+from approvals.selectors import documents_with_approvals
 from core.api.views import ServiceViewSet, TabularMixin
+from core.permissions import require_role
 from sales import selectors, services
-from sales.api.serializers import CustomerCreditSerializer, CustomerSerializer, ProductSerializer
-from sales.models import Customer, Product
+from sales.api.serializers import (
+    CreditChangeSerializer,
+    CustomerCreditSerializer,
+    CustomerSerializer,
+    OrderSerializer,
+    PriceListSerializer,
+    ProductSerializer,
+)
+from sales.models import (
+    CreditChangeRequest,
+    CreditChangeStatus,
+    CreditStatus,
+    Customer,
+    Order,
+    OrderStatus,
+    PriceList,
+    PriceListStatus,
+    Product,
+)
+from sales.selectors import price_list_queryset
+from sales.services import credit, orders, price_lists
+
+# --- customers and products -------------------------------------------------------------------
 
 
 class CustomerFilter(django_filters.FilterSet):
@@ -74,3 +102,226 @@ class ProductViewSet(TabularMixin, ServiceViewSet):
 
     def service_update(self, instance, data):
         return services.product_update(actor=self.request.user, product_id=instance.pk, **data)
+
+
+# --- credit change requests (R2) --------------------------------------------------------------
+
+
+class CreditChangeFilter(django_filters.FilterSet):
+    customer = django_filters.NumberFilter(field_name="customer_id")
+    status = django_filters.ChoiceFilter(choices=CreditChangeStatus.choices)
+
+    class Meta:
+        model = CreditChangeRequest
+        fields = ["customer", "status"]
+
+
+class CreditChangeViewSet(ServiceViewSet):
+    """Credit change requests (R2, R23). Proposed by `sales_manager` or `finance`, edited by
+    the author while in draft, `submit/` to the general manager, `cancel/` a draft."""
+
+    serializer_class = CreditChangeSerializer
+    queryset = CreditChangeRequest.objects.none()  # for the schema; requests use get_queryset
+    filterset_class = CreditChangeFilter
+    search_fields = ["number", "customer__name", "customer__code"]
+    ordering_fields = ["created_at", "number"]
+    http_method_names = ["get", "post", "patch", "head", "options"]
+
+    def get_queryset(self):
+        return selectors.credit_change_list(user=self.request.user)
+
+    def check_input(self, data) -> None:
+        # A caller who may not propose gets the 403 before any field error.
+        if self.action == "create":
+            require_role(self.request.user, *credit.PROPOSERS)
+
+    def paginate_queryset(self, queryset):
+        page = super().paginate_queryset(queryset)
+        if page is None:
+            return None
+        return documents_with_approvals(page)
+
+    def service_create(self, data):
+        return credit.credit_change_create(
+            actor=self.request.user, customer_id=data.pop("customer").pk, **data
+        )
+
+    def service_update(self, instance, data):
+        return credit.credit_change_update(actor=self.request.user, change_id=instance.pk, **data)
+
+    @extend_schema(request=None, responses=CreditChangeSerializer)
+    @action(detail=True, methods=["post"])
+    def submit(self, request, pk=None):
+        """Draft → pending: the general manager's step opens (R2, R21)."""
+        change = credit.credit_change_submit(actor=request.user, change_id=self.get_object().pk)
+        return Response(self.get_serializer(change).data)
+
+    @extend_schema(request=None, responses=CreditChangeSerializer)
+    @action(detail=True, methods=["post"])
+    def cancel(self, request, pk=None):
+        """Draft → cancelled."""
+        change = credit.credit_change_cancel(actor=request.user, change_id=self.get_object().pk)
+        return Response(self.get_serializer(change).data)
+
+
+# --- price lists (R5, R6) ---------------------------------------------------------------------
+
+
+class PriceListFilter(django_filters.FilterSet):
+    status = django_filters.ChoiceFilter(choices=PriceListStatus.choices)
+
+    class Meta:
+        model = PriceList
+        fields = ["status"]
+
+
+class PriceListViewSet(ServiceViewSet):
+    """Price lists (R6). Edited by their author while in draft; `submit/` opens the general
+    manager's step; approved → `active`; `close/` (general manager) takes an active list out
+    of use. An active list never overlaps another (409 `price_list_overlap`)."""
+
+    serializer_class = PriceListSerializer
+    queryset = PriceList.objects.none()  # for the schema; requests use get_queryset
+    filterset_class = PriceListFilter
+    search_fields = ["number", "name"]
+    ordering_fields = ["valid_from", "number", "created_at"]
+    http_method_names = ["get", "post", "patch", "head", "options"]
+
+    def get_queryset(self):
+        return price_list_queryset()
+
+    def check_input(self, data) -> None:
+        # A caller who may not author gets the 403 before any field error.
+        require_role(self.request.user, *price_lists.AUTHORS)
+
+    def paginate_queryset(self, queryset):
+        page = super().paginate_queryset(queryset)
+        if page is None:
+            return None
+        return documents_with_approvals(page)
+
+    def _fresh(self, price_list: PriceList) -> PriceList:
+        return price_list_queryset().get(pk=price_list.pk)
+
+    @staticmethod
+    def _items(data: dict) -> list[dict] | None:
+        items = data.pop("items", None)
+        return None if items is None else [dict(item) for item in items]
+
+    def service_create(self, data):
+        items = self._items(data)
+        price_list = price_lists.price_list_create(actor=self.request.user, items=items, **data)
+        return self._fresh(price_list)
+
+    def service_update(self, instance, data):
+        price_list = price_lists.price_list_update(
+            actor=self.request.user, price_list_id=instance.pk, items=self._items(data), **data
+        )
+        return self._fresh(price_list)
+
+    @extend_schema(request=None, responses=PriceListSerializer)
+    @action(detail=True, methods=["post"])
+    def submit(self, request, pk=None):
+        """Draft → pending: the general manager's step opens (R6, R21); 409
+        `price_list_overlap` when an active list covers part of the range."""
+        price_list = price_lists.price_list_submit(
+            actor=request.user, price_list_id=self.get_object().pk
+        )
+        return Response(self.get_serializer(self._fresh(price_list)).data)
+
+    @extend_schema(request=None, responses=PriceListSerializer)
+    @action(detail=True, methods=["post"])
+    def close(self, request, pk=None):
+        """Active → closed (general manager): the list is no longer used for orders."""
+        price_list = price_lists.price_list_close(
+            actor=request.user, price_list_id=self.get_object().pk
+        )
+        return Response(self.get_serializer(self._fresh(price_list)).data)
+
+
+# --- orders (R3–R7) ---------------------------------------------------------------------------
+
+
+class OrderFilter(django_filters.FilterSet):
+    customer = django_filters.NumberFilter(field_name="customer_id")
+    status = django_filters.ChoiceFilter(choices=OrderStatus.choices)
+    credit_status = django_filters.ChoiceFilter(choices=CreditStatus.choices)
+
+    class Meta:
+        model = Order
+        fields = ["customer", "status", "credit_status"]
+
+
+def _lines(data: dict) -> list[dict] | None:
+    lines = data.pop("lines", None)
+    if lines is None:
+        return None
+    return [
+        {
+            "product": line["product_id"],
+            **{k: line[k] for k in ("quantity", "unit_price", "tax_rate") if k in line},
+        }
+        for line in lines
+    ]
+
+
+class OrderViewSet(ServiceViewSet):
+    """Orders (R3–R7, R23). A clerk sees the orders of their own customers; other roles see
+    all. Drafted and edited by their salesperson; `submit/` → `submitted` with `credit_status`
+    `passed` or `hold` and the approval chain; `cancel/` a draft or submitted order."""
+
+    serializer_class = OrderSerializer
+    queryset = Order.objects.none()  # for the schema; requests use get_queryset
+    filterset_class = OrderFilter
+    search_fields = ["number", "customer__name", "customer__code"]
+    ordering_fields = ["created_at", "number", "gross_amount"]
+    http_method_names = ["get", "post", "patch", "head", "options"]
+
+    def get_queryset(self):
+        return selectors.order_list(user=self.request.user)
+
+    def check_input(self, data) -> None:
+        # A caller who may not enter orders gets the 403 before any field error.
+        if self.action == "create":
+            require_role(self.request.user, *orders.ORDER_AUTHORS)
+
+    def paginate_queryset(self, queryset):
+        page = super().paginate_queryset(queryset)
+        if page is None:
+            return None
+        return documents_with_approvals(page)
+
+    def _fresh(self, order: Order) -> Order:
+        return selectors.order_get(user=self.request.user, order_id=order.pk)
+
+    def service_create(self, data):
+        lines = _lines(data)
+        order = orders.order_create(
+            actor=self.request.user,
+            customer_id=data.pop("customer").pk,
+            lines=lines,
+            **data,
+        )
+        return self._fresh(order)
+
+    def service_update(self, instance, data):
+        order = orders.order_update(
+            actor=self.request.user, order_id=instance.pk, lines=_lines(data), **data
+        )
+        return self._fresh(order)
+
+    @extend_schema(request=None, responses=OrderSerializer)
+    @action(detail=True, methods=["post"])
+    def submit(self, request, pk=None):
+        """Draft → submitted: lines re-checked against today's list (409 `below_floor_price`,
+        `not_on_price_list`, R5), credit check (R4: `passed` or `hold`), chain opened (R7)."""
+        order = orders.order_submit(actor=request.user, order_id=self.get_object().pk)
+        return Response(self.get_serializer(self._fresh(order)).data)
+
+    @extend_schema(request=None, responses=OrderSerializer)
+    @action(detail=True, methods=["post"])
+    def cancel(self, request, pk=None):
+        """Draft or submitted → cancelled (a submitted order is withdrawn from approval and
+        its exposure released, R3)."""
+        order = orders.order_cancel(actor=request.user, order_id=self.get_object().pk)
+        return Response(self.get_serializer(self._fresh(order)).data)

@@ -1,6 +1,7 @@
 """Credit change requests (R2): the only way credit limit, credit days and risk level change."""
 
 from decimal import Decimal
+from typing import TYPE_CHECKING
 
 from django.db import transaction
 from django.utils import timezone
@@ -15,10 +16,13 @@ from core.validation import validate_instance
 from sales.models import CreditChangeRequest, CreditChangeStatus, Customer
 from sales.selectors import customer_list
 
+if TYPE_CHECKING:
+    from django.contrib.auth.models import User
+
 PROPOSERS = (Role.SALES_MANAGER, Role.FINANCE)
 
 
-def _draft_for_author(*, actor, change_id: int) -> CreditChangeRequest:
+def _draft_for_author(*, actor: "User", change_id: int) -> CreditChangeRequest:
     change = CreditChangeRequest.objects.select_for_update().filter(pk=change_id).first()
     if change is None:
         raise NotVisible()
@@ -49,10 +53,14 @@ def _validate(change: CreditChangeRequest, *, exclude: tuple[str, ...] = ()) -> 
         raise InvalidInput(errors=errors)
 
 
+# credit_change_create and credit_change_submit are not durable while the sales demo seed
+# (`seed_demo`) runs them inside its own transaction; the other entry points are.
+
+
 @transaction.atomic
 def credit_change_create(
     *,
-    actor,
+    actor: "User",
     customer_id: int,
     credit_limit: Decimal,
     credit_days: int,
@@ -79,8 +87,8 @@ def credit_change_create(
     return change
 
 
-@transaction.atomic
-def credit_change_update(*, actor, change_id: int, **fields) -> CreditChangeRequest:
+@transaction.atomic(durable=True)
+def credit_change_update(*, actor: "User", change_id: int, **fields) -> CreditChangeRequest:
     """Edit a draft (R21: editing is possible only in draft)."""
     from core.validation import reject_unknown_fields
 
@@ -97,7 +105,7 @@ def credit_change_update(*, actor, change_id: int, **fields) -> CreditChangeRequ
 
 
 @transaction.atomic
-def credit_change_submit(*, actor, change_id: int) -> CreditChangeRequest:
+def credit_change_submit(*, actor: "User", change_id: int) -> CreditChangeRequest:
     """Submit a draft to the general manager (R2); re-submitting starts a new request."""
     change = _draft_for_author(actor=actor, change_id=change_id)
     change.submit()
@@ -107,8 +115,8 @@ def credit_change_submit(*, actor, change_id: int) -> CreditChangeRequest:
     return change
 
 
-@transaction.atomic
-def credit_change_cancel(*, actor, change_id: int) -> CreditChangeRequest:
+@transaction.atomic(durable=True)
+def credit_change_cancel(*, actor: "User", change_id: int) -> CreditChangeRequest:
     change = _draft_for_author(actor=actor, change_id=change_id)
     change.cancel()
     change._history_user = actor
@@ -116,7 +124,7 @@ def credit_change_cancel(*, actor, change_id: int) -> CreditChangeRequest:
     return change
 
 
-def credit_change_apply(*, change: CreditChangeRequest, actor) -> None:
+def credit_change_apply(*, change: CreditChangeRequest, actor: "User") -> None:
     """Called by the approval engine, in its transaction, when the GM approves: the customer
     row is locked and changed together with the request (R2)."""
     customer = Customer.objects.select_for_update().get(pk=change.customer_id)

@@ -14,45 +14,35 @@ scheduler), and a block that came and went with every night's figures would let 
 through between a payment and its reversal.
 
 Customers due for their annual credit review are listed in one email a day to each credit
-controller, recorded (CreditReviewReminder) in the same transaction as the send, so a rerun
-the same day sends nothing.
+controller. The reminder is recorded (CreditReviewReminder) in a transaction and the email
+leaves after it commits (`on_commit`): a rolled-back transaction sends nothing, and a rerun the
+same day finds the record and sends nothing twice. A send that fails removes its record, so the
+task's retry sends it.
+
+Each block and each reminder is its own transaction, `durable=True`: nobody may wrap the job in
+one transaction, which would undo what was done before a failure and send mail for it.
 """
 
 from datetime import date
+from functools import partial
 
-from django.db import transaction
-from django.db.models import Q, QuerySet
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.core.mail import send_mail
+from django.db import IntegrityError, transaction
+from django.template.loader import render_to_string
+from django.utils import translation
 from django.utils.translation import gettext as _
 
-from sales.models import Customer
-from sales.selectors import customer_overdue_amount
-
-
-def _one_year_before(day: date) -> date:
-    try:
-        return day.replace(year=day.year - 1)
-    except ValueError:  # 29 February
-        return day.replace(year=day.year - 1, day=28)
-
-
-def customers_credit_review_due(*, as_of: date) -> QuerySet[Customer]:
-    """Active customers whose credit terms were last reviewed more than a year before `as_of`,
-    or never while they have credit (a limit of 0 grants nothing to review)."""
-    cutoff = _one_year_before(as_of)
-    return (
-        Customer.objects.filter(is_active=True)
-        .filter(
-            Q(credit_reviewed_on__lt=cutoff)
-            | Q(credit_reviewed_on__isnull=True, credit_limit__gt=0)
-        )
-        .order_by("pk")
-    )
+from core.roles import Role
+from sales.models import CreditReviewReminder, Customer
+from sales.selectors import customer_overdue_amount, customers_credit_review_due
 
 
 def _customer_block(*, customer_id: int, as_of: date) -> bool:
     """Block the customer if it has an overdue amount as of `as_of`; True when it was blocked
     now. The overdue is read again under the lock: a receipt may have arrived meanwhile."""
-    with transaction.atomic():
+    with transaction.atomic(durable=True):
         customer = Customer.objects.select_for_update().get(pk=customer_id)
         if customer.blocked:
             return False
@@ -93,18 +83,18 @@ def customers_credit_reevaluate(*, as_of: date) -> dict:
     }
 
 
+def _reminder_send(*, user_id: int, day: date, subject: str, body: str, to: str) -> None:
+    """After the reminder's commit: send it; a failed send takes the record back, so the task's
+    retry sends it (and the exception reaches the task, which retries)."""
+    try:
+        send_mail(subject, body, settings.DEFAULT_FROM_EMAIL, [to])
+    except Exception:
+        CreditReviewReminder.objects.filter(user_id=user_id, day=day).delete()
+        raise
+
+
 def credit_review_remind(*, customers, as_of: date) -> int:
     """Email each active credit controller the customers due for review, once a day."""
-    from django.conf import settings
-    from django.contrib.auth import get_user_model
-    from django.core.mail import send_mail
-    from django.db import IntegrityError
-    from django.template.loader import render_to_string
-    from django.utils import translation
-
-    from core.roles import Role
-    from sales.models import CreditReviewReminder
-
     controllers = (
         get_user_model()
         .objects.filter(is_active=True, groups__name=Role.CREDIT_CONTROLLER)
@@ -113,24 +103,35 @@ def credit_review_remind(*, customers, as_of: date) -> int:
     )
     sent = 0
     for user in controllers:
+        with translation.override(settings.LANGUAGE_CODE):
+            subject = _("[O2C] %(count)d customers are due for their credit review") % {
+                "count": len(customers)
+            }
+            body = render_to_string(
+                "sales/email/credit_review_due.txt",
+                {
+                    "user": user,
+                    "customers": customers,
+                    "as_of": as_of,
+                    "site_url": settings.SITE_URL,
+                },
+            )
         try:
-            with transaction.atomic():
-                CreditReviewReminder.objects.create(user=user, day=as_of, customers=len(customers))
-                with translation.override(settings.LANGUAGE_CODE):
-                    subject = _("[O2C] %(count)d customers are due for their credit review") % {
-                        "count": len(customers)
-                    }
-                    body = render_to_string(
-                        "sales/email/credit_review_due.txt",
-                        {
-                            "user": user,
-                            "customers": customers,
-                            "as_of": as_of,
-                            "site_url": settings.SITE_URL,
-                        },
+            with transaction.atomic(durable=True):
+                transaction.on_commit(
+                    partial(
+                        _reminder_send,
+                        user_id=user.pk,
+                        day=as_of,
+                        subject=str(subject),
+                        body=body,
+                        to=user.email,
                     )
-                send_mail(subject, body, settings.DEFAULT_FROM_EMAIL, [user.email])
+                )
+                # Already reminded today: the unique (user, day) refuses the row and the
+                # transaction rolls back, taking the send registered above with it.
+                CreditReviewReminder.objects.create(user=user, day=as_of, customers=len(customers))
         except IntegrityError:
-            continue  # already reminded today
+            continue
         sent += 1
     return sent

@@ -2,6 +2,7 @@
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from django.contrib.auth import get_user_model
 from django.db import transaction
@@ -9,12 +10,13 @@ from django.utils.translation import gettext as _
 
 from core.errors import InvalidInput, NotVisible, PermissionRefused, RuleViolation
 from core.numbering import number_next
-from core.permissions import require_role, sees_all_customers
+from core.permissions import require_role, sees_customer
 from core.roles import Role
 from core.validation import reject_unknown_fields, save_unique, validate_instance
 from sales.models import Contact, Customer, Product, RiskLevel
 
-User = get_user_model()
+if TYPE_CHECKING:
+    from django.contrib.auth.models import User
 
 CUSTOMER_EDITORS = (
     Role.SALES_CLERK,
@@ -53,17 +55,18 @@ def customer_refuse_credit_fields(fields: Mapping | Sequence) -> None:
         )
 
 
-def _check_owner(*, actor, owner) -> None:
+def _check_owner(*, actor: "User", owner) -> None:
     if owner is None or not owner.is_active:
         raise InvalidInput(errors={"owner": [_("Choose an active user.")]})
-    if owner.pk != actor.pk and not sees_all_customers(actor):
+    # R23: the actor must see the customers the owner will own (a clerk: only their own).
+    if not sees_customer(actor, owner_id=owner.pk):
         raise PermissionRefused(
             detail=_("A sales clerk may only own their own customers (R23)."),
             errors={"owner": [_("You can only assign customers to yourself.")]},
         )
 
 
-def _contacts_replace(*, actor, customer: Customer, contacts: Sequence[Mapping]) -> None:
+def _contacts_replace(*, actor: "User", customer: Customer, contacts: Sequence[Mapping]) -> None:
     rows = []
     for index, data in enumerate(contacts):
         reject_unknown_fields(data, CONTACT_FIELDS)
@@ -78,9 +81,13 @@ def _contacts_replace(*, actor, customer: Customer, contacts: Sequence[Mapping])
         row.save()
 
 
+# customer_create … product_update are not durable: the imports run them in their transaction,
+# a savepoint per row, and the admin saves inside the transaction of its change view.
+
+
 @transaction.atomic
 def customer_create(
-    *, actor, owner=None, contacts: Sequence[Mapping] | None = None, **fields
+    *, actor: "User", owner=None, contacts: Sequence[Mapping] | None = None, **fields
 ) -> Customer:
     """Create a customer with the R1 defaults: credit limit 0, credit days 0, risk high."""
     require_role(actor, *CUSTOMER_EDITORS)
@@ -101,16 +108,21 @@ def customer_create(
 
 @transaction.atomic
 def customer_update(
-    *, actor, customer_id: int, owner=None, contacts: Sequence[Mapping] | None = None, **fields
+    *,
+    actor: "User",
+    customer_id: int,
+    owner=None,
+    contacts: Sequence[Mapping] | None = None,
+    **fields,
 ) -> Customer:
     require_role(actor, *CUSTOMER_EDITORS)
     customer_refuse_credit_fields(fields)
     reject_unknown_fields(fields, CUSTOMER_FIELDS)
     customer = Customer.objects.select_for_update().filter(pk=customer_id).first()
-    if customer is None or not (sees_all_customers(actor) or customer.owner_id == actor.pk):
+    if customer is None or not sees_customer(actor, owner_id=customer.owner_id):
         raise NotVisible()
     if owner is not None and owner.pk != customer.owner_id:
-        if not sees_all_customers(actor):
+        if not sees_customer(actor, owner_id=owner.pk):
             raise PermissionRefused(
                 detail=_("Only a manager can hand a customer to another owner."),
                 errors={"owner": [_("You cannot change the owner.")]},
@@ -127,7 +139,7 @@ def customer_update(
 
 
 @transaction.atomic
-def product_create(*, actor, **fields) -> Product:
+def product_create(*, actor: "User", **fields) -> Product:
     require_role(actor, *CATALOGUE_EDITORS)
     reject_unknown_fields(fields, PRODUCT_FIELDS)
     product = Product(**{k: v for k, v in fields.items() if v is not None})
@@ -137,7 +149,7 @@ def product_create(*, actor, **fields) -> Product:
 
 
 @transaction.atomic
-def product_update(*, actor, product_id: int, **fields) -> Product:
+def product_update(*, actor: "User", product_id: int, **fields) -> Product:
     require_role(actor, *CATALOGUE_EDITORS)
     reject_unknown_fields(fields, PRODUCT_FIELDS)
     product = Product.objects.select_for_update().filter(pk=product_id).first()
@@ -164,8 +176,8 @@ def _row_error(errors: dict, row_number: int, exc) -> None:
         errors.setdefault(f"row {row_number}: {field}", []).extend(messages)
 
 
-@transaction.atomic
-def customers_import(*, actor, rows: Sequence[Mapping[str, str]]) -> ImportResult:
+@transaction.atomic(durable=True)
+def customers_import(*, actor: "User", rows: Sequence[Mapping[str, str]]) -> ImportResult:
     """Create or update customers by `code`, all or nothing (R25).
 
     Credit columns may be present (an exported file comes back) but must equal the customer's
@@ -176,7 +188,7 @@ def customers_import(*, actor, rows: Sequence[Mapping[str, str]]) -> ImportResul
     credit_errors: dict[str, list[str]] = {}
     created = updated = 0
     usernames = {str(r.get("owner") or "").strip() for r in rows} - {""}
-    owners = {u.username: u for u in User.objects.filter(username__in=usernames)}
+    owners = {u.username: u for u in get_user_model().objects.filter(username__in=usernames)}
     codes = {str(r.get("code") or "").strip() for r in rows} - {""}
     existing = {c.code: c for c in Customer.objects.filter(code__in=codes)}
     for number, raw in enumerate(rows, start=2):  # row 1 is the header
@@ -235,8 +247,8 @@ def customers_import(*, actor, rows: Sequence[Mapping[str, str]]) -> ImportResul
     return ImportResult(created=created, updated=updated)
 
 
-@transaction.atomic
-def products_import(*, actor, rows: Sequence[Mapping[str, str]]) -> ImportResult:
+@transaction.atomic(durable=True)
+def products_import(*, actor: "User", rows: Sequence[Mapping[str, str]]) -> ImportResult:
     """Create or update products by `code`, all or nothing (R25)."""
     require_role(actor, *CATALOGUE_EDITORS)
     errors: dict[str, list[str]] = {}

@@ -7,6 +7,7 @@ The credit check therefore reads one locked row, whatever the customer's history
 
 from collections.abc import Mapping, Sequence
 from decimal import Decimal, InvalidOperation
+from typing import TYPE_CHECKING
 
 from django.db import transaction
 from django.db.models import F
@@ -15,9 +16,9 @@ from django.utils.translation import gettext as _
 
 from approvals.services import approval_request_open, approval_withdraw_document
 from core.errors import InvalidInput, NotVisible, PermissionRefused, RuleViolation
-from core.money import document_amounts, line_amounts
+from core.money import MAX_AMOUNT, document_amounts, line_amounts, within_bounds
 from core.numbering import document_number
-from core.permissions import require_role, sees_all_customers
+from core.permissions import require_role, sees_customer
 from core.roles import Role
 from core.validation import id_of, reject_unknown_fields, validate_instance
 from sales.models import (
@@ -31,6 +32,9 @@ from sales.models import (
 )
 from sales.selectors import customer_list, customer_overdue_amount, price_list_active
 
+if TYPE_CHECKING:
+    from django.contrib.auth.models import User
+
 ORDER_AUTHORS = (Role.SALES_CLERK,)
 LINE_FIELDS = ("product", "quantity", "unit_price", "tax_rate")
 
@@ -40,10 +44,13 @@ def _decimal(value, field: str, errors: dict) -> Decimal | None:
         errors.setdefault(field, []).append(_("This field is required."))
         return None
     try:
-        return Decimal(str(value))
+        number = Decimal(str(value))
     except (InvalidOperation, ValueError):
+        number = None
+    if number is None or not number.is_finite():
         errors.setdefault(field, []).append(_("Enter a number."))
         return None
+    return number
 
 
 def _active_price_list() -> PriceList:
@@ -79,29 +86,34 @@ def order_lines_build(*, lines: Sequence[Mapping], price_list: PriceList) -> lis
             rate = _decimal(rate, f"lines.{index}.tax_rate", errors)
         if None in (product, quantity, price, rate):
             continue
-        net, tax, gross = line_amounts(quantity=quantity, unit_price=price, tax_rate=rate)
-        order_line = OrderLine(
-            product=product,
-            quantity=quantity,
-            unit_price=price,
-            tax_rate=rate,
-            net=net,
-            tax=tax,
-            gross=gross,
-        )
+        order_line = OrderLine(product=product, quantity=quantity, unit_price=price, tax_rate=rate)
         try:
-            # The product was loaded above and gross = net + tax by construction: only the
-            # field validators need to run (the database keeps the constraints).
+            # The field validators first (R25), the bounds of quantity and price among them
+            # (`core.fields`), so the amounts below are computed from numbers in range. The
+            # product was loaded above: the database keeps the constraints.
             validate_instance(
                 order_line,
-                exclude=["order", "product"],
+                exclude=["order", "product", "net", "tax", "gross"],
                 prefix=f"lines.{index}",
                 constraints=False,
             )
         except InvalidInput as error:
             errors.update(error.errors)
             continue
+        order_line.net, order_line.tax, order_line.gross = line_amounts(
+            quantity=quantity, unit_price=price, tax_rate=rate
+        )
+        if not within_bounds(order_line.gross, maximum=MAX_AMOUNT):
+            errors.setdefault(f"lines.{index}.quantity", []).append(
+                _("Quantity × unit price is beyond the largest amount that can be recorded.")
+            )
+            continue
         built.append((index, order_line))
+    if not errors and not within_bounds(
+        document_amounts((line.net, line.tax, line.gross) for _i, line in built)[2],
+        maximum=MAX_AMOUNT,
+    ):
+        errors["lines"] = [_("The order total is beyond the largest amount that can be recorded.")]
     if errors:
         raise InvalidInput(errors=errors)
     items = {item.product_id: item for item in price_list.items.all()}
@@ -134,7 +146,7 @@ def _totals(order: Order, lines: Sequence[OrderLine]) -> None:
     )
 
 
-def _save_lines(order: Order, lines: Sequence[OrderLine], actor) -> None:
+def _save_lines(order: Order, lines: Sequence[OrderLine], actor: "User") -> None:
     for old in order.lines.all():
         old._history_user = actor
         old.delete()
@@ -144,18 +156,27 @@ def _save_lines(order: Order, lines: Sequence[OrderLine], actor) -> None:
         line.save()
 
 
-def _visible_customer(*, actor, customer_id) -> Customer:
+def _visible_customer(*, actor: "User", customer_id) -> Customer:
     customer = customer_list(user=actor).filter(pk=customer_id, is_active=True).first()
     if customer is None:
         raise InvalidInput(errors={"customer": [_("Unknown customer.")]})
     return customer
 
 
-@transaction.atomic
-def order_create(
-    *, actor, customer_id: int, lines: Sequence[Mapping], first_payment_ratio=None, note: str = ""
+# Entry points are `durable=True` (one service = one transaction) except `order_create` and
+# `order_submit`: `order_save_and_submit` runs them in its own transaction, and so does the
+# inventory app's demo seed (`seed_demo_fulfilment`), until the seed no longer wraps its calls in
+# a transaction. The steps below do the work; the services add the transaction.
+
+
+def _create(
+    *,
+    actor: "User",
+    customer_id: int,
+    lines: Sequence[Mapping],
+    first_payment_ratio=None,
+    note: str = "",
 ) -> Order:
-    """A draft order for one of the clerk's customers (R23), priced from today's active list."""
     require_role(actor, *ORDER_AUTHORS)
     customer = _visible_customer(actor=actor, customer_id=customer_id)
     price_list = _active_price_list()
@@ -178,9 +199,9 @@ def order_create(
     return order
 
 
-def _draft_of_author(*, actor, order_id: int) -> Order:
+def _draft_of_author(*, actor: "User", order_id: int) -> Order:
     order = Order.objects.select_for_update().filter(pk=order_id).first()
-    if order is None or not (sees_all_customers(actor) or order.customer.owner_id == actor.pk):
+    if order is None or not sees_customer(actor, owner_id=order.customer.owner_id):
         raise NotVisible()
     if order.created_by_id != actor.pk:
         raise PermissionRefused(detail=_("Only the salesperson who entered the order may do this."))
@@ -196,16 +217,14 @@ def _require_draft(order: Order) -> None:
         )
 
 
-@transaction.atomic
-def order_update(
+def _update(
     *,
-    actor,
+    actor: "User",
     order_id: int,
     lines: Sequence[Mapping] | None = None,
     first_payment_ratio=None,
     note: str | None = None,
 ) -> Order:
-    """Change a draft (R21: editing only in draft); lines are replaced as a whole."""
     order = _draft_of_author(actor=actor, order_id=order_id)
     _require_draft(order)
     order.price_list = _active_price_list()
@@ -233,11 +252,7 @@ def credit_check_passes(*, customer: Customer, amount: Decimal) -> bool:
     return customer.exposure + amount <= customer.credit_limit
 
 
-@transaction.atomic
-def order_submit(*, actor, order_id: int) -> Order:
-    """Submit for approval (R7): re-check the lines against today's list (R5), then the credit
-    check under the customer's row lock (R4); the order's gross joins the exposure (R3). On
-    hold, the chain gets the one-time credit controller release step."""
+def _submit(*, actor: "User", order_id: int) -> Order:
     order = _draft_of_author(actor=actor, order_id=order_id)
     _require_draft(order)
     order.price_list = _active_price_list()
@@ -254,6 +269,17 @@ def order_submit(*, actor, order_id: int) -> Order:
         price_list=order.price_list,
     )
     customer = Customer.objects.select_for_update().get(pk=order.customer_id)
+    if not within_bounds(customer.exposure + order.gross_amount, maximum=MAX_AMOUNT):
+        raise InvalidInput(
+            errors={
+                "lines": [
+                    _(
+                        "With this order the customer's exposure would be beyond the largest "
+                        "amount that can be recorded."
+                    )
+                ]
+            }
+        )
     hold = not credit_check_passes(customer=customer, amount=order.gross_amount)
     Customer.objects.filter(pk=customer.pk).update(exposure=F("exposure") + order.gross_amount)
     order.exposure_amount = order.gross_amount
@@ -264,6 +290,83 @@ def order_submit(*, actor, order_id: int) -> Order:
     order.save()
     approval_request_open(document=order, actor=actor, on_hold=hold)
     return order
+
+
+@transaction.atomic
+def order_create(
+    *,
+    actor: "User",
+    customer_id: int,
+    lines: Sequence[Mapping],
+    first_payment_ratio=None,
+    note: str = "",
+) -> Order:
+    """A draft order for one of the clerk's customers (R23), priced from today's active list."""
+    return _create(
+        actor=actor,
+        customer_id=customer_id,
+        lines=lines,
+        first_payment_ratio=first_payment_ratio,
+        note=note,
+    )
+
+
+@transaction.atomic(durable=True)
+def order_update(
+    *,
+    actor: "User",
+    order_id: int,
+    lines: Sequence[Mapping] | None = None,
+    first_payment_ratio=None,
+    note: str | None = None,
+) -> Order:
+    """Change a draft (R21: editing only in draft); lines are replaced as a whole."""
+    return _update(
+        actor=actor,
+        order_id=order_id,
+        lines=lines,
+        first_payment_ratio=first_payment_ratio,
+        note=note,
+    )
+
+
+@transaction.atomic
+def order_submit(*, actor: "User", order_id: int) -> Order:
+    """Submit for approval (R7): re-check the lines against today's list (R5), then the credit
+    check under the customer's row lock (R4); the order's gross joins the exposure (R3). On
+    hold, the chain gets the one-time credit controller release step."""
+    return _submit(actor=actor, order_id=order_id)
+
+
+@transaction.atomic(durable=True)
+def order_save_and_submit(
+    *,
+    actor: "User",
+    order_id: int | None = None,
+    customer_id: int | None = None,
+    lines: Sequence[Mapping],
+    first_payment_ratio=None,
+    note: str | None = None,
+) -> Order:
+    """Create a draft (no `order_id`, for `customer_id`) or change one, then submit it (R4,
+    R7), in one transaction: a refusal of either leaves nothing written (R25)."""
+    if order_id is None:
+        order = _create(
+            actor=actor,
+            customer_id=customer_id,
+            lines=lines,
+            first_payment_ratio=first_payment_ratio,
+            note=note or "",
+        )
+    else:
+        order = _update(
+            actor=actor,
+            order_id=order_id,
+            lines=lines,
+            first_payment_ratio=first_payment_ratio,
+            note=note,
+        )
+    return _submit(actor=actor, order_id=order.pk)
 
 
 def order_release_exposure(*, order: Order) -> None:
@@ -277,8 +380,8 @@ def order_release_exposure(*, order: Order) -> None:
     order.exposure_amount = Decimal("0.00")
 
 
-@transaction.atomic
-def order_cancel(*, actor, order_id: int) -> Order:
+@transaction.atomic(durable=True)
+def order_cancel(*, actor: "User", order_id: int) -> Order:
     """Cancel a draft or submitted order; a submitted one is withdrawn from approval first."""
     order = _draft_of_author(actor=actor, order_id=order_id)
     if order.status == OrderStatus.SUBMITTED:

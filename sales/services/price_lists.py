@@ -3,6 +3,7 @@ approval, never overlapping another active list."""
 
 from collections.abc import Mapping, Sequence
 from datetime import date
+from typing import TYPE_CHECKING
 
 from django.db import transaction
 from django.db.models import Q
@@ -16,6 +17,9 @@ from core.permissions import require_role
 from core.roles import Role
 from core.validation import reject_unknown_fields, validate_instance
 from sales.models import PriceList, PriceListItem, PriceListStatus, Product
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import User
 
 AUTHORS = (Role.GENERAL_MANAGER, Role.SALES_MANAGER, Role.SALES_HEAD)
 HEADER_FIELDS = ("name", "valid_from", "valid_to", "commission_rate")
@@ -83,8 +87,12 @@ def _items_replace(*, price_list: PriceList, items: Sequence[Mapping]) -> None:
         row.save()  # one by one, so each keeps its history (R24)
 
 
+# price_list_create and price_list_submit are not durable while the sales demo seed
+# (`seed_demo`) runs them inside its own transaction; the other entry points are.
+
+
 @transaction.atomic
-def price_list_create(*, actor, items: Sequence[Mapping], **fields) -> PriceList:
+def price_list_create(*, actor: "User", items: Sequence[Mapping], **fields) -> PriceList:
     require_role(actor, *AUTHORS)
     reject_unknown_fields(fields, HEADER_FIELDS)
     price_list = PriceList(
@@ -98,7 +106,7 @@ def price_list_create(*, actor, items: Sequence[Mapping], **fields) -> PriceList
     return price_list
 
 
-def _draft(*, actor, price_list_id: int) -> PriceList:
+def _draft(*, actor: "User", price_list_id: int) -> PriceList:
     price_list = PriceList.objects.select_for_update().filter(pk=price_list_id).first()
     if price_list is None:
         raise NotVisible()
@@ -116,9 +124,9 @@ def _draft(*, actor, price_list_id: int) -> PriceList:
     return price_list
 
 
-@transaction.atomic
+@transaction.atomic(durable=True)
 def price_list_update(
-    *, actor, price_list_id: int, items: Sequence[Mapping] | None = None, **fields
+    *, actor: "User", price_list_id: int, items: Sequence[Mapping] | None = None, **fields
 ) -> PriceList:
     reject_unknown_fields(fields, HEADER_FIELDS)
     price_list = _draft(actor=actor, price_list_id=price_list_id)
@@ -156,7 +164,7 @@ def _refuse_overlap(price_list: PriceList, *, lock: bool) -> None:
 
 
 @transaction.atomic
-def price_list_submit(*, actor, price_list_id: int) -> PriceList:
+def price_list_submit(*, actor: "User", price_list_id: int) -> PriceList:
     """Submit to the general manager (R6). An overlap with an active list is refused here and
     again at approval."""
     price_list = _draft(actor=actor, price_list_id=price_list_id)
@@ -170,7 +178,7 @@ def price_list_submit(*, actor, price_list_id: int) -> PriceList:
     return price_list
 
 
-def price_list_activate(*, price_list: PriceList, actor=None) -> None:
+def price_list_activate(*, price_list: PriceList, actor: "User | None" = None) -> None:
     """Called by the approval engine in its transaction. Active lists are locked while the
     overlap is checked, so two approvals at once cannot both activate overlapping lists."""
     from core.numbering import number_next
@@ -184,8 +192,8 @@ def price_list_activate(*, price_list: PriceList, actor=None) -> None:
     price_list.save()
 
 
-@transaction.atomic
-def price_list_close(*, actor, price_list_id: int) -> PriceList:
+@transaction.atomic(durable=True)
+def price_list_close(*, actor: "User", price_list_id: int) -> PriceList:
     """Take an active list out of use (a superseded policy)."""
     require_role(actor, Role.GENERAL_MANAGER)
     price_list = PriceList.objects.select_for_update().filter(pk=price_list_id).first()

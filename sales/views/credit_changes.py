@@ -2,14 +2,10 @@
 and one request with its approval and history. Rights are the services'; the pages only
 hide the buttons a user cannot use."""
 
-from decimal import Decimal
-
-from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods, require_POST
 
 from approvals.selectors import (
@@ -27,35 +23,9 @@ from core.pages import (
 )
 from core.permissions import has_role, require_role
 from sales import selectors
-from sales.models import CreditChangeStatus, RiskLevel
+from sales.forms import CreditChangeForm
+from sales.models import CreditChangeStatus
 from sales.services import credit
-
-
-class CreditChangeForm(forms.Form):
-    """The proposed values. The customer is chosen only when proposing; a draft keeps it."""
-
-    customer = forms.ModelChoiceField(queryset=None, label=gettext_lazy("customer"))
-    credit_limit = forms.DecimalField(
-        label=gettext_lazy("new credit limit"),
-        max_digits=18,
-        decimal_places=2,
-        min_value=Decimal("0"),
-    )
-    credit_days = forms.IntegerField(label=gettext_lazy("new credit days"), min_value=0)
-    risk_level = forms.ChoiceField(label=gettext_lazy("new risk level"), choices=RiskLevel.choices)
-    reason = forms.CharField(
-        label=gettext_lazy("reason"),
-        widget=forms.Textarea(attrs={"rows": 4, "cols": 60}),
-        help_text=gettext_lazy("Why the customer's credit should change; the approver reads this."),
-    )
-
-    def __init__(self, *args, user, with_customer: bool = True, **kwargs):
-        super().__init__(*args, **kwargs)
-        if with_customer:
-            # Only customers the user may see can be chosen (R23).
-            self.fields["customer"].queryset = selectors.customer_list(user=user, active=True)
-        else:
-            del self.fields["customer"]
 
 
 @login_required

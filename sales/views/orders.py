@@ -3,17 +3,11 @@ with live totals and the customer's credit position (htmx), one order with its a
 history, and the author's buttons (submit, cancel). Rights and rules are the services'; the
 pages only hide the buttons a user cannot use."""
 
-from decimal import Decimal, InvalidOperation
-
-from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.db import transaction
 from django.shortcuts import redirect, render
-from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from approvals.selectors import (
@@ -22,7 +16,7 @@ from approvals.selectors import (
 )
 from core.errors import DomainError
 from core.history import history_rows
-from core.money import line_amounts
+from core.money import document_amounts, line_amounts
 from core.pages import (
     document_action,
     formset_add_domain_error,
@@ -31,125 +25,12 @@ from core.pages import (
 )
 from core.permissions import has_role, require_role
 from sales import selectors
+from sales.forms import OrderForm, OrderLineFormSet
 from sales.models import CreditStatus, OrderStatus
 from sales.services import orders as services
 
 ORDER_ROWS = 5  # empty line rows on a new order: a whole order without the mouse
 LINE_FIELDS = ("product", "quantity", "unit_price")
-
-# --- forms ------------------------------------------------------------------------------------
-
-
-class OrderForm(forms.Form):
-    customer = forms.ModelChoiceField(queryset=None, label=gettext_lazy("customer"))
-    first_payment_ratio = forms.DecimalField(
-        label=gettext_lazy("first payment ratio"),
-        max_digits=5,
-        decimal_places=4,
-        initial=Decimal("0.3000"),
-        help_text=gettext_lazy("A fraction: 0.3000 is 30 %."),
-    )
-    note = forms.CharField(
-        label=gettext_lazy("note"),
-        required=False,
-        widget=forms.Textarea(attrs={"rows": 2, "cols": 60}),
-    )
-
-    def __init__(self, *args, user, order=None, **kwargs):
-        super().__init__(*args, **kwargs)
-        field = self.fields["customer"]
-        if order is None:
-            # Only the clerk's own active customers can be chosen (R23).
-            field.queryset = selectors.customer_list(user=user, active=True)
-            field.widget.attrs.update(
-                {
-                    "autofocus": True,
-                    "hx-get": reverse("order-credit"),
-                    "hx-trigger": "change",
-                    "hx-target": "#credit-panel",
-                    "hx-swap": "outerHTML",
-                }
-            )
-        else:
-            del self.fields["customer"]
-
-
-class ProductSelect(forms.Select):
-    """Options carry the list price, so choosing a product fills an empty unit price."""
-
-    def __init__(self, *args, list_prices=None, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.list_prices = list_prices or {}
-
-    def create_option(self, name, value, label, selected, index, subindex=None, attrs=None):
-        option = super().create_option(name, value, label, selected, index, subindex, attrs)
-        price = self.list_prices.get(str(value))
-        if price is not None:
-            option["attrs"]["data-list-price"] = str(price)
-        return option
-
-
-class OrderLineForm(forms.Form):
-    product = forms.TypedChoiceField(
-        label=gettext_lazy("product"), coerce=int, empty_value=None, required=False
-    )
-    quantity = forms.DecimalField(
-        label=gettext_lazy("quantity"),
-        max_digits=18,
-        decimal_places=3,
-        required=False,
-        widget=forms.TextInput(attrs={"inputmode": "decimal", "size": 8, "class": "quantity"}),
-    )
-    unit_price = forms.DecimalField(
-        label=gettext_lazy("unit price"),
-        max_digits=18,
-        decimal_places=2,
-        required=False,
-        widget=forms.TextInput(attrs={"inputmode": "decimal", "size": 12, "class": "unit-price"}),
-    )
-
-    def __init__(self, *args, catalogue=None, **kwargs):
-        super().__init__(*args, **kwargs)
-        catalogue = catalogue or {}
-        self.catalogue = catalogue
-        field = self.fields["product"]
-        field.choices = [("", "---------")] + [
-            (pk, _("%(code)s %(name)s — list %(list)s, floor %(floor)s") % item)
-            for pk, item in catalogue.items()
-        ]
-        field.widget = ProductSelect(
-            choices=field.choices,
-            list_prices={str(pk): item["list"] for pk, item in catalogue.items()},
-            attrs={
-                "class": "product",
-                # A default, not arithmetic: the totals are always computed by the server. A
-                # price the clerk typed is kept; one filled in here follows the product.
-                "hx-on:change": (
-                    "const p = this.closest('tr').querySelector('.unit-price');"
-                    " const o = this.selectedOptions[0];"
-                    " if (p && o && (!p.value || p.value === p.dataset.auto)) {"
-                    " p.value = o.dataset.listPrice || ''; p.dataset.auto = p.value; }"
-                ),
-            },
-        )
-
-    def clean(self):
-        data = super().clean()
-        product = data.get("product")
-        if product is None:
-            if data.get("quantity") is not None or data.get("unit_price") is not None:
-                self.add_error("product", _("Choose a product or clear the row."))
-            return data
-        if data.get("quantity") is None and "quantity" not in self.errors:
-            self.add_error("quantity", _("Enter the quantity."))
-        if data.get("unit_price") is None and "unit_price" not in self.errors:
-            item = self.catalogue.get(product)
-            if item is not None:
-                data["unit_price"] = item["list"]  # the default is the list price
-        return data
-
-
-OrderLineFormSet = forms.formset_factory(OrderLineForm, extra=0)
 
 
 def _catalogue() -> dict[int, dict]:
@@ -191,53 +72,39 @@ def _lines_from(formset) -> tuple[list[dict], list[int]]:
     return lines, forms_at
 
 
-def _totals(lines) -> dict:
-    """Each row's amounts and the order's, by the money rules (DESIGN §3) on the server."""
-    rows, net, tax, gross = [], Decimal("0.00"), Decimal("0.00"), Decimal("0.00")
-    for line in lines:
-        amounts = line_amounts(
-            quantity=line["quantity"], unit_price=line["unit_price"], tax_rate=line["tax_rate"]
+def _priced(rows: list[dict]) -> dict:
+    """Each row with its (net, tax, gross) and the order's totals, by `core.money` (DESIGN §3):
+    the server computes every amount, the page never does."""
+    for row in rows:
+        row["net"], row["tax"], row["gross"] = line_amounts(
+            quantity=row["quantity"], unit_price=row["unit_price"], tax_rate=row["tax_rate"]
         )
-        rows.append({**line, "net": amounts[0], "tax": amounts[1], "gross": amounts[2]})
-        net, tax, gross = net + amounts[0], tax + amounts[1], gross + amounts[2]
+    net, tax, gross = document_amounts((row["net"], row["tax"], row["gross"]) for row in rows)
     return {"rows": rows, "net": net, "tax": tax, "gross": gross}
 
 
-def _decimal(raw) -> Decimal | None:
-    try:
-        value = Decimal(str(raw).strip())
-    except (InvalidOperation, ValueError):
-        return None
-    return value if value.is_finite() else None
-
-
-def _posted_lines(post, catalogue) -> list[dict]:
-    """The rows of a form being typed that can be priced already; the others are skipped."""
-    lines = []
-    try:
-        total = min(int(post.get("lines-TOTAL_FORMS", 0)), 200)
-    except ValueError:
-        total = 0
-    for index in range(total):
-        raw_product = post.get(f"lines-{index}-product", "")
-        item = catalogue.get(int(raw_product)) if raw_product.isdigit() else None
-        quantity = _decimal(post.get(f"lines-{index}-quantity", ""))
-        price_raw = post.get(f"lines-{index}-unit_price", "").strip()
-        price = _decimal(price_raw) if price_raw else (item["list"] if item else None)
+def _typed_rows(formset, catalogue) -> list[dict]:
+    """The rows of a form being typed that can be priced already, as the form parsed them (a
+    product of the list, a quantity above zero, a price not below zero, within the bounds of
+    the form's fields); the others are skipped."""
+    formset.is_valid()  # parses every row; the rows with errors are left out below
+    rows = []
+    for index, form in enumerate(formset.forms, start=1):
+        data = getattr(form, "cleaned_data", None) or {}
+        item = catalogue.get(data.get("product"))
+        quantity, price = data.get("quantity"), data.get("unit_price")
         if item is None or quantity is None or price is None or quantity <= 0 or price < 0:
             continue
-        if abs(quantity) >= 10**15 or abs(price) >= 10**16:
-            continue
-        lines.append(
+        rows.append(
             {
-                "index": index + 1,
+                "index": index,
                 "code": item["code"],
                 "quantity": quantity,
                 "unit_price": price,
                 "tax_rate": item["tax_rate"],
             }
         )
-    return lines
+    return rows
 
 
 # --- pages ------------------------------------------------------------------------------------
@@ -294,22 +161,24 @@ def order_detail(request, pk: int):
 
 
 def _save(request, *, order, form, formset, submit: bool):
-    """Create or update the draft, and submit it when asked, in one transaction: a refusal
-    of either leaves nothing written (R25)."""
+    """Create or update the draft; "save and submit" is one service, so a refusal of the
+    submit leaves nothing written either (R25)."""
     lines = _lines_from(formset)[0]
     data = dict(form.cleaned_data)
-    with transaction.atomic():
-        if order is None:
-            saved = services.order_create(
-                actor=request.user, customer_id=data.pop("customer").pk, lines=lines, **data
-            )
-        else:
-            saved = services.order_update(
-                actor=request.user, order_id=order.pk, lines=lines, **data
-            )
-        if submit:
-            saved = services.order_submit(actor=request.user, order_id=saved.pk)
-    return saved
+    customer = data.pop("customer", None)
+    if submit:
+        return services.order_save_and_submit(
+            actor=request.user,
+            order_id=order.pk if order is not None else None,
+            customer_id=customer.pk if customer is not None else None,
+            lines=lines,
+            **data,
+        )
+    if order is None:
+        return services.order_create(
+            actor=request.user, customer_id=customer.pk, lines=lines, **data
+        )
+    return services.order_update(actor=request.user, order_id=order.pk, lines=lines, **data)
 
 
 def _form_page(request, *, order):
@@ -338,7 +207,7 @@ def _form_page(request, *, order):
                     form, formset, error, prefix="lines", forms_at=forms_at
                 )
         customer = form.cleaned_data.get("customer") if hasattr(form, "cleaned_data") else None
-        posted = _posted_lines(request.POST, catalogue)
+        rows = _typed_rows(formset, catalogue)
     else:
         form = OrderForm(
             user=request.user,
@@ -358,7 +227,7 @@ def _form_page(request, *, order):
             ],
         )
         customer = None
-        posted = [
+        rows = [
             {
                 "index": index,
                 "code": line.product.code,
@@ -379,7 +248,7 @@ def _form_page(request, *, order):
             "lines_errors": lines_errors,
             "order": order,
             "catalogue_empty": not catalogue,
-            "totals": _totals(posted),
+            "totals": _priced(rows),
             "customer": customer,
             "credit": selectors.customer_credit(customer=customer) if customer else None,
         },
@@ -408,10 +277,11 @@ def order_edit(request, pk: int):
 @require_POST
 def order_totals(request):
     """The totals partial for the entry form (htmx): amounts computed here, never in JS."""
+    catalogue = _catalogue()
     return render(
         request,
         "sales/_order_totals.html",
-        {"totals": _totals(_posted_lines(request.POST, _catalogue()))},
+        {"totals": _priced(_typed_rows(_formset(request.POST, catalogue=catalogue), catalogue))},
     )
 
 

@@ -1,16 +1,11 @@
 """Browser pages for price lists (R5, R6): list, draft with item rows, edit a draft, submit to
 the general manager, withdraw, close; one list with its approval and change history (R24).
-Rights and rules are the services'; the pages only hide the buttons a user cannot use.
+Rights and rules are the services'; the pages only hide the buttons a user cannot use."""
 
-The reads of this module (`price_list_queryset` … `price_list_history`) are shared with the
-REST API; they belong in `sales/selectors.py` once that file is free to edit."""
-
-from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods, require_POST
 
 from approvals.selectors import (
@@ -27,52 +22,11 @@ from core.pages import (
 )
 from core.permissions import has_role
 from core.roles import Role
+from sales.forms import PriceListForm, PriceListItemFormSet
 from sales.models import PriceList, PriceListStatus, Product
 from sales.selectors import price_list_get, price_list_history, price_lists_for_page
 from sales.services import price_lists as services
 
-# --- reads ------------------------------------------------------------------------------------
-
-
-# --- forms ------------------------------------------------------------------------------------
-
-
-class PriceListForm(forms.Form):
-    name = forms.CharField(label=gettext_lazy("name"), max_length=100)
-    valid_from = forms.DateField(
-        label=gettext_lazy("valid from"),
-        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
-    )
-    valid_to = forms.DateField(
-        label=gettext_lazy("valid to"),
-        required=False,
-        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
-        help_text=gettext_lazy("Empty: valid until another list replaces it."),
-    )
-    commission_rate = forms.DecimalField(
-        label=gettext_lazy("commission rate"),
-        max_digits=5,
-        decimal_places=4,
-        initial="0.0200",
-        help_text=gettext_lazy("A fraction: 0.0200 is 2 %."),
-    )
-
-
-class PriceListItemForm(forms.Form):
-    product = forms.TypedChoiceField(label=gettext_lazy("product"), coerce=int, empty_value=None)
-    list_price = forms.DecimalField(
-        label=gettext_lazy("list price"), max_digits=18, decimal_places=2
-    )
-    floor_price = forms.DecimalField(
-        label=gettext_lazy("floor price"), max_digits=18, decimal_places=2
-    )
-
-    def __init__(self, *args, product_choices=(), **kwargs):
-        super().__init__(*args, **kwargs)
-        self.fields["product"].choices = product_choices
-
-
-PriceListItemFormSet = forms.formset_factory(PriceListItemForm, extra=3, can_delete=True)
 NEW_LIST_ROWS = 5
 
 

@@ -11,9 +11,10 @@ from decimal import Decimal
 import pytest
 from celery.result import EagerResult
 
-from sales.models import Customer
+from sales.models import CreditReviewReminder, Customer
+from sales.selectors import customers_credit_review_due
 from sales.services import credit_review
-from sales.services.credit_review import customers_credit_reevaluate, customers_credit_review_due
+from sales.services.credit_review import customers_credit_reevaluate
 from sales.services.orders import order_create, order_submit
 from sales.tasks import credit_reevaluate
 from tests.factories import CustomerFactory, ProductFactory, active_price_list
@@ -171,7 +172,9 @@ def test_worker_runs_the_nightly_credit_reevaluation(monkeypatch, celery_live_wo
     assert credit_reevaluate.delay(AS_OF.isoformat()).get(timeout=20)["blocked"] == []
 
 
-def test_credit_controllers_are_reminded_of_due_reviews_once_a_day(make_user, mailoutbox):
+def test_credit_controllers_are_reminded_of_due_reviews_once_a_day(
+    make_user, mailoutbox, django_capture_on_commit_callbacks
+):
     from datetime import date
 
     from sales.services.credit_review import customers_credit_reevaluate
@@ -181,9 +184,71 @@ def test_credit_controllers_are_reminded_of_due_reviews_once_a_day(make_user, ma
     due = CustomerFactory(credit_limit=Decimal("50000.00"), credit_reviewed_on=date(2025, 1, 2))
     CustomerFactory(credit_limit=Decimal("50000.00"), credit_reviewed_on=date(2026, 6, 1))
 
-    first = customers_credit_reevaluate(as_of=date(2026, 11, 24))
-    second = customers_credit_reevaluate(as_of=date(2026, 11, 24))
+    with django_capture_on_commit_callbacks(execute=True):
+        first = customers_credit_reevaluate(as_of=date(2026, 11, 24))
+        second = customers_credit_reevaluate(as_of=date(2026, 11, 24))
 
     assert (first["reminded"], second["reminded"]) == (1, 0)
     assert [m.to for m in mailoutbox] == [[controller.email]]
     assert due.code in mailoutbox[0].body
+
+
+@pytest.fixture
+def review_due(make_user):
+    """A credit controller with an email and one customer due for its annual review."""
+    controller = make_user("credit_controller", email="credit@example.com")
+    CustomerFactory(credit_limit=Decimal("50000.00"), credit_reviewed_on=date(2025, 1, 2))
+    return controller
+
+
+def test_the_review_reminder_leaves_only_after_its_transaction_commits(
+    review_due, mailoutbox, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks() as callbacks:
+        result = customers_credit_reevaluate(as_of=AS_OF)
+
+        assert result["reminded"] == 1
+        assert CreditReviewReminder.objects.filter(user=review_due, day=AS_OF).exists()
+        assert mailoutbox == []  # recorded, not sent: the transaction has not committed yet
+
+    assert len(callbacks) == 1
+    callbacks[0]()
+    assert [m.to for m in mailoutbox] == [[review_due.email]]
+
+
+def test_a_reminder_whose_transaction_rolls_back_sends_no_mail(
+    review_due, mailoutbox, django_capture_on_commit_callbacks
+):
+    # Recorded already today: the reminder's insert fails and its transaction rolls back,
+    # taking the send it had registered with it.
+    CreditReviewReminder.objects.create(user=review_due, day=AS_OF, customers=1)
+
+    with django_capture_on_commit_callbacks(execute=True) as callbacks:
+        result = customers_credit_reevaluate(as_of=AS_OF)
+
+    assert result["reminded"] == 0
+    assert callbacks == []
+    assert mailoutbox == []
+    assert CreditReviewReminder.objects.filter(user=review_due).count() == 1
+
+
+def test_a_reminder_whose_send_fails_is_taken_back_so_the_retry_sends_it(
+    review_due, mailoutbox, monkeypatch, django_capture_on_commit_callbacks
+):
+    def unreachable(*args, **kwargs):
+        raise ConnectionRefusedError("mail server down")
+
+    monkeypatch.setattr(credit_review, "send_mail", unreachable)
+    with (
+        pytest.raises(ConnectionRefusedError),
+        django_capture_on_commit_callbacks(execute=True),
+    ):
+        customers_credit_reevaluate(as_of=AS_OF)
+    assert not CreditReviewReminder.objects.exists()
+
+    monkeypatch.undo()
+    with django_capture_on_commit_callbacks(execute=True):
+        retried = customers_credit_reevaluate(as_of=AS_OF)
+
+    assert retried["reminded"] == 1
+    assert [m.to for m in mailoutbox] == [[review_due.email]]

@@ -1,0 +1,33 @@
+"""The sales app's models, a module per document family; every name is re-exported here, so
+`from sales.models import X` works whichever module X lives in."""
+
+from sales.models import quotations  # noqa: F401  (R27's approval chain, declared ahead)
+from sales.models.catalogue import PriceList, PriceListItem, PriceListStatus, Product
+from sales.models.credit import CreditChangeRequest, CreditChangeStatus, CreditReviewReminder
+from sales.models.customers import (
+    Contact,
+    Customer,
+    RiskLevel,
+    phone_validator,
+    tax_id_validator,
+)
+from sales.models.orders import CreditStatus, Order, OrderLine, OrderStatus
+
+__all__ = [
+    "Contact",
+    "CreditChangeRequest",
+    "CreditChangeStatus",
+    "CreditReviewReminder",
+    "CreditStatus",
+    "Customer",
+    "Order",
+    "OrderLine",
+    "OrderStatus",
+    "PriceList",
+    "PriceListItem",
+    "PriceListStatus",
+    "Product",
+    "RiskLevel",
+    "phone_validator",
+    "tax_id_validator",
+]
