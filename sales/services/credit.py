@@ -7,7 +7,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from approvals.services import approval_request_open
+from approvals.services import approval_request_open, approval_withdraw_document
 from core.errors import InvalidInput, NotVisible, PermissionRefused, RuleViolation
 from core.numbering import document_number
 from core.permissions import require_role
@@ -57,7 +57,7 @@ def _validate(change: CreditChangeRequest, *, exclude: tuple[str, ...] = ()) -> 
 # (`seed_demo`) runs them inside its own transaction; the other entry points are.
 
 
-@transaction.atomic
+@transaction.atomic(durable=True)
 def credit_change_create(
     *,
     actor: "User",
@@ -104,7 +104,7 @@ def credit_change_update(*, actor: "User", change_id: int, **fields) -> CreditCh
     return change
 
 
-@transaction.atomic
+@transaction.atomic(durable=True)
 def credit_change_submit(*, actor: "User", change_id: int) -> CreditChangeRequest:
     """Submit a draft to the general manager (R2); re-submitting starts a new request."""
     change = _draft_for_author(actor=actor, change_id=change_id)
@@ -121,6 +121,18 @@ def credit_change_cancel(*, actor: "User", change_id: int) -> CreditChangeReques
     change.cancel()
     change._history_user = actor
     change.save()
+    return change
+
+
+@transaction.atomic(durable=True)
+def credit_change_withdraw(*, actor: "User", change_id: int) -> CreditChangeRequest:
+    """Submitted → draft: the author takes the request back before the general manager decides
+    (R21; the engine checks that `actor` is the author and records the withdrawal)."""
+    change = CreditChangeRequest.objects.select_for_update().filter(pk=change_id).first()
+    if change is None:
+        raise NotVisible()
+    approval_withdraw_document(actor=actor, document=change)
+    change.refresh_from_db()
     return change
 
 

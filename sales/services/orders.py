@@ -292,7 +292,7 @@ def _submit(*, actor: "User", order_id: int) -> Order:
     return order
 
 
-@transaction.atomic
+@transaction.atomic(durable=True)
 def order_create(
     *,
     actor: "User",
@@ -330,7 +330,7 @@ def order_update(
     )
 
 
-@transaction.atomic
+@transaction.atomic(durable=True)
 def order_submit(*, actor: "User", order_id: int) -> Order:
     """Submit for approval (R7): re-check the lines against today's list (R5), then the credit
     check under the customer's row lock (R4); the order's gross joins the exposure (R3). On

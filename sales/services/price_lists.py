@@ -10,7 +10,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from approvals.services import approval_request_open
+from approvals.services import approval_request_open, approval_withdraw_document
 from core.errors import InvalidInput, NotVisible, PermissionRefused, RuleViolation
 from core.numbering import document_number
 from core.permissions import require_role
@@ -91,7 +91,7 @@ def _items_replace(*, price_list: PriceList, items: Sequence[Mapping]) -> None:
 # (`seed_demo`) runs them inside its own transaction; the other entry points are.
 
 
-@transaction.atomic
+@transaction.atomic(durable=True)
 def price_list_create(*, actor: "User", items: Sequence[Mapping], **fields) -> PriceList:
     require_role(actor, *AUTHORS)
     reject_unknown_fields(fields, HEADER_FIELDS)
@@ -163,7 +163,7 @@ def _refuse_overlap(price_list: PriceList, *, lock: bool) -> None:
         )
 
 
-@transaction.atomic
+@transaction.atomic(durable=True)
 def price_list_submit(*, actor: "User", price_list_id: int) -> PriceList:
     """Submit to the general manager (R6). An overlap with an active list is refused here and
     again at approval."""
@@ -190,6 +190,18 @@ def price_list_activate(*, price_list: PriceList, actor: "User | None" = None) -
     price_list.activated_at = timezone.now()
     price_list._history_user = actor
     price_list.save()
+
+
+@transaction.atomic(durable=True)
+def price_list_withdraw(*, actor: "User", price_list_id: int) -> PriceList:
+    """Submitted → draft: the author takes the list back before the general manager decides
+    (R21; the engine checks that `actor` is the author and records the withdrawal)."""
+    price_list = PriceList.objects.select_for_update().filter(pk=price_list_id).first()
+    if price_list is None:
+        raise NotVisible()
+    approval_withdraw_document(actor=actor, document=price_list)
+    price_list.refresh_from_db()
+    return price_list
 
 
 @transaction.atomic(durable=True)

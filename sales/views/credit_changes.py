@@ -12,7 +12,6 @@ from approvals.selectors import (
     approval_panel,
     documents_with_approvals,
 )
-from approvals.services import approval_withdraw_document
 from core.errors import DomainError
 from core.history import history_rows
 from core.pages import (
@@ -190,6 +189,6 @@ def credit_change_withdraw(request, pk: int):
     return _act(
         request,
         pk,
-        run=lambda c: approval_withdraw_document(actor=request.user, document=c),
+        run=lambda c: credit.credit_change_withdraw(actor=request.user, change_id=c.pk),
         done=_("Credit change %(number)s withdrawn to draft."),
     )

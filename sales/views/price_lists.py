@@ -12,7 +12,6 @@ from approvals.selectors import (
     approval_panel,
     documents_with_approvals,
 )
-from approvals.services import approval_withdraw_document
 from core.errors import DomainError, PermissionRefused
 from core.pages import (
     document_action,
@@ -231,6 +230,6 @@ def price_list_withdraw(request, pk: int):
     return _act(
         request,
         pk,
-        run=lambda p: approval_withdraw_document(actor=request.user, document=p),
+        run=lambda p: services.price_list_withdraw(actor=request.user, price_list_id=p.pk),
         done=_("Price list %(number)s withdrawn to draft."),
     )
