@@ -1,5 +1,7 @@
 """Service dispatch (接续派工单) and acceptance (R15)."""
 
+from typing import TYPE_CHECKING
+
 from django.db import models
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
@@ -16,6 +18,9 @@ from approvals.documents import (
 from approvals.models import DocumentType
 from core.roles import Role
 from inventory.models.common import user_field
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import User
 
 
 class ServiceDispatchStatus(models.TextChoices):
@@ -85,7 +90,7 @@ class ServiceDispatch(ConcurrentTransitionMixin, ApprovableDocument):
     def approval_detail_queryset(cls):
         return cls.objects.select_related("contract", "customer", "created_by")
 
-    def approval_granted(self, *, request, actor) -> None:
+    def approval_granted(self, *, request, actor: "User") -> None:
         from inventory.services.dispatch import service_dispatch_approved
 
         service_dispatch_approved(dispatch=self, actor=actor)

@@ -1,5 +1,7 @@
 """Production notices (生产通知单, R10) and goods receipts (入库单, R11)."""
 
+from typing import TYPE_CHECKING
+
 from django.db import models
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
@@ -18,6 +20,9 @@ from core.fields import QuantityField
 from core.roles import Role
 from inventory.models.common import user_field
 from inventory.models.stock import StockMove, Warehouse
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import User
 
 
 class ProductionNoticeStatus(models.TextChoices):
@@ -90,7 +95,7 @@ class ProductionNotice(ConcurrentTransitionMixin, ApprovableDocument):
             models.Prefetch("lines", ProductionNoticeLine.objects.select_related("product"))
         )
 
-    def approval_granted(self, *, request, actor) -> None:
+    def approval_granted(self, *, request, actor: "User") -> None:
         from inventory.services.production import production_notice_released
 
         production_notice_released(notice=self, actor=actor)

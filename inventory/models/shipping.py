@@ -1,6 +1,8 @@
 """Shipping notices (发货单, R12), their outbound and gate pass (R13) and the customer-signed
 delivery (R14)."""
 
+from typing import TYPE_CHECKING
+
 from django.db import models
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
@@ -20,6 +22,9 @@ from core.fields import AmountField, QuantityField
 from core.roles import Role
 from inventory.models.common import user_field
 from inventory.models.stock import Warehouse
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import User
 
 
 class ShippingNoticeStatus(models.TextChoices):
@@ -156,7 +161,7 @@ class ShippingNotice(ConcurrentTransitionMixin, ApprovableDocument):
             models.Prefetch("lines", ShippingNoticeLine.objects.select_related("product"))
         )
 
-    def approval_granted(self, *, request, actor) -> None:
+    def approval_granted(self, *, request, actor: "User") -> None:
         from inventory.services.shipping import shipping_notice_approved
 
         shipping_notice_approved(notice=self, actor=actor)

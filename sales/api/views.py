@@ -3,6 +3,8 @@ requests (R2), price lists (R5, R6) and orders (R3–R7). Each parses input with
 calls one service or selector, and serialises the result; deciding a document happens on its
 approval (`approvals/{id}/approve/`)."""
 
+from typing import TYPE_CHECKING
+
 import django_filters
 from drf_spectacular.utils import extend_schema
 from rest_framework.decorators import action
@@ -33,6 +35,9 @@ from sales.models import (
 )
 from sales.selectors import price_list_queryset
 from sales.services import credit, orders, price_lists
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import User
 
 # --- customers and products -------------------------------------------------------------------
 
@@ -66,7 +71,7 @@ class CustomerViewSet(TabularMixin, ServiceViewSet):
     def export_rows(self):
         return selectors.customer_export_rows(user=self.request.user)
 
-    def import_service(self, *, actor, rows):
+    def import_service(self, *, actor: "User", rows):
         return services.customers_import(actor=actor, rows=rows)
 
     def service_create(self, data):
@@ -94,7 +99,7 @@ class ProductViewSet(TabularMixin, ServiceViewSet):
     def export_rows(self):
         return selectors.product_export_rows()
 
-    def import_service(self, *, actor, rows):
+    def import_service(self, *, actor: "User", rows):
         return services.products_import(actor=actor, rows=rows)
 
     def service_create(self, data):

@@ -1,6 +1,7 @@
 """The catalogue that is sold: products and the price lists that price them (R5, R6)."""
 
 from decimal import Decimal
+from typing import TYPE_CHECKING
 
 from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
@@ -23,6 +24,9 @@ from approvals.models import DocumentType
 from core.fields import AmountField
 from core.money import DEFAULT_VAT_RATE
 from core.roles import Role
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import User
 
 
 class Product(models.Model):
@@ -162,7 +166,7 @@ class PriceList(ConcurrentTransitionMixin, ApprovableDocument):
     def close(self) -> None:
         pass
 
-    def approval_granted(self, *, request, actor) -> None:
+    def approval_granted(self, *, request, actor: "User") -> None:
         from sales.services.price_lists import price_list_activate
 
         price_list_activate(price_list=self, actor=actor)

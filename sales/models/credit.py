@@ -1,5 +1,7 @@
 """Credit change requests (信用变更申请, R2) and the nightly credit review's reminders."""
 
+from typing import TYPE_CHECKING
+
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
@@ -19,6 +21,9 @@ from approvals.models import DocumentType
 from core.fields import AmountField
 from core.roles import Role
 from sales.models.customers import Customer, RiskLevel
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import User
 
 
 class CreditChangeStatus(models.TextChoices):
@@ -119,7 +124,7 @@ class CreditChangeRequest(ConcurrentTransitionMixin, ApprovableDocument):
     def cancel(self) -> None:
         pass
 
-    def approval_granted(self, *, request, actor) -> None:
+    def approval_granted(self, *, request, actor: "User") -> None:
         from sales.services.credit import credit_change_apply
 
         credit_change_apply(change=self, actor=actor)

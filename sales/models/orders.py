@@ -1,6 +1,7 @@
 """Orders (合同申报单) and their lines (R3–R7)."""
 
 from decimal import Decimal
+from typing import TYPE_CHECKING
 
 from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
@@ -24,6 +25,9 @@ from core.fields import AmountField, QuantityField
 from core.roles import Role
 from sales.models.catalogue import PriceList, Product
 from sales.models.customers import Customer
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import User
 
 
 class OrderStatus(models.TextChoices):
@@ -145,12 +149,12 @@ class Order(ConcurrentTransitionMixin, ApprovableDocument):
     def mark_contracted(self) -> None:
         pass
 
-    def approval_granted(self, *, request, actor) -> None:
+    def approval_granted(self, *, request, actor: "User") -> None:
         self.approve()
         self._history_user = actor
         self.save()
 
-    def approval_returned(self, *, request, actor, comment) -> None:
+    def approval_returned(self, *, request, actor: "User", comment: str) -> None:
         from sales.services.orders import order_release_exposure
 
         self.return_to_draft()

@@ -78,6 +78,7 @@ def test_a_clerk_with_staff_access_cannot_edit_policies(client, make_user):
     ]
 
 
+@pytest.mark.rule("R24")
 def test_approval_requests_are_read_only_in_the_admin(client, make_user, manager):
     change = credit_change(customer=CustomerFactory(), author=manager)
     credit_change_submit(actor=manager, change_id=change.pk)

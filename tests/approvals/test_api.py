@@ -82,6 +82,7 @@ def snapshot(request: ApprovalRequest) -> tuple:
 # --- the inbox (R22) --------------------------------------------------------------------------
 
 
+@pytest.mark.rule("R22")
 def test_inbox_lists_what_the_caller_may_decide_now_oldest_first(
     api, customer, manager, finance, gm
 ):
@@ -114,6 +115,7 @@ def test_inbox_lists_what_the_caller_may_decide_now_oldest_first(
     assert api.as_user(manager).get(INBOX).json()["count"] == 0  # their own
 
 
+@pytest.mark.rule("R22")
 def test_inbox_follows_the_chain_as_steps_are_decided(api, customer, manager, finance, gm):
     set_policy("credit_change", [(1, "finance"), (2, "general_manager")])
     _, first = submitted(customer, manager)
@@ -128,6 +130,7 @@ def test_inbox_follows_the_chain_as_steps_are_decided(api, customer, manager, fi
     ]
 
 
+@pytest.mark.rule("R22")
 def test_inbox_is_paginated(api, manager, gm):
     requests = [submitted(CustomerFactory(), manager)[1] for _ in range(3)]
 
@@ -140,6 +143,7 @@ def test_inbox_is_paginated(api, manager, gm):
     assert [r["id"] for r in rest["results"]] == [requests[2].pk]
 
 
+@pytest.mark.rule("R22")
 def test_inbox_query_count_does_not_grow_with_rows(api, manager, make_user):
     def queries_for_inbox(expected_rows: int) -> int:
         client = api.as_user(make_user("general_manager"))  # a fresh user: nothing cached
@@ -213,6 +217,7 @@ def test_approve_without_a_body_is_accepted(api, customer, manager, gm):
     assert response.json()["decisions"][0]["comment"] == ""
 
 
+@pytest.mark.rule("R21")
 def test_rejecting_answers_the_approval_and_returns_the_document_to_draft(
     api, customer, manager, gm
 ):
@@ -233,6 +238,7 @@ def test_rejecting_answers_the_approval_and_returns_the_document_to_draft(
 # --- refusals (R21): exact code, the error body, nothing written ------------------------------
 
 
+@pytest.mark.rule("R21")
 def test_the_requester_cannot_approve_their_own_document(api, customer, make_user):
     author = make_user("finance", "general_manager")
     _, request = submitted(customer, author)
@@ -244,6 +250,7 @@ def test_the_requester_cannot_approve_their_own_document(api, customer, make_use
     assert snapshot(request) == before
 
 
+@pytest.mark.rule("R21")
 def test_the_requester_cannot_reject_their_own_document_either(api, customer, make_user):
     author = make_user("finance", "general_manager")
     _, request = submitted(customer, author)
@@ -255,6 +262,7 @@ def test_the_requester_cannot_reject_their_own_document_either(api, customer, ma
     assert snapshot(request) == before
 
 
+@pytest.mark.rule("R21")
 def test_one_person_decides_at_most_one_step(api, customer, manager, make_user):
     set_policy("credit_change", [(1, "finance"), (2, "general_manager")])
     finance_and_gm = make_user("finance", "general_manager")
@@ -270,6 +278,7 @@ def test_one_person_decides_at_most_one_step(api, customer, manager, make_user):
     assert before[2:4] == ("pending", 2)
 
 
+@pytest.mark.rule("R21")
 def test_a_role_that_is_not_the_open_steps_is_refused(api, customer, manager, finance):
     _, request = submitted(customer, manager)
     before = snapshot(request)
@@ -291,6 +300,7 @@ def test_a_later_step_cannot_be_decided_before_it_opens(api, customer, manager, 
     assert snapshot(request) == before
 
 
+@pytest.mark.rule("R21")
 @pytest.mark.parametrize("action", ["approve", "reject"])
 def test_a_decided_request_refuses_more_decisions(api, customer, manager, gm, make_user, action):
     _, request = submitted(customer, manager)
@@ -305,6 +315,7 @@ def test_a_decided_request_refuses_more_decisions(api, customer, manager, gm, ma
     assert snapshot(request) == before
 
 
+@pytest.mark.rule("R25")
 @pytest.mark.parametrize("body", [{}, {"comment": ""}, {"comment": "   "}])
 def test_rejecting_without_a_comment_is_invalid_naming_the_comment(
     api, customer, manager, gm, body
@@ -342,6 +353,7 @@ def _delegate(api, delegator, delegate, *, role="general_manager", days=7):
     return response
 
 
+@pytest.mark.rule("R21")
 def test_a_delegate_approves_on_behalf_of_the_role_holder(api, customer, manager, gm, make_user):
     deputy = make_user("sales_head", username="deputy.zhao")
     change, request = submitted(customer, manager)
@@ -368,6 +380,7 @@ def test_a_delegate_approves_on_behalf_of_the_role_holder(api, customer, manager
     assert change.status == "approved"
 
 
+@pytest.mark.rule("R23")
 def test_a_clerk_standing_in_for_the_gm_gets_the_approval_back(api, customer, manager, gm, clerk):
     """A delegate who holds only the clerk role sees few requests (R23); the answer to their
     decision is still the approval, not a 404 for a decision that was written."""
@@ -384,6 +397,7 @@ def test_a_clerk_standing_in_for_the_gm_gets_the_approval_back(api, customer, ma
     assert change.status == "approved"
 
 
+@pytest.mark.rule("R21")
 def test_after_revoking_the_delegate_may_not_decide(api, customer, manager, gm, make_user):
     deputy = make_user("sales_head", username="deputy.zhao")
     _, request = submitted(customer, manager)
@@ -400,6 +414,7 @@ def test_after_revoking_the_delegate_may_not_decide(api, customer, manager, gm, 
     assert snapshot(request) == before
 
 
+@pytest.mark.rule("R21")
 def test_only_the_delegator_revokes(api, gm, make_user):
     deputy = make_user("sales_head")
     delegation_id = _delegate(api, gm, deputy).json()["id"]
@@ -410,6 +425,7 @@ def test_only_the_delegator_revokes(api, gm, make_user):
     assert Delegation.objects.get().revoked_at is None
 
 
+@pytest.mark.rule("R21")
 def test_only_a_held_role_can_be_delegated(api, gm, make_user):
     response = _delegate(api, gm, make_user(), role="finance_vp")
 
@@ -417,6 +433,7 @@ def test_only_a_held_role_can_be_delegated(api, gm, make_user):
     assert not Delegation.objects.exists()
 
 
+@pytest.mark.rule("R21")
 def test_a_delegation_ending_before_it_starts_is_invalid(api, gm, make_user):
     response = _delegate(api, gm, make_user(), days=-1)
 
@@ -427,6 +444,7 @@ def test_a_delegation_ending_before_it_starts_is_invalid(api, gm, make_user):
 # --- withdraw ----------------------------------------------------------------------------------
 
 
+@pytest.mark.rule("R21")
 def test_the_author_withdraws_and_the_document_is_back_in_draft(api, customer, manager, gm):
     change, request = submitted(customer, manager)
 
@@ -439,6 +457,7 @@ def test_the_author_withdraws_and_the_document_is_back_in_draft(api, customer, m
     assert_error_body(api.as_user(gm).post(url(request, "approve")), 409, "invalid_transition")
 
 
+@pytest.mark.rule("R21")
 def test_only_the_author_withdraws(api, customer, manager, gm):
     _, request = submitted(customer, manager)
     before = snapshot(request)
@@ -468,6 +487,7 @@ def _clerk_submits(clerk, customer) -> ApprovalRequest:
     return ApprovalRequest.objects.get(document_type="credit_change", document_id=change.pk)
 
 
+@pytest.mark.rule("R21", "R23")
 def test_a_clerk_lists_only_their_own_requests(api, clerk, manager, make_user):
     own = _clerk_submits(clerk, CustomerFactory(owner=clerk))
     _, others = submitted(CustomerFactory(), manager)

@@ -83,6 +83,7 @@ def test_the_migration_seeded_the_policies_from_the_declarations():
     assert seeded == {c.document_type: _as_table(c.name, c.as_rows()) for c in default_chains()}
 
 
+@pytest.mark.rule("R8")
 def test_the_contract_is_co_signed_by_the_head_of_sales_and_finance_at_one_sequence():
     """R8, readable where the contract is: contracts/models.py declares the co-sign."""
     chain = default_chain(DocumentType.CONTRACT)
@@ -110,6 +111,7 @@ def test_a_chain_is_declared_once_per_document_type_with_known_roles():
         )
 
 
+@pytest.mark.rule("R25")
 def test_seeding_stops_naming_a_document_type_without_a_declared_chain(monkeypatch):
     declared = dict(chains._DEFAULTS)
     del declared["invoice"]

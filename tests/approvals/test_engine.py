@@ -59,6 +59,7 @@ def set_policy(document_type: str, steps: list[tuple]) -> None:
         )
 
 
+@pytest.mark.rule("R21")
 def test_submit_opens_the_gm_step_and_approval_applies_the_change(customer, manager, gm):
     change, request = submitted(customer, manager, limit="250000.00", days=45, risk="low")
 
@@ -83,6 +84,7 @@ def test_submit_opens_the_gm_step_and_approval_applies_the_change(customer, mana
     assert (decision.user, decision.role, decision.comment) == (gm, "general_manager", "同意")
 
 
+@pytest.mark.rule("R21")
 def test_requester_never_approves_own_document(customer, make_user):
     both = make_user("finance", "general_manager")
     _, request = submitted(customer, both)
@@ -94,6 +96,7 @@ def test_requester_never_approves_own_document(customer, make_user):
     assert not Decision.objects.exists()
 
 
+@pytest.mark.rule("R21")
 def test_a_role_that_is_not_the_steps_is_refused(customer, manager, finance):
     _, request = submitted(customer, manager)
 
@@ -105,6 +108,7 @@ def test_a_role_that_is_not_the_steps_is_refused(customer, manager, finance):
     assert request.status == "pending"
 
 
+@pytest.mark.rule("R21")
 def test_one_person_decides_at_most_one_step(customer, manager, make_user):
     set_policy("credit_change", [(1, "finance"), (2, "general_manager")])
     finance_and_gm = make_user("finance", "general_manager")
@@ -119,6 +123,7 @@ def test_one_person_decides_at_most_one_step(customer, manager, make_user):
     assert (request.status, request.current_sequence) == ("pending", 2)
 
 
+@pytest.mark.rule("R21")
 def test_a_tier_is_not_done_after_one_approver(customer, manager, finance, gm):
     set_policy("credit_change", [(1, "finance"), (2, "general_manager")])
     change, request = submitted(customer, manager)
@@ -134,6 +139,7 @@ def test_a_tier_is_not_done_after_one_approver(customer, manager, finance, gm):
     assert change.status == "approved"
 
 
+@pytest.mark.rule("R8", "R21")
 def test_co_signers_sign_in_either_order_and_both_are_required(customer, manager, make_user, gm):
     set_policy("credit_change", [(1, "sales_head"), (1, "finance")])
     head, fin = make_user("sales_head"), make_user("finance")
@@ -149,6 +155,7 @@ def test_co_signers_sign_in_either_order_and_both_are_required(customer, manager
     assert sorted(request.decisions.values_list("role", flat=True)) == ["finance", "sales_head"]
 
 
+@pytest.mark.rule("R21")
 def test_rejection_returns_the_document_to_draft_with_the_comment(customer, manager, gm):
     change, request = submitted(customer, manager)
 
@@ -162,6 +169,7 @@ def test_rejection_returns_the_document_to_draft_with_the_comment(customer, mana
     assert change.approval_request.status == "rejected"
 
 
+@pytest.mark.rule("R21")
 def test_rejection_needs_a_comment(customer, manager, gm):
     _, request = submitted(customer, manager)
 
@@ -172,6 +180,7 @@ def test_rejection_needs_a_comment(customer, manager, gm):
     assert not Decision.objects.exists()
 
 
+@pytest.mark.rule("R21")
 def test_resubmitting_after_rejection_starts_a_new_request(customer, manager, gm):
     change, first = submitted(customer, manager)
     services.approval_decide(actor=gm, request_id=first.pk, approve=False, comment="改一下")
@@ -185,6 +194,7 @@ def test_resubmitting_after_rejection_starts_a_new_request(customer, manager, gm
     assert second.amount == Decimal("80000.00")
 
 
+@pytest.mark.rule("R21")
 def test_a_submitted_document_cannot_be_edited(customer, manager):
     change, _ = submitted(customer, manager)
 
@@ -196,6 +206,7 @@ def test_a_submitted_document_cannot_be_edited(customer, manager):
     assert change.credit_limit == Decimal("100000.00")
 
 
+@pytest.mark.rule("R21")
 def test_a_document_cannot_be_submitted_twice(customer, manager):
     change, _ = submitted(customer, manager)
 
@@ -205,6 +216,7 @@ def test_a_document_cannot_be_submitted_twice(customer, manager):
     assert ApprovalRequest.objects.count() == 1
 
 
+@pytest.mark.rule("R21")
 def test_the_author_withdraws_and_the_document_is_back_in_draft(customer, manager, gm):
     change, request = submitted(customer, manager)
 
@@ -217,6 +229,7 @@ def test_the_author_withdraws_and_the_document_is_back_in_draft(customer, manage
         services.approval_decide(actor=gm, request_id=request.pk, approve=True)
 
 
+@pytest.mark.rule("R21")
 def test_only_the_author_withdraws(customer, manager, gm):
     _, request = submitted(customer, manager)
 
@@ -227,6 +240,7 @@ def test_only_the_author_withdraws(customer, manager, gm):
     assert request.status == "pending"
 
 
+@pytest.mark.rule("R21")
 def test_a_decided_request_refuses_more_decisions(customer, manager, gm, make_user):
     _, request = submitted(customer, manager)
     services.approval_decide(actor=gm, request_id=request.pk, approve=True)
@@ -240,6 +254,7 @@ def test_a_decided_request_refuses_more_decisions(customer, manager, gm, make_us
     assert request.decisions.count() == 1
 
 
+@pytest.mark.rule("R21")
 def test_the_document_transition_is_reachable_only_through_the_engine(customer, manager):
     change, _ = submitted(customer, manager)
 
@@ -249,6 +264,7 @@ def test_the_document_transition_is_reachable_only_through_the_engine(customer, 
         change.return_to_draft()
 
 
+@pytest.mark.rule("R21")
 def test_status_cannot_be_assigned_directly(customer, manager):
     change = credit_change(customer=customer, author=manager)
 
@@ -259,6 +275,7 @@ def test_status_cannot_be_assigned_directly(customer, manager):
 # --- delegation -----------------------------------------------------------------------------
 
 
+@pytest.mark.rule("R21")
 def test_a_delegate_decides_on_behalf_of_the_role_holder(customer, manager, gm, make_user):
     deputy = make_user("sales_head", username="deputy")
     today = timezone.localdate()
@@ -280,6 +297,7 @@ def test_a_delegate_decides_on_behalf_of_the_role_holder(customer, manager, gm, 
     assert change.status == "approved"
 
 
+@pytest.mark.rule("R21")
 def test_a_delegation_outside_its_dates_gives_nothing(customer, manager, gm, make_user):
     deputy = make_user("sales_head")
     today = timezone.localdate()
@@ -299,6 +317,7 @@ def test_a_delegation_outside_its_dates_gives_nothing(customer, manager, gm, mak
     assert list(selectors.inbox_for(user=deputy)) == []
 
 
+@pytest.mark.rule("R21")
 def test_a_delegate_cannot_approve_the_delegators_own_document(customer, make_user):
     author = make_user("finance", "general_manager")
     deputy = make_user("sales_head")
@@ -314,6 +333,7 @@ def test_a_delegate_cannot_approve_the_delegators_own_document(customer, make_us
     assert refused.value.code == "self_approval_forbidden"
 
 
+@pytest.mark.rule("R21")
 def test_only_a_held_role_can_be_delegated(gm, make_user):
     with pytest.raises(PermissionRefused):
         services.delegation_create(
@@ -325,6 +345,7 @@ def test_only_a_held_role_can_be_delegated(gm, make_user):
         )
 
 
+@pytest.mark.rule("R21")
 def test_a_delegation_range_must_be_in_order(gm, make_user):
     today = timezone.localdate()
 
@@ -343,6 +364,7 @@ def test_a_delegation_range_must_be_in_order(gm, make_user):
 # --- conditions --------------------------------------------------------------------------
 
 
+@pytest.mark.rule("R21")
 def test_a_step_with_a_minimum_amount_applies_only_from_that_amount(customer, manager):
     set_policy("credit_change", [(1, "general_manager"), (2, "finance_vp", Decimal("500000"))])
 
@@ -356,6 +378,7 @@ def test_a_step_with_a_minimum_amount_applies_only_from_that_amount(customer, ma
 # --- the inbox ------------------------------------------------------------------------------
 
 
+@pytest.mark.rule("R21", "R22")
 def test_inbox_shows_what_the_user_may_decide_now_oldest_first(customer, manager, gm, finance):
     set_policy("credit_change", [(1, "finance"), (2, "general_manager")])
     _, first = submitted(customer, manager)
@@ -370,6 +393,7 @@ def test_inbox_shows_what_the_user_may_decide_now_oldest_first(customer, manager
     assert selectors.inbox_count(user=gm) == 1
 
 
+@pytest.mark.rule("R21", "R22")
 def test_inbox_query_count_does_not_grow_with_rows(manager, make_user):
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
@@ -392,6 +416,7 @@ def test_inbox_query_count_does_not_grow_with_rows(manager, make_user):
 # --- immutable decisions ----------------------------------------------------------------------
 
 
+@pytest.mark.rule("R21")
 def test_decisions_cannot_be_changed_or_deleted(customer, manager, gm):
     _, request = submitted(customer, manager)
     services.approval_decide(actor=gm, request_id=request.pk, approve=True, comment="ok")
@@ -404,6 +429,7 @@ def test_decisions_cannot_be_changed_or_deleted(customer, manager, gm):
         decision.delete()
 
 
+@pytest.mark.rule("R21")
 @pytest.mark.postgres
 def test_the_database_refuses_to_update_a_decision(customer, manager, gm):
     from django.db import DatabaseError, transaction
@@ -420,6 +446,7 @@ def test_the_database_refuses_to_update_a_decision(customer, manager, gm):
 # --- concurrency ------------------------------------------------------------------------------
 
 
+@pytest.mark.rule("R21")
 @pytest.mark.postgres
 @pytest.mark.django_db(transaction=True)
 def test_two_approvers_deciding_the_last_step_at_once_move_the_document_once(make_user):
@@ -453,6 +480,7 @@ def test_two_approvers_deciding_the_last_step_at_once_move_the_document_once(mak
     assert customer.history.filter(credit_limit=Decimal("300000.00")).count() == 1
 
 
+@pytest.mark.rule("R21", "R22")
 def test_inbox_count_can_stop_counting_at_a_limit(customer, manager, gm):
     for _ in range(3):
         submitted(CustomerFactory(), manager)

@@ -137,6 +137,7 @@ def test_a_rejection_emails_the_author_with_the_comment(
     assert f"{SITE}/approvals/{request.pk}/" in message.body
 
 
+@pytest.mark.rule("R21")
 def test_a_withdrawal_emails_nobody(
     customer, manager, gm, mailoutbox, django_capture_on_commit_callbacks
 ):
@@ -174,6 +175,7 @@ def test_notifying_a_rejection_twice_sends_it_once(customer, manager, gm, mailou
     assert recipients(mailoutbox) == emails(manager)
 
 
+@pytest.mark.rule("R21")
 def test_a_decided_request_notifies_nobody(customer, manager, gm, mailoutbox):
     _, request = submitted(customer, manager)
     services.approval_decide(actor=gm, request_id=request.pk, approve=True)
@@ -230,6 +232,7 @@ def test_a_mail_server_that_is_down_neither_fails_nor_undoes_the_decision(
 # --- the daily digest ---------------------------------------------------------------------
 
 
+@pytest.mark.rule("R22")
 def test_the_digest_lists_items_waiting_more_than_two_days_once_a_day(
     manager, gm, finance, make_user, mailoutbox
 ):
@@ -258,6 +261,7 @@ def test_the_digest_lists_items_waiting_more_than_two_days_once_a_day(
     assert tasks.send_daily_digest.delay().get() == 2  # another day, another digest
 
 
+@pytest.mark.rule("R22")
 def test_the_digest_lists_only_what_the_approver_may_decide(
     manager, gm, finance, make_user, mailoutbox
 ):
@@ -278,6 +282,7 @@ def test_the_digest_lists_only_what_the_approver_may_decide(
     assert "1 item " in by_recipient[gm_author.email].subject
 
 
+@pytest.mark.rule("R22")
 def test_no_digest_when_nothing_is_old_enough(manager, gm, mailoutbox):
     submitted(CustomerFactory(), manager)
 
@@ -285,6 +290,7 @@ def test_no_digest_when_nothing_is_old_enough(manager, gm, mailoutbox):
     assert mailoutbox == []
 
 
+@pytest.mark.rule("R22")
 def test_the_digest_is_scheduled_daily_at_half_past_eight_in_the_business_time_zone(settings):
     [entry] = [
         entry
@@ -302,6 +308,7 @@ def test_the_digest_is_scheduled_daily_at_half_past_eight_in_the_business_time_z
 # --- through the real worker ----------------------------------------------------------------
 
 
+@pytest.mark.rule("R22")
 @pytest.mark.celery_worker
 def test_the_worker_sends_the_digest_once_a_day(celery_live_worker, mailoutbox):
     manager = UserFactory(roles=("sales_manager",))

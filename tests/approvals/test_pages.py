@@ -76,6 +76,7 @@ def as_gm(client, gm):
 # --- the inbox ------------------------------------------------------------------------------
 
 
+@pytest.mark.rule("R22")
 def test_inbox_shows_what_the_gm_may_decide_oldest_first_with_customer_amount_age(as_gm, manager):
     first = submitted(manager, customer=CustomerFactory(name="北京燕山化工有限公司"))
     second = submitted(manager, limit="250000.00")
@@ -97,6 +98,7 @@ def test_inbox_shows_what_the_gm_may_decide_oldest_first_with_customer_amount_ag
     assert f'href="/approvals/{first.pk}/"' in html
 
 
+@pytest.mark.rule("R22")
 def test_inbox_shows_nothing_the_user_may_not_decide(client, manager, make_user):
     request = submitted(manager)
     client.force_login(manager)
@@ -108,6 +110,7 @@ def test_inbox_shows_nothing_the_user_may_not_decide(client, manager, make_user)
     assert rows(client.get("/approvals/")) == [request]
 
 
+@pytest.mark.rule("R22")
 def test_inbox_filters_by_type_number_customer_amount_and_age(as_gm, manager):
     small = submitted(manager, customer=CustomerFactory(name="杭州西湖纺织有限公司"))
     large = submitted(manager, limit="900000.00")
@@ -139,6 +142,7 @@ def test_a_bad_filter_value_is_shown_beside_its_field_and_not_applied(as_gm, man
     assert rows(response) == [request]
 
 
+@pytest.mark.rule("R22")
 def test_inbox_paginates(as_gm, manager):
     for _ in range(27):
         submitted(manager)
@@ -158,6 +162,7 @@ def _queries(client, user, url: str) -> int:
     return len(captured.captured_queries)
 
 
+@pytest.mark.rule("R22")
 def test_inbox_page_query_count_does_not_grow_with_rows(client, manager, make_user):
     for _ in range(2):
         submitted(manager)
@@ -184,6 +189,7 @@ def test_detail_page_query_count_does_not_grow_with_lines_or_decisions(client, m
     assert _queries(client, gm, f"/approvals/{many.pk}/") <= 16
 
 
+@pytest.mark.rule("R22")
 def test_nav_shows_the_inbox_with_its_count_to_deciders_only(client, manager, gm, clerk):
     submitted(manager)
     submitted(manager)
@@ -201,6 +207,7 @@ def test_nav_shows_the_inbox_with_its_count_to_deciders_only(client, manager, gm
 # --- bulk decisions from the inbox ------------------------------------------------------------
 
 
+@pytest.mark.rule("R22")
 def test_bulk_approve_decides_each_item_and_reports_the_one_refused(as_gm, manager, make_user):
     first, second, third = (submitted(manager) for _ in range(3))
     approval_decide(actor=make_user("general_manager"), request_id=second.pk, approve=True)
@@ -237,6 +244,7 @@ def test_bulk_approve_decides_each_item_and_reports_the_one_refused(as_gm, manag
     assert CreditChangeRequest.objects.filter(status="approved").count() == 3
 
 
+@pytest.mark.rule("R22")
 def test_bulk_approve_with_htmx_replaces_the_rows_and_the_badge_in_place(as_gm, manager):
     first, second, third = (submitted(manager) for _ in range(3))
 
@@ -256,6 +264,7 @@ def test_bulk_approve_with_htmx_replaces_the_rows_and_the_badge_in_place(as_gm, 
     assert ApprovalRequest.objects.filter(status="approved").count() == 2
 
 
+@pytest.mark.rule("R22")
 def test_reject_one_from_the_inbox_with_its_reason(as_gm, manager):
     request = submitted(manager)
 
@@ -267,6 +276,7 @@ def test_reject_one_from_the_inbox_with_its_reason(as_gm, manager):
     assert request.decisions.get().comment == "太高"
 
 
+@pytest.mark.rule("R22", "R25")
 def test_reject_from_the_inbox_without_a_reason_is_refused_and_writes_nothing(as_gm, manager):
     request = submitted(manager)
     before = snapshot(request)
@@ -279,6 +289,7 @@ def test_reject_from_the_inbox_without_a_reason_is_refused_and_writes_nothing(as
     assert snapshot(request) == before
 
 
+@pytest.mark.rule("R25")
 def test_rejecting_several_at_once_is_refused_and_writes_nothing(as_gm, manager):
     first, second = submitted(manager), submitted(manager)
 
@@ -304,6 +315,7 @@ def test_deciding_with_nothing_selected_says_so(as_gm, manager):
 # --- one request: the document, its history, the R21 refusals --------------------------------
 
 
+@pytest.mark.rule("R2")
 def test_detail_shows_the_credit_change_current_against_proposed(as_gm, manager):
     customer = CustomerFactory(name="苏州工业园区机电有限公司")
     request = submitted(manager, customer=customer, limit="300000.00", days=60, risk="low")
@@ -323,6 +335,7 @@ def test_detail_shows_the_credit_change_current_against_proposed(as_gm, manager)
     assert 'accesskey="a"' in html
 
 
+@pytest.mark.rule("R6")
 def test_detail_shows_the_price_list_and_its_items(as_gm, manager):
     request = price_list_submitted(manager, items=3)
     items = PriceList.objects.get(pk=request.document_id).items.select_related("product")
@@ -336,6 +349,7 @@ def test_detail_shows_the_price_list_and_its_items(as_gm, manager):
     assert f'href="/price-lists/{request.document_id}/"' in html  # the document's own page
 
 
+@pytest.mark.rule("R24")
 def test_history_shows_every_decision_with_role_and_on_behalf_of(client, manager, make_user):
     set_policy("credit_change", [(1, "finance"), (2, "general_manager")])
     fin, gm, deputy = make_user("finance"), make_user("general_manager"), make_user("sales_head")
@@ -403,6 +417,7 @@ def _refused(client, request, *, decision="approve", comment="") -> tuple[int, s
     return response.status_code, response.content.decode()
 
 
+@pytest.mark.rule("R21", "R25")
 def test_refusal_self_approval_is_shown_and_writes_nothing(client, make_user):
     both = make_user("finance", "general_manager")
     request = submitted(both)
@@ -417,6 +432,7 @@ def test_refusal_self_approval_is_shown_and_writes_nothing(client, make_user):
     assert snapshot(request) == before
 
 
+@pytest.mark.rule("R21", "R25")
 def test_refusal_duplicate_approver_is_shown_and_writes_nothing(client, manager, make_user):
     set_policy("credit_change", [(1, "finance"), (2, "general_manager")])
     finance_and_gm = make_user("finance", "general_manager")
@@ -434,6 +450,7 @@ def test_refusal_duplicate_approver_is_shown_and_writes_nothing(client, manager,
     assert before[:2] == ("pending", 2)
 
 
+@pytest.mark.rule("R25")
 def test_refusal_not_your_step_is_shown_and_writes_nothing(client, manager, make_user):
     request = submitted(manager)
     before = snapshot(request)
@@ -447,6 +464,7 @@ def test_refusal_not_your_step_is_shown_and_writes_nothing(client, manager, make
     assert snapshot(request) == before
 
 
+@pytest.mark.rule("R25")
 def test_refusal_already_decided_is_shown_and_writes_nothing(as_gm, manager, make_user):
     request = submitted(manager)
     approval_decide(actor=make_user("general_manager"), request_id=request.pk, approve=True)
@@ -460,6 +478,7 @@ def test_refusal_already_decided_is_shown_and_writes_nothing(as_gm, manager, mak
     assert snapshot(request) == before
 
 
+@pytest.mark.rule("R25")
 def test_reject_without_a_comment_is_shown_beside_the_field_and_writes_nothing(as_gm, manager):
     request = submitted(manager)
     before = snapshot(request)
@@ -472,6 +491,7 @@ def test_reject_without_a_comment_is_shown_beside_the_field_and_writes_nothing(a
     assert snapshot(request) == before
 
 
+@pytest.mark.rule("R21")
 def test_reject_from_the_detail_page_returns_the_document_to_draft(as_gm, manager):
     request = submitted(manager)
 
@@ -482,6 +502,7 @@ def test_reject_from_the_detail_page_returns_the_document_to_draft(as_gm, manage
     assert CreditChangeRequest.objects.get(pk=request.document_id).status == "draft"
 
 
+@pytest.mark.rule("R21")
 def test_the_author_withdraws_a_pending_request(client, manager):
     request = submitted(manager)
     client.force_login(manager)
@@ -496,6 +517,7 @@ def test_the_author_withdraws_a_pending_request(client, manager):
     assert "Withdraw the request" not in client.get(f"/approvals/{request.pk}/").content.decode()
 
 
+@pytest.mark.rule("R21")
 def test_someone_else_cannot_withdraw(as_gm, manager):
     request = submitted(manager)
     before = snapshot(request)
@@ -507,6 +529,7 @@ def test_someone_else_cannot_withdraw(as_gm, manager):
     assert snapshot(request) == before
 
 
+@pytest.mark.rule("R23")
 def test_a_clerk_cannot_open_a_request_they_may_not_see(client, clerk, manager):
     request = submitted(manager)
     client.force_login(clerk)
@@ -521,6 +544,7 @@ def test_a_clerk_cannot_open_a_request_they_may_not_see(client, clerk, manager):
 # --- delegations ------------------------------------------------------------------------------
 
 
+@pytest.mark.rule("R21")
 def test_delegate_a_role_then_the_delegate_approves_on_behalf_and_it_is_revoked(
     client, gm, manager, make_user
 ):
@@ -568,6 +592,7 @@ def test_delegate_a_role_then_the_delegate_approves_on_behalf_and_it_is_revoked(
     assert (status, "not_your_step" in html) == (403, True)
 
 
+@pytest.mark.rule("R21")
 def test_a_role_i_do_not_hold_cannot_be_delegated(client, gm, make_user):
     make_user(username="deputy.zhao")
     client.force_login(gm)
@@ -583,6 +608,7 @@ def test_a_role_i_do_not_hold_cannot_be_delegated(client, gm, make_user):
     assert not Delegation.objects.exists()
 
 
+@pytest.mark.rule("R21")
 def test_a_delegation_ending_before_it_starts_is_refused_beside_the_end_date(client, gm, make_user):
     make_user(username="deputy.zhao")
     client.force_login(gm)
@@ -603,6 +629,7 @@ def test_a_delegation_ending_before_it_starts_is_refused_beside_the_end_date(cli
     assert not Delegation.objects.exists()
 
 
+@pytest.mark.rule("R21")
 def test_only_the_delegator_revokes(client, gm, make_user):
     deputy = make_user("sales_head")
     today = timezone.localdate()

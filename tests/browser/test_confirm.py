@@ -21,6 +21,7 @@ planner = fulfilment.planner
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
+@pytest.mark.rule("R10")
 def test_cancelling_a_production_notice_asks_first(page, login, planner, contract, lathe_line):
     notice = services.production_notice_create(
         actor=planner,

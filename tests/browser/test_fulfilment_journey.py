@@ -57,6 +57,7 @@ def log_out(page):
     page.wait_for_url(re.compile(r"/login/"))
 
 
+@pytest.mark.rule("R13", "R14")
 def test_warehouse_issues_security_lets_out_and_clerk_records_the_signed_delivery(
     page, login, clerk, manager, keeper, guard, contract, lathe_line, warehouse, settings, tmp_path
 ):

@@ -43,6 +43,7 @@ def submit_price_list(author) -> ApprovalRequest:
     return PriceList.objects.get(pk=price_list.pk).approval_request
 
 
+@pytest.mark.rule("R22")
 def test_gm_filters_the_inbox_and_approves_two_items_at_once(page, login, gm, manager):
     first = submit_credit_change(manager, "上海浦江精密机械有限公司")
     second = submit_credit_change(manager, "北京燕山化工有限公司")

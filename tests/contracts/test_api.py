@@ -17,6 +17,7 @@ pytestmark = pytest.mark.django_db
 URL = "/api/v1/contracts/"
 
 
+@pytest.mark.rule("R8")
 def test_post_drafts_a_contract_with_the_documented_shape(api, clerk, customer, approved_order):
     response = api.as_user(clerk).post(URL, {"order": approved_order.pk}, format="json")
 
@@ -76,6 +77,7 @@ def test_an_order_that_is_not_approved_is_a_409(api, clerk, customer, catalogue)
     assert not Contract.objects.exists()
 
 
+@pytest.mark.rule("R8")
 def test_a_second_contract_is_a_409(api, clerk, approved_order):
     client = api.as_user(clerk)
     assert client.post(URL, {"order": approved_order.pk}, format="json").status_code == 201
@@ -87,6 +89,7 @@ def test_a_second_contract_is_a_409(api, clerk, approved_order):
     assert Contract.objects.count() == 1
 
 
+@pytest.mark.rule("R23", "R25")
 def test_an_unknown_or_invisible_order_is_a_400_naming_the_field(api, approved_order, make_user):
     other = make_user("sales_clerk")
 
@@ -105,6 +108,7 @@ def test_a_role_that_does_not_draft_gets_403(api, approved_order, head):
     assert not Contract.objects.exists()
 
 
+@pytest.mark.rule("R9")
 def test_terms_are_patched_in_draft_only(api, clerk, approved_order):
     client = api.as_user(clerk)
     contract_id = client.post(URL, {"order": approved_order.pk}, format="json").json()["id"]
@@ -126,6 +130,7 @@ def test_terms_are_patched_in_draft_only(api, clerk, approved_order):
     assert Contract.objects.get(pk=contract_id).credit_days == 60
 
 
+@pytest.mark.rule("R8")
 def test_submit_and_co_sign_through_the_approvals_api(api, clerk, approved_order, head, finance):
     client = api.as_user(clerk)
     contract_id = client.post(URL, {"order": approved_order.pk}, format="json").json()["id"]
@@ -181,6 +186,7 @@ def test_the_ledger_endpoint(api, clerk, approved_order, head, finance):
     }
 
 
+@pytest.mark.rule("R23")
 def test_a_clerk_sees_only_contracts_of_own_customers(api, clerk, approved_order, make_user, head):
     contract_id = (
         api.as_user(clerk).post(URL, {"order": approved_order.pk}, format="json").json()["id"]

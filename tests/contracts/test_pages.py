@@ -63,6 +63,7 @@ def test_a_clerk_drafts_edits_and_submits_through_the_pages(browser, approved_or
     assert browser.get(f"/contracts/{contract.pk}/edit/").status_code == 302  # draft only
 
 
+@pytest.mark.rule("R9")
 def test_bad_terms_show_beside_the_field_and_change_nothing(browser, clerk, approved_order):
     contract = services.contract_draft(actor=clerk, order_id=approved_order.pk)
 
@@ -93,6 +94,7 @@ def test_drafting_from_an_order_that_is_not_approved_is_refused(
     assert not Contract.objects.exists()
 
 
+@pytest.mark.rule("R23")
 def test_another_clerk_gets_404_on_the_pages(client, clerk, approved_order, make_user):
     contract = services.contract_draft(actor=clerk, order_id=approved_order.pk)
     client.force_login(make_user("sales_clerk"))
@@ -107,6 +109,7 @@ def test_another_clerk_gets_404_on_the_pages(client, clerk, approved_order, make
     assert "No contracts found" in client.get("/contracts/").content.decode()
 
 
+@pytest.mark.rule("R8")
 def test_co_signers_see_the_sign_button(client, clerk, approved_order, head):
     contract = services.contract_draft(actor=clerk, order_id=approved_order.pk)
     services.contract_submit(actor=clerk, contract_id=contract.pk)
@@ -185,6 +188,7 @@ def test_the_detail_page_query_count_does_not_grow_with_lines_or_decisions(
     assert contract.number in page.content.decode()
 
 
+@pytest.mark.rule("R21")
 def test_the_author_withdraws_from_the_page_and_a_refused_action_says_why(
     browser, clerk, approved_order
 ):

@@ -36,6 +36,7 @@ def text_of(pdf: bytes) -> str:
     return "".join(page.extract_text() for page in PdfReader(io.BytesIO(pdf)).pages)
 
 
+@pytest.mark.rule("R9", "R14")
 def test_signing_renders_the_pdf_with_number_customer_amount_in_words_and_signers(
     active_contract,
 ):
@@ -52,6 +53,7 @@ def test_signing_renders_the_pdf_with_number_customer_amount_in_words_and_signer
     assert "财务部" in text
 
 
+@pytest.mark.rule("R9")
 def test_the_pdf_downloads_from_the_api_and_embeds_a_cjk_font(api, clerk, active_contract):
     response = api.as_user(clerk).get(f"/api/v1/contracts/{active_contract.pk}/pdf/")
 
@@ -67,6 +69,7 @@ def test_the_pdf_downloads_from_the_api_and_embeds_a_cjk_font(api, clerk, active
     assert active_contract.number in text_of(response.content)
 
 
+@pytest.mark.rule("R9")
 def test_a_changed_contract_gets_a_new_pdf(clerk, approved_order):
     contract = services.contract_draft(actor=clerk, order_id=approved_order.pk)
     first = contract_pdf_name(contract)
@@ -76,6 +79,7 @@ def test_a_changed_contract_gets_a_new_pdf(clerk, approved_order):
     assert contract_pdf_name(contract) != first
 
 
+@pytest.mark.rule("R9", "R23")
 def test_another_clerk_gets_404_for_the_pdf(api, active_contract, make_user):
     response = api.as_user(make_user("sales_clerk")).get(
         f"/api/v1/contracts/{active_contract.pk}/pdf/"
@@ -84,6 +88,7 @@ def test_another_clerk_gets_404_for_the_pdf(api, active_contract, make_user):
     assert response.status_code == 404
 
 
+@pytest.mark.rule("R9")
 def test_the_page_offers_the_pdf(client, clerk, active_contract):
     client.force_login(clerk)
 

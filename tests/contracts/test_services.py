@@ -49,6 +49,7 @@ def _cosign(contract, *signers) -> Contract:
 # -- drafting (R8, R9) -------------------------------------------------------------------------
 
 
+@pytest.mark.rule("R8", "R9")
 def test_a_contract_copies_the_approved_orders_lines_amounts_and_terms(
     clerk, customer, approved_order
 ):
@@ -99,6 +100,7 @@ def test_a_contract_copies_the_approved_orders_lines_amounts_and_terms(
     assert contract.history.count() == 1
 
 
+@pytest.mark.rule("R25")
 def test_an_order_that_is_not_approved_is_refused_and_nothing_is_written(
     clerk, customer, catalogue
 ):
@@ -111,6 +113,7 @@ def test_an_order_that_is_not_approved_is_refused_and_nothing_is_written(
     _nothing_written(order, "draft")
 
 
+@pytest.mark.rule("R8")
 def test_a_second_contract_for_the_same_order_is_refused(clerk, approved_order):
     first = services.contract_draft(actor=clerk, order_id=approved_order.pk)
 
@@ -136,6 +139,7 @@ def test_the_database_refuses_two_contracts_for_one_order(clerk, approved_order)
         )
 
 
+@pytest.mark.rule("R23")
 def test_a_clerk_cannot_draft_from_another_clerks_order(approved_order, make_user):
     other = make_user("sales_clerk")
 
@@ -153,6 +157,7 @@ def test_only_a_sales_clerk_drafts(approved_order, head):
     _nothing_written(approved_order, "approved")
 
 
+@pytest.mark.rule("R9")
 def test_terms_change_in_draft(clerk, approved_order):
     contract = services.contract_draft(actor=clerk, order_id=approved_order.pk)
 
@@ -167,6 +172,7 @@ def test_terms_change_in_draft(clerk, approved_order):
     assert contract.history.count() == 2
 
 
+@pytest.mark.rule("R9")
 def test_bad_terms_name_the_field_and_change_nothing(clerk, approved_order):
     contract = services.contract_draft(actor=clerk, order_id=approved_order.pk)
 
@@ -186,6 +192,7 @@ def test_bad_terms_name_the_field_and_change_nothing(clerk, approved_order):
     assert contract.history.count() == 1
 
 
+@pytest.mark.rule("R9")
 def test_terms_cannot_change_after_submit(clerk, approved_order):
     contract = _submitted(clerk, approved_order)
 
@@ -200,6 +207,7 @@ def test_terms_cannot_change_after_submit(clerk, approved_order):
     assert contract.status == "pending_signoff"
 
 
+@pytest.mark.rule("R23")
 def test_another_clerk_does_not_see_the_contract(clerk, approved_order, make_user):
     contract = services.contract_draft(actor=clerk, order_id=approved_order.pk)
     other = make_user("sales_clerk")
@@ -218,6 +226,7 @@ def test_another_clerk_does_not_see_the_contract(clerk, approved_order, make_use
 # -- co-sign (R8, R21) -------------------------------------------------------------------------
 
 
+@pytest.mark.rule("R8")
 def test_submit_opens_the_co_sign_of_the_head_of_sales_and_finance(clerk, approved_order):
     contract = _submitted(clerk, approved_order)
 
@@ -231,6 +240,7 @@ def test_submit_opens_the_co_sign_of_the_head_of_sales_and_finance(clerk, approv
     assert request.customer_id == contract.customer_id
 
 
+@pytest.mark.rule("R8")
 @pytest.mark.parametrize("order_of_signing", ["head_first", "finance_first"])
 def test_co_signers_sign_in_either_order_and_both_are_required(
     clerk, approved_order, head, finance, order_of_signing
@@ -252,6 +262,7 @@ def test_co_signers_sign_in_either_order_and_both_are_required(
     assert ContractLedger.objects.get(contract=contract).contracted == contract.gross_amount
 
 
+@pytest.mark.rule("R4", "R8")
 def test_one_person_holding_both_roles_cannot_sign_twice(clerk, approved_order, make_user):
     both = make_user("sales_head", "finance")
     contract = _submitted(clerk, approved_order)
@@ -264,6 +275,7 @@ def test_one_person_holding_both_roles_cannot_sign_twice(clerk, approved_order, 
     assert contract.status == "pending_signoff"
 
 
+@pytest.mark.rule("R21")
 def test_rejection_returns_the_contract_to_draft_with_the_comment(
     clerk, approved_order, head, finance
 ):
@@ -287,6 +299,7 @@ def test_rejection_returns_the_contract_to_draft_with_the_comment(
     assert contract.status == "pending_signoff"
 
 
+@pytest.mark.rule("R21")
 def test_withdraw_returns_the_contract_to_draft(clerk, approved_order):
     contract = _submitted(clerk, approved_order)
 
@@ -296,6 +309,7 @@ def test_withdraw_returns_the_contract_to_draft(clerk, approved_order):
     assert contract.status == "draft"
 
 
+@pytest.mark.rule("R21")
 def test_the_author_withdraws_a_contract_through_its_service_and_others_may_not(
     clerk, approved_order, head
 ):
@@ -310,6 +324,7 @@ def test_the_author_withdraws_a_contract_through_its_service_and_others_may_not(
     assert withdrawn.approval_request.decisions.get().comment == "改条款"
 
 
+@pytest.mark.rule("R8", "R21")
 def test_activation_is_reachable_only_through_the_engine(clerk, approved_order):
     contract = _submitted(clerk, approved_order)
 
@@ -327,6 +342,7 @@ def test_status_cannot_be_assigned_directly(clerk, approved_order):
 # -- numbering (R8) ----------------------------------------------------------------------------
 
 
+@pytest.mark.rule("R8")
 def test_numbers_follow_the_order_of_activation_not_of_drafting(
     clerk, customer, catalogue, manager, gm, head, finance
 ):
@@ -427,6 +443,7 @@ def test_a_ledger_figure_never_goes_below_zero(clerk, approved_order, head, fina
     assert ContractLedger.objects.get(contract=contract).collected == Decimal("0.00")
 
 
+@pytest.mark.rule("R25")
 def test_a_ledger_figure_beyond_what_the_database_holds_is_refused_naming_it(
     clerk, approved_order, head, finance
 ):
@@ -452,6 +469,7 @@ def test_a_ledger_figure_beyond_what_the_database_holds_is_refused_naming_it(
 # -- concurrency (PostgreSQL) -----------------------------------------------------------------
 
 
+@pytest.mark.rule("R8")
 @pytest.mark.postgres
 @pytest.mark.django_db(transaction=True)
 def test_contracts_activated_at_once_get_gapless_unique_numbers(make_user):

@@ -66,12 +66,14 @@ def test_token_endpoint_refuses_a_wrong_password_with_401(api, clerk):
     assert_error_body(response, 401, "authentication_failed")
 
 
+@pytest.mark.rule("R25")
 def test_token_endpoint_names_missing_fields(api):
     body = assert_error_body(api.post("/api/v1/auth/token/", {}, format="json"), 400, "invalid")
 
     assert set(body["errors"]) == {"username", "password"}
 
 
+@pytest.mark.rule("R25")
 def test_malformed_json_is_400_invalid(api, clerk):
     response = api.as_user(clerk).post(
         "/api/v1/customers/", data='{"name": ', content_type="application/json"
@@ -127,6 +129,7 @@ def _post_customer(client, key: str, name: str = "上海华东机械有限公司
     )
 
 
+@pytest.mark.rule("R25")
 def test_retry_with_same_key_and_body_replays_the_first_response_and_writes_nothing(api, clerk):
     client = api.as_user(clerk)
 
@@ -139,6 +142,7 @@ def test_retry_with_same_key_and_body_replays_the_first_response_and_writes_noth
     assert Customer.objects.count() == 1
 
 
+@pytest.mark.rule("R25")
 def test_same_key_with_another_body_is_422_and_writes_nothing(api, clerk):
     client = api.as_user(clerk)
     _post_customer(client, "key-1", name="甲")
@@ -181,6 +185,7 @@ def test_a_refused_request_is_replayed_as_refused(api, clerk):
     assert second["Idempotent-Replayed"] == "true"
 
 
+@pytest.mark.rule("R10")
 def test_a_key_still_in_progress_is_409(api, clerk):
     client = api.as_user(clerk)
     payload = json.dumps({"name": "甲"}).encode()
@@ -212,6 +217,7 @@ def test_keys_are_kept_a_day_and_then_forgotten(api, clerk, settings):
     assert _post_customer(client, "k", name="乙").status_code == 201
 
 
+@pytest.mark.rule("R25")
 def test_an_overlong_key_is_400_naming_the_header(api, clerk):
     body = assert_error_body(_post_customer(api.as_user(clerk), "x" * 300), 400, "invalid")
 

@@ -89,6 +89,7 @@ def test_every_app_has_the_same_rooms(app):
     assert missing == []
 
 
+@pytest.mark.rule("R25")
 @pytest.mark.parametrize("app", APPS)
 def test_a_models_module_past_400_lines_is_split_by_document(app):
     path = ROOT / app / "models.py"
@@ -96,6 +97,7 @@ def test_a_models_module_past_400_lines_is_split_by_document(app):
         assert len(path.read_text(encoding="utf-8").splitlines()) <= 450
 
 
+@pytest.mark.rule("R25")
 def test_core_names_no_apps_page():
     """The menu, the badges and the home cards are registered by each app
     (core.navigation, core.home): core's code holds no URL name of another app."""

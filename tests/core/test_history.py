@@ -9,6 +9,7 @@ from sales import services
 pytestmark = pytest.mark.django_db
 
 
+@pytest.mark.rule("R24")
 def test_customer_changes_are_kept_with_the_user_and_the_fields(clerk):
     customer = services.customer_create(actor=clerk, name="旧名", phone="021-1111111")
     services.customer_update(actor=clerk, customer_id=customer.pk, name="新名")
@@ -22,6 +23,7 @@ def test_customer_changes_are_kept_with_the_user_and_the_fields(clerk):
     }
 
 
+@pytest.mark.rule("R24")
 def test_contacts_keep_history_when_replaced(clerk):
     customer = services.customer_create(actor=clerk, name="甲", contacts=[{"name": "张伟"}])
     services.customer_update(actor=clerk, customer_id=customer.pk, contacts=[{"name": "王芳"}])
@@ -31,6 +33,7 @@ def test_contacts_keep_history_when_replaced(clerk):
     assert kinds == [("张伟", "+"), ("张伟", "-"), ("王芳", "+")]
 
 
+@pytest.mark.rule("R24")
 def test_the_warehouse_edit_page_shows_its_history(client, gm):
     warehouse = inventory_services.warehouse_create(actor=gm, code="W1", name="旧库")
     inventory_services.warehouse_update(actor=gm, warehouse_id=warehouse.pk, name="新库")

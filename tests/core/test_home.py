@@ -64,6 +64,7 @@ def notices(planner, salesvp, contract, lathe_line):  # noqa: F811
     assert released.status == "released"
 
 
+@pytest.mark.rule("R10")
 def test_r10_the_planner_sees_drafts_and_released_notices(client, planner, notices):  # noqa: F811
     cards = _cards(client, planner)
 
@@ -75,6 +76,7 @@ def test_r10_the_planner_sees_drafts_and_released_notices(client, planner, notic
     assert client.get(drafts["url"]).status_code == 200
 
 
+@pytest.mark.rule("R10")
 def test_r10_production_sees_the_released_notices_to_produce_and_no_drafts(
     client,
     producer,  # noqa: F811
@@ -86,6 +88,7 @@ def test_r10_production_sees_the_released_notices_to_produce_and_no_drafts(
     assert "/production-notices/?status=draft" not in cards
 
 
+@pytest.mark.rule("R10")
 def test_a_planner_who_also_produces_sees_the_released_queue_once(client, make_user, notices):
     both = make_user("planner", "production")
 
@@ -95,6 +98,7 @@ def test_a_planner_who_also_produces_sees_the_released_queue_once(client, make_u
     assert urls.count("/production-notices/?status=released") == 1
 
 
+@pytest.mark.rule("R11")
 def test_r11_qc_sees_the_goods_receipts_waiting_for_confirmation(client, qc, producer):  # noqa: F811
     product, store = ProductFactory(), WarehouseFactory()
     for number in ("QC-1", "QC-2"):
@@ -136,6 +140,7 @@ def approved(clerk, manager, keeper, contract, lathe_line, warehouse):  # noqa: 
     )
 
 
+@pytest.mark.rule("R13")
 def test_r13_the_warehouse_sees_the_notices_on_the_picking_list(client, keeper, approved):  # noqa: F811
     card = _cards(client, keeper)["/picking-list/"]
 
@@ -144,6 +149,7 @@ def test_r13_the_warehouse_sees_the_notices_on_the_picking_list(client, keeper, 
     assert client.get(card["url"]).status_code == 200
 
 
+@pytest.mark.rule("R13")
 def test_r13_security_sees_the_issued_shipments_waiting_at_the_gate(
     client,
     keeper,  # noqa: F811
@@ -159,6 +165,7 @@ def test_r13_security_sees_the_issued_shipments_waiting_at_the_gate(
     assert client.get(card["url"]).status_code == 200
 
 
+@pytest.mark.rule("R14", "R23")
 def test_r14_r23_a_clerk_sees_their_shipped_notices_awaiting_the_signed_copy(
     client,
     clerk,

@@ -6,6 +6,7 @@ import pytest
 pytestmark = pytest.mark.django_db
 
 
+@pytest.mark.rule("R25")
 @pytest.mark.parametrize(
     "url",
     ["/shipping-notices/?q=%00", "/customers/?q=a%00b", "/gate/?gate_pass_no=%00", "/stock/?q=%00"],
@@ -20,6 +21,7 @@ def test_a_page_with_nul_in_the_query_is_refused_naming_the_field(client, make_u
     assert f"<strong>{field}</strong>" in response.content.decode()
 
 
+@pytest.mark.rule("R25")
 def test_a_form_post_with_nul_writes_nothing(client, make_user):
     from inventory.models import Warehouse
 
@@ -30,6 +32,7 @@ def test_a_form_post_with_nul_writes_nothing(client, make_user):
     assert response.status_code == 400 and not Warehouse.objects.exists()
 
 
+@pytest.mark.rule("R25")
 def test_the_api_refuses_nul_in_json_and_query_with_the_error_body(api, make_user):
     client = api.as_user(make_user("general_manager"))
 
@@ -42,6 +45,7 @@ def test_the_api_refuses_nul_in_json_and_query_with_the_error_body(api, make_use
     }
 
 
+@pytest.mark.rule("R25")
 def test_an_idempotency_key_with_nul_is_refused(api, make_user):
     client = api.as_user(make_user("general_manager"))
 

@@ -39,6 +39,7 @@ def test_number_next_refuses_to_run_outside_a_transaction():
         number_next(series="contract", year=2026)
 
 
+@pytest.mark.rule("R8")
 @pytest.mark.postgres
 @pytest.mark.django_db(transaction=True)
 def test_concurrent_transactions_get_distinct_gapless_numbers():

@@ -16,6 +16,7 @@ def _cjk_font_installed() -> bool:
     return bool(fonts.strip())
 
 
+@pytest.mark.rule("R9")
 @pytest.mark.skipif(not _cjk_font_installed(), reason="no CJK font: apt-get install fonts-noto-cjk")
 def test_weasyprint_embeds_a_cjk_font_and_the_text_survives():
     from weasyprint import HTML

@@ -68,6 +68,7 @@ def posted_receipt(make_user, qc):  # noqa: F811
 # --- 1. history in words (R24) ------------------------------------------------------------------
 
 
+@pytest.mark.rule("R24", "R25")
 def test_r24_history_shows_status_labels_user_names_and_internal_links_not_codes_and_ids(
     posted_receipt,
 ):
@@ -79,6 +80,7 @@ def test_r24_history_shows_status_labels_user_names_and_internal_links_not_codes
     assert re.fullmatch(r"\d{4}-\d\d-\d\d \d\d:\d\d", changes["confirmed at"][1])
 
 
+@pytest.mark.rule("R24")
 def test_r24_history_labels_are_translated_in_the_users_language(posted_receipt):
     with translation.override("zh-hans"):
         values = {c["new"] for c in history_rows(posted_receipt)[0]["changes"]}
@@ -87,12 +89,14 @@ def test_r24_history_labels_are_translated_in_the_users_language(posted_receipt)
     assert "posted" not in values
 
 
+@pytest.mark.rule("R24")
 def test_r24_a_user_without_a_full_name_shows_the_username(posted_receipt, qc):  # noqa: F811
     _named(qc, "", "")
 
     assert _changes(history_rows(posted_receipt)[0])["confirmed by"] == (None, "qc.zheng")
 
 
+@pytest.mark.rule("R24")
 def test_r24_other_foreign_keys_show_the_object_not_its_id(contract):  # noqa: F811
     """A draft shipping notice moved to another warehouse: the change names both warehouses."""
     first, second = WarehouseFactory(code="W-A", name="甲库"), WarehouseFactory(code="W-B")
@@ -114,6 +118,7 @@ def test_r24_other_foreign_keys_show_the_object_not_its_id(contract):  # noqa: F
     assert str(first.pk) != old
 
 
+@pytest.mark.rule("R24")
 def test_r24_the_page_shows_the_labels_not_the_codes(client, posted_receipt, qc):  # noqa: F811
     client.force_login(qc)
 
@@ -127,6 +132,7 @@ def test_r24_the_page_shows_the_labels_not_the_codes(client, posted_receipt, qc)
     assert "<strong>Confirmed by</strong>" in history  # the field's name capitalised
 
 
+@pytest.mark.rule("R14", "R24")
 def test_r24_the_signed_scan_shows_its_file_name_and_the_users_by_name(
     settings,
     tmp_path,
@@ -178,6 +184,7 @@ def test_r24_the_signed_scan_shows_its_file_name_and_the_users_by_name(
     assert changed["status"][1] == "Delivered"
 
 
+@pytest.mark.rule("R24")
 def test_r24_booleans_read_yes_and_no(clerk):
     from sales import services as sales_services
 
@@ -192,6 +199,7 @@ def test_r24_booleans_read_yes_and_no(clerk):
 # --- 2. the submitter by name -------------------------------------------------------------------
 
 
+@pytest.mark.rule("R25")
 def test_the_approval_card_names_the_submitter_by_full_name(client, clerk, contract):  # noqa: F811
     _named(clerk, "Li", "Na")
     client.force_login(clerk)
@@ -276,6 +284,7 @@ def test_the_ledger_list_shows_collection_ratios_as_percentages(client, clerk, c
     assert "0 %" in table and "0.0000" not in table
 
 
+@pytest.mark.rule("R15")
 def test_the_dispatch_shows_the_first_payment_ratio_as_a_percentage(client, clerk, contract):  # noqa: F811
     dispatch = services.service_dispatch_create(
         actor=clerk,
@@ -313,6 +322,7 @@ def _confirmed_buttons(html: str) -> list[str]:
     return re.findall(r'<button[^>]*data-confirm="([^"]+)"[^>]*>([^<]*)</button>', html)
 
 
+@pytest.mark.rule("R10")
 def test_cancelling_a_production_notice_asks_first(client, planner, contract, lathe_line):  # noqa: F811
     notice = services.production_notice_create(
         actor=planner,
@@ -331,6 +341,7 @@ def test_cancelling_a_production_notice_asks_first(client, planner, contract, la
     )
 
 
+@pytest.mark.rule("R15")
 def test_cancelling_a_dispatch_asks_first(client, clerk, contract):  # noqa: F811
     dispatch = services.service_dispatch_create(
         actor=clerk,
@@ -349,6 +360,7 @@ def test_cancelling_a_dispatch_asks_first(client, clerk, contract):  # noqa: F81
     )
 
 
+@pytest.mark.rule("R11")
 def test_rejecting_a_goods_receipt_asks_first(client, make_user, qc):  # noqa: F811
     receipt = services.goods_receipt_record(
         actor=make_user("production"),
@@ -369,6 +381,7 @@ def test_rejecting_a_goods_receipt_asks_first(client, make_user, qc):  # noqa: F
     ) in _confirmed_buttons(html)
 
 
+@pytest.mark.rule("R12")
 def test_cancelling_a_shipping_notice_asks_first_and_issuing_it_does_not(
     client,
     clerk,

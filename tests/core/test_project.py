@@ -107,6 +107,7 @@ def test_seed_demo_is_idempotent_and_gives_one_user_per_role():
     assert all(c.credit_limit == 0 and c.risk_level == "high" for c in Customer.objects.all())
 
 
+@pytest.mark.rule("R10", "R13")
 @pytest.mark.django_db
 def test_the_fulfilment_demo_fills_every_role_page_once():
     """`seed_demo` (what `scripts/run` loads) ends with it, after each app's own seed: one

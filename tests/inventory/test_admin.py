@@ -7,6 +7,7 @@ from tests.inventory.conftest import approved_notice, put_stock
 pytestmark = pytest.mark.django_db
 
 
+@pytest.mark.rule("R24")
 def test_the_admin_shows_fulfilment_documents_read_only(
     client, make_user, clerk, manager, keeper, contract, lathe_line, warehouse
 ):

@@ -24,6 +24,7 @@ def test_clerk_cannot_create_a_warehouse(api, clerk):
     assert not Warehouse.objects.exists()
 
 
+@pytest.mark.rule("R25")
 def test_warehouse_missing_name_is_400_and_writes_nothing(api, gm):
     response = api.as_user(gm).post("/api/v1/warehouses/", {"code": "WH01"}, format="json")
 

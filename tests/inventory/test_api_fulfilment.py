@@ -97,6 +97,7 @@ def level(product, warehouse) -> StockLevel | None:
 # --- happy paths --------------------------------------------------------------------------------
 
 
+@pytest.mark.rule("R10", "R14")
 def test_contract_to_signed_delivery_end_to_end_r10_to_r14(
     api,
     contract,
@@ -275,6 +276,7 @@ def test_contract_to_signed_delivery_end_to_end_r10_to_r14(
     assert (ledger["shipped"], ledger["delivered"]) == ("180800.00", "180800.00")
 
 
+@pytest.mark.rule("R14")
 def test_delivery_confirmed_with_json_and_a_pdf_scan_r14(
     api, contract, lathe_line, warehouse, clerk, manager, keeper, guard
 ):
@@ -322,6 +324,7 @@ def test_delivery_confirmed_with_json_and_a_pdf_scan_r14(
     assert ledger["delivered"] == "361600.00"
 
 
+@pytest.mark.rule("R15")
 def test_service_dispatch_waits_for_the_first_payment_then_is_approved_and_completed_r15(
     api, contract, clerk, manager
 ):
@@ -425,6 +428,7 @@ def test_drafts_are_patched_and_cancelled(api, contract, lathe_line, warehouse, 
     assert api.as_user(clerk).post(f"{url}cancel/").json()["status"] == "cancelled"
 
 
+@pytest.mark.rule("R12")
 def test_cancelling_an_approved_notice_gives_back_the_reservation_r12(
     api, contract, lathe_line, warehouse, clerk, manager, keeper
 ):
@@ -445,6 +449,7 @@ def test_cancelling_an_approved_notice_gives_back_the_reservation_r12(
     assert level(lathe_line.product, warehouse).reserved == 0
 
 
+@pytest.mark.rule("R11")
 def test_qc_rejects_a_receipt_with_a_reason_and_nothing_enters_stock_r11(
     api, catalogue, warehouse, producer, qc
 ):
@@ -474,6 +479,7 @@ def test_qc_rejects_a_receipt_with_a_reason_and_nothing_enters_stock_r11(
 # --- filters and lists --------------------------------------------------------------------------
 
 
+@pytest.mark.rule("R12")
 def test_shipping_notice_list_filters_r12(
     api, contract, lathe_line, warehouse, clerk, manager, keeper
 ):
@@ -512,6 +518,7 @@ def test_shipping_notice_list_filters_r12(
     assert_refused(client.get(f"{SN}?status=nonsense"), 400, "invalid", "status")
 
 
+@pytest.mark.rule("R11")
 def test_goods_receipt_list_filters_r11(api, catalogue, warehouse, producer, qc):
     posted = services.goods_receipt_record(
         actor=producer,
@@ -543,6 +550,7 @@ def test_goods_receipt_list_filters_r11(api, catalogue, warehouse, producer, qc)
     assert ids("production_notice=999999") == set()
 
 
+@pytest.mark.rule("R10", "R11")
 def test_goods_receipts_of_a_production_notice_are_listed_by_it_r10(
     api, contract, lathe_line, warehouse, planner, salesvp, producer
 ):
@@ -640,6 +648,7 @@ def test_lists_cost_the_same_few_queries_for_many_documents(
 # --- refusals (409) -----------------------------------------------------------------------------
 
 
+@pytest.mark.rule("R10")
 def test_over_production_is_refused_at_create_and_at_submit_r10(api, contract, lathe_line, planner):
     client = api.as_user(planner)
     body = {
@@ -663,6 +672,7 @@ def test_over_production_is_refused_at_create_and_at_submit_r10(api, contract, l
     assert ApprovalRequest.objects.filter(document_type="production_notice").count() == 1
 
 
+@pytest.mark.rule("R12")
 def test_over_shipment_is_refused_at_create_r12(api, contract, lathe_line, warehouse, clerk):
     response = api.as_user(clerk).post(
         SN,
@@ -678,6 +688,7 @@ def test_over_shipment_is_refused_at_create_r12(api, contract, lathe_line, wareh
     assert not ShippingNotice.objects.exists()
 
 
+@pytest.mark.rule("R12")
 def test_over_shipment_is_refused_at_submit_when_another_notice_was_submitted_meanwhile_r12(
     api, contract, lathe_line, warehouse, clerk
 ):
@@ -699,6 +710,7 @@ def test_over_shipment_is_refused_at_submit_when_another_notice_was_submitted_me
     assert ApprovalRequest.objects.filter(document_type="shipping_notice").count() == 1
 
 
+@pytest.mark.rule("R12", "R13")
 def test_an_expired_notice_is_not_issued_r13(
     api, contract, lathe_line, warehouse, clerk, manager, keeper
 ):
@@ -726,6 +738,7 @@ def test_an_expired_notice_is_not_issued_r13(
     assert ContractLedger.objects.get(contract=contract).shipped == 0
 
 
+@pytest.mark.rule("R13")
 def test_insufficient_stock_is_not_issued_r13(
     api, contract, lathe_line, warehouse, clerk, manager, keeper
 ):
@@ -748,6 +761,7 @@ def test_insufficient_stock_is_not_issued_r13(
     assert ContractLedger.objects.get(contract=contract).shipped == 0
 
 
+@pytest.mark.rule("R12", "R18")
 def test_a_customer_with_an_overdue_amount_gets_no_new_notice_approved_r12_r18(
     api, contract, lathe_line, warehouse, clerk, manager, keeper, guard
 ):
@@ -785,6 +799,7 @@ def test_a_customer_with_an_overdue_amount_gets_no_new_notice_approved_r12_r18(
     assert ApprovalRequest.objects.filter(document_type="shipping_notice").count() == 1
 
 
+@pytest.mark.rule("R15")
 def test_first_payment_collected_lets_the_dispatch_through_r15(api, contract, clerk):
     dispatch = services.service_dispatch_create(
         actor=clerk,
@@ -805,6 +820,7 @@ def test_first_payment_collected_lets_the_dispatch_through_r15(api, contract, cl
     assert response.json()["status"] == "submitted"
 
 
+@pytest.mark.rule("R14", "R20")
 def test_a_delivery_signed_in_a_closed_period_is_refused_r14_r20(
     api, contract, lathe_line, warehouse, clerk, manager, keeper, guard
 ):
@@ -896,6 +912,7 @@ def test_actions_out_of_order_are_invalid_transitions(
 # --- bad input (400 naming the field) ------------------------------------------------------------
 
 
+@pytest.mark.rule("R25")
 @pytest.mark.parametrize(
     ("lines", "field"),
     [
@@ -928,6 +945,7 @@ def test_bad_lines_are_400_naming_the_line_r25(
     assert not ProductionNotice.objects.exists()
 
 
+@pytest.mark.rule("R25")
 def test_a_line_of_another_contract_is_400(
     api, contract, warehouse, clerk, customer, catalogue, manager, gm, head, finance
 ):
@@ -955,6 +973,7 @@ def test_a_line_of_another_contract_is_400(
     assert not ShippingNotice.objects.exists()
 
 
+@pytest.mark.rule("R23", "R25")
 def test_an_unknown_or_invisible_contract_in_the_body_is_400_naming_it_r23(
     api, contract, lathe_line, warehouse, make_user
 ):
@@ -980,6 +999,7 @@ def test_an_unknown_or_invisible_contract_in_the_body_is_400_naming_it_r23(
     assert not ServiceDispatch.objects.exists()
 
 
+@pytest.mark.rule("R25")
 def test_missing_fields_are_400_naming_each(api, clerk, producer, planner):
     cases = [
         (clerk, SN, ("contract", "warehouse", "lines")),
@@ -992,6 +1012,7 @@ def test_missing_fields_are_400_naming_each(api, clerk, producer, planner):
     assert not GoodsReceipt.objects.exists()
 
 
+@pytest.mark.rule("R11", "R25")
 def test_a_goods_receipt_with_an_unknown_product_or_warehouse_is_400(api, producer):
     response = api.as_user(producer).post(
         GR,
@@ -1008,6 +1029,7 @@ def test_a_goods_receipt_with_an_unknown_product_or_warehouse_is_400(api, produc
 TOO_LARGE = "999999999999999.999"
 
 
+@pytest.mark.rule("R11", "R25")
 def test_a_goods_receipt_beyond_what_the_database_holds_is_a_400_and_the_list_still_reads(
     api, catalogue, warehouse, producer, qc
 ):
@@ -1032,6 +1054,7 @@ def test_a_goods_receipt_beyond_what_the_database_holds_is_a_400_and_the_list_st
         assert api.as_user(user).get(f"{GR}?status=recorded").json()["results"] == []
 
 
+@pytest.mark.rule("R25")
 def test_a_stock_adjustment_beyond_what_the_database_holds_is_a_400_and_the_stock_still_reads(
     api, catalogue, warehouse, keeper
 ):
@@ -1057,6 +1080,7 @@ def test_a_stock_adjustment_beyond_what_the_database_holds_is_a_400_and_the_stoc
     assert [row["on_hand"] for row in stock.json()["results"]] == ["5.000"]
 
 
+@pytest.mark.rule("R25")
 def test_a_shipping_line_beyond_what_the_database_holds_is_a_400_naming_it(
     api, contract, lathe_line, warehouse, clerk
 ):
@@ -1074,6 +1098,7 @@ def test_a_shipping_line_beyond_what_the_database_holds_is_a_400_naming_it(
     assert not ShippingNotice.objects.exists()
 
 
+@pytest.mark.rule("R14", "R25")
 def test_a_future_signing_date_is_400_r14(
     api, contract, lathe_line, warehouse, clerk, manager, keeper, guard
 ):
@@ -1098,6 +1123,7 @@ def test_a_future_signing_date_is_400_r14(
     assert ContractLedger.objects.get(contract=contract).delivered == 0
 
 
+@pytest.mark.rule("R14", "R25")
 @pytest.mark.parametrize(
     ("name", "content"),
     [
@@ -1136,6 +1162,7 @@ def test_a_scan_of_the_wrong_type_is_400_naming_scan_r14(
     assert ContractLedger.objects.get(contract=contract).delivered == 0
 
 
+@pytest.mark.rule("R14", "R25")
 def test_a_scan_over_the_size_limit_is_400_naming_scan_r14(
     api, settings, contract, lathe_line, warehouse, clerk, manager, keeper, guard, media
 ):
@@ -1165,6 +1192,7 @@ def test_a_scan_over_the_size_limit_is_400_naming_scan_r14(
     assert not any(media.rglob("*.*"))
 
 
+@pytest.mark.rule("R13", "R25")
 def test_a_wrong_gate_pass_number_is_400_and_the_goods_stay_r13(
     api, contract, lathe_line, warehouse, clerk, manager, keeper, guard
 ):
@@ -1191,6 +1219,7 @@ def test_a_wrong_gate_pass_number_is_400_and_the_goods_stay_r13(
     assert (issued.status, issued.exited_by) == ("issued", None)
 
 
+@pytest.mark.rule("R13", "R23")
 def test_a_gate_pass_of_another_clerks_customer_is_unknown_to_a_clerk_r23(
     api, contract, lathe_line, warehouse, clerk, manager, keeper, make_user
 ):
@@ -1263,6 +1292,7 @@ def test_wrong_roles_are_403_and_nothing_is_written(
     assert level(lathe_line.product, warehouse).on_hand == 2
 
 
+@pytest.mark.rule("R11")
 def test_production_does_not_confirm_its_own_receipt_r11(api, catalogue, warehouse, make_user):
     both = make_user("production", "qc", username="prod.qc")
     recorded = api.as_user(both).post(
@@ -1285,6 +1315,7 @@ def test_production_does_not_confirm_its_own_receipt_r11(api, catalogue, warehou
     assert not StockMove.objects.exists()
 
 
+@pytest.mark.rule("R23")
 def test_another_clerks_documents_are_404_r23(
     api, contract, lathe_line, warehouse, clerk, make_user
 ):
@@ -1346,6 +1377,7 @@ def test_the_schema_describes_the_fulfilment_endpoints(client):
         assert path in paths, path
 
 
+@pytest.mark.rule("R13")
 def test_the_notice_and_its_gate_pass_download_as_pdfs(
     api, clerk, manager, keeper, contract, lathe_line, warehouse
 ):
@@ -1373,6 +1405,7 @@ def test_the_notice_and_its_gate_pass_download_as_pdfs(
     assert gate_pass.status_code == 200 and gate_pass.content.startswith(b"%PDF")
 
 
+@pytest.mark.rule("R14")
 def test_a_retried_scan_upload_with_the_same_key_is_answered_once(
     api, clerk, manager, keeper, guard, contract, lathe_line, warehouse
 ):
@@ -1415,6 +1448,7 @@ def test_a_retried_scan_upload_with_the_same_key_is_answered_once(
     assert ContractLedger.objects.get(contract=contract).delivered == Decimal("180800.00")
 
 
+@pytest.mark.rule("R25")
 def test_odd_api_input_is_a_400_naming_the_field(
     api, clerk, manager, keeper, guard, planner, contract, lathe_line, warehouse
 ):

@@ -162,6 +162,7 @@ def keeper2(make_user):
     return make_user("warehouse", username="wh.jiang")
 
 
+@pytest.mark.rule("R13")
 def test_r13_two_keepers_issuing_two_notices_against_the_last_unit_one_is_refused(
     clerk, manager, contract, lathe_line, warehouse, keeper, keeper2
 ):
@@ -208,6 +209,7 @@ def test_r13_two_keepers_issuing_two_notices_against_the_last_unit_one_is_refuse
     assert issued.gross_amount == Decimal("180800.00")
 
 
+@pytest.mark.rule("R12", "R23")
 def test_r12_two_submits_racing_for_the_last_contract_quantity_one_is_refused(
     clerk, contract, lathe_line, warehouse
 ):
@@ -271,6 +273,7 @@ def test_r12_two_submits_racing_for_the_last_contract_quantity_one_is_refused(
     )
 
 
+@pytest.mark.rule("R13")
 def test_r13_two_keepers_issuing_the_same_notice_at_once_it_leaves_stock_once(
     clerk, manager, contract, lathe_line, warehouse, keeper, keeper2
 ):
@@ -306,6 +309,7 @@ def test_r13_two_keepers_issuing_the_same_notice_at_once_it_leaves_stock_once(
     assert notice.gross_amount == Decimal("361600.00")
 
 
+@pytest.mark.rule("R12", "R13")
 @pytest.mark.parametrize("first", ["issue", "expiry"])
 def test_r12_r13_the_expiry_job_and_a_keeper_on_the_same_notice_release_it_once(
     first, clerk, manager, contract, lathe_line, warehouse, keeper

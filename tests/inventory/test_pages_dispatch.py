@@ -63,6 +63,7 @@ def test_the_list_renders_for_clerk_and_manager_with_new_for_clerks_only(
     assert 'id="new-dispatch"' not in body
 
 
+@pytest.mark.rule("R15")
 def test_the_clerk_prepares_and_edits_a_dispatch_through_the_form(client, clerk, contract):
     page, _ = _page(client, clerk, f"/service-dispatches/new/?contract={contract.pk}")
     assert page.status_code == 200
@@ -93,6 +94,7 @@ def test_the_clerk_prepares_and_edits_a_dispatch_through_the_form(client, clerk,
     assert dispatch.description == "现场安装及培训"
 
 
+@pytest.mark.rule("R25")
 def test_bad_input_names_the_field_and_writes_nothing_r25(client, clerk, contract):
     client.force_login(clerk)
 
@@ -124,6 +126,7 @@ def test_only_clerks_open_the_form_403(client, planner, manager, contract):
     assert not ServiceDispatch.objects.exists()
 
 
+@pytest.mark.rule("R15", "R23")
 def test_another_clerks_dispatch_is_404_and_their_contract_cannot_be_chosen_r23(
     client, clerk, contract, make_user
 ):
@@ -150,6 +153,7 @@ def test_another_clerks_dispatch_is_404_and_their_contract_cannot_be_chosen_r23(
     assert ServiceDispatch.objects.count() == 1
 
 
+@pytest.mark.rule("R15")
 def test_submit_before_the_first_payment_is_refused_and_the_page_shows_why_r15(
     client, clerk, contract
 ):
@@ -223,6 +227,7 @@ def test_the_manager_sees_no_clerk_buttons_and_a_draft_shows_no_complete_form(
     assert 'id="submit"' not in body and 'id="edit"' not in body and 'id="complete"' not in body
 
 
+@pytest.mark.rule("R25")
 def test_completing_a_draft_is_refused_and_changes_nothing(client, clerk, contract):
     dispatch = _dispatch(clerk, contract)
     client.force_login(clerk)

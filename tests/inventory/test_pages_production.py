@@ -110,6 +110,7 @@ def test_the_warehouse_adjusts_stock_with_a_reason(client, keeper, lathe_line, w
     assert move.reason == "盘点" and move.created_by == keeper
 
 
+@pytest.mark.rule("R25")
 def test_an_adjustment_without_a_reason_names_the_field_and_writes_nothing(
     client, keeper, lathe_line, warehouse
 ):
@@ -122,6 +123,7 @@ def test_an_adjustment_without_a_reason_names_the_field_and_writes_nothing(
     assert not StockMove.objects.exists()
 
 
+@pytest.mark.rule("R13")
 def test_an_adjustment_below_zero_is_refused_insufficient_stock_r13(
     client, keeper, lathe_line, warehouse
 ):
@@ -150,6 +152,7 @@ def test_a_non_warehouse_user_cannot_adjust_stock_403(client, planner, lathe_lin
 # --- the planner's board ---------------------------------------------------------------------
 
 
+@pytest.mark.rule("R10", "R18")
 def test_the_board_shows_notices_with_progress_and_overdue_due_dates(
     client, planner, salesvp, producer, qc, contract, lathe_line, warehouse
 ):
@@ -240,6 +243,7 @@ def _form_data(contract, quantities, **extra):
     return data
 
 
+@pytest.mark.rule("R10")
 def test_the_planner_creates_and_edits_a_notice_through_the_form(client, planner, contract):
     client.force_login(planner)
 
@@ -265,6 +269,7 @@ def test_the_planner_creates_and_edits_a_notice_through_the_form(client, planner
     assert sorted(line.quantity for line in notice.lines.all()) == [Decimal("1"), Decimal("1.5")]
 
 
+@pytest.mark.rule("R10")
 def test_over_production_is_shown_beside_the_line_and_nothing_is_written_r10(
     client, planner, contract, lathe_line
 ):
@@ -281,6 +286,7 @@ def test_over_production_is_shown_beside_the_line_and_nothing_is_written_r10(
     assert ProductionNotice.objects.count() == 1
 
 
+@pytest.mark.rule("R25")
 def test_bad_input_names_the_field_and_writes_nothing(client, planner, contract):
     client.force_login(planner)
 
@@ -315,6 +321,7 @@ def test_a_contract_that_is_not_active_cannot_be_chosen(client, planner, clerk, 
     assert not ProductionNotice.objects.exists()
 
 
+@pytest.mark.rule("R10")
 def test_only_the_planner_opens_the_form_403(client, clerk, salesvp, contract):
     for user in (clerk, salesvp):
         client.force_login(user)
@@ -338,6 +345,7 @@ def test_a_notice_past_draft_is_not_edited(client, planner, contract, lathe_line
 # --- one notice: buttons by role and state, actions ---------------------------------------------
 
 
+@pytest.mark.rule("R10")
 def test_draft_buttons_are_the_planners_only(client, planner, salesvp, contract, lathe_line):
     notice = _notice(planner, contract, lathe_line)
 
@@ -378,6 +386,7 @@ def test_submit_sign_and_complete_through_the_pages(
     assert notice.status == "completed"
 
 
+@pytest.mark.rule("R10")
 def test_the_planner_cancels_a_draft(client, planner, contract, lathe_line):
     notice = _notice(planner, contract, lathe_line)
     client.force_login(planner)
@@ -388,6 +397,7 @@ def test_the_planner_cancels_a_draft(client, planner, contract, lathe_line):
     assert notice.status == "cancelled"
 
 
+@pytest.mark.rule("R25")
 def test_a_refused_action_says_why_and_changes_nothing(
     client, planner, producer, contract, lathe_line
 ):
@@ -405,6 +415,7 @@ def test_a_refused_action_says_why_and_changes_nothing(
     assert client.post(f"/production-notices/{notice.pk}/explode/").status_code == 404
 
 
+@pytest.mark.rule("R10")
 def test_submitting_past_the_contract_is_refused_over_production_r10(
     client, planner, contract, lathe_line
 ):
@@ -436,6 +447,7 @@ def _record(producer, product, warehouse, quantity="1", **data):
     )
 
 
+@pytest.mark.rule("R11")
 def test_the_qc_queue_lists_waiting_receipts_oldest_first(
     client, qc, producer, lathe_line, warehouse
 ):
@@ -466,6 +478,7 @@ def _receipt_form(product, warehouse, **extra):
     }
 
 
+@pytest.mark.rule("R11")
 def test_production_records_a_receipt_against_a_released_notice(
     client, producer, planner, salesvp, contract, lathe_line, warehouse
 ):
@@ -504,6 +517,7 @@ def test_a_product_not_on_the_notice_is_named_and_nothing_is_written(
     assert not GoodsReceipt.objects.exists()
 
 
+@pytest.mark.rule("R11", "R25")
 def test_a_receipt_without_certificate_names_the_field(client, producer, lathe_line, warehouse):
     client.force_login(producer)
 
@@ -516,6 +530,7 @@ def test_a_receipt_without_certificate_names_the_field(client, producer, lathe_l
     assert not GoodsReceipt.objects.exists()
 
 
+@pytest.mark.rule("R11", "R25")
 def test_a_receipt_beyond_what_the_database_holds_is_named_and_the_queue_still_reads(
     client, producer, qc, lathe_line, warehouse
 ):
@@ -536,6 +551,7 @@ def test_a_receipt_beyond_what_the_database_holds_is_named_and_the_queue_still_r
         assert client.get("/goods-receipts/").status_code == 200
 
 
+@pytest.mark.rule("R11")
 def test_only_production_records_receipts_403(client, qc, lathe_line, warehouse):
     client.force_login(qc)
 
@@ -549,6 +565,7 @@ def test_only_production_records_receipts_403(client, qc, lathe_line, warehouse)
     assert not GoodsReceipt.objects.exists()
 
 
+@pytest.mark.rule("R11")
 def test_qc_confirms_and_the_stock_goes_up_r11(client, qc, producer, lathe_line, warehouse):
     receipt = _record(producer, lathe_line.product, warehouse, quantity="2")
 
@@ -567,6 +584,7 @@ def test_qc_confirms_and_the_stock_goes_up_r11(client, qc, producer, lathe_line,
     assert 'id="confirm"' not in body
 
 
+@pytest.mark.rule("R11")
 def test_qc_does_not_confirm_a_receipt_they_recorded(client, make_user, lathe_line, warehouse):
     both = make_user("production", "qc")
     receipt = _record(both, lathe_line.product, warehouse)
@@ -592,6 +610,7 @@ def test_production_cannot_confirm_through_the_page(client, producer, lathe_line
     assert receipt.status == "recorded"
 
 
+@pytest.mark.rule("R11")
 def test_qc_rejects_with_a_reason_and_nothing_enters_stock(
     client, qc, producer, lathe_line, warehouse
 ):
@@ -650,6 +669,7 @@ def test_rows_typed_for_another_contract_are_not_saved(client, planner, contract
     assert not ProductionNotice.objects.exists()
 
 
+@pytest.mark.rule("R23")
 def test_a_clerk_sees_only_their_customers_notices_r23(
     client, planner, contract, lathe_line, clerk, make_user
 ):

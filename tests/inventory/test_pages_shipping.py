@@ -91,6 +91,7 @@ def shipped(issued, guard):
 # --- the clerk's form (R12) ---------------------------------------------------------------------
 
 
+@pytest.mark.rule("R12")
 def test_new_notice_form_preselects_the_contract_and_shows_what_is_left_r12(
     client, clerk, contract, notice
 ):
@@ -108,6 +109,7 @@ def test_new_notice_form_preselects_the_contract_and_shows_what_is_left_r12(
     assert f'<option value="{contract.pk}" selected>' in html
 
 
+@pytest.mark.rule("R12")
 def test_a_draft_reserves_nothing_in_what_is_left_r12(clerk, contract, warehouse):
     from inventory.selectors import contract_lines_left
 
@@ -125,6 +127,7 @@ def test_a_draft_reserves_nothing_in_what_is_left_r12(clerk, contract, warehouse
     assert rows["P-1001"]["left"] == Decimal("2.000")
 
 
+@pytest.mark.rule("R12")
 def test_clerk_saves_a_draft_then_submits_it_from_the_form_r12(client, clerk, contract, warehouse):
     browser = as_user(client, clerk)
 
@@ -157,6 +160,7 @@ def test_clerk_saves_a_draft_then_submits_it_from_the_form_r12(client, clerk, co
     assert ApprovalRequest.objects.filter(document_id=notice.pk, status="pending").exists()
 
 
+@pytest.mark.rule("R12")
 def test_over_shipment_is_shown_beside_the_line_and_nothing_is_written_r12(
     client, clerk, contract, warehouse, notice
 ):
@@ -175,6 +179,7 @@ def test_over_shipment_is_shown_beside_the_line_and_nothing_is_written_r12(
     assert ShippingNotice.objects.count() == before
 
 
+@pytest.mark.rule("R25")
 def test_submit_refusal_rolls_back_the_draft_too_r25(client, clerk, contract, warehouse):
     """Save and submit is one transaction: a notice whose validity is past cannot be
     created, and nothing is left behind."""
@@ -217,6 +222,7 @@ def test_a_submitted_notice_is_not_edited_from_the_form(client, clerk, notice):
 # --- list and detail (R23) ----------------------------------------------------------------------
 
 
+@pytest.mark.rule("R23")
 def test_the_list_filters_and_shows_only_the_clerks_customers_r23(client, clerk, notice, make_user):
     mine = as_user(client, clerk).get("/shipping-notices/?status=approved&q=" + notice.number)
     assert [n.pk for n in mine.context["page_obj"]] == [notice.pk]
@@ -272,6 +278,7 @@ def test_draft_detail_offers_the_clerk_edit_submit_and_cancel(
     assert draft.status == "submitted"
 
 
+@pytest.mark.rule("R13")
 def test_approved_detail_offers_issue_only_to_the_warehouse_r13(
     client, clerk, keeper, guard, manager, notice
 ):
@@ -315,6 +322,7 @@ def test_the_manager_decides_from_the_notice_and_the_approval_page_shows_it(
     assert f"/shipping-notices/{draft.pk}/pdf/" in html
 
 
+@pytest.mark.rule("R25")
 def test_clerk_cancels_a_draft_and_a_refused_action_changes_nothing(client, clerk, keeper, notice):
     refused = as_user(client, clerk).post(f"/shipping-notices/{notice.pk}/issue/")
 
@@ -339,6 +347,7 @@ def test_actions_are_post_only(client, clerk, notice):
 # --- the warehouse's picking list (R13) ---------------------------------------------------------
 
 
+@pytest.mark.rule("R13")
 def test_detail_picking_list_and_gate_query_counts_are_bounded(
     client,
     clerk,
@@ -371,12 +380,14 @@ def test_detail_picking_list_and_gate_query_counts_are_bounded(
     assert page.context["can_confirm"]
 
 
+@pytest.mark.rule("R13")
 def test_picking_list_is_for_the_warehouse_only(client, clerk, guard, keeper):
     assert as_user(client, clerk).get("/picking-list/").status_code == 403
     assert as_user(client, guard).get("/picking-list/").status_code == 403
     assert as_user(client, keeper).get("/picking-list/").status_code == 200
 
 
+@pytest.mark.rule("R13")
 def test_picking_list_shows_availability_and_flags_shortage(
     client, keeper, contract, warehouse, notice
 ):
@@ -397,6 +408,7 @@ def test_picking_list_shows_availability_and_flags_shortage(
     assert "short of stock" in html and 'class="shortage"' in html
 
 
+@pytest.mark.rule("R13")
 def test_warehouse_issues_from_the_picking_list_and_sees_the_gate_pass_r13(
     client, keeper, contract, warehouse, notice, stocked
 ):
@@ -417,6 +429,7 @@ def test_warehouse_issues_from_the_picking_list_and_sees_the_gate_pass_r13(
     assert not page.context["rows"]  # issued: off the list
 
 
+@pytest.mark.rule("R13")
 def test_issue_without_stock_is_refused_insufficient_stock_r13(
     client, keeper, contract, warehouse, notice
 ):
@@ -433,6 +446,7 @@ def test_issue_without_stock_is_refused_insufficient_stock_r13(
     assert level.reserved == Decimal("1.000")  # the reservation is still there
 
 
+@pytest.mark.rule("R12", "R13")
 def test_an_expired_notice_is_flagged_and_not_issued_notice_expired_r13(
     client, keeper, contract, warehouse, notice, stocked
 ):
@@ -456,11 +470,13 @@ def test_an_expired_notice_is_flagged_and_not_issued_notice_expired_r13(
 # --- the gate (R13) -----------------------------------------------------------------------------
 
 
+@pytest.mark.rule("R13")
 def test_gate_is_for_security_only(client, keeper, clerk):
     assert as_user(client, keeper).get("/gate/").status_code == 403
     assert as_user(client, clerk).get("/gate/").status_code == 403
 
 
+@pytest.mark.rule("R13")
 def test_guard_looks_up_the_gate_pass_and_confirms_the_exit_r13(client, guard, issued):
     browser = as_user(client, guard)
     empty = browser.get("/gate/").content.decode()
@@ -479,6 +495,7 @@ def test_guard_looks_up_the_gate_pass_and_confirms_the_exit_r13(client, guard, i
     assert issued.status == "shipped" and issued.exited_by == guard
 
 
+@pytest.mark.rule("R13")
 def test_an_unknown_gate_pass_is_shown_and_nothing_changes(client, guard, issued):
     browser = as_user(client, guard)
 
@@ -493,6 +510,7 @@ def test_an_unknown_gate_pass_is_shown_and_nothing_changes(client, guard, issued
     assert issued.status == "issued"
 
 
+@pytest.mark.rule("R13")
 def test_a_gate_pass_shown_again_says_when_and_by_whom_it_left_and_is_refused_r13(
     client, guard, shipped
 ):
@@ -522,6 +540,7 @@ def test_a_gate_pass_shown_again_says_when_and_by_whom_it_left_and_is_refused_r1
 # --- the signed delivery (R14) ------------------------------------------------------------------
 
 
+@pytest.mark.rule("R14")
 def test_clerk_records_the_signed_delivery_with_a_scan_r14(client, clerk, contract, shipped):
     browser = as_user(client, clerk)
     form = browser.get(f"/shipping-notices/{shipped.pk}/delivery/")
@@ -554,6 +573,7 @@ def test_clerk_records_the_signed_delivery_with_a_scan_r14(client, clerk, contra
     scan.close()
 
 
+@pytest.mark.rule("R14", "R23")
 def test_the_scan_is_served_only_to_who_may_see_the_notice_r23(
     client, clerk, guard, make_user, shipped
 ):
@@ -573,10 +593,12 @@ def test_the_scan_is_served_only_to_who_may_see_the_notice_r23(
     allowed.close()
 
 
+@pytest.mark.rule("R14")
 def test_no_scan_is_404(client, clerk, shipped):
     assert as_user(client, clerk).get(f"/shipping-notices/{shipped.pk}/scan/").status_code == 404
 
 
+@pytest.mark.rule("R14")
 @pytest.mark.parametrize(
     ("name", "content", "message"),
     [
@@ -602,6 +624,7 @@ def test_a_bad_scan_is_shown_beside_the_field_and_nothing_is_written_r14(
     assert shipped.status == "shipped" and not shipped.signed_scan
 
 
+@pytest.mark.rule("R14")
 def test_a_future_signing_date_is_refused_r14(client, clerk, contract, shipped):
     tomorrow = timezone.localdate() + datetime.timedelta(days=1)
 
@@ -618,6 +641,7 @@ def test_a_future_signing_date_is_refused_r14(client, clerk, contract, shipped):
     assert figures["delivered"] == 0
 
 
+@pytest.mark.rule("R14", "R20")
 def test_a_signing_date_in_a_closed_period_is_refused_period_closed_r14_r20(client, clerk, shipped):
     last_month = timezone.localdate().replace(day=1) - datetime.timedelta(days=1)
     ClosedPeriod.objects.create(period=f"{last_month:%Y-%m}")
@@ -633,6 +657,7 @@ def test_a_signing_date_in_a_closed_period_is_refused_period_closed_r14_r20(clie
     assert shipped.status == "shipped"
 
 
+@pytest.mark.rule("R13", "R14")
 def test_delivery_form_is_for_the_clerk_and_only_after_the_gate(client, clerk, guard, issued):
     assert as_user(client, guard).get(f"/shipping-notices/{issued.pk}/delivery/").status_code == 403
     early = as_user(client, clerk).get(f"/shipping-notices/{issued.pk}/delivery/")
@@ -640,6 +665,7 @@ def test_delivery_form_is_for_the_clerk_and_only_after_the_gate(client, clerk, g
     assert "left the gate" in texts(early)[0]
 
 
+@pytest.mark.rule("R13", "R14")
 def test_shipped_detail_offers_the_delivery_to_the_clerk_and_the_gate_pass_pdf(
     client, clerk, keeper, shipped
 ):
@@ -651,6 +677,7 @@ def test_shipped_detail_offers_the_delivery_to_the_clerk_and_the_gate_pass_pdf(
     assert "/delivery/" not in keeper_html
 
 
+@pytest.mark.rule("R13")
 def test_security_records_the_exit_from_the_notice_page_r13(client, guard, issued):
     browser = as_user(client, guard)
     assert (

@@ -75,6 +75,7 @@ def _receipt(producer, line, warehouse, **data):
 # --- 1. the contract page leads to its fulfilment ------------------------------------------------
 
 
+@pytest.mark.rule("R10", "R12", "R15")
 def test_active_contract_page_links_to_its_fulfilment_lists_and_new_buttons_by_role(
     client, contract, clerk, planner, make_user
 ):
@@ -153,6 +154,7 @@ def test_shipping_list_links_the_contract(client, clerk, manager, contract, ware
 # --- 2. the production form shows what is left (R10) ---------------------------------------------
 
 
+@pytest.mark.rule("R10")
 def test_production_lines_left_counts_submitted_released_completed_not_drafts_r10(
     planner, salesvp, contract, lathe_line
 ):
@@ -173,6 +175,7 @@ def test_production_lines_left_counts_submitted_released_completed_not_drafts_r1
     assert editing[lathe_line.pk]["left"] == Decimal("1.500")
 
 
+@pytest.mark.rule("R10")
 def test_production_form_shows_contracted_other_notices_and_left_r10(
     client, planner, contract, lathe_line
 ):
@@ -185,6 +188,7 @@ def test_production_form_shows_contracted_other_notices_and_left_r10(
     assert "nothing left" not in row
 
 
+@pytest.mark.rule("R10", "R24")
 def test_a_line_with_nothing_left_is_read_only_and_ignored_r10(
     client, planner, contract, lathe_line
 ):
@@ -217,6 +221,7 @@ def test_a_line_with_nothing_left_is_read_only_and_ignored_r10(
 # --- 3. the goods receipt form offers released notices only (R11) ---------------------------------
 
 
+@pytest.mark.rule("R11")
 def test_receipt_form_offers_only_released_notices_with_contract_and_customer_r11(
     planner, salesvp, contract, lathe_line
 ):
@@ -233,6 +238,7 @@ def test_receipt_form_offers_only_released_notices_with_contract_and_customer_r1
     )
 
 
+@pytest.mark.rule("R11")
 def test_a_completed_notice_posted_on_the_receipt_form_is_refused(
     client, producer, planner, salesvp, contract, lathe_line, warehouse
 ):
@@ -257,6 +263,7 @@ def test_a_completed_notice_posted_on_the_receipt_form_is_refused(
 # --- 5. service dispatch and the first payment (R15) ----------------------------------------------
 
 
+@pytest.mark.rule("R15")
 def test_dispatch_detail_without_first_payment_has_a_plain_submit_and_one_notice_r15(
     client, clerk, contract
 ):
@@ -276,6 +283,7 @@ def test_dispatch_detail_without_first_payment_has_a_plain_submit_and_one_notice
     assert '<button type="submit" class="primary" accesskey="u" id="submit">' in body
 
 
+@pytest.mark.rule("R15")
 def test_dispatch_form_reloads_the_first_payment_of_the_chosen_contract_r15(
     client, clerk, contract
 ):
@@ -296,6 +304,7 @@ def test_dispatch_form_reloads_the_first_payment_of_the_chosen_contract_r15(
     assert 'id="first-payment-missing"' not in body
 
 
+@pytest.mark.rule("R15", "R23")
 def test_dispatch_form_ignores_a_contract_the_clerk_may_not_see_r23(client, contract, make_user):
     stranger = make_user("sales_clerk", username="clerk.other")
     response, body = _page(client, stranger, "/service-dispatches/new/", {"contract": contract.pk})
@@ -315,6 +324,7 @@ def test_reject_reason_is_marked_required(client, qc, producer, lathe_line, ware
     assert "Reject the receipt" in body
 
 
+@pytest.mark.rule("R11")
 def test_receipt_queue_defaults_by_role_and_shows_the_filter_tabs_r11(
     client, qc, producer, lathe_line, warehouse, make_user
 ):
@@ -339,6 +349,7 @@ def test_receipt_queue_defaults_by_role_and_shows_the_filter_tabs_r11(
     assert [r.pk for r in response.context["page_obj"]] == [posted.pk]
 
 
+@pytest.mark.rule("R13")
 def test_notice_page_issue_button_says_issue_like_the_picking_list(
     client, keeper, clerk, manager, contract, warehouse, lathe_line
 ):
@@ -381,6 +392,7 @@ def _translations(template_name: str) -> list[tuple[str, str | None]]:
     ]
 
 
+@pytest.mark.rule("R14")
 def test_available_and_signed_on_are_translated_in_their_own_context():
     """ "Available" (stock, 可用) and "Signed on" (delivery, 签收日期) are not the contract's
     words: each has its own message context, so the catalogue can say them apart."""

@@ -82,6 +82,7 @@ def test_the_notice_pdf_has_the_company_copy_and_the_customer_copy_to_sign(clien
     assert any("CJK" in f for f in fonts_of(response.content))
 
 
+@pytest.mark.rule("R13")
 def test_the_gate_pass_pdf_shows_its_number_goods_and_issuer_r13(client, keeper, issued):
     client.force_login(keeper)
 
@@ -98,12 +99,14 @@ def test_the_gate_pass_pdf_shows_its_number_goods_and_issuer_r13(client, keeper,
     assert response["Content-Disposition"] == f'inline; filename="{issued.gate_pass_no}.pdf"'
 
 
+@pytest.mark.rule("R13")
 def test_no_gate_pass_before_the_issue(client, keeper, notice):
     client.force_login(keeper)
 
     assert client.get(f"/shipping-notices/{notice.pk}/gate-pass/").status_code == 404
 
 
+@pytest.mark.rule("R23")
 def test_another_clerk_gets_404_for_both_pdfs_r23(client, make_user, issued):
     client.force_login(make_user("sales_clerk"))
 
@@ -129,6 +132,7 @@ def _drawn_rectangles(pdf: bytes) -> int:
     return sum(len(re.findall(rb"\bre\b", data)) for data in streams)
 
 
+@pytest.mark.rule("R12", "R25")
 def test_the_notice_pdf_names_the_approver_and_role_r12(manager, notice):
     """The approval is printed as who decided it (full name), in which role and when — from
     the approval request's decisions, not a fixed role label."""
@@ -155,6 +159,7 @@ def test_a_notice_not_yet_approved_prints_pending_approval(clerk, contract, lath
     assert "审批：（待审批）" in text_of(shipping_notice_pdf_bytes(draft))
 
 
+@pytest.mark.rule("R13")
 def test_the_gate_pass_pdf_carries_a_code128_barcode_of_its_number_r13(issued):
     """/gate/ asks the guard to scan the number: the pass prints it as Code 128 (inline SVG)
     beside the number in text."""

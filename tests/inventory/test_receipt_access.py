@@ -21,6 +21,7 @@ def receipt(producer, lathe_line, warehouse):
     )
 
 
+@pytest.mark.rule("R11")
 @pytest.mark.parametrize("roles", [("sales_clerk",), ()])
 def test_others_cannot_read_goods_receipts(client, api, make_user, receipt, roles):
     user = make_user(*roles)

@@ -69,6 +69,7 @@ def _invalid(call, **kwargs) -> dict:
 # --- production notices (R10) --------------------------------------------------------------------
 
 
+@pytest.mark.rule("R10")
 def test_a_planner_prepares_a_notice_the_sales_vp_signs_and_the_planner_completes_it(
     planner, salesvp, contract, lathe_line
 ):
@@ -88,6 +89,7 @@ def test_a_planner_prepares_a_notice_the_sales_vp_signs_and_the_planner_complete
     assert notice.status == "completed"
 
 
+@pytest.mark.rule("R10")
 def test_only_the_planner_prepares_and_only_the_sales_vp_signs(
     clerk, planner, manager, salesvp, contract, lathe_line
 ):
@@ -104,6 +106,7 @@ def test_only_the_planner_prepares_and_only_the_sales_vp_signs(
     assert notice.status == "submitted"
 
 
+@pytest.mark.rule("R10")
 def test_notice_quantities_stay_within_the_contract_over_production(planner, contract, lathe_line):
     """R10: the lines of a notice, with those of the contract's other live notices, stay
     within the contract line (2 lathes); a draft counts only once submitted."""
@@ -189,6 +192,7 @@ def _released(planner, salesvp, contract, line, quantity=2):
     )
 
 
+@pytest.mark.rule("R11")
 def test_stock_goes_up_only_when_qc_confirms_the_receipt(
     planner, salesvp, producer, qc, contract, lathe_line, warehouse
 ):
@@ -216,6 +220,7 @@ def test_stock_goes_up_only_when_qc_confirms_the_receipt(
     assert StockMove.objects.count() == 1
 
 
+@pytest.mark.rule("R11")
 def test_qc_confirmation_is_by_another_person(make_user, contract, lathe_line, warehouse):
     both = make_user("production", "qc", username="prod.and.qc")
     receipt = services.goods_receipt_record(
@@ -234,6 +239,7 @@ def test_qc_confirmation_is_by_another_person(make_user, contract, lathe_line, w
     assert receipt.status == "recorded" and not StockMove.objects.exists()
 
 
+@pytest.mark.rule("R11", "R25")
 def test_a_receipt_names_each_bad_field_and_needs_the_production_role(
     producer, qc, planner, contract, lathe_line, warehouse
 ):
@@ -264,6 +270,7 @@ def test_a_receipt_names_each_bad_field_and_needs_the_production_role(
     assert not GoodsReceipt.objects.exists()
 
 
+@pytest.mark.rule("R10", "R11")
 def test_receipts_against_a_notice_stay_within_what_it_orders(
     planner, salesvp, producer, qc, contract, lathe_line, warehouse
 ):
@@ -294,6 +301,7 @@ def test_receipts_against_a_notice_stay_within_what_it_orders(
     assert GoodsReceipt.objects.count() == 3
 
 
+@pytest.mark.rule("R11")
 def test_qc_rejects_a_receipt_with_a_reason_and_nothing_enters_stock(
     producer, qc, lathe_line, warehouse
 ):
@@ -314,6 +322,7 @@ def test_qc_rejects_a_receipt_with_a_reason_and_nothing_enters_stock(
     assert receipt.status == "rejected" and not StockMove.objects.exists()
 
 
+@pytest.mark.rule("R10", "R11")
 def test_progress_counts_posted_receipts_against_the_notice(
     planner, salesvp, producer, qc, contract, lathe_line, warehouse
 ):
@@ -345,6 +354,7 @@ def test_progress_counts_posted_receipts_against_the_notice(
 # --- shipping notices (R12) ----------------------------------------------------------------------
 
 
+@pytest.mark.rule("R12")
 def test_a_notice_is_valid_seven_days_by_default_and_priced_at_the_contract(
     clerk, contract, lathe_line, warehouse
 ):
@@ -374,6 +384,7 @@ def test_the_last_notice_of_a_line_takes_what_is_left_of_its_gross(
     assert sum(amounts) == service_line.gross
 
 
+@pytest.mark.rule("R12")
 def test_over_shipment_counts_open_notices_but_not_drafts(
     clerk, manager, contract, lathe_line, warehouse
 ):
@@ -406,6 +417,7 @@ def test_over_shipment_counts_open_notices_but_not_drafts(
     assert ShippingNotice.objects.count() == 2
 
 
+@pytest.mark.rule("R23")
 def test_a_clerk_prepares_notices_only_for_their_own_customers_contracts(
     make_user, contract, lathe_line, warehouse
 ):
@@ -418,6 +430,7 @@ def test_a_clerk_prepares_notices_only_for_their_own_customers_contracts(
     assert "contract" in errors
 
 
+@pytest.mark.rule("R25")
 def test_bad_notice_input_names_every_field(clerk, contract, lathe_line):
     errors = _invalid(
         services.shipping_notice_create,
@@ -433,6 +446,7 @@ def test_bad_notice_input_names_every_field(clerk, contract, lathe_line):
     assert not ShippingNotice.objects.exists()
 
 
+@pytest.mark.rule("R12")
 def test_an_expired_draft_cannot_be_submitted(clerk, contract, lathe_line, warehouse):
     notice = services.shipping_notice_create(
         actor=clerk,
@@ -455,6 +469,7 @@ def _deliver(*, clerk, manager, keeper, guard, contract, line, warehouse, quanti
     return notice
 
 
+@pytest.mark.rule("R12", "R18")
 def test_a_customer_with_an_overdue_amount_gets_no_notice_approved(
     clerk, manager, keeper, guard, contract, lathe_line, warehouse
 ):
@@ -496,6 +511,7 @@ def test_a_customer_with_an_overdue_amount_gets_no_notice_approved(
     assert ShippingNotice.objects.get(pk=notice.pk).status == "submitted"
 
 
+@pytest.mark.rule("R18")
 def test_the_overdue_is_checked_again_when_the_manager_approves(
     clerk, manager, keeper, guard, contract, lathe_line, warehouse
 ):
@@ -528,6 +544,7 @@ def test_the_overdue_is_checked_again_when_the_manager_approves(
     assert notice.approval_request.status == RequestStatus.PENDING
 
 
+@pytest.mark.rule("R12")
 def test_approval_reserves_the_stock_and_cancelling_gives_it_back(
     clerk, manager, keeper, contract, lathe_line, warehouse
 ):
@@ -552,6 +569,7 @@ def test_approval_reserves_the_stock_and_cancelling_gives_it_back(
 # --- outbound and gate (R13) ---------------------------------------------------------------------
 
 
+@pytest.mark.rule("R13")
 def test_issue_takes_the_stock_out_issues_a_gate_pass_and_counts_as_shipped(
     clerk, manager, keeper, guard, contract, lathe_line, warehouse
 ):
@@ -580,6 +598,7 @@ def test_issue_takes_the_stock_out_issues_a_gate_pass_and_counts_as_shipped(
     assert notice.status == "shipped" and notice.exited_by == guard
 
 
+@pytest.mark.rule("R13")
 def test_issue_is_refused_without_enough_stock_and_nothing_moves(
     clerk, manager, keeper, contract, lathe_line, warehouse
 ):
@@ -604,6 +623,7 @@ def test_issue_is_refused_without_enough_stock_and_nothing_moves(
     assert StockMove.objects.count() == moves and _ledger(contract).shipped == 0
 
 
+@pytest.mark.rule("R13")
 def test_stock_is_served_in_approval_order(clerk, manager, keeper, contract, lathe_line, warehouse):
     """R13 with reservations honoured: one lathe on hand, two approved notices for one each;
     the later one cannot take the unit the earlier one holds, whatever the picking order."""
@@ -639,6 +659,7 @@ def test_stock_is_served_in_approval_order(clerk, manager, keeper, contract, lat
     assert (level.on_hand, level.reserved) == (0, 0)
 
 
+@pytest.mark.rule("R12", "R13")
 def test_an_expired_notice_is_not_issued(clerk, manager, keeper, contract, lathe_line, warehouse):
     put_stock(actor=keeper, product=lathe_line.product, warehouse=warehouse, quantity="2")
     notice = approved_notice(
@@ -656,6 +677,7 @@ def test_an_expired_notice_is_not_issued(clerk, manager, keeper, contract, lathe
     assert _level(lathe_line.product, warehouse).on_hand == 2
 
 
+@pytest.mark.rule("R13")
 def test_only_the_warehouse_issues_and_only_approved_notices(
     clerk, manager, keeper, contract, lathe_line, warehouse
 ):
@@ -670,6 +692,7 @@ def test_only_the_warehouse_issues_and_only_approved_notices(
     )
 
 
+@pytest.mark.rule("R13")
 def test_the_gate_checks_the_pass_number(
     clerk, manager, keeper, guard, contract, lathe_line, warehouse
 ):
@@ -714,6 +737,7 @@ def _shipped(clerk, manager, keeper, guard, contract, line, warehouse, quantity=
     )
 
 
+@pytest.mark.rule("R14")
 def test_the_signed_copy_makes_the_delivery_revenue_and_due(
     clerk, manager, keeper, guard, contract, lathe_line, warehouse
 ):
@@ -763,6 +787,7 @@ def test_the_signed_copy_makes_the_delivery_revenue_and_due(
     ]
 
 
+@pytest.mark.rule("R14")
 def test_a_delivery_receiver_that_fails_rolls_the_delivery_back(
     settings, tmp_path, clerk, manager, keeper, guard, contract, lathe_line, warehouse
 ):
@@ -790,6 +815,7 @@ def test_a_delivery_receiver_that_fails_rolls_the_delivery_back(
     assert list(settings.MEDIA_ROOT.glob(f"delivery-scans/{notice.number}*")) == []
 
 
+@pytest.mark.rule("R14", "R23")
 def test_scans_are_not_public_media(client, settings, tmp_path):
     """Signed copies are served only through the notice's scan page (R23), never /media/."""
     import importlib
@@ -813,6 +839,7 @@ def test_scans_are_not_public_media(client, settings, tmp_path):
         clear_url_caches()
 
 
+@pytest.mark.rule("R14", "R20")
 def test_a_signing_date_in_the_future_or_a_closed_period_is_refused(
     clerk, manager, keeper, guard, contract, lathe_line, warehouse
 ):
@@ -845,6 +872,7 @@ def test_a_signing_date_in_the_future_or_a_closed_period_is_refused(
     assert ShippingNotice.objects.get(pk=notice.pk).status == "delivered"
 
 
+@pytest.mark.rule("R4", "R14")
 @pytest.mark.parametrize(
     ("name", "content", "size_limit"),
     [
@@ -884,6 +912,7 @@ def test_a_scan_must_be_a_real_pdf_jpeg_or_png_within_the_limit(
     assert notice.status == "shipped" and not notice.signed_scan
 
 
+@pytest.mark.rule("R14")
 def test_delivery_is_confirmed_once_and_only_after_the_exit(
     clerk, manager, keeper, guard, contract, lathe_line, warehouse
 ):
@@ -910,6 +939,7 @@ def test_delivery_is_confirmed_once_and_only_after_the_exit(
 # --- expiry (R12, the daily job's service) -------------------------------------------------------
 
 
+@pytest.mark.rule("R12", "R25")
 def test_stale_notices_expire_and_a_second_run_changes_nothing(
     clerk, manager, keeper, contract, lathe_line, warehouse
 ):
@@ -961,6 +991,7 @@ def test_stale_notices_expire_and_a_second_run_changes_nothing(
 # --- service dispatch (R15) ----------------------------------------------------------------------
 
 
+@pytest.mark.rule("R15")
 def test_service_waits_for_the_first_payment(clerk, manager, contract):
     """R15: first payment = 368490.00 × 0.4 = 147396.00."""
     dispatch = services.service_dispatch_create(
@@ -1005,6 +1036,7 @@ def test_service_waits_for_the_first_payment(clerk, manager, contract):
     assert (dispatch.status, dispatch.acceptance_report_no) == ("completed", "YS-2026-001")
 
 
+@pytest.mark.rule("R15")
 def test_the_first_payment_is_checked_again_at_approval(clerk, manager, contract):
     dispatch = services.service_dispatch_create(
         actor=clerk,
@@ -1023,6 +1055,7 @@ def test_the_first_payment_is_checked_again_at_approval(clerk, manager, contract
     assert ServiceDispatch.objects.get(pk=dispatch.pk).status == "submitted"
 
 
+@pytest.mark.rule("R15", "R25")
 def test_a_dispatch_names_bad_fields_and_completes_only_when_approved(clerk, contract):
     errors = _invalid(
         services.service_dispatch_create,
@@ -1043,6 +1076,7 @@ def test_a_dispatch_names_bad_fields_and_completes_only_when_approved(clerk, con
     )
 
 
+@pytest.mark.rule("R4", "R14", "R18")
 def test_a_real_overdue_delivery_holds_the_next_order_and_blocks_the_customer_overnight(
     clerk, manager, keeper, guard, contract, lathe_line, warehouse, catalogue
 ):
@@ -1075,6 +1109,7 @@ def test_a_real_overdue_delivery_holds_the_next_order_and_blocks_the_customer_ov
     assert Customer.objects.get(pk=contract.customer_id).blocked is True
 
 
+@pytest.mark.rule("R25")
 def test_a_stock_beyond_what_the_database_holds_is_refused_naming_quantity(
     producer, qc, keeper, lathe_line, warehouse
 ):
@@ -1097,6 +1132,7 @@ def test_a_stock_beyond_what_the_database_holds_is_refused_naming_quantity(
     assert _level(lathe_line.product, warehouse).on_hand == 1
 
 
+@pytest.mark.rule("R25")
 def test_a_quantity_beyond_what_the_database_holds_is_refused_by_the_services_naming_it(
     producer, clerk, contract, lathe_line, warehouse
 ):
@@ -1121,6 +1157,7 @@ def test_a_quantity_beyond_what_the_database_holds_is_refused_by_the_services_na
     assert not GoodsReceipt.objects.exists() and not ShippingNotice.objects.exists()
 
 
+@pytest.mark.rule("R12", "R25")
 def test_save_and_submit_is_one_transaction_a_refused_submit_leaves_no_draft_behind(
     clerk, manager, keeper, guard, contract, lathe_line, warehouse
 ):

@@ -5,6 +5,8 @@ typed, and the customer-signed copy makes its gross delivered in the contract le
 import datetime
 from decimal import Decimal
 
+import pytest
+
 from contracts.models import Contract
 from contracts.selectors import ledger_figures
 from inventory import services
@@ -12,6 +14,7 @@ from inventory.models import StockLevel
 from tests.inventory.conftest import approved_notice, put_stock
 
 
+@pytest.mark.rule("R12", "R13", "R14")
 def test_an_approved_notice_reserves_stock_and_issue_exit_and_signed_copy_book_its_gross(
     clerk, manager, contract, lathe_line, warehouse, keeper, guard
 ):

@@ -107,6 +107,7 @@ def test_only_the_warehouse_adjusts_stock(clerk, item):
     assert not StockMove.objects.exists()
 
 
+@pytest.mark.rule("R24")
 def test_moves_are_immutable(keeper, item):
     product, warehouse = item
     move = stock_adjust(
@@ -119,6 +120,7 @@ def test_moves_are_immutable(keeper, item):
         move.delete()
 
 
+@pytest.mark.rule("R12")
 def test_stock_api_lists_on_hand_reserved_available(api, keeper, item, make_user):
     product, warehouse = item
     stock_adjust(
@@ -144,6 +146,7 @@ def test_stock_api_lists_on_hand_reserved_available(api, keeper, item, make_user
     ]
 
 
+@pytest.mark.rule("R25")
 def test_stock_api_names_a_bad_filter(api, keeper):
     response = api.as_user(keeper).get("/api/v1/stock/?product=abc")
 
@@ -165,6 +168,7 @@ def test_adjustment_api_refuses_taking_out_more_than_on_hand(api, keeper, item):
     assert not StockMove.objects.exists()
 
 
+@pytest.mark.rule("R25")
 def test_an_adjustment_beyond_what_the_database_holds_is_refused_naming_quantity(keeper, item):
     """MAX_QUANTITY (15 digits, what SQLite keeps exactly) bounds the adjustment and the stock it
     leads to: a 400 naming `quantity`, nothing written."""
@@ -186,6 +190,7 @@ def test_an_adjustment_beyond_what_the_database_holds_is_refused_naming_quantity
     assert StockMove.objects.count() == 1
 
 
+@pytest.mark.rule("R13")
 @pytest.mark.postgres
 @pytest.mark.django_db(transaction=True)
 def test_two_issues_against_the_last_stock_at_once_one_succeeds(make_user):

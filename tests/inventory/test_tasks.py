@@ -40,6 +40,7 @@ def _snapshot(notices, product, warehouse) -> dict:
     }
 
 
+@pytest.mark.rule("R12", "R25")
 @pytest.mark.celery_worker
 def test_r12_worker_expires_stale_approved_and_submitted_notices_and_twice_changes_nothing(
     celery_live_worker, clerk, customer, catalogue, manager, gm, head, finance, keeper, warehouse
@@ -101,6 +102,7 @@ def test_r12_worker_expires_stale_approved_and_submitted_notices_and_twice_chang
     assert _snapshot([stale, valid, waiting], lathe, warehouse) == before
 
 
+@pytest.mark.rule("R14", "R18")
 @pytest.mark.celery_worker
 def test_r18_worker_ages_the_ledger_after_a_signed_delivery(
     celery_live_worker, clerk, manager, contract, lathe_line, warehouse, keeper, guard
@@ -142,6 +144,7 @@ def test_r18_worker_ages_the_ledger_after_a_signed_delivery(
     assert figures() == (notice.gross_amount, notice.gross_amount, notice.gross_amount)
 
 
+@pytest.mark.rule("R12", "R18")
 def test_both_daily_jobs_are_in_the_beat_schedule_and_registered():
     """R12 expiry and R18 aging are scheduled daily (crontab) and acknowledge late."""
     app.loader.import_default_modules()

@@ -36,6 +36,7 @@ def _change_form(customer, **extra):
     }
 
 
+@pytest.mark.rule("R2", "R24")
 def test_admin_shows_credit_fields_read_only(admin_client):
     customer = CustomerFactory()
 
@@ -46,6 +47,7 @@ def test_admin_shows_credit_fields_read_only(admin_client):
     assert "field-credit_limit" in html
 
 
+@pytest.mark.rule("R2", "R25")
 def test_admin_post_with_credit_fields_is_refused_and_changes_nothing(admin_client):
     customer = CustomerFactory(name="原名")
 
@@ -76,6 +78,7 @@ def test_admin_edit_goes_through_the_service(admin_client):
     assert customer.name == "新名"
 
 
+@pytest.mark.rule("R1")
 def test_admin_add_gives_r1_defaults(admin_client, clerk):
     response = admin_client.post(
         "/admin/sales/customer/add/",
@@ -106,6 +109,7 @@ def test_admin_add_gives_r1_defaults(admin_client, clerk):
     assert customer.code.startswith("C")
 
 
+@pytest.mark.rule("R24")
 def test_admin_offers_no_delete(admin_client):
     customer = CustomerFactory()
 

@@ -10,6 +10,7 @@ from tests.factories import CustomerFactory, ProductFactory
 pytestmark = pytest.mark.django_db
 
 
+@pytest.mark.rule("R1")
 def test_post_customer_answers_201_with_r1_defaults(api, clerk):
     response = api.as_user(clerk).post(
         "/api/v1/customers/",
@@ -34,6 +35,7 @@ def test_post_customer_answers_201_with_r1_defaults(api, clerk):
     assert Customer.objects.get(pk=body["id"]).owner == clerk
 
 
+@pytest.mark.rule("R2", "R25")
 @pytest.mark.parametrize(
     "field, value", [("credit_limit", "100000.00"), ("credit_days", 30), ("risk_level", "low")]
 )
@@ -48,6 +50,7 @@ def test_post_with_credit_field_is_409_and_writes_nothing(api, clerk, field, val
     assert not Customer.objects.exists()
 
 
+@pytest.mark.rule("R2", "R25")
 def test_patch_with_credit_field_is_409_and_changes_nothing(api, clerk):
     customer = CustomerFactory(owner=clerk, name="原名")
 
@@ -77,6 +80,7 @@ def test_patch_updates_master_data_and_contacts(api, clerk):
     assert [c["name"] for c in response.json()["contacts"]] == ["王芳"]
 
 
+@pytest.mark.rule("R25")
 def test_bad_input_is_400_naming_each_field_and_writes_nothing(api, clerk):
     response = api.as_user(clerk).post(
         "/api/v1/customers/",
@@ -97,6 +101,7 @@ def test_bad_input_is_400_naming_each_field_and_writes_nothing(api, clerk):
     assert not Customer.objects.exists()
 
 
+@pytest.mark.rule("R23")
 def test_clerk_lists_only_own_customers(api, clerk, make_user):
     mine = CustomerFactory(owner=clerk)
     CustomerFactory(owner=make_user("sales_clerk"))
@@ -108,6 +113,7 @@ def test_clerk_lists_only_own_customers(api, clerk, make_user):
     assert response.json()["count"] == 1
 
 
+@pytest.mark.rule("R23")
 def test_clerk_gets_404_for_a_customer_of_another_clerk(api, clerk, make_user):
     other = CustomerFactory(owner=make_user("sales_clerk"))
 
@@ -129,6 +135,7 @@ def test_other_roles_see_every_customer(api, make_user, role):
     assert response.json()["count"] == 3
 
 
+@pytest.mark.rule("R3")
 def test_credit_endpoint_shows_limit_exposure_and_available(api, clerk):
     customer = CustomerFactory(owner=clerk)
 
@@ -146,6 +153,7 @@ def test_credit_endpoint_shows_limit_exposure_and_available(api, clerk):
     }
 
 
+@pytest.mark.rule("R3")
 def test_credit_available_is_limit_minus_exposure_and_may_be_negative(api, manager):
     customer = CustomerFactory(credit_limit=Decimal("1000.00"), exposure=Decimal("1500.50"))
 
@@ -200,6 +208,7 @@ def test_products_are_created_by_the_general_manager_only(api, gm, clerk):
     assert Product.objects.count() == 1
 
 
+@pytest.mark.rule("R25")
 def test_product_duplicate_code_is_400_on_code(api, gm):
     ProductFactory(code="P-1")
 
@@ -211,6 +220,7 @@ def test_product_duplicate_code_is_400_on_code(api, gm):
     assert "code" in response.json()["errors"]
 
 
+@pytest.mark.rule("R24")
 def test_master_data_cannot_be_deleted(api, gm):
     product = ProductFactory()
 
@@ -238,6 +248,7 @@ def test_customer_export_and_import_through_the_api(api, clerk):
     assert Customer.objects.get(code="C1").name == "甲（新）"
 
 
+@pytest.mark.rule("R2", "R25")
 def test_api_import_with_a_changed_credit_column_is_409_and_writes_nothing(api, clerk):
     from django.core.files.uploadedfile import SimpleUploadedFile
 

@@ -46,6 +46,7 @@ def nothing_written():
 # --- API -------------------------------------------------------------------------------------
 
 
+@pytest.mark.rule("R25")
 def test_an_order_line_quantity_beyond_the_bound_is_a_400_naming_it_and_the_list_still_reads(
     api, clerk, customer, lathe
 ):
@@ -60,6 +61,7 @@ def test_an_order_line_quantity_beyond_the_bound_is_a_400_naming_it_and_the_list
     assert client.get(ORDERS).status_code == 200
 
 
+@pytest.mark.rule("R25")
 def test_an_order_line_unit_price_beyond_the_bound_is_a_400_naming_it(api, clerk, customer, lathe):
     client = api.as_user(clerk)
     body = {"customer": customer.pk, "lines": lines(lathe, ("1", HUGE_PRICE))}
@@ -72,6 +74,7 @@ def test_an_order_line_unit_price_beyond_the_bound_is_a_400_naming_it(api, clerk
     assert client.get(ORDERS).status_code == 200
 
 
+@pytest.mark.rule("R25")
 def test_quantity_times_price_beyond_the_largest_amount_is_a_400_naming_the_quantity(
     api, clerk, customer, lathe
 ):
@@ -86,6 +89,7 @@ def test_quantity_times_price_beyond_the_largest_amount_is_a_400_naming_the_quan
     assert client.get(ORDERS).status_code == 200
 
 
+@pytest.mark.rule("R25")
 def test_an_order_total_beyond_the_largest_amount_is_a_400_naming_the_lines(
     api, clerk, customer, lathe
 ):
@@ -99,6 +103,7 @@ def test_an_order_total_beyond_the_largest_amount_is_a_400_naming_the_lines(
     assert nothing_written()
 
 
+@pytest.mark.rule("R2", "R25")
 def test_a_credit_change_limit_beyond_the_bound_is_a_400_naming_credit_limit(api, manager, clerk):
     customer = CustomerFactory(owner=clerk)
     body = {
@@ -117,6 +122,7 @@ def test_a_credit_change_limit_beyond_the_bound_is_a_400_naming_credit_limit(api
     assert api.get("/api/v1/credit-changes/").status_code == 200
 
 
+@pytest.mark.rule("R6", "R25")
 def test_a_price_list_price_beyond_the_bound_is_a_400_naming_the_item(api, manager):
     product = ProductFactory()
     body = {
@@ -135,6 +141,7 @@ def test_a_price_list_price_beyond_the_bound_is_a_400_naming_the_item(api, manag
 # --- services (every writer, not only the API) -------------------------------------------------
 
 
+@pytest.mark.rule("R25")
 @pytest.mark.parametrize(
     ("spec", "field"),
     [
@@ -170,6 +177,7 @@ def test_an_order_just_within_the_largest_amount_is_saved_and_read_back_exactly(
     assert Order.objects.get(pk=order.pk).gross_amount == Decimal("9999999999999.98")
 
 
+@pytest.mark.rule("R3", "R25")
 def test_save_and_submit_refuses_an_exposure_beyond_the_largest_amount_and_writes_nothing(
     clerk, customer, lathe
 ):
@@ -185,6 +193,7 @@ def test_save_and_submit_refuses_an_exposure_beyond_the_largest_amount_and_write
     assert Customer.objects.get(pk=customer.pk).exposure == MAX_AMOUNT - Decimal("1000.00")
 
 
+@pytest.mark.rule("R3")
 def test_submit_refuses_an_exposure_beyond_the_largest_amount(clerk, customer, lathe):
     order = order_create(
         actor=clerk, customer_id=customer.pk, lines=lines(lathe, ("1", "160000.00"))
@@ -198,6 +207,7 @@ def test_submit_refuses_an_exposure_beyond_the_largest_amount(clerk, customer, l
     assert (order.status, order.exposure_amount) == ("draft", Decimal("0.00"))
 
 
+@pytest.mark.rule("R2")
 def test_the_credit_change_service_refuses_a_limit_beyond_the_bound(manager, clerk):
     customer = CustomerFactory(owner=clerk)
 
@@ -218,6 +228,7 @@ def test_the_credit_change_service_refuses_a_limit_beyond_the_bound(manager, cle
 # --- pages -------------------------------------------------------------------------------------
 
 
+@pytest.mark.rule("R25")
 def test_the_order_page_names_a_quantity_beyond_the_bound_beside_its_cell(
     client, clerk, customer, lathe
 ):
@@ -265,6 +276,7 @@ def test_the_order_page_shows_the_services_refusal_of_a_line_amount_beside_the_q
     assert nothing_written()
 
 
+@pytest.mark.rule("R2", "R25")
 def test_the_credit_change_page_names_a_limit_beyond_the_bound_beside_its_field(
     client, manager, clerk
 ):

@@ -68,6 +68,7 @@ def queries(run) -> int:
 # --- REST: propose -----------------------------------------------------------------------------
 
 
+@pytest.mark.rule("R2")
 def test_a_sales_manager_proposes_a_change_as_a_draft_without_approval(api, manager, customer):
     response = api.as_user(manager).post(URL, payload(customer), format="json")
 
@@ -86,6 +87,7 @@ def test_a_sales_manager_proposes_a_change_as_a_draft_without_approval(api, mana
     assert credit_of(customer) == R1  # proposing changes nothing yet (R2)
 
 
+@pytest.mark.rule("R2")
 def test_finance_may_propose_too(api, finance, customer):
     response = api.as_user(finance).post(URL, payload(customer), format="json")
 
@@ -93,6 +95,7 @@ def test_finance_may_propose_too(api, finance, customer):
     assert response.json()["created_by"] == "fin.qian"
 
 
+@pytest.mark.rule("R2")
 @pytest.mark.parametrize(
     "role", ["sales_clerk", "general_manager", "credit_controller", "sales_head"]
 )
@@ -104,6 +107,7 @@ def test_roles_that_do_not_propose_are_refused_with_403(api, make_user, customer
     assert not CreditChangeRequest.objects.exists()
 
 
+@pytest.mark.rule("R2")
 def test_a_non_proposer_gets_403_even_with_bad_fields(api, clerk, customer):
     response = api.as_user(clerk).post(URL, payload(customer, credit_limit="-1"), format="json")
 
@@ -111,6 +115,7 @@ def test_a_non_proposer_gets_403_even_with_bad_fields(api, clerk, customer):
     assert not CreditChangeRequest.objects.exists()
 
 
+@pytest.mark.rule("R2", "R25")
 @pytest.mark.parametrize("value", [999999, "abc", None])
 def test_an_unknown_customer_is_a_400_naming_customer(api, manager, customer, value):
     response = api.as_user(manager).post(URL, payload(customer, customer=value), format="json")
@@ -121,6 +126,7 @@ def test_an_unknown_customer_is_a_400_naming_customer(api, manager, customer, va
     assert not CreditChangeRequest.objects.exists()
 
 
+@pytest.mark.rule("R2", "R25")
 def test_bad_values_are_a_400_naming_each_field_and_nothing_is_written(api, manager, customer):
     response = api.as_user(manager).post(
         URL,
@@ -136,6 +142,7 @@ def test_bad_values_are_a_400_naming_each_field_and_nothing_is_written(api, mana
     assert credit_of(customer) == R1
 
 
+@pytest.mark.rule("R2")
 def test_missing_fields_are_named(api, manager):
     response = api.as_user(manager).post(URL, {}, format="json")
 
@@ -149,6 +156,7 @@ def test_missing_fields_are_named(api, manager):
     }
 
 
+@pytest.mark.rule("R2", "R25")
 def test_the_service_names_a_negative_limit_and_a_blank_reason_on_their_fields(manager, customer):
     """R25 for every writer, not only the API and the form: the non-negative limit is a table
     constraint, which model validation would report without a field."""
@@ -170,6 +178,7 @@ def test_the_service_names_a_negative_limit_and_a_blank_reason_on_their_fields(m
     assert (change.credit_limit, change.reason) == (Decimal("100000.00"), "增加额度")
 
 
+@pytest.mark.rule("R2")
 def test_the_schema_describes_the_credit_change_endpoints(client):
     paths = client.get("/api/schema/?format=json").json()["paths"]
 
@@ -186,6 +195,7 @@ def test_the_schema_describes_the_credit_change_endpoints(client):
 # --- REST: read --------------------------------------------------------------------------------
 
 
+@pytest.mark.rule("R2")
 def test_detail_shows_the_request(api, manager, customer):
     change = credit_change(customer=customer, author=manager)
 
@@ -202,6 +212,7 @@ def test_detail_shows_the_request(api, manager, customer):
     assert body["customer_name"] == "上海华东机械有限公司"
 
 
+@pytest.mark.rule("R2")
 def test_list_filters_on_customer_and_status(api, manager, customer):
     other = CustomerFactory()
     draft = credit_change(customer=customer, author=manager)
@@ -221,6 +232,7 @@ def test_list_filters_on_customer_and_status(api, manager, customer):
     assert client.get(URL, {"status": "nonsense"}).status_code == 400
 
 
+@pytest.mark.rule("R2")
 def test_list_is_paginated_and_carries_each_rows_approval(api, manager):
     for _ in range(3):
         submitted(CustomerFactory(), manager)
@@ -240,6 +252,7 @@ def test_list_is_paginated_and_carries_each_rows_approval(api, manager):
         assert approval["current_steps"] == [{"sequence": 1, "role": "general_manager"}]
 
 
+@pytest.mark.rule("R2")
 def test_list_query_count_does_not_grow_with_rows(api, manager, gm, django_assert_max_num_queries):
     def make(n):
         for i in range(n):
@@ -265,6 +278,7 @@ def test_list_query_count_does_not_grow_with_rows(api, manager, gm, django_asser
 # --- REST: edit, submit, cancel ---------------------------------------------------------------
 
 
+@pytest.mark.rule("R2")
 def test_the_author_patches_a_draft(api, manager, customer):
     change = credit_change(customer=customer, author=manager)
 
@@ -277,6 +291,7 @@ def test_the_author_patches_a_draft(api, manager, customer):
     assert (change.credit_limit, change.reason) == (Decimal("80000.00"), "先小额")
 
 
+@pytest.mark.rule("R2", "R25")
 def test_patching_a_submitted_request_is_409_and_changes_nothing(api, manager, customer):
     change = submitted(customer, manager)
 
@@ -290,6 +305,7 @@ def test_patching_a_submitted_request_is_409_and_changes_nothing(api, manager, c
     assert change.credit_limit == Decimal("100000.00")
 
 
+@pytest.mark.rule("R2")
 def test_someone_else_cannot_patch_a_draft(api, manager, finance, customer):
     change = credit_change(customer=customer, author=manager)
 
@@ -303,6 +319,7 @@ def test_someone_else_cannot_patch_a_draft(api, manager, finance, customer):
     assert change.credit_limit == Decimal("100000.00")
 
 
+@pytest.mark.rule("R2")
 def test_a_patch_cannot_move_the_request_to_another_customer(api, manager, customer):
     change = credit_change(customer=customer, author=manager)
 
@@ -316,6 +333,7 @@ def test_a_patch_cannot_move_the_request_to_another_customer(api, manager, custo
     assert change.customer == customer
 
 
+@pytest.mark.rule("R2", "R25")
 def test_a_patch_with_bad_values_names_them(api, manager, customer):
     change = credit_change(customer=customer, author=manager)
 
@@ -327,6 +345,7 @@ def test_a_patch_with_bad_values_names_them(api, manager, customer):
     assert set(response.json()["errors"]) == {"credit_days", "reason"}
 
 
+@pytest.mark.rule("R2")
 def test_put_is_not_offered(api, manager, customer):
     change = credit_change(customer=customer, author=manager)
 
@@ -335,6 +354,7 @@ def test_put_is_not_offered(api, manager, customer):
     assert response.status_code == 405
 
 
+@pytest.mark.rule("R2")
 def test_submit_opens_the_general_managers_step(api, manager, customer):
     change = credit_change(customer=customer, author=manager)
 
@@ -349,6 +369,7 @@ def test_submit_opens_the_general_managers_step(api, manager, customer):
     assert credit_of(customer) == R1
 
 
+@pytest.mark.rule("R2")
 def test_submitting_twice_is_409(api, manager, customer):
     change = submitted(customer, manager)
 
@@ -359,6 +380,7 @@ def test_submitting_twice_is_409(api, manager, customer):
     assert ApprovalRequest.objects.count() == 1
 
 
+@pytest.mark.rule("R2")
 def test_only_the_author_submits(api, manager, finance, customer):
     change = credit_change(customer=customer, author=manager)
 
@@ -368,6 +390,7 @@ def test_only_the_author_submits(api, manager, finance, customer):
     assert not ApprovalRequest.objects.exists()
 
 
+@pytest.mark.rule("R2")
 def test_cancel_a_draft(api, manager, customer):
     change = credit_change(customer=customer, author=manager)
 
@@ -377,6 +400,7 @@ def test_cancel_a_draft(api, manager, customer):
     assert response.json()["status"] == "cancelled"
 
 
+@pytest.mark.rule("R2")
 def test_cancelling_a_submitted_request_is_409(api, manager, customer):
     change = submitted(customer, manager)
 
@@ -391,6 +415,7 @@ def test_cancelling_a_submitted_request_is_409(api, manager, customer):
 # --- REST: the approval (R2 end to end, R21) ------------------------------------------------
 
 
+@pytest.mark.rule("R2")
 def test_r2_end_to_end_through_the_api(api, manager, gm, customer):
     created = api.as_user(manager).post(URL, payload(customer), format="json").json()
     submitted_body = api.as_user(manager).post(f"{URL}{created['id']}/submit/").json()
@@ -425,6 +450,7 @@ def test_r2_end_to_end_through_the_api(api, manager, gm, customer):
     assert credit["available"] == "250000.00"
 
 
+@pytest.mark.rule("R2", "R21")
 def test_a_rejection_returns_the_request_to_draft_with_the_comment(api, manager, gm, customer):
     change = submitted(customer, manager)
 
@@ -450,6 +476,7 @@ def test_a_rejection_returns_the_request_to_draft_with_the_comment(api, manager,
     assert again["approval"]["id"] != body["approval"]["id"]
 
 
+@pytest.mark.rule("R2", "R21")
 def test_the_proposer_cannot_approve_their_own_request(api, make_user, customer):
     both = make_user("finance", "general_manager", username="fin.gm")
     created = api.as_user(both).post(URL, payload(customer), format="json").json()
@@ -466,6 +493,7 @@ def test_the_proposer_cannot_approve_their_own_request(api, make_user, customer)
     assert CreditChangeRequest.objects.get().status == "pending"
 
 
+@pytest.mark.rule("R2")
 def test_a_sales_manager_cannot_decide_the_general_managers_step(api, manager, make_user, customer):
     change = submitted(customer, manager)
     other_manager = make_user("sales_manager")
@@ -482,6 +510,7 @@ def test_a_sales_manager_cannot_decide_the_general_managers_step(api, manager, m
     assert change.status == "pending"
 
 
+@pytest.mark.rule("R2", "R25")
 @pytest.mark.parametrize("body", [{}, {"comment": ""}, {"comment": "   "}])
 def test_a_rejection_without_a_comment_is_400_naming_comment(api, manager, gm, customer, body):
     change = submitted(customer, manager)
@@ -502,6 +531,7 @@ def test_a_rejection_without_a_comment_is_400_naming_comment(api, manager, gm, c
 # --- R23 -----------------------------------------------------------------------------------
 
 
+@pytest.mark.rule("R2", "R23")
 def test_a_clerk_sees_only_requests_of_their_own_customers(api, client, clerk, manager, customer):
     mine = credit_change(customer=customer, author=manager)
     theirs = credit_change(customer=CustomerFactory(name="别人的客户"), author=manager)
@@ -521,6 +551,7 @@ def test_a_clerk_sees_only_requests_of_their_own_customers(api, client, clerk, m
     assert client.get(f"/credit-changes/{theirs.pk}/").status_code == 404
 
 
+@pytest.mark.rule("R2")
 def test_a_clerk_cannot_propose_through_the_pages(client, clerk, customer):
     client.force_login(clerk)
 
@@ -556,6 +587,7 @@ def form_data(customer=None, /, **overrides) -> dict:
     return data
 
 
+@pytest.mark.rule("R2")
 def test_r2_end_to_end_through_the_pages(client, api, manager, gm, customer):
     client.force_login(manager)
     customer_page = client.get(f"/customers/{customer.pk}/").content.decode()
@@ -600,6 +632,7 @@ def test_r2_end_to_end_through_the_pages(client, api, manager, gm, customer):
     assert "同意" in detail and "gm.chen" in detail
 
 
+@pytest.mark.rule("R2")
 def test_form_errors_are_shown_beside_the_fields_and_nothing_is_written(client, manager, customer):
     client.force_login(manager)
 
@@ -619,6 +652,7 @@ def test_form_errors_are_shown_beside_the_fields_and_nothing_is_written(client, 
     assert not CreditChangeRequest.objects.exists()
 
 
+@pytest.mark.rule("R2")
 def test_an_unknown_customer_on_the_form_is_a_field_error(client, manager, customer):
     client.force_login(manager)
 
@@ -629,6 +663,7 @@ def test_an_unknown_customer_on_the_form_is_a_field_error(client, manager, custo
     assert not CreditChangeRequest.objects.exists()
 
 
+@pytest.mark.rule("R2")
 def test_the_author_edits_a_draft_on_its_page(client, manager, customer):
     change = credit_change(customer=customer, author=manager)
     client.force_login(manager)
@@ -643,6 +678,7 @@ def test_the_author_edits_a_draft_on_its_page(client, manager, customer):
     assert (change.credit_limit, change.customer) == (Decimal("5000.00"), customer)
 
 
+@pytest.mark.rule("R2")
 def test_a_service_refusal_is_shown_on_the_edit_form(client, manager, customer):
     change = credit_change(customer=customer, author=manager)
     client.force_login(manager)
@@ -656,6 +692,7 @@ def test_a_service_refusal_is_shown_on_the_edit_form(client, manager, customer):
     assert change.credit_limit == Decimal("100000.00")
 
 
+@pytest.mark.rule("R2")
 def test_someone_else_cannot_edit_a_draft_on_the_page(client, manager, finance, customer):
     change = credit_change(customer=customer, author=manager)
     client.force_login(finance)
@@ -671,6 +708,7 @@ def test_someone_else_cannot_edit_a_draft_on_the_page(client, manager, finance, 
     assert b"Submit for approval" not in detail.content
 
 
+@pytest.mark.rule("R2")
 def test_the_author_cancels_a_draft_on_its_page(client, manager, customer):
     change = credit_change(customer=customer, author=manager)
     client.force_login(manager)
@@ -682,6 +720,7 @@ def test_the_author_cancels_a_draft_on_its_page(client, manager, customer):
     assert b"cancelled" in response.content
 
 
+@pytest.mark.rule("R2", "R25")
 def test_a_refused_button_shows_the_refusal_and_changes_nothing(client, manager, customer):
     change = submitted(customer, manager)
     client.force_login(manager)
@@ -693,6 +732,7 @@ def test_a_refused_button_shows_the_refusal_and_changes_nothing(client, manager,
     assert change.status == "pending"
 
 
+@pytest.mark.rule("R2")
 def test_the_general_manager_is_sent_to_the_approval_from_a_pending_request(
     client, manager, gm, customer, django_assert_max_num_queries
 ):
@@ -710,6 +750,7 @@ def test_the_general_manager_is_sent_to_the_approval_from_a_pending_request(
     assert "Withdraw" in as_author and "Withdraw" not in as_gm
 
 
+@pytest.mark.rule("R2", "R21")
 def test_the_author_withdraws_a_pending_request(client, manager, customer):
     change = submitted(customer, manager)
     client.force_login(manager)
@@ -720,6 +761,7 @@ def test_the_author_withdraws_a_pending_request(client, manager, customer):
     assert change.status == "draft"
 
 
+@pytest.mark.rule("R2")
 def test_the_rejection_comment_is_shown_prominently_to_the_author(
     client, api, manager, gm, customer
 ):
@@ -743,6 +785,7 @@ def test_the_rejection_comment_is_shown_prominently_to_the_author(
     assert "Rejected" in decisions and "gm.chen" in decisions
 
 
+@pytest.mark.rule("R2", "R24")
 def test_the_detail_shows_current_and_proposed_values_and_the_history(client, manager, customer):
     change = credit_change(customer=customer, author=manager, limit="120000.00", risk="low")
     client.force_login(manager)
@@ -757,6 +800,7 @@ def test_the_detail_shows_current_and_proposed_values_and_the_history(client, ma
     assert b"Not submitted yet" in response.content
 
 
+@pytest.mark.rule("R2")
 def test_the_list_searches_by_customer_filters_by_status_and_paginates(client, manager, customer):
     credit_change(customer=customer, author=manager)
     pending = submitted(CustomerFactory(name="苏州精密铸造厂"), manager)
@@ -776,6 +820,7 @@ def test_the_list_searches_by_customer_filters_by_status_and_paginates(client, m
     assert len(second.context["page_obj"]) == 32 - 25
 
 
+@pytest.mark.rule("R2")
 def test_list_and_detail_page_query_counts_are_bounded(
     client, api, manager, gm, django_assert_max_num_queries
 ):
@@ -817,6 +862,7 @@ def approval_id_latest(change) -> int:
     )
 
 
+@pytest.mark.rule("R2")
 def test_customer_page_query_count_does_not_grow_with_credit_changes(
     client, manager, customer, django_assert_max_num_queries
 ):
@@ -831,6 +877,7 @@ def test_customer_page_query_count_does_not_grow_with_credit_changes(
         client.get(f"/customers/{customer.pk}/")
 
 
+@pytest.mark.rule("R2")
 @pytest.mark.parametrize(
     "role, shown",
     [

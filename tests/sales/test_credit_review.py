@@ -45,6 +45,7 @@ def _state(customer):
     return customer.blocked, customer.history.count()
 
 
+@pytest.mark.rule("R4", "R18")
 @pytest.mark.django_db
 def test_customer_with_overdue_is_blocked_by_the_system_and_others_are_untouched(
     monkeypatch, customers
@@ -65,6 +66,7 @@ def test_customer_with_overdue_is_blocked_by_the_system_and_others_are_untouched
     assert _state(customers["other"]) == before["other"]
 
 
+@pytest.mark.rule("R4", "R25")
 @pytest.mark.django_db
 def test_running_twice_changes_nothing_the_second_time(monkeypatch, customers):
     monkeypatch.setattr(credit_review, "customer_overdue_amount", overdue_for(customers["late"]))
@@ -78,6 +80,7 @@ def test_running_twice_changes_nothing_the_second_time(monkeypatch, customers):
     assert {name: _state(c) for name, c in customers.items()} == after_first
 
 
+@pytest.mark.rule("R4", "R18")
 @pytest.mark.django_db
 def test_a_blocked_customer_stays_blocked_when_its_overdue_is_gone(monkeypatch, customers):
     late = customers["late"]
@@ -91,6 +94,7 @@ def test_a_blocked_customer_stays_blocked_when_its_overdue_is_gone(monkeypatch, 
     assert _state(late)[0] is True
 
 
+@pytest.mark.rule("R4", "R18")
 @pytest.mark.django_db
 def test_without_overdue_amounts_nobody_is_blocked(customers):
     result = customers_credit_reevaluate(as_of=AS_OF)
@@ -99,6 +103,7 @@ def test_without_overdue_amounts_nobody_is_blocked(customers):
     assert not Customer.objects.filter(blocked=True).exists()
 
 
+@pytest.mark.rule("R4")
 @pytest.mark.django_db
 def test_an_order_of_a_customer_the_job_blocked_goes_on_credit_hold(monkeypatch, clerk, customers):
     lathe = ProductFactory(code="P-1001", name="数控车床")
@@ -119,6 +124,7 @@ def test_an_order_of_a_customer_the_job_blocked_goes_on_credit_hold(monkeypatch,
     assert "credit_controller" in set(order.approval_request.steps.values_list("role", flat=True))
 
 
+@pytest.mark.rule("R4")
 @pytest.mark.django_db
 def test_review_is_due_a_year_after_the_last_review_or_never_reviewed_with_credit(clerk):
     def customer(code, reviewed_on, limit="500000.00", **extra):
@@ -146,6 +152,7 @@ def test_review_is_due_a_year_after_the_last_review_or_never_reviewed_with_credi
     ]
 
 
+@pytest.mark.rule("R4")
 @pytest.mark.django_db
 def test_review_due_on_29_february_counts_from_28_february_of_the_year_before(clerk):
     due = CustomerFactory(owner=clerk, credit_reviewed_on=date(2027, 2, 27))
@@ -154,6 +161,7 @@ def test_review_due_on_29_february_counts_from_28_february_of_the_year_before(cl
     assert list(customers_credit_review_due(as_of=date(2028, 2, 29))) == [due]
 
 
+@pytest.mark.rule("R4")
 @pytest.mark.celery_worker
 def test_worker_runs_the_nightly_credit_reevaluation(monkeypatch, celery_live_worker):
     late = CustomerFactory(credit_limit=Decimal("1000000.00"))
@@ -172,6 +180,7 @@ def test_worker_runs_the_nightly_credit_reevaluation(monkeypatch, celery_live_wo
     assert credit_reevaluate.delay(AS_OF.isoformat()).get(timeout=20)["blocked"] == []
 
 
+@pytest.mark.rule("R4")
 def test_credit_controllers_are_reminded_of_due_reviews_once_a_day(
     make_user, mailoutbox, django_capture_on_commit_callbacks
 ):
@@ -201,6 +210,7 @@ def review_due(make_user):
     return controller
 
 
+@pytest.mark.rule("R4")
 def test_the_review_reminder_leaves_only_after_its_transaction_commits(
     review_due, mailoutbox, django_capture_on_commit_callbacks
 ):
@@ -216,6 +226,7 @@ def test_the_review_reminder_leaves_only_after_its_transaction_commits(
     assert [m.to for m in mailoutbox] == [[review_due.email]]
 
 
+@pytest.mark.rule("R4")
 def test_a_reminder_whose_transaction_rolls_back_sends_no_mail(
     review_due, mailoutbox, django_capture_on_commit_callbacks
 ):
@@ -232,6 +243,7 @@ def test_a_reminder_whose_transaction_rolls_back_sends_no_mail(
     assert CreditReviewReminder.objects.filter(user=review_due).count() == 1
 
 
+@pytest.mark.rule("R4")
 def test_a_reminder_whose_send_fails_is_taken_back_so_the_retry_sends_it(
     review_due, mailoutbox, monkeypatch, django_capture_on_commit_callbacks
 ):

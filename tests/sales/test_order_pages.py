@@ -116,6 +116,7 @@ def test_save_draft_creates_the_order_with_the_list_price_as_default(
     assert order.gross_amount == Decimal("369550.00")
 
 
+@pytest.mark.rule("R4")
 def test_save_and_submit_runs_the_credit_check(client, clerk, customer, catalogue):
     client.force_login(clerk)
 
@@ -129,6 +130,7 @@ def test_save_and_submit_runs_the_credit_check(client, clerk, customer, catalogu
     assert Customer.objects.get(pk=customer.pk).exposure == Decimal("189840.00")
 
 
+@pytest.mark.rule("R5")
 def test_a_price_below_the_floor_is_shown_beside_the_lines_price_and_nothing_is_written(
     client, clerk, customer, catalogue
 ):
@@ -150,6 +152,7 @@ def test_a_price_below_the_floor_is_shown_beside_the_lines_price_and_nothing_is_
     assert Customer.objects.get(pk=customer.pk).exposure == Decimal("0.00")
 
 
+@pytest.mark.rule("R25")
 def test_bad_input_is_shown_beside_each_field_and_nothing_is_written(
     client, clerk, customer, catalogue
 ):
@@ -197,6 +200,7 @@ def test_an_order_with_no_line_is_refused(client, clerk, customer, catalogue):
     assert not Order.objects.exists()
 
 
+@pytest.mark.rule("R23")
 def test_another_clerks_customer_cannot_be_chosen(client, clerk, catalogue, make_user):
     other = CustomerFactory(owner=make_user("sales_clerk"))
     client.force_login(clerk)
@@ -245,6 +249,7 @@ def test_live_totals_use_the_list_price_when_the_price_is_empty(client, clerk, c
     assert response.context["totals"]["gross"] == Decimal("10600.00")
 
 
+@pytest.mark.rule("R4")
 def test_the_credit_panel_shows_the_chosen_customers_position(
     client, clerk, customer, catalogue, make_user
 ):
@@ -314,6 +319,7 @@ def test_the_detail_shows_lines_totals_and_the_authors_buttons(client, clerk, cu
     assert 'id="approval"' in html and 'id="history"' in html
 
 
+@pytest.mark.rule("R4")
 def test_the_submit_button_submits_and_a_hold_is_highlighted(client, clerk, catalogue):
     customer = CustomerFactory(owner=clerk, credit_limit=Decimal("1000"))
     order = draft(clerk, customer, catalogue)
@@ -327,6 +333,7 @@ def test_the_submit_button_submits_and_a_hold_is_highlighted(client, clerk, cata
     assert f'action="/orders/{order.pk}/submit/"' not in response.content.decode()
 
 
+@pytest.mark.rule("R25")
 def test_a_refused_submit_shows_the_reason_and_changes_nothing(client, clerk, customer, catalogue):
     order = draft(clerk, customer, catalogue, price="150000.00")
     order.price_list.items.filter(product=catalogue["lathe"]).update(floor_price=Decimal("155000"))
@@ -380,6 +387,7 @@ def test_the_rejection_comment_is_shown_to_the_author(client, clerk, customer, c
     assert 'id="returned"' in html and "价格再谈" in html
 
 
+@pytest.mark.rule("R23")
 def test_a_clerk_cannot_see_another_clerks_order(client, clerk, catalogue, make_user):
     other_clerk = make_user("sales_clerk")
     order = draft(other_clerk, CustomerFactory(owner=other_clerk), catalogue)

@@ -77,6 +77,7 @@ def test_line_amounts_are_exact_cents_and_gross_is_net_plus_tax(quantity, price,
     assert abs(tax - net * rate) <= Decimal("0.005")
 
 
+@pytest.mark.rule("R5")
 def test_a_product_off_the_active_list_is_refused(clerk, customer, catalogue):
     with pytest.raises(RuleViolation) as refused:
         order_create(
@@ -90,6 +91,7 @@ def test_a_product_off_the_active_list_is_refused(clerk, customer, catalogue):
     assert not Order.objects.exists()
 
 
+@pytest.mark.rule("R5")
 def test_a_price_below_the_floor_is_refused(clerk, customer, catalogue):
     with pytest.raises(RuleViolation) as refused:
         order_create(
@@ -103,6 +105,7 @@ def test_a_price_below_the_floor_is_refused(clerk, customer, catalogue):
     assert not Order.objects.exists()
 
 
+@pytest.mark.rule("R25")
 def test_bad_lines_name_each_field(clerk, customer, catalogue):
     with pytest.raises(InvalidInput) as refused:
         order_create(
@@ -120,6 +123,7 @@ def test_bad_lines_name_each_field(clerk, customer, catalogue):
     assert not Order.objects.exists()
 
 
+@pytest.mark.rule("R23")
 def test_a_clerk_orders_only_for_own_customers(clerk, catalogue, make_user):
     other = CustomerFactory(owner=make_user("sales_clerk"))
 
@@ -131,6 +135,7 @@ def test_a_clerk_orders_only_for_own_customers(clerk, catalogue, make_user):
     assert "customer" in refused.value.errors
 
 
+@pytest.mark.rule("R3", "R4")
 def test_submit_within_the_limit_passes_and_adds_to_exposure(clerk, customer, catalogue):
     order = order_create(
         actor=clerk, customer_id=customer.pk, lines=lines(catalogue, ("lathe", "1", "160000.00"))
@@ -147,6 +152,7 @@ def test_submit_within_the_limit_passes_and_adds_to_exposure(clerk, customer, ca
     ]
 
 
+@pytest.mark.rule("R4", "R7")
 def test_submit_over_the_limit_goes_on_hold_with_the_release_step(clerk, catalogue):
     customer = CustomerFactory(owner=clerk, credit_limit=Decimal("100000.00"))
     order = order_create(
@@ -163,6 +169,7 @@ def test_submit_over_the_limit_goes_on_hold_with_the_release_step(clerk, catalog
     ]
 
 
+@pytest.mark.rule("R4")
 def test_a_zero_limit_means_no_credit_not_unlimited(clerk, catalogue):
     customer = CustomerFactory(owner=clerk)  # R1: limit 0
     order = order_create(
@@ -172,6 +179,7 @@ def test_a_zero_limit_means_no_credit_not_unlimited(clerk, catalogue):
     assert order_submit(actor=clerk, order_id=order.pk).credit_status == "hold"
 
 
+@pytest.mark.rule("R4")
 def test_a_blocked_customer_goes_on_hold(clerk, catalogue):
     customer = CustomerFactory(owner=clerk, credit_limit=Decimal("1000000"), blocked=True)
     order = order_create(
@@ -181,6 +189,7 @@ def test_a_blocked_customer_goes_on_hold(clerk, catalogue):
     assert order_submit(actor=clerk, order_id=order.pk).credit_status == "hold"
 
 
+@pytest.mark.rule("R7")
 def test_the_full_chain_approves_the_order(clerk, customer, catalogue, manager, gm):
     order = order_submit(
         actor=clerk,
@@ -201,6 +210,7 @@ def test_the_full_chain_approves_the_order(clerk, customer, catalogue, manager, 
     assert customer.exposure == Decimal("180800.00")  # approved orders still count (R3)
 
 
+@pytest.mark.rule("R3")
 def test_a_rejected_order_returns_to_draft_and_leaves_the_exposure(
     clerk, customer, catalogue, manager
 ):
@@ -223,6 +233,7 @@ def test_a_rejected_order_returns_to_draft_and_leaves_the_exposure(
     assert customer.exposure == Decimal("0.00")
 
 
+@pytest.mark.rule("R7")
 def test_the_credit_release_belongs_to_that_submission_only(
     clerk, catalogue, manager, make_user, gm
 ):
@@ -265,6 +276,7 @@ def test_a_submitted_order_cannot_be_edited(clerk, customer, catalogue):
     assert order.lines.get().quantity == Decimal("1.000")
 
 
+@pytest.mark.rule("R3", "R21")
 def test_cancelling_a_submitted_order_withdraws_it_and_releases_the_exposure(
     clerk, customer, catalogue
 ):
@@ -297,6 +309,7 @@ def test_only_the_salesperson_submits(clerk, customer, catalogue, make_user):
     assert order.status == "draft"
 
 
+@pytest.mark.rule("R4")
 @pytest.mark.postgres
 @pytest.mark.django_db(transaction=True)
 def test_concurrent_clerks_never_pass_more_than_the_limit_allows(make_user):

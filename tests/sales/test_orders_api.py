@@ -95,6 +95,7 @@ def test_a_clerk_creates_a_draft_with_amounts_as_fixed_place_strings(
     assert isinstance(first["id"], int)
 
 
+@pytest.mark.rule("R15")
 def test_a_given_tax_rate_and_first_payment_ratio_are_kept(api, clerk, customer, catalogue):
     body = payload(customer, catalogue, ("service", "1", "5000"), first_payment_ratio="0.5000")
     body["lines"][0]["tax_rate"] = "0.0900"
@@ -118,6 +119,7 @@ def test_roles_that_do_not_enter_orders_get_403_and_nothing_is_written(
     assert not Order.objects.exists()
 
 
+@pytest.mark.rule("R25")
 def test_bad_input_is_400_naming_each_field_and_nothing_is_written(api, clerk, customer, catalogue):
     body = {
         "customer": customer.pk,
@@ -137,6 +139,7 @@ def test_bad_input_is_400_naming_each_field_and_nothing_is_written(api, clerk, c
     assert not OrderLine.objects.exists()
 
 
+@pytest.mark.rule("R25")
 def test_the_service_names_a_zero_quantity_and_an_unknown_product(api, clerk, customer, catalogue):
     body = {
         "customer": customer.pk,
@@ -160,6 +163,7 @@ def test_missing_customer_and_lines_are_named(api, clerk):
     assert {"customer", "lines"} <= set(response.json()["errors"])
 
 
+@pytest.mark.rule("R25")
 def test_no_lines_is_400_naming_lines(api, clerk, customer, catalogue):
     response = api.as_user(clerk).post(URL, {"customer": customer.pk, "lines": []}, format="json")
 
@@ -168,6 +172,7 @@ def test_no_lines_is_400_naming_lines(api, clerk, customer, catalogue):
     assert not Order.objects.exists()
 
 
+@pytest.mark.rule("R23", "R25")
 def test_another_clerks_customer_is_400_naming_customer(
     api, clerk, make_user, catalogue
 ):  # R23: a body id that is not visible is a 400
@@ -180,6 +185,7 @@ def test_another_clerks_customer_is_400_naming_customer(
     assert not Order.objects.exists()
 
 
+@pytest.mark.rule("R5", "R25")
 def test_a_price_below_the_floor_is_409_naming_the_line_price(api, clerk, customer, catalogue):
     body = payload(customer, catalogue, ("service", "1", "5000"), ("lathe", "1", "149999.99"))
 
@@ -191,6 +197,7 @@ def test_a_price_below_the_floor_is_409_naming_the_line_price(api, clerk, custom
     assert not Order.objects.exists()
 
 
+@pytest.mark.rule("R5", "R25")
 def test_a_product_off_the_list_is_409_naming_the_line_product(api, clerk, customer, catalogue):
     body = payload(customer, catalogue, ("off_list", "1", "100"))
 
@@ -215,6 +222,7 @@ def test_detail_shows_the_order(api, clerk, customer, catalogue):
     assert len(response.json()["lines"]) == 2
 
 
+@pytest.mark.rule("R23")
 def test_a_clerk_sees_only_orders_of_their_own_customers(api, clerk, make_user, catalogue):
     other_clerk = make_user("sales_clerk")
     mine = draft(clerk, CustomerFactory(owner=clerk), catalogue)
@@ -308,6 +316,7 @@ def test_a_patch_without_lines_keeps_them(api, clerk, customer, catalogue):
     assert (response.json()["note"], len(response.json()["lines"])) == ("加急", 2)
 
 
+@pytest.mark.rule("R5", "R25")
 def test_a_patch_below_the_floor_is_409_and_changes_nothing(api, clerk, customer, catalogue):
     order = draft(clerk, customer, catalogue)
 
@@ -363,6 +372,7 @@ def test_put_is_not_offered(api, clerk, customer, catalogue):
 # --- submit and cancel ------------------------------------------------------------------------
 
 
+@pytest.mark.rule("R4", "R7")
 def test_submit_within_the_limit_passes_and_opens_the_sales_managers_step(
     api, clerk, customer, catalogue
 ):
@@ -378,6 +388,7 @@ def test_submit_within_the_limit_passes_and_opens_the_sales_managers_step(
     assert exposure(customer) == Decimal("368490.00")
 
 
+@pytest.mark.rule("R4", "R7")
 def test_submit_over_the_limit_goes_on_hold_with_the_credit_release_step(
     api, clerk, catalogue, manager
 ):
@@ -392,6 +403,7 @@ def test_submit_over_the_limit_goes_on_hold_with_the_credit_release_step(
     assert after["approval"]["current_steps"] == [{"sequence": 2, "role": "credit_controller"}]
 
 
+@pytest.mark.rule("R3")
 def test_submitting_twice_is_409_and_the_exposure_counts_once(api, clerk, customer, catalogue):
     order = draft(clerk, customer, catalogue)
     api.as_user(clerk).post(f"{URL}{order.pk}/submit/")
@@ -403,6 +415,7 @@ def test_submitting_twice_is_409_and_the_exposure_counts_once(api, clerk, custom
     assert exposure(customer) == Decimal("368490.00")
 
 
+@pytest.mark.rule("R5", "R25")
 def test_a_floor_raised_after_the_draft_refuses_the_submit_and_changes_nothing(
     api, clerk, customer, catalogue
 ):
@@ -442,6 +455,7 @@ def test_cancel_a_draft(api, clerk, customer, catalogue):
     assert response.json()["status"] == "cancelled"
 
 
+@pytest.mark.rule("R3")
 def test_cancelling_a_submitted_order_releases_its_exposure(api, clerk, customer, catalogue):
     order = draft(clerk, customer, catalogue)
     api.as_user(clerk).post(f"{URL}{order.pk}/submit/")
@@ -453,6 +467,7 @@ def test_cancelling_a_submitted_order_releases_its_exposure(api, clerk, customer
     assert exposure(customer) == Decimal("0.00")
 
 
+@pytest.mark.rule("R25")
 def test_cancelling_an_approved_order_is_409_and_changes_nothing(
     api, clerk, customer, catalogue, manager, gm
 ):
@@ -469,6 +484,7 @@ def test_cancelling_an_approved_order_is_409_and_changes_nothing(
     assert exposure(customer) == Decimal("368490.00")
 
 
+@pytest.mark.rule("R7")
 def test_r7_end_to_end_through_the_api(api, clerk, customer, catalogue, manager, gm):
     created = api.as_user(clerk).post(URL, payload(customer, catalogue), format="json").json()
     submitted = api.as_user(clerk).post(f"{URL}{created['id']}/submit/").json()

@@ -20,6 +20,7 @@ def browser(client, clerk):
     return client
 
 
+@pytest.mark.rule("R1")
 def test_clerk_creates_a_customer_through_the_form_with_r1_defaults(browser, clerk):
     response = browser.post(
         "/customers/new/",
@@ -71,6 +72,7 @@ def test_form_errors_are_shown_beside_the_fields_and_nothing_is_written(browser)
     assert not Customer.objects.exists()
 
 
+@pytest.mark.rule("R2")
 def test_a_form_post_carrying_credit_fields_is_refused(browser, clerk):
     customer = CustomerFactory(owner=clerk, name="原名")
 
@@ -101,6 +103,7 @@ def test_the_edit_form_has_no_credit_inputs(browser, clerk):
         assert f'name="{name}"' not in html
 
 
+@pytest.mark.rule("R23")
 def test_clerk_does_not_see_another_clerks_customer(browser, make_user):
     other = CustomerFactory(owner=make_user("sales_clerk"), name="别人的客户")
 
@@ -130,6 +133,7 @@ def test_customer_list_page_query_count_is_bounded(browser, clerk, django_assert
         browser.get("/customers/")
 
 
+@pytest.mark.rule("R4")
 def test_detail_shows_the_credit_panel(browser, clerk):
     customer = CustomerFactory(owner=clerk)
 
@@ -193,6 +197,7 @@ def test_import_xlsx_round_trips_an_export(browser, clerk):
     assert Customer.objects.get(code="C1").name == "甲（改名）"
 
 
+@pytest.mark.rule("R25")
 def test_import_with_errors_lists_them_by_row_and_writes_nothing(browser):
     data = "name,tax_id\n好的,\n坏的,abc\n".encode()
 
@@ -234,6 +239,7 @@ def test_clerk_posting_the_product_form_is_refused(browser):
     assert not Product.objects.exists()
 
 
+@pytest.mark.rule("R23")
 def test_home_page_shows_the_clerks_own_customers(browser, clerk, make_user):
     CustomerFactory.create_batch(2, owner=clerk)
     CustomerFactory(owner=make_user("sales_clerk"))

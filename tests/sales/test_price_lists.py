@@ -96,6 +96,7 @@ def queries(run) -> int:
 # --- REST: draft --------------------------------------------------------------------------------
 
 
+@pytest.mark.rule("R6")
 def test_a_sales_manager_drafts_a_price_list_with_its_items(api, manager, products):
     response = api.as_user(manager).post(URL, payload(*products[:2]), format="json")
 
@@ -117,6 +118,7 @@ def test_a_sales_manager_drafts_a_price_list_with_its_items(api, manager, produc
     assert PriceList.objects.get().items.count() == 2
 
 
+@pytest.mark.rule("R6")
 def test_the_validity_may_stay_open_and_the_commission_rate_be_given(api, gm, products):
     response = api.as_user(gm).post(
         URL, payload(products[0], valid_to=None, commission_rate="0.035"), format="json"
@@ -126,6 +128,7 @@ def test_the_validity_may_stay_open_and_the_commission_rate_be_given(api, gm, pr
     assert (response.json()["valid_to"], response.json()["commission_rate"]) == (None, "0.0350")
 
 
+@pytest.mark.rule("R6")
 @pytest.mark.parametrize(
     "role", ["sales_clerk", "finance", "credit_controller", "sales_vp", "warehouse"]
 )
@@ -137,6 +140,7 @@ def test_roles_that_do_not_author_price_lists_are_refused_with_403(api, make_use
     assert nothing_written()
 
 
+@pytest.mark.rule("R6")
 def test_a_clerk_gets_403_even_with_bad_fields(api, clerk):
     response = api.as_user(clerk).post(URL, {"name": "", "items": []}, format="json")
 
@@ -171,6 +175,7 @@ def _duplicate(p, q):
     return {"items": [row, dict(row)]}
 
 
+@pytest.mark.rule("R6", "R25")
 @pytest.mark.parametrize(
     "make_body, field",
     [
@@ -221,6 +226,7 @@ def test_bad_input_is_a_400_naming_the_field_and_nothing_is_written(
     assert nothing_written()
 
 
+@pytest.mark.rule("R6")
 def test_missing_fields_are_named(api, manager):
     response = api.as_user(manager).post(URL, {}, format="json")
 
@@ -229,6 +235,7 @@ def test_missing_fields_are_named(api, manager):
     assert nothing_written()
 
 
+@pytest.mark.rule("R6")
 def test_a_refused_draft_gives_its_number_back(api, manager, products):
     api.as_user(manager).post(URL, payload(products[0], valid_to="2024-01-01"), format="json")
 
@@ -240,6 +247,7 @@ def test_a_refused_draft_gives_its_number_back(api, manager, products):
 # --- REST: read ---------------------------------------------------------------------------------
 
 
+@pytest.mark.rule("R6")
 def test_detail_shows_the_list_with_its_items(api, clerk, manager, products):
     price_list = draft(manager, products[:2])
 
@@ -257,6 +265,7 @@ def test_detail_shows_the_list_with_its_items(api, clerk, manager, products):
     assert api.get(f"{URL}999999/").status_code == 404
 
 
+@pytest.mark.rule("R6")
 def test_list_filters_on_status_and_searches(api, manager, gm, products):
     drafted = draft(manager, products[:1], name="夏季促销")
     pending = submitted(manager, products[:1], start=date(2026, 1, 1), end=None, name="2026")
@@ -276,6 +285,7 @@ def test_list_filters_on_status_and_searches(api, manager, gm, products):
     assert client.get(URL, {"status": "nonsense"}).status_code == 400
 
 
+@pytest.mark.rule("R6")
 def test_list_is_paginated_and_carries_each_rows_approval(api, manager, products):
     for year in (2025, 2026, 2027):
         submitted(manager, products[:1], start=date(year, 1, 1), end=date(year, 12, 31))
@@ -295,6 +305,7 @@ def test_list_is_paginated_and_carries_each_rows_approval(api, manager, products
         assert approval["current_steps"] == [{"sequence": 1, "role": "general_manager"}]
 
 
+@pytest.mark.rule("R6")
 def test_list_query_count_does_not_grow_with_rows(
     api, manager, gm, products, django_assert_max_num_queries
 ):
@@ -320,6 +331,7 @@ def test_list_query_count_does_not_grow_with_rows(
 # --- REST: edit ---------------------------------------------------------------------------------
 
 
+@pytest.mark.rule("R6")
 def test_the_author_patches_a_draft_and_its_items(api, manager, products):
     price_list = draft(manager, products[:2])
 
@@ -340,6 +352,7 @@ def test_the_author_patches_a_draft_and_its_items(api, manager, products):
     assert list(price_list.items.values_list("product", flat=True)) == [products[2].pk]
 
 
+@pytest.mark.rule("R6")
 def test_a_patch_without_items_keeps_them(api, manager, products):
     price_list = draft(manager, products[:2])
 
@@ -352,6 +365,7 @@ def test_a_patch_without_items_keeps_them(api, manager, products):
     assert price_list.items.count() == 2
 
 
+@pytest.mark.rule("R6", "R25")
 def test_a_patch_with_bad_items_changes_nothing(api, manager, products):
     price_list = draft(manager, products[:2])
     before = PriceListItem.history.count()
@@ -373,6 +387,7 @@ def test_a_patch_with_bad_items_changes_nothing(api, manager, products):
     assert PriceListItem.history.count() == before
 
 
+@pytest.mark.rule("R6", "R25")
 def test_patching_a_submitted_list_is_409_and_changes_nothing(api, manager, products):
     price_list = submitted(manager, products[:1])
 
@@ -384,6 +399,7 @@ def test_patching_a_submitted_list_is_409_and_changes_nothing(api, manager, prod
     assert (price_list.name, price_list.status) == ("价格表", "pending")
 
 
+@pytest.mark.rule("R6")
 def test_only_the_author_patches_a_draft(api, manager, gm, clerk, products):
     price_list = draft(manager, products[:1])
 
@@ -396,6 +412,7 @@ def test_only_the_author_patches_a_draft(api, manager, gm, clerk, products):
     assert price_list.name == "价格表"
 
 
+@pytest.mark.rule("R6")
 def test_put_is_not_offered(api, manager, products):
     price_list = draft(manager, products[:1])
 
@@ -409,6 +426,7 @@ def test_put_is_not_offered(api, manager, products):
 # --- REST: submit, approve (R6, R21) -----------------------------------------------------------
 
 
+@pytest.mark.rule("R6")
 def test_submit_answers_the_whole_document_waiting_for_the_general_manager(api, manager, products):
     price_list = draft(manager, products[:2])
 
@@ -422,6 +440,7 @@ def test_submit_answers_the_whole_document_waiting_for_the_general_manager(api, 
     assert body["approval"]["decisions"] == []
 
 
+@pytest.mark.rule("R6")
 def test_r6_a_price_list_becomes_active_only_when_the_general_manager_approves(
     api, manager, gm, products
 ):
@@ -451,6 +470,7 @@ def test_r6_a_price_list_becomes_active_only_when_the_general_manager_approves(
     ] == [("general_manager", "gm.chen", "approved", "按此执行")]
 
 
+@pytest.mark.rule("R6", "R21")
 def test_a_rejection_returns_the_list_to_draft_with_the_comment(api, manager, gm, products):
     price_list = submitted(manager, products[:1])
 
@@ -480,6 +500,7 @@ def test_a_rejection_returns_the_list_to_draft_with_the_comment(api, manager, gm
     assert again["approval"]["decisions"] == []
 
 
+@pytest.mark.rule("R6")
 def test_a_sales_manager_cannot_decide_the_general_managers_step(api, manager, make_user, products):
     price_list = submitted(manager, products[:1])
 
@@ -492,6 +513,7 @@ def test_a_sales_manager_cannot_decide_the_general_managers_step(api, manager, m
     assert not Decision.objects.exists()
 
 
+@pytest.mark.rule("R6", "R21")
 def test_the_author_who_is_general_manager_cannot_approve_their_own_list(
     api, gm, make_user, products
 ):
@@ -512,6 +534,7 @@ def test_the_author_who_is_general_manager_cannot_approve_their_own_list(
     assert price_list.status == "active"
 
 
+@pytest.mark.rule("R6")
 def test_only_the_author_submits(api, gm, make_user, products):
     price_list = draft(gm, products[:1])  # the GM's own draft …
 
@@ -525,6 +548,7 @@ def test_only_the_author_submits(api, gm, make_user, products):
     assert not ApprovalRequest.objects.exists()
 
 
+@pytest.mark.rule("R6")
 def test_submitting_twice_is_409(api, manager, products):
     price_list = submitted(manager, products[:1])
 
@@ -538,6 +562,7 @@ def test_submitting_twice_is_409(api, manager, products):
 # --- REST: overlap (R6) -------------------------------------------------------------------------
 
 
+@pytest.mark.rule("R6")
 def test_submitting_a_list_that_overlaps_an_active_one_is_409(api, manager, gm, products):
     active(api, manager, gm, products[:1], start=date(2025, 1, 1), end=date(2025, 12, 31))
     overlapping = draft(manager, products[:1], start=date(2025, 12, 31), end=None)
@@ -553,6 +578,7 @@ def test_submitting_a_list_that_overlaps_an_active_one_is_409(api, manager, gm, 
     assert not ApprovalRequest.objects.filter(document_id=overlapping.pk).exists()
 
 
+@pytest.mark.rule("R6")
 def test_an_open_ended_active_list_overlaps_every_later_one(api, manager, gm, products):
     active(api, manager, gm, products[:1], start=date(2025, 1, 1), end=None)
     later = draft(manager, products[:1], start=date(2030, 1, 1), end=date(2030, 12, 31))
@@ -563,6 +589,7 @@ def test_an_open_ended_active_list_overlaps_every_later_one(api, manager, gm, pr
     assert response.json()["code"] == "price_list_overlap"
 
 
+@pytest.mark.rule("R6")
 def test_lists_that_follow_each_other_day_by_day_do_not_overlap(api, manager, gm, products):
     first = active(api, manager, gm, products[:1], start=date(2025, 1, 1), end=date(2025, 6, 30))
     second = active(api, manager, gm, products[:1], start=date(2025, 7, 1), end=None)
@@ -570,6 +597,7 @@ def test_lists_that_follow_each_other_day_by_day_do_not_overlap(api, manager, gm
     assert (first.status, second.status) == ("active", "active")
 
 
+@pytest.mark.rule("R6")
 def test_the_general_managers_approval_is_refused_when_another_list_became_active_first(
     api, manager, gm, products
 ):
@@ -591,6 +619,7 @@ def test_the_general_managers_approval_is_refused_when_another_list_became_activ
     assert second.activated_at is None
 
 
+@pytest.mark.rule("R6")
 def test_a_closed_list_no_longer_blocks_a_new_one(api, manager, gm, products):
     old = active(api, manager, gm, products[:1], start=date(2025, 1, 1), end=None)
     assert api.as_user(gm).post(f"{URL}{old.pk}/close/").status_code == 200
@@ -603,6 +632,7 @@ def test_a_closed_list_no_longer_blocks_a_new_one(api, manager, gm, products):
 # --- REST: close --------------------------------------------------------------------------------
 
 
+@pytest.mark.rule("R6")
 def test_the_general_manager_closes_an_active_list(api, manager, gm, products):
     price_list = active(api, manager, gm, products[:1])
 
@@ -612,6 +642,7 @@ def test_the_general_manager_closes_an_active_list(api, manager, gm, products):
     assert response.json()["status"] == "closed"
 
 
+@pytest.mark.rule("R6")
 def test_only_the_general_manager_closes(api, manager, gm, products):
     price_list = active(api, manager, gm, products[:1])
 
@@ -623,6 +654,7 @@ def test_only_the_general_manager_closes(api, manager, gm, products):
     assert price_list.status == "active"
 
 
+@pytest.mark.rule("R6")
 @pytest.mark.parametrize("state", ["draft", "pending"])
 def test_closing_a_list_that_is_not_active_is_409(api, manager, gm, products, state):
     price_list = draft(manager, products[:1]) if state == "draft" else submitted(manager, products)
@@ -660,6 +692,7 @@ def row(product, list_price="1200.00", floor_price="1000.00") -> dict:
     return {"product": str(product.pk), "list_price": list_price, "floor_price": floor_price}
 
 
+@pytest.mark.rule("R6")
 def test_the_menu_shows_price_lists_to_sales_the_general_manager_and_finance(client, make_user):
     for role, shown in [
         ("sales_clerk", True),
@@ -673,6 +706,7 @@ def test_the_menu_shows_price_lists_to_sales_the_general_manager_and_finance(cli
         assert ('href="/price-lists/"' in page.content.decode()) is shown, role
 
 
+@pytest.mark.rule("R6")
 def test_a_price_list_is_drafted_on_the_form_with_two_items_and_submitted(
     client, manager, products
 ):
@@ -707,6 +741,7 @@ def test_a_price_list_is_drafted_on_the_form_with_two_items_and_submitted(
     assert "General manager" in after.split('id="approval"')[1]
 
 
+@pytest.mark.rule("R6")
 def test_form_errors_are_shown_beside_the_fields_and_nothing_is_written(client, manager, products):
     client.force_login(manager)
 
@@ -724,6 +759,7 @@ def test_form_errors_are_shown_beside_the_fields_and_nothing_is_written(client, 
     assert nothing_written()
 
 
+@pytest.mark.rule("R6")
 def test_the_services_refusals_are_shown_beside_the_fields_they_name(client, manager, products):
     client.force_login(manager)
 
@@ -753,6 +789,7 @@ def test_the_services_refusals_are_shown_beside_the_fields_they_name(client, man
     assert nothing_written()
 
 
+@pytest.mark.rule("R6")
 def test_a_list_without_items_is_refused_on_the_form(client, manager):
     client.force_login(manager)
     empty = {"product": "", "list_price": "", "floor_price": ""}
@@ -765,6 +802,7 @@ def test_a_list_without_items_is_refused_on_the_form(client, manager):
     assert nothing_written()
 
 
+@pytest.mark.rule("R6")
 def test_roles_that_do_not_author_cannot_open_the_form(client, clerk, products):
     client.force_login(clerk)
 
@@ -774,6 +812,7 @@ def test_roles_that_do_not_author_cannot_open_the_form(client, clerk, products):
     assert b"New price list" not in client.get("/price-lists/").content
 
 
+@pytest.mark.rule("R6", "R24")
 def test_the_author_edits_a_draft_and_the_history_shows_what_changed(client, manager, products):
     price_list = draft(manager, products[:2])
     client.force_login(manager)
@@ -816,6 +855,7 @@ def test_the_author_edits_a_draft_and_the_history_shows_what_changed(client, man
     assert "manager.wang" in html and "价格表（修订）" in html
 
 
+@pytest.mark.rule("R6")
 def test_someone_else_cannot_edit_a_draft_on_the_page(client, manager, gm, products):
     price_list = draft(manager, products[:1])
     client.force_login(gm)
@@ -834,6 +874,7 @@ def test_someone_else_cannot_edit_a_draft_on_the_page(client, manager, gm, produ
     assert b"Submit for approval" not in detail.content
 
 
+@pytest.mark.rule("R6")
 def test_an_overlap_refused_at_submit_is_shown_on_the_page(client, api, manager, gm, products):
     active(api, manager, gm, products[:1], start=date(2025, 1, 1), end=None)
     price_list = draft(manager, products[:1], start=date(2026, 1, 1), end=None)
@@ -846,6 +887,7 @@ def test_an_overlap_refused_at_submit_is_shown_on_the_page(client, api, manager,
     assert price_list.status == "draft"
 
 
+@pytest.mark.rule("R6")
 def test_a_rejected_list_shows_the_general_managers_comment_to_its_author(
     client, api, manager, gm, products
 ):
@@ -867,6 +909,7 @@ def test_a_rejected_list_shows_the_general_managers_comment_to_its_author(
     assert "returned" in listing
 
 
+@pytest.mark.rule("R6")
 def test_the_general_manager_decides_from_the_page_and_closes_an_active_list(
     client, manager, gm, products
 ):
@@ -890,6 +933,7 @@ def test_the_general_manager_decides_from_the_page_and_closes_an_active_list(
     assert price_list.status == "closed"
 
 
+@pytest.mark.rule("R6")
 def test_a_manager_sees_no_close_button_and_cannot_close(client, api, manager, gm, products):
     price_list = active(api, manager, gm, products[:1])
     client.force_login(manager)
@@ -902,6 +946,7 @@ def test_a_manager_sees_no_close_button_and_cannot_close(client, api, manager, g
     assert price_list.status == "active"
 
 
+@pytest.mark.rule("R6", "R21")
 def test_the_author_withdraws_a_pending_list_to_draft(client, manager, products):
     price_list = submitted(manager, products[:1])
     client.force_login(manager)
@@ -913,6 +958,7 @@ def test_the_author_withdraws_a_pending_list_to_draft(client, manager, products)
     assert approval_of(price_list).status == RequestStatus.WITHDRAWN
 
 
+@pytest.mark.rule("R6")
 def test_the_list_page_searches_filters_and_paginates(client, clerk, manager, products):
     for year in range(2001, 2031):
         draft(manager, products[:1], start=date(year, 1, 1), end=None, name=f"价格表 {year}")
@@ -932,6 +978,7 @@ def test_the_list_page_searches_filters_and_paginates(client, clerk, manager, pr
     ]
 
 
+@pytest.mark.rule("R6")
 def test_list_and_detail_pages_keep_their_query_counts_bounded(
     client, api, manager, gm, products, django_assert_max_num_queries
 ):

@@ -12,6 +12,7 @@ from tests.factories import CustomerFactory, ProductFactory
 pytestmark = pytest.mark.django_db
 
 
+@pytest.mark.rule("R1")
 def test_new_customer_gets_r1_defaults_and_a_number(clerk):
     customer = services.customer_create(actor=clerk, name="上海华东机械有限公司")
 
@@ -23,6 +24,7 @@ def test_new_customer_gets_r1_defaults_and_a_number(clerk):
     assert services.customer_create(actor=clerk, name="第二家").code == "C00002"
 
 
+@pytest.mark.rule("R2", "R25")
 @pytest.mark.parametrize(
     "field, value",
     [("credit_limit", Decimal("500000")), ("credit_days", 30), ("risk_level", "low")],
@@ -36,6 +38,7 @@ def test_create_with_a_credit_field_is_refused_and_writes_nothing(clerk, field, 
     assert not Customer.objects.exists()
 
 
+@pytest.mark.rule("R2", "R25")
 def test_update_with_a_credit_field_is_refused_and_changes_nothing(clerk):
     customer = CustomerFactory(owner=clerk, name="原名")
 
@@ -49,6 +52,7 @@ def test_update_with_a_credit_field_is_refused_and_changes_nothing(clerk):
     assert (customer.name, customer.credit_limit) == ("原名", Decimal("0.00"))
 
 
+@pytest.mark.rule("R25")
 def test_bad_input_names_each_field_and_writes_nothing(clerk):
     with pytest.raises(InvalidInput) as refused:
         services.customer_create(
@@ -119,6 +123,7 @@ def test_manager_assigns_the_owner(manager, clerk):
     assert customer.owner == clerk
 
 
+@pytest.mark.rule("R23")
 def test_clerk_cannot_update_a_customer_of_another_clerk(clerk, make_user):
     customer = CustomerFactory(owner=make_user("sales_clerk"), name="原名")
 
@@ -193,6 +198,7 @@ def test_import_creates_and_updates_by_code(clerk):
     assert Customer.objects.filter(name="新客户", owner=clerk, risk_level="high").exists()
 
 
+@pytest.mark.rule("R25")
 def test_import_with_one_bad_row_writes_nothing_and_names_the_row(clerk):
     with pytest.raises(InvalidInput) as refused:
         services.customers_import(
@@ -203,6 +209,7 @@ def test_import_with_one_bad_row_writes_nothing_and_names_the_row(clerk):
     assert not Customer.objects.exists()
 
 
+@pytest.mark.rule("R2")
 def test_import_refuses_changed_credit_columns_but_accepts_unchanged_ones(clerk):
     CustomerFactory(owner=clerk, code="C1", name="甲")
     unchanged = {

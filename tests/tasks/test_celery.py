@@ -30,6 +30,7 @@ def _remaining_keys():
     return set(IdempotencyRecord.objects.values_list("key", flat=True))
 
 
+@pytest.mark.rule("R12", "R25")
 @pytest.mark.celery_worker
 def test_worker_purges_expired_idempotency_keys_and_a_second_run_changes_nothing(
     celery_live_worker,
