@@ -63,3 +63,20 @@ def id_of(value) -> int | None:
         return int(getattr(value, "pk", value))
     except (TypeError, ValueError, OverflowError):
         return None
+
+
+def beyond_bounds_message(maximum) -> str:
+    """Django's own "at most" message for a value past `maximum` (MAX_AMOUNT or MAX_QUANTITY)."""
+    from django.core.validators import MaxValueValidator
+
+    return MaxValueValidator(maximum).message % {"limit_value": maximum}
+
+
+def require_within_bounds(value, *, maximum, field: str) -> None:
+    """A sum or product a service computed (a line's gross, a total, a stock level, a ledger
+    figure) is refused beyond what every supported database keeps (`core.money.MAX_AMOUNT`,
+    `MAX_QUANTITY`): a 400 naming `field`, before anything is written (R25)."""
+    from core.money import within_bounds
+
+    if not within_bounds(value, maximum=maximum):
+        raise InvalidInput(errors={field: [beyond_bounds_message(maximum)]})

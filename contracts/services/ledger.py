@@ -9,7 +9,6 @@ constraint) nor beyond `core.money.MAX_AMOUNT` (refused here, naming the figure)
 import datetime
 from decimal import Decimal
 
-from django.core.validators import MaxValueValidator
 from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
@@ -18,6 +17,7 @@ from contracts.models import Contract, ContractDue, ContractLedger
 from contracts.selectors import contract_due_figures
 from core.errors import InvalidInput, NotVisible
 from core.money import MAX_AMOUNT, within_bounds
+from core.validation import beyond_bounds_message
 
 
 def _require_transaction() -> None:
@@ -27,8 +27,7 @@ def _require_transaction() -> None:
 
 def _beyond_bounds(figure: str) -> InvalidInput:
     """R25: the refusal names the ledger figure that would leave what the database keeps."""
-    message = MaxValueValidator(MAX_AMOUNT).message % {"limit_value": MAX_AMOUNT}
-    return InvalidInput(errors={figure: [message]})
+    return InvalidInput(errors={figure: [beyond_bounds_message(MAX_AMOUNT)]})
 
 
 def _ledger_add(contract_id: int, **deltas: Decimal) -> ContractLedger:

@@ -6,7 +6,6 @@ from collections.abc import Mapping, Sequence
 from decimal import Decimal, InvalidOperation
 from typing import TYPE_CHECKING
 
-from django.core.validators import MaxValueValidator
 from django.utils.dateparse import parse_date
 from django.utils.translation import gettext as _
 
@@ -87,15 +86,6 @@ def parse_lines(*, contract: Contract, lines) -> list[tuple[ContractLine, Decima
     if errors:
         raise InvalidInput(errors=errors)
     return parsed
-
-
-def require_within_bounds(value, *, maximum: Decimal, field: str) -> None:
-    """A sum or product a service computed (a line's gross, a notice's total, a stock level)
-    is refused beyond what every supported database keeps (`core.money`): a 400 naming
-    `field`, before anything is written (R25)."""
-    if not within_bounds(value, maximum=maximum):
-        message = MaxValueValidator(maximum).message % {"limit_value": maximum}
-        raise InvalidInput(errors={field: [message]})
 
 
 def parse_day(value, *, field: str, required: bool = True) -> datetime.date | None:

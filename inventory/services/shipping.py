@@ -43,7 +43,12 @@ from core.numbering import document_number
 from core.periods import require_open_period
 from core.permissions import has_role, require_role
 from core.roles import Role
-from core.validation import id_of, reject_unknown_fields, validate_instance
+from core.validation import (
+    id_of,
+    reject_unknown_fields,
+    require_within_bounds,
+    validate_instance,
+)
 from inventory.models import (
     DEFAULT_VALIDITY_DAYS,
     ShippingNotice,
@@ -65,7 +70,6 @@ from inventory.services.common import (
     parse_lines,
     refuse_state,
     require_visible,
-    require_within_bounds,
 )
 from inventory.services.stock import stock_move_post
 from inventory.signals import delivery_confirmed
