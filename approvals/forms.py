@@ -105,7 +105,7 @@ class BulkDecisionForm(forms.Form):
     action = forms.ChoiceField(choices=[(APPROVE, _("Approve")), (REJECT, _("Reject"))])
     ids = IdListField()
     comment = forms.CharField(
-        label=_("Comment"),
+        label=pgettext_lazy("approval decision", "Comment"),
         required=False,
         max_length=COMMENT_MAX,
         widget=forms.Textarea(attrs={"rows": 2, "cols": 50, "accesskey": "c"}),
@@ -131,7 +131,10 @@ class DecisionForm(forms.Form):
         choices=[(BulkDecisionForm.APPROVE, _("Approve")), (BulkDecisionForm.REJECT, _("Reject"))]
     )
     comment = forms.CharField(
-        label=_("Comment"), required=False, max_length=COMMENT_MAX, widget=forms.Textarea
+        label=pgettext_lazy("approval decision", "Comment"),
+        required=False,
+        max_length=COMMENT_MAX,
+        widget=forms.Textarea,
     )
 
 

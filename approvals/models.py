@@ -7,6 +7,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext, pgettext_lazy
 from django_fsm import ConcurrentTransitionMixin, FSMField, transition
 from simple_history.models import HistoricalRecords
 
@@ -18,7 +19,7 @@ class DocumentType(models.TextChoices):
     PRICE_LIST = "price_list", _("Price list")
     CREDIT_CHANGE = "credit_change", _("Credit change")
     QUOTATION = "quotation", _("Quotation")
-    ORDER = "order", _("Order")
+    ORDER = "order", pgettext_lazy("document", "Order")
     CONTRACT = "contract", _("Contract")
     PRODUCTION_NOTICE = "production_notice", _("Production notice")
     SHIPPING_NOTICE = "shipping_notice", _("Shipping notice")
@@ -64,7 +65,7 @@ class PolicyStep(models.Model):
     only_on_hold = models.BooleanField(
         _("only on credit hold"),
         default=False,
-        help_text=_("The step applies only when the document is on credit hold (R4)."),
+        help_text=_("The step applies only when the document is on credit hold."),
     )
     history = HistoricalRecords()
 
@@ -140,7 +141,13 @@ class ApprovalRequest(ConcurrentTransitionMixin, models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.get_document_type_display()} {self.document_number or self.document_id}"
+        return f"{self.get_document_type_display()} {self.display_number}"
+
+    @property
+    def display_number(self) -> str:
+        """The document's number, or — for a document numbered only when approved (a contract,
+        R8) — the same "Draft #id" its own page shows."""
+        return self.document_number or unnumbered_draft(self.document_id)
 
     @transition(field=status, source=RequestStatus.PENDING, target=RequestStatus.APPROVED)
     def approve(self) -> None:
@@ -153,6 +160,12 @@ class ApprovalRequest(ConcurrentTransitionMixin, models.Model):
     @transition(field=status, source=RequestStatus.PENDING, target=RequestStatus.WITHDRAWN)
     def withdraw(self) -> None:
         self.current_sequence = None
+
+
+def unnumbered_draft(document_id: int) -> str:
+    """How a document that gets its number only when approved is called until then, on its
+    page, in the inbox, in mails and messages alike."""
+    return pgettext("document without a number yet", "Draft #%(id)s") % {"id": document_id}
 
 
 class StepStatus(models.TextChoices):

@@ -21,7 +21,7 @@ from approvals.documents import (
     approval_is_granted,
     register,
 )
-from approvals.models import ApprovalRequest, DocumentType
+from approvals.models import ApprovalRequest, DocumentType, unnumbered_draft
 from core.fields import AmountField, QuantityField
 from core.money import money, rate
 from core.roles import Role
@@ -144,7 +144,7 @@ class Contract(ConcurrentTransitionMixin, ApprovableDocument):
 
     @property
     def display_number(self) -> str:
-        return self.number or _("Draft #%(id)s") % {"id": self.pk}
+        return self.number or unnumbered_draft(self.pk)
 
     @property
     def first_payment_amount(self) -> Decimal:
@@ -158,7 +158,9 @@ class Contract(ConcurrentTransitionMixin, ApprovableDocument):
 
     # -- approval (R8, R21) ----------------------------------------------------------------
     def approval_number(self) -> str:
-        return self.number or f"HT-#{self.pk}"
+        """Empty until the contract is numbered at activation (R8): the inbox then calls it as
+        its page does (`ApprovalRequest.display_number`)."""
+        return self.number or ""
 
     @classmethod
     def approval_detail_queryset(cls):

@@ -24,7 +24,7 @@ def require_open_period(day: datetime.date, *, field: str) -> None:
     if period_is_closed(day):
         raise RuleViolation(
             "period_closed",
-            detail=_("%(period)s is closed; nothing can be posted in it (R20).")
+            detail=_("%(period)s is closed; nothing can be posted in it.")
             % {"period": period_of(day)},
             errors={field: [_("This date is in a closed period.")]},
         )

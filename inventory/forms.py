@@ -222,7 +222,7 @@ class ShippingNoticeForm(forms.Form):
         label=_("valid until"),
         required=False,
         widget=DateInput(),
-        help_text=_("Default: 7 days from today (R12)."),
+        help_text=_("Default: 7 days from today."),
     )
     note = forms.CharField(
         label=_("note"),

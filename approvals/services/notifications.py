@@ -158,7 +158,7 @@ def _subject(request: ApprovalRequest) -> str:
     with translation.override(settings.LANGUAGE_CODE):
         return _("[O2C] %(type)s %(number)s: approval") % {
             "type": request.get_document_type_display(),
-            "number": request.document_number,
+            "number": request.display_number,
         }
 
 

@@ -39,7 +39,7 @@ def _reason(error: DomainError) -> str:
 
 
 def _label(approval: ApprovalRequest) -> str:
-    return f"{approval.get_document_type_display()} {approval.document_number or approval.pk}"
+    return f"{approval.get_document_type_display()} {approval.display_number}"
 
 
 # --- the inbox ------------------------------------------------------------------------------
@@ -106,7 +106,7 @@ def _decide_each(request, *, ids: list[int], approve: bool, comment: str) -> dic
     for pk in ids:
         label = _label(visible[pk]) if pk in visible else f"#{pk}"
         try:
-            services.approval_decide(
+            decided = services.approval_decide(
                 actor=request.user,
                 request_id=pk,
                 approve=approve,
@@ -116,7 +116,7 @@ def _decide_each(request, *, ids: list[int], approve: bool, comment: str) -> dic
         except DomainError as error:
             refused.append({"label": label, "code": error.code, "reason": _reason(error)})
         else:
-            done.append(label)
+            done.append(_label(decided))  # a contract signed last is called by its new number
     return {"approve": approve, "done": done, "refused": refused}
 
 
@@ -127,8 +127,8 @@ def _outcome_messages(request, outcome: dict) -> None:
     for item in outcome["refused"]:
         messages.error(
             request,
-            _("%(item)s was not decided: %(reason)s (%(code)s)")
-            % {"item": item["label"], "reason": item["reason"], "code": item["code"]},
+            _("%(item)s was not decided: %(reason)s")
+            % {"item": item["label"], "reason": item["reason"]},
         )
 
 
@@ -209,8 +209,8 @@ def detail(request, pk: int):
 @login_required
 @require_POST
 def decide(request, pk: int):
-    """Approve or reject one request. A refusal (R21) is shown on the page with its code and
-    status; the engine wrote nothing."""
+    """Approve or reject one request. A refusal (R21) is shown on the page in words, with its
+    status (the code is the API's); the engine wrote nothing."""
     approval = selectors.approval_get(user=request.user, request_id=pk)
     form = DecisionForm(request.POST)
     if not form.is_valid():
@@ -218,7 +218,7 @@ def decide(request, pk: int):
         return _render_detail(request, approval, status=400, form_errors=errors)
     approve = form.cleaned_data["decision"] == BulkDecisionForm.APPROVE
     try:
-        services.approval_decide(
+        decided = services.approval_decide(
             actor=request.user,
             request_id=approval.pk,
             approve=approve,
@@ -232,7 +232,7 @@ def decide(request, pk: int):
     except DomainError as error:
         return _render_detail(request, approval, status=error.status_code, refusal=error)
     text = _("Approved: %(items)s.") if approve else _("Rejected: %(items)s.")
-    messages.success(request, text % {"items": _label(approval)})
+    messages.success(request, text % {"items": _label(decided)})
     return redirect("approval-inbox")
 
 

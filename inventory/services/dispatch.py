@@ -43,7 +43,7 @@ def _require_first_payment(dispatch: ServiceDispatch) -> None:
             "first_payment_required",
             detail=_(
                 "%(number)s has %(collected)s collected; the first payment of %(first)s must be "
-                "in before service is dispatched (R15)."
+                "in before service is dispatched."
             )
             % {
                 "number": contract.display_number,

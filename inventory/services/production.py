@@ -57,7 +57,7 @@ def _check_within_contract(*, notice: ProductionNotice | None, pairs) -> None:
         counted=contract_lines_in_production([line for line, _q in pairs], exclude_notice=notice),
         message=_(
             "%(product)s: %(quantity)s on this notice and %(already)s on others exceed "
-            "the contract's %(contracted)s (R10)."
+            "the contract's %(contracted)s."
         ),
     )
 
@@ -272,7 +272,7 @@ def _check_within_notice(*, notice: ProductionNotice, product, quantity) -> None
             "over_production",
             detail=_(
                 "%(number)s orders %(ordered)s of %(product)s and %(received)s are already "
-                "received against it; %(quantity)s more exceed it (R10)."
+                "received against it; %(quantity)s more exceed it."
             )
             % {
                 "number": notice.number,
@@ -296,7 +296,7 @@ def _require_other_person(receipt: GoodsReceipt, actor: "User") -> None:
     if receipt.created_by_id == actor.pk:
         raise PermissionRefused(
             "self_approval_forbidden",
-            detail=_("QC confirmation is by another person than the one who recorded it (R11)."),
+            detail=_("QC confirmation is by another person than the one who recorded it."),
         )
 
 

@@ -106,7 +106,7 @@ def _check_and_price(*, notice: ShippingNotice | None, pairs) -> list[ShippingNo
         counted={line_id: row["quantity"] for line_id, row in counted.items()},
         message=_(
             "%(product)s: %(quantity)s on this notice and %(already)s shipped or on open "
-            "notices exceed the contract's %(contracted)s (R12)."
+            "notices exceed the contract's %(contracted)s."
         ),
     )
     zero = {"quantity": Decimal("0"), "net": Decimal("0"), "tax": Decimal("0")}
@@ -185,7 +185,7 @@ def _require_not_expired(notice: ShippingNotice) -> None:
     if notice.valid_until < timezone.localdate():
         raise RuleViolation(
             "notice_expired",
-            detail=_("%(number)s was valid until %(day)s (R12, R13).")
+            detail=_("%(number)s was valid until %(day)s.")
             % {"number": notice.number, "day": notice.valid_until.isoformat()},
             errors={"valid_until": [_("The notice has expired.")]},
         )
@@ -197,7 +197,7 @@ def _require_no_overdue(notice: ShippingNotice) -> None:
     if overdue > 0:
         raise RuleViolation(
             "customer_overdue",
-            detail=_("%(customer)s has %(amount)s overdue; collect it before shipping (R12).")
+            detail=_("%(customer)s has %(amount)s overdue; collect it before shipping.")
             % {"customer": notice.customer.name, "amount": overdue},
             errors={"contract": [_("The customer has an overdue amount.")]},
         )
@@ -388,7 +388,7 @@ def _require_stock_for(notice: ShippingNotice, *, product_id: int, quantity: Dec
             "insufficient_stock",
             detail=_(
                 "%(product)s: %(on_hand)s on hand, %(ahead)s of it held by notices approved "
-                "earlier; %(wanted)s cannot be issued (R13)."
+                "earlier; %(wanted)s cannot be issued."
             )
             % {"product": product, "on_hand": on_hand, "ahead": ahead, "wanted": quantity},
             errors={"lines": [_("Not enough stock for %(product)s.") % {"product": product}]},

@@ -78,7 +78,7 @@ def stock_move_post(
     if level.on_hand + quantity < 0:
         raise RuleViolation(
             "insufficient_stock",
-            detail=_("Only %(on_hand)s on hand; %(wanted)s cannot be taken out (R13).")
+            detail=_("Only %(on_hand)s on hand; %(wanted)s cannot be taken out.")
             % {"on_hand": level.on_hand, "wanted": -quantity},
             errors={"quantity": [_("More than the stock on hand.")]},
         )

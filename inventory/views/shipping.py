@@ -415,7 +415,7 @@ def delivery_confirm(request, pk: int):
                 )
                 messages.success(
                     request,
-                    _("Delivery of %(number)s confirmed: the shipment is now revenue (R14).")
+                    _("Delivery of %(number)s confirmed: the shipment is now revenue.")
                     % {"number": notice.number},
                 )
                 return redirect("shipping-notice-detail", pk=notice.pk)

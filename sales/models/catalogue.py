@@ -43,7 +43,7 @@ class Product(models.Model):
         default=DEFAULT_VAT_RATE,
         validators=[MinValueValidator(Decimal("0")), MaxValueValidator(Decimal("1"))],
     )
-    is_active = models.BooleanField(_("active"), default=True)
+    is_active = models.BooleanField(pgettext_lazy("in use", "active"), default=True)
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
     history = HistoricalRecords(excluded_fields=["updated_at"])

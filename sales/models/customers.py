@@ -59,7 +59,7 @@ class Customer(models.Model):
     blocked = models.BooleanField(_("blocked"), default=False)
     # The day the credit terms were last approved; the annual review falls due a year later.
     credit_reviewed_on = models.DateField(_("credit reviewed on"), null=True, blank=True)
-    is_active = models.BooleanField(_("active"), default=True)
+    is_active = models.BooleanField(pgettext_lazy("in use", "active"), default=True)
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
     history = HistoricalRecords(excluded_fields=["updated_at"])  # R24
@@ -92,7 +92,7 @@ class Contact(models.Model):
         Customer, verbose_name=_("customer"), on_delete=models.CASCADE, related_name="contacts"
     )
     name = models.CharField(pgettext_lazy("person", "name"), max_length=100)
-    title = models.CharField(_("title"), max_length=100, blank=True)
+    title = models.CharField(pgettext_lazy("job", "title"), max_length=100, blank=True)
     phone = models.CharField(_("phone"), max_length=30, blank=True, validators=[phone_validator])
     email = models.EmailField(_("email"), blank=True)
     history = HistoricalRecords()

@@ -49,7 +49,7 @@ def customer_refuse_credit_fields(fields: Mapping | Sequence) -> None:
             "credit_change_requires_approval",
             detail=_(
                 "Credit limit, credit days and risk level change only through a credit change "
-                "request approved by the general manager (R2)."
+                "request approved by the general manager."
             ),
             errors={name: [message] for name in present},
         )
@@ -61,7 +61,7 @@ def _check_owner(*, actor: "User", owner) -> None:
     # R23: the actor must see the customers the owner will own (a clerk: only their own).
     if not sees_customer(actor, owner_id=owner.pk):
         raise PermissionRefused(
-            detail=_("A sales clerk may only own their own customers (R23)."),
+            detail=_("A sales clerk may only own their own customers."),
             errors={"owner": [_("You can only assign customers to yourself.")]},
         )
 
@@ -239,7 +239,7 @@ def customers_import(*, actor: "User", rows: Sequence[Mapping[str, str]]) -> Imp
     if credit_errors:
         raise RuleViolation(
             "credit_change_requires_approval",
-            detail=_("The file changes credit fields; use a credit change request (R2)."),
+            detail=_("The file changes credit fields; use a credit change request."),
             errors=credit_errors,
         )
     if errors:

@@ -58,7 +58,7 @@ def _active_price_list() -> PriceList:
     if price_list is None:
         raise RuleViolation(
             "not_on_price_list",
-            detail=_("No price list is active today; the general manager must approve one (R6)."),
+            detail=_("No price list is active today; the general manager must approve one."),
         )
     return price_list
 
@@ -122,14 +122,14 @@ def order_lines_build(*, lines: Sequence[Mapping], price_list: PriceList) -> lis
         if item is None:
             raise RuleViolation(
                 "not_on_price_list",
-                detail=_("%(product)s is not on the active price list %(list)s (R5).")
+                detail=_("%(product)s is not on the active price list %(list)s.")
                 % {"product": order_line.product, "list": price_list.number},
                 errors={f"lines.{index}.product": [_("Not on the active price list.")]},
             )
         if order_line.unit_price < item.floor_price:
             raise RuleViolation(
                 "below_floor_price",
-                detail=_("The price of %(product)s is below its floor price %(floor)s (R5).")
+                detail=_("The price of %(product)s is below its floor price %(floor)s.")
                 % {"product": order_line.product, "floor": item.floor_price},
                 errors={
                     f"lines.{index}.unit_price": [

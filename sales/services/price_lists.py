@@ -157,7 +157,7 @@ def _refuse_overlap(price_list: PriceList, *, lock: bool) -> None:
     if overlapping:
         raise RuleViolation(
             "price_list_overlap",
-            detail=_("The validity overlaps the active price list %(number)s (R6).")
+            detail=_("The validity overlaps the active price list %(number)s.")
             % {"number": overlapping[0].number},
             errors={"valid_from": [_("Overlaps an active price list.")]},
         )

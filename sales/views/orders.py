@@ -194,7 +194,7 @@ def _form_page(request, *, order):
                 saved = _save(request, order=order, form=form, formset=formset, submit=submit)
                 if submit:
                     done = (
-                        _("Order %(number)s submitted; it is on credit hold (R4).")
+                        _("Order %(number)s submitted; it is on credit hold.")
                         if saved.credit_status == CreditStatus.HOLD
                         else _("Order %(number)s submitted for approval.")
                     )

@@ -206,3 +206,32 @@ def test_the_author_withdraws_from_the_page_and_a_refused_action_says_why(
     assert [m.message for m in withdrawn.context["messages"]] == ["Contract withdrawn to draft."]
     contract.refresh_from_db()
     assert contract.status == "draft"
+
+
+@pytest.mark.rule("R8")
+def test_a_draft_contract_has_one_name_on_its_page_in_the_inbox_and_mail_and_its_number_once_signed(
+    client, clerk, approved_order, head, finance, mailoutbox, django_capture_on_commit_callbacks
+):
+    """Issue 11 item 7: no made-up "HT-#2" in the inbox beside "Draft #2" on the page; the
+    message after the last signature names the number the contract got."""
+    contract = services.contract_draft(actor=clerk, order_id=approved_order.pk)
+    with django_capture_on_commit_callbacks(execute=True):
+        services.contract_submit(actor=clerk, contract_id=contract.pk)
+    name = f"Draft #{contract.pk}"
+    client.force_login(head)
+
+    page = client.get(f"/contracts/{contract.pk}/").content.decode()
+    inbox = client.get("/approvals/").content.decode()
+    approval = client.get(f"/approvals/{contract.approval_request.pk}/").content.decode()
+
+    assert name in page and name in inbox and name in approval
+    assert "HT-#" not in page + inbox + approval
+    assert any(name in message.body for message in mailoutbox)
+    client.post(f"/approvals/{contract.approval_request.pk}/decide/", {"decision": "approve"})
+    client.force_login(finance)
+    response = client.post(
+        f"/approvals/{contract.approval_request.pk}/decide/", {"decision": "approve"}, follow=True
+    )
+    contract.refresh_from_db()
+    assert contract.number.startswith("HT-")
+    assert f"Approved: Contract {contract.number}." in response.content.decode()

@@ -71,7 +71,7 @@ class Command(BaseCommand):
                 {"product": lathe.pk, "quantity": "3", "unit_price": "160000.00"},
                 {"product": service.pk, "quantity": "1", "unit_price": "4500.00"},
             ],
-            note="演示订单 demo order",
+            note="演示订单",
         )
         order_submit(actor=clerk, order_id=order.pk)
         _approve_all(Order.objects.get(pk=order.pk), by_role)
@@ -130,7 +130,7 @@ class Command(BaseCommand):
             data={
                 "contract": contract.pk,
                 "scheduled_on": (today + timezone.timedelta(days=30)).isoformat(),
-                "description": "设备安装调试及操作培训 installation, commissioning, training",
+                "description": "设备安装调试及操作培训",
             },
         )
         self.stdout.write(

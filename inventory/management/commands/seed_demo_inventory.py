@@ -8,7 +8,7 @@ from inventory.models import Warehouse
 
 WAREHOUSES = [
     # code, name, address
-    ("WH01", "成品库 Finished goods", "厂区 1 号库"),
+    ("WH01", "成品库", "厂区 1 号库"),
 ]
 
 

@@ -17,21 +17,21 @@ DEMO_PASSWORD = "o2c-demo-2026"
 
 USERS = [
     # username, role, full name
-    ("clerk", Role.SALES_CLERK, "李雷 Li Lei"),
-    ("clerk2", Role.SALES_CLERK, "韩梅梅 Han Meimei"),
-    ("manager", Role.SALES_MANAGER, "王经理 Wang Jingli"),
-    ("saleshead", Role.SALES_HEAD, "赵主管 Zhao Zhuguan"),
-    ("gm", Role.GENERAL_MANAGER, "陈总 Chen Zong"),
-    ("salesvp", Role.SALES_VP, "刘副总 Liu Fuzong"),
-    ("planner", Role.PLANNER, "孙计划 Sun Jihua"),
-    ("production", Role.PRODUCTION, "周生产 Zhou Shengchan"),
-    ("qc", Role.QC, "吴质检 Wu Zhijian"),
-    ("warehouse", Role.WAREHOUSE, "郑仓库 Zheng Cangku"),
-    ("security", Role.SECURITY, "冯保卫 Feng Baowei"),
-    ("finance", Role.FINANCE, "钱会计 Qian Kuaiji"),
-    ("financevp", Role.FINANCE_VP, "褚副总 Chu Fuzong"),
-    ("credit", Role.CREDIT_CONTROLLER, "卫信用 Wei Xinyong"),
-    ("marketing", Role.MARKETING_DIRECTOR, "蒋总监 Jiang Zongjian"),
+    ("clerk", Role.SALES_CLERK, "李雷"),
+    ("clerk2", Role.SALES_CLERK, "韩梅梅"),
+    ("manager", Role.SALES_MANAGER, "王经理"),
+    ("saleshead", Role.SALES_HEAD, "赵主管"),
+    ("gm", Role.GENERAL_MANAGER, "陈总"),
+    ("salesvp", Role.SALES_VP, "刘副总"),
+    ("planner", Role.PLANNER, "孙计划"),
+    ("production", Role.PRODUCTION, "周生产"),
+    ("qc", Role.QC, "吴质检"),
+    ("warehouse", Role.WAREHOUSE, "郑仓库"),
+    ("security", Role.SECURITY, "冯保卫"),
+    ("finance", Role.FINANCE, "钱会计"),
+    ("financevp", Role.FINANCE_VP, "褚副总"),
+    ("credit", Role.CREDIT_CONTROLLER, "卫信用"),
+    ("marketing", Role.MARKETING_DIRECTOR, "蒋总监"),
 ]
 
 CUSTOMERS = [
@@ -82,10 +82,11 @@ class Command(BaseCommand):
         User = get_user_model()
         users = {}
         for username, role, full_name in USERS:
-            last, _, first = full_name.partition(" ")
+            # A Chinese name is written whole, surname first: it is the first name here so that
+            # get_full_name() shows it as people write it (no "Lei Li", no English mixed in).
             user, created = User.objects.get_or_create(
                 username=username,
-                defaults={"first_name": first, "last_name": last, "email": f"{username}@o2c.local"},
+                defaults={"first_name": full_name, "email": f"{username}@o2c.local"},
             )
             if created:
                 user.set_password(DEMO_PASSWORD)
