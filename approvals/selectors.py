@@ -4,7 +4,7 @@ the delegations in force. Selectors never import services."""
 from datetime import date, timedelta
 from decimal import Decimal
 
-from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
+from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet
 from django.utils import timezone
 
 from approvals.models import (
@@ -12,6 +12,7 @@ from approvals.models import (
     Decision,
     DecisionKind,
     Delegation,
+    DocumentType,
     RequestStatus,
     RequestStep,
     StepStatus,
@@ -213,3 +214,15 @@ def approval_panel(*, user, document, is_draft: bool) -> dict:
         "pending": pending,
         "may_decide": pending is not None and approval_may_decide(user=user, request=pending),
     }
+
+
+def inbox_by_type(*, user) -> list[tuple[str, int]]:
+    """What the user may decide now, counted per document type (the home page's chart), in
+    the order `DocumentType` lists them; one aggregate query."""
+    counts = dict(
+        ApprovalRequest.objects.filter(_decidable_by(user))
+        .order_by()
+        .values_list("document_type")
+        .annotate(n=Count("id"))
+    )
+    return [(label, counts[value]) for value, label in DocumentType.choices if counts.get(value)]

@@ -3,7 +3,7 @@ clerk sees the contracts of the customers they own, other roles see all."""
 
 from decimal import Decimal
 
-from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet, Subquery, Sum
+from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet, Subquery, Sum
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
@@ -169,3 +169,14 @@ def customer_overdue(*, customer_id: int, as_of=None) -> Decimal:
         .values_list("past_total", "ledger__collected")
     )
     return money(sum((max(d - c, Decimal("0")) for d, c in rows), Decimal("0")))
+
+
+def overdue_summary(*, user) -> dict:
+    """Contracts `user` may see (R23) with an overdue amount, and its sum, as the ledger last
+    aged them (R18): `{"contracts", "amount"}` in one aggregate query (the home page)."""
+    sums = (
+        visible_to(Contract.objects.all(), user)
+        .filter(ledger__overdue__gt=0)
+        .aggregate(contracts=Count("id"), amount=Sum("ledger__overdue"))
+    )
+    return {"contracts": sums["contracts"], "amount": money(sums["amount"] or 0)}

@@ -2,7 +2,9 @@
 
 Core knows no document (DESIGN §5), so each app contributes its own cards: in its
 `AppConfig.ready()` it calls `register_home_cards(provider)`, where `provider(user)` returns a
-list of cards — dicts with `title`, `count`, `url` and `action` (None, or (label, url)).
+list of cards — dicts with `title`, `count`, `url` and `action` (None, or (label, url)), and
+optionally `figure` (a formatted amount shown under the count, e.g. "¥1,234.00") and `chart`
+(a small bar chart: `[{"label", "value", "text"}]`, drawn with CSS, no script).
 The page shows them in the order the apps are installed, then registered."""
 
 from collections.abc import Callable
@@ -32,3 +34,12 @@ def home_cards(*, user) -> list[dict]:
             seen.add(card["url"])
             cards.append(card)
     return cards
+
+
+def yuan(amount) -> str:
+    """An amount as a home card shows it: ¥1,234,567.80 (ROUND_HALF_UP to the fen)."""
+    from core.money import money
+
+    value = money(amount)
+    sign = "-" if value < 0 else ""
+    return f"{sign}¥{abs(value):,.2f}"

@@ -2,10 +2,11 @@
 the customers due for their credit review — with visibility (R23) applied through
 `core.permissions.visible_to`. Never imports a service."""
 
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 
-from django.db.models import Count, Prefetch, Q, QuerySet
+from django.db.models import Count, Prefetch, Q, QuerySet, Sum
+from django.db.models.functions import TruncMonth
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -15,9 +16,11 @@ from core.money import money
 from core.permissions import visible_to
 from sales.models import (
     CreditChangeRequest,
+    CreditStatus,
     Customer,
     Order,
     OrderLine,
+    OrderStatus,
     PriceList,
     PriceListItem,
     Product,
@@ -25,7 +28,13 @@ from sales.models import (
 
 
 def customer_list(
-    *, user, search: str = "", risk_level: str = "", owner: str = "", active: bool | None = None
+    *,
+    user,
+    search: str = "",
+    risk_level: str = "",
+    owner: str = "",
+    active: bool | None = None,
+    blocked: bool | None = None,
 ) -> QuerySet[Customer]:
     """The customers `user` may see (R23), filtered, with the owner joined."""
     qs = visible_to(Customer.objects.select_related("owner"), user, owner="owner")
@@ -42,6 +51,8 @@ def customer_list(
         qs = qs.filter(owner__username=owner)
     if active is not None:
         qs = qs.filter(is_active=active)
+    if blocked is not None:
+        qs = qs.filter(blocked=blocked)
     return qs.order_by("code")
 
 
@@ -346,3 +357,52 @@ def customers_credit_review_due(*, as_of: date) -> QuerySet[Customer]:
         )
         .order_by("pk")
     )
+
+
+# Orders that count as business taken (R3): submitted and on their way, not drafts or cancelled.
+_TAKEN = (OrderStatus.SUBMITTED, OrderStatus.APPROVED, OrderStatus.CONTRACTED)
+
+
+def orders_by_month(*, user, months: int = 6, today: date | None = None) -> list[dict]:
+    """The orders `user` may see (R23) submitted in each of the last `months` months up to this
+    one: `{"month": date(first day), "count", "gross"}`, oldest first, empty months included;
+    one aggregate query (the home page's chart)."""
+    today = today or timezone.localdate()
+    first = today.replace(day=1)
+    starts = []
+    for _i in range(months):
+        starts.insert(0, first)
+        first = (first - timedelta(days=1)).replace(day=1)
+    qs = visible_to(Order.objects.all(), user).filter(
+        status__in=_TAKEN, submitted_at__date__gte=starts[0]
+    )
+    rows = {
+        row["month"].date() if hasattr(row["month"], "date") else row["month"]: row
+        for row in qs.order_by()
+        .annotate(month=TruncMonth("submitted_at"))
+        .values("month")
+        .annotate(count=Count("id"), gross=Sum("gross_amount"))
+    }
+    return [
+        {
+            "month": start,
+            "count": rows.get(start, {}).get("count", 0),
+            "gross": money(rows.get(start, {}).get("gross") or 0),
+        }
+        for start in starts
+    ]
+
+
+def credit_hold_count(*, user) -> int:
+    """Orders waiting on credit hold for the credit controller's release (R4), as `user` sees
+    them."""
+    return (
+        visible_to(Order.objects.all(), user)
+        .filter(status=OrderStatus.SUBMITTED, credit_status=CreditStatus.HOLD)
+        .count()
+    )
+
+
+def blocked_customer_count(*, user) -> int:
+    """Customers the nightly review blocked for overdue amounts (R4), as `user` sees them."""
+    return customer_list(user=user, blocked=True).order_by().count()

@@ -23,3 +23,9 @@ def percent(value) -> str:
     else:
         number = number.normalize()
     return f"{number:f} %"
+
+
+@register.filter
+def chart_max(bars) -> float:
+    """The largest value of a home card's chart (at least 1, so an empty month draws no bar)."""
+    return max([float(bar["value"]) for bar in bars] + [1.0])

@@ -46,6 +46,7 @@ def home_cards(user) -> list[dict]:
     from inventory.models import ShippingNoticeStatus as Shipping
     from inventory.selectors import (
         goods_receipt_list,
+        picking_list,
         production_notice_list,
         shipping_notice_list,
         warehouse_list,
@@ -94,6 +95,17 @@ def home_cards(user) -> list[dict]:
                 gettext("Notices on the picking list"),
                 shipping_notice_list(user=user, status=Shipping.APPROVED).count(),
                 reverse("picking-list"),
+            )
+        )
+    if roles & {Role.WAREHOUSE, Role.PLANNER, Role.PRODUCTION, Role.GENERAL_MANAGER}:
+        short = [row for row in picking_list() if not row["expired"] and not row["can_issue"]]
+        cards.append(
+            _queue(
+                gettext("Approved notices short of stock"),
+                len(short),
+                f"{reverse('picking-list')}#short"  # the list flags each shortage
+                if Role.WAREHOUSE in roles
+                else f"{shipping}?status={Shipping.APPROVED}",
             )
         )
     if Role.SECURITY in roles:

@@ -29,7 +29,9 @@ def customer_list(request):
         "risk_level": request.GET.get("risk_level", ""),
         "owner": request.GET.get("owner", "").strip(),
     }
-    page = paginate(request, selectors.customer_list(user=request.user, **filters))
+    # ?blocked=1: the customers the nightly review blocked (the home page links here, R4).
+    blocked = True if request.GET.get("blocked") == "1" else None
+    page = paginate(request, selectors.customer_list(user=request.user, blocked=blocked, **filters))
     return render(
         request,
         "sales/customer_list.html",

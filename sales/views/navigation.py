@@ -4,10 +4,11 @@ from django.urls import reverse
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from core.home import register_home_cards
+from core.home import register_home_cards, yuan
 from core.navigation import register_menu_entry
 from core.permissions import has_role, user_roles
 from core.roles import Role
+from sales.models import CreditStatus, OrderStatus
 
 SALES_AND_FINANCE = (
     Role.SALES_CLERK,
@@ -30,6 +31,20 @@ ORDERS = (
     Role.FINANCE,
     Role.CREDIT_CONTROLLER,
 )
+# Who watches the business taken month by month (R3): the sales line, finance, the executives;
+# a clerk sees their own customers' orders (R23).
+ORDER_FIGURES = (
+    Role.SALES_CLERK,
+    Role.SALES_MANAGER,
+    Role.SALES_HEAD,
+    Role.SALES_VP,
+    Role.GENERAL_MANAGER,
+    Role.FINANCE,
+    Role.FINANCE_VP,
+    Role.MARKETING_DIRECTOR,
+)
+# Who releases held orders or answers for credit (R4).
+CREDIT_WATCH = (Role.CREDIT_CONTROLLER, Role.SALES_MANAGER, Role.GENERAL_MANAGER, Role.FINANCE)
 # Who proposes or decides a credit change (R2).
 CREDIT = (Role.SALES_MANAGER, Role.FINANCE, Role.GENERAL_MANAGER, Role.CREDIT_CONTROLLER)
 
@@ -69,6 +84,7 @@ def home_cards(user) -> list[dict]:
                 else None,
             }
         )
+    cards += _figure_cards(user)
     cards.append(
         {
             "title": gettext("Products"),
@@ -79,6 +95,52 @@ def home_cards(user) -> list[dict]:
             else None,
         }
     )
+    return cards
+
+
+def _figure_cards(user) -> list[dict]:
+    """Orders taken this month with the last six months as a chart (R3), and for those who
+    answer for credit the orders on hold and the customers blocked (R4)."""
+    from sales.selectors import blocked_customer_count, credit_hold_count, orders_by_month
+
+    cards: list[dict] = []
+    orders = reverse("order-list")
+    if has_role(user, *ORDER_FIGURES):
+        months = orders_by_month(user=user)
+        cards.append(
+            {
+                "title": gettext("Orders this month"),
+                "count": months[-1]["count"],
+                "figure": yuan(months[-1]["gross"]),
+                "url": orders,
+                "action": None,
+                "chart": [
+                    {
+                        "label": m["month"].strftime("%Y-%m"),
+                        "value": m["gross"],
+                        "text": yuan(m["gross"]),
+                    }
+                    for m in months
+                ],
+            }
+        )
+    if has_role(user, *CREDIT_WATCH):
+        cards.append(
+            {
+                "title": gettext("Orders on credit hold"),
+                "count": credit_hold_count(user=user),
+                "url": f"{orders}?status={OrderStatus.SUBMITTED}&credit_status={CreditStatus.HOLD}",
+                "action": None,
+            }
+        )
+        cards.append(
+            {
+                "title": gettext("Customers blocked for overdue amounts"),
+                "count": blocked_customer_count(user=user),
+                "url": f"{reverse('customer-list')}?blocked=1",
+                "action": None,
+            }
+        )
     return cards
 
 

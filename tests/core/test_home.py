@@ -189,7 +189,9 @@ def test_r14_r23_a_clerk_sees_their_shipped_notices_awaiting_the_signed_copy(
 def test_roles_without_fulfilment_work_get_no_queue(client, make_user):
     cards = _cards(client, make_user("finance"))
 
-    assert set(cards) == {"/customers/", "/products/"}
+    fulfilment = ("/production-notices/", "/goods-receipts/", "/shipping-notices/", "/picking")
+    assert [url for url in cards if url.startswith(fulfilment)] == []
+    assert {"/customers/", "/products/"} <= set(cards)
 
 
 def test_the_clerks_first_card_is_still_their_customers(client, clerk):
@@ -227,3 +229,33 @@ def test_core_imports_no_later_app():
             offenders += [f"{name}: {m}" for m in modules if m.split(".")[0] in later]
 
     assert offenders == []
+
+
+@pytest.mark.rule("R13")
+def test_r13_the_warehouse_and_the_planner_see_approved_notices_short_of_stock(
+    client,
+    clerk,
+    manager,
+    keeper,  # noqa: F811
+    planner,  # noqa: F811
+    contract,  # noqa: F811
+    lathe_line,  # noqa: F811
+    warehouse,  # noqa: F811
+):
+    approved_notice(
+        clerk=clerk,
+        manager=manager,
+        contract=contract,
+        warehouse=warehouse,
+        lines=[{"contract_line": lathe_line.pk, "quantity": "1"}],
+    )
+    by_title = lambda cards: {str(c["title"]): c for c in cards.values()}  # noqa: E731
+
+    short = by_title(_cards(client, keeper))["Approved notices short of stock"]
+    assert (short["count"], short["url"]) == (1, "/picking-list/#short")
+    planner_card = by_title(_cards(client, planner))["Approved notices short of stock"]
+    assert planner_card["count"] == 1
+    assert client.get(planner_card["url"]).status_code == 200
+
+    put_stock(actor=keeper, product=lathe_line.product, warehouse=warehouse, quantity="5")
+    assert by_title(_cards(client, keeper))["Approved notices short of stock"]["count"] == 0
