@@ -15,6 +15,9 @@ from core.permissions import user_roles
 from core.roles import Role
 
 BADGE_CAP = 99
+# Up to this many entries the menu stays flat (a clerk's work one click away); beyond, entries
+# of a group fold into its drop-down, so a general manager's menu fits on one line at 1366 px.
+FLAT_MENU_MAX = 9
 
 
 @dataclass(frozen=True)
@@ -23,17 +26,30 @@ class MenuEntry:
     url_name: str
     roles: frozenset[str] | None  # None: every signed-in user
     order: int
+    group: str | None = None  # the key of a registered menu group
 
 
 _entries: dict[str, MenuEntry] = {}
+_groups: dict[str, str] = {}  # key -> label
 
 # url name -> (id of the badge element, count). The id lets a page update the badge in place
 # (htmx hx-swap-oob).
 BADGES: dict[str, tuple[str, Callable[[object, int], int]]] = {}
 
 
+def register_menu_group(key: str, *, label) -> None:
+    """A drop-down of the menu: the entries registered with `group=key` are shown under
+    `label`, where the first of them stands — so a general manager's menu fits on one line."""
+    _groups[key] = label
+
+
 def register_menu_entry(
-    url_name: str, *, label, roles: Iterable[str | Role] | None, order: int
+    url_name: str,
+    *,
+    label,
+    roles: Iterable[str | Role] | None,
+    order: int,
+    group: str | None = None,
 ) -> None:
     """Show `label` linking to `url_name` to the holders of `roles` (None: everyone signed in).
     Entries are shown by `order`; registering a url name again replaces its entry."""
@@ -42,6 +58,7 @@ def register_menu_entry(
         url_name=url_name,
         roles=None if roles is None else frozenset(str(r) for r in roles),
         order=order,
+        group=group,
     )
 
 
@@ -77,7 +94,33 @@ def menu_for(request) -> list[dict]:
                 "label": entry.label,
                 "url": url,
                 "active": request.path == url,
+                "group": entry.group,
                 **_badge(entry.url_name, request.user),
             }
         )
     return items
+
+
+def menu_tree(items: list[dict]) -> list[dict]:
+    """The menu as it is drawn: `{"link": …}` for an entry of no group, `{"label", "entries",
+    "active"}` for a group where its first entry stands. A group the user sees one entry of
+    is that entry alone (a guard's only work is the gate). (Not "items": a template would
+    read `dict.items` for a node without the key.)"""
+    if len(items) <= FLAT_MENU_MAX:
+        return [{"link": item} for item in items]
+    nodes: list[dict] = []
+    groups: dict[str, dict] = {}
+    for item in items:
+        key = item["group"]
+        if key is None or key not in _groups:
+            nodes.append({"link": item})
+            continue
+        if key not in groups:
+            groups[key] = {"label": _groups[key], "entries": [], "active": False}
+            nodes.append(groups[key])
+        groups[key]["entries"].append(item)
+        groups[key]["active"] = groups[key]["active"] or item["active"]
+    return [
+        {"link": node["entries"][0]} if "entries" in node and len(node["entries"]) == 1 else node
+        for node in nodes
+    ]

@@ -2,11 +2,11 @@
 `core.home`)."""
 
 from django.urls import reverse
-from django.utils.translation import gettext
+from django.utils.translation import gettext, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
 
 from core.home import register_home_cards
-from core.navigation import register_menu_entry
+from core.navigation import register_menu_entry, register_menu_group
 from core.permissions import user_roles
 from core.roles import Role
 
@@ -129,18 +129,18 @@ def home_cards(user) -> list[dict]:
 
 
 def register() -> None:
-    register_menu_entry(
-        "production-notice-list", label=_("Production notices"), roles=PRODUCTION, order=80
-    )
-    register_menu_entry("goods-receipt-list", label=_("Goods receipts"), roles=RECEIPTS, order=90)
-    register_menu_entry(
-        "shipping-notice-list", label=_("Shipping notices"), roles=SHIPPING, order=100
-    )
-    register_menu_entry("picking-list", label=_("Picking list"), roles=(Role.WAREHOUSE,), order=110)
-    register_menu_entry("gate-check", label=_("Gate"), roles=(Role.SECURITY,), order=120)
-    register_menu_entry(
-        "service-dispatch-list", label=_("Service dispatch"), roles=DISPATCH, order=130
-    )
-    register_menu_entry("stock-list", label=_("Stock"), roles=STOCK, order=140)
-    register_menu_entry("warehouse-list", label=_("Warehouses"), roles=STOCK, order=150)
+    register_menu_group("production", label=pgettext_lazy("menu", "Production"))
+    register_menu_group("shipping", label=pgettext_lazy("menu", "Shipping"))
+    entries = [
+        ("production-notice-list", _("Production notices"), PRODUCTION, 80, "production"),
+        ("goods-receipt-list", _("Goods receipts"), RECEIPTS, 90, "production"),
+        ("shipping-notice-list", _("Shipping notices"), SHIPPING, 100, "shipping"),
+        ("picking-list", _("Picking list"), (Role.WAREHOUSE,), 110, "shipping"),
+        ("gate-check", _("Gate"), (Role.SECURITY,), 120, "shipping"),
+        ("service-dispatch-list", _("Service dispatch"), DISPATCH, 130, "shipping"),
+        ("stock-list", _("Stock"), STOCK, 140, "production"),
+        ("warehouse-list", _("Warehouses"), STOCK, 150, "production"),
+    ]
+    for url_name, label, roles, order, group in entries:
+        register_menu_entry(url_name, label=label, roles=roles, order=order, group=group)
     register_home_cards(home_cards)

@@ -1,11 +1,11 @@
 """What the sales app adds to the menu and the home page (`core.navigation`, `core.home`)."""
 
 from django.urls import reverse
-from django.utils.translation import gettext
+from django.utils.translation import gettext, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
 
 from core.home import register_home_cards, yuan
-from core.navigation import register_menu_entry
+from core.navigation import register_menu_entry, register_menu_group
 from core.permissions import has_role, user_roles
 from core.roles import Role
 from sales.models import CreditStatus, OrderStatus
@@ -145,11 +145,14 @@ def _figure_cards(user) -> list[dict]:
 
 
 def register() -> None:
-    register_menu_entry("customer-list", label=_("Customers"), roles=SALES_AND_FINANCE, order=20)
-    register_menu_entry("order-list", label=_("Orders"), roles=ORDERS, order=30)
-    register_menu_entry("credit-change-list", label=_("Credit changes"), roles=CREDIT, order=40)
-    register_menu_entry("product-list", label=_("Products"), roles=None, order=50)
-    register_menu_entry(
-        "price-list-list", label=_("Price lists"), roles=SALES_AND_FINANCE, order=60
-    )
+    register_menu_group("sales", label=pgettext_lazy("menu", "Sales"))
+    entries = [
+        ("customer-list", _("Customers"), SALES_AND_FINANCE, 20),
+        ("order-list", _("Orders"), ORDERS, 30),
+        ("credit-change-list", _("Credit changes"), CREDIT, 40),
+        ("product-list", _("Products"), None, 50),
+        ("price-list-list", _("Price lists"), SALES_AND_FINANCE, 60),
+    ]
+    for url_name, label, roles, order in entries:
+        register_menu_entry(url_name, label=label, roles=roles, order=order, group="sales")
     register_home_cards(home_cards)

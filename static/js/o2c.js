@@ -53,4 +53,23 @@
       stop(event);
     }
   }, true);
+  // Menu drop-downs (core.navigation.menu_tree): one open at a time, closed by a click
+  // elsewhere or Escape. Without script they still open and close on their own summary.
+  function closeMenus(except) {
+    var open = document.querySelectorAll("details.nav-group[open]");
+    for (var i = 0; i < open.length; i++) {
+      if (open[i] !== except) {
+        open[i].removeAttribute("open");
+      }
+    }
+  }
+  document.addEventListener("click", function (event) {
+    var group = event.target.closest && event.target.closest("details.nav-group");
+    closeMenus(group);
+  });
+  document.addEventListener("keydown", function (event) {
+    if (event.key === "Escape") {
+      closeMenus(null);
+    }
+  });
 })();
