@@ -27,7 +27,9 @@ def test_the_general_managers_long_menu_folds_into_groups(client, make_user):
     gm = make_user("general_manager")
     tree = _tree(client, gm)
 
-    shown = [str(node["label"]) if "entries" in node else str(node["link"]["label"]) for node in tree]
+    shown = [
+        str(node["label"]) if "entries" in node else str(node["link"]["label"]) for node in tree
+    ]
     assert shown == ["Home", "Approvals", "Sales", "Contracts", "Production", "Shipping"]
     sales = next(node for node in tree if node.get("label") == "Sales")
     assert [str(item["label"]) for item in sales["entries"]] == [
