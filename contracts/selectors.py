@@ -8,7 +8,6 @@ from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.text import capfirst
 from django.utils.translation import gettext as _
-from django.utils.translation import pgettext
 
 from contracts.models import Contract, ContractDue, ContractLedger, ContractLine
 from core.errors import NotVisible
@@ -154,7 +153,7 @@ def ledger_sheet(contracts, *, title: str = "", filename: str = "contract-ledger
                 ],
             ]
         )
-    return Sheet(title or pgettext("sheet", "Contract ledger"), filename, columns, rows)
+    return Sheet(title or _("Contract ledger"), filename, columns, rows)
 
 
 def contract_sheet(contracts) -> Sheet:
@@ -194,7 +193,7 @@ def contract_sheet(contracts) -> Sheet:
         ]
         for c in contracts
     ]
-    return Sheet(pgettext("sheet", "Contracts"), "contracts", columns, rows)
+    return Sheet(_("Contracts"), "contracts", columns, rows)
 
 
 # -- due and overdue (R18) ---------------------------------------------------------------------

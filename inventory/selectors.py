@@ -6,7 +6,6 @@ from decimal import Decimal
 from django.db.models import Prefetch, Q, QuerySet, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import pgettext
 
 from core.errors import InvalidInput, NotVisible
 from core.permissions import visible_to
@@ -415,7 +414,7 @@ def production_notice_sheet(notices) -> Sheet:
         for n in notices
         for line in n.lines.all()
     ]
-    return Sheet(pgettext("sheet", "Production notices"), "production-notices", columns, rows)
+    return Sheet(_("Production notices"), "production-notices", columns, rows)
 
 
 def goods_receipt_sheet(receipts) -> Sheet:
@@ -455,7 +454,7 @@ def goods_receipt_sheet(receipts) -> Sheet:
         ]
         for r in receipts
     ]
-    return Sheet(pgettext("sheet", "Goods receipts"), "goods-receipts", columns, rows)
+    return Sheet(_("Goods receipts"), "goods-receipts", columns, rows)
 
 
 def shipping_notice_sheet(notices) -> Sheet:
@@ -503,7 +502,7 @@ def shipping_notice_sheet(notices) -> Sheet:
         for n in notices
         for line in n.lines.all()
     ]
-    return Sheet(pgettext("sheet", "Shipping notices"), "shipping-notices", columns, rows)
+    return Sheet(_("Shipping notices"), "shipping-notices", columns, rows)
 
 
 def service_dispatch_sheet(dispatches) -> Sheet:
@@ -537,4 +536,4 @@ def service_dispatch_sheet(dispatches) -> Sheet:
         ]
         for d in dispatches
     ]
-    return Sheet(pgettext("sheet", "Service dispatches"), "service-dispatches", columns, rows)
+    return Sheet(_("Service dispatches"), "service-dispatches", columns, rows)

@@ -10,7 +10,6 @@ from django.contrib.auth import get_user_model
 from django.db.models import Count, Prefetch, Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import pgettext
 
 from core.errors import NotVisible
 from core.history import history_rows
@@ -147,7 +146,7 @@ def customer_sheet(customers) -> Sheet:
         ]
         for c in customers
     ]
-    return Sheet(pgettext("sheet", "Customers"), "customers", columns, rows)
+    return Sheet(_("Customers"), "customers", columns, rows)
 
 
 def customer_import_rows(rows: Sequence[Mapping[str, str]]) -> list[dict[str, str]]:
@@ -210,7 +209,7 @@ def product_sheet(products) -> Sheet:
     rows = [
         [p.code, p.name, p.specification, p.unit, p.tax_rate, yes_no(p.is_active)] for p in products
     ]
-    return Sheet(pgettext("sheet", "Products"), "products", columns, rows)
+    return Sheet(_("Products"), "products", columns, rows)
 
 
 def product_import_rows(rows: Sequence[Mapping[str, str]]) -> list[dict[str, str]]:
@@ -439,7 +438,7 @@ def order_sheet(orders) -> Sheet:
         ]
         for o in orders
     ]
-    return Sheet(pgettext("sheet", "Orders"), "orders", columns, rows)
+    return Sheet(_("Orders"), "orders", columns, rows)
 
 
 def order_get(*, user, order_id: int) -> Order:
