@@ -269,7 +269,7 @@ def _is_totals_row(row: Mapping[str, str], header_keys, summed, total_labels) ->
     if not any(v in total_labels for v in values):
         return False
     return all(
-        v == "" or v in total_labels or header_keys.get(str(h).strip(), h) in summed
+        v == "" or v in total_labels or header_keys.get(str(h).strip().casefold(), h) in summed
         for h, v in zip(row.keys(), values, strict=True)
     )
 
@@ -278,7 +278,7 @@ def keyed_rows(
     rows: Sequence[Mapping[str, str]], columns: Sequence[Column]
 ) -> list[dict[str, str]]:
     """Rows of an uploaded file with the headers of an export (in any of the site's languages)
-    renamed to the columns' keys and choice labels turned back into codes, without the export's
+    renamed to the columns' keys (ignoring case) and choice labels turned back into codes, without the export's
     totals row; headers that are already field names, and unknown ones, are kept as they are."""
     header_keys: dict[str, str] = {}
     choice_codes: dict[str, dict[str, str]] = {}
@@ -286,7 +286,7 @@ def keyed_rows(
         if not column.key:
             continue
         for label in _labels_in_every_language(column.label):
-            header_keys.setdefault(label.strip(), column.key)
+            header_keys.setdefault(label.strip().casefold(), column.key)
         if column.choices is not None:
             codes = choice_codes.setdefault(column.key, {})
             for value, label in column.choices.choices:
@@ -300,7 +300,7 @@ def keyed_rows(
             continue
         keyed = {}
         for header, value in row.items():
-            key = header_keys.get(str(header).strip(), header)
+            key = header_keys.get(str(header).strip().casefold(), header)
             if key in choice_codes and value in choice_codes[key]:
                 value = choice_codes[key][value]
             keyed[key] = value
