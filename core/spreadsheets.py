@@ -277,9 +277,10 @@ def _is_totals_row(row: Mapping[str, str], header_keys, summed, total_labels) ->
 def keyed_rows(
     rows: Sequence[Mapping[str, str]], columns: Sequence[Column]
 ) -> list[dict[str, str]]:
-    """Rows of an uploaded file with the headers of an export (in any of the site's languages)
-    renamed to the columns' keys (ignoring case) and choice labels turned back into codes, without the export's
-    totals row; headers that are already field names, and unknown ones, are kept as they are."""
+    """Rows of an uploaded file with the headers of an export (in any of the site's languages,
+    ignoring case) renamed to the columns' keys and choice labels turned back into codes,
+    without the export's totals row; headers that are already field names, and unknown ones,
+    are kept as they are."""
     header_keys: dict[str, str] = {}
     choice_codes: dict[str, dict[str, str]] = {}
     for column in columns:

@@ -124,7 +124,12 @@ def test_product_export_has_the_tax_rate_as_a_percentage(client, clerk):
 
 @pytest.mark.rule("R23")
 def test_order_export_sums_the_filtered_orders_of_the_clerks_customers(
-    client, named_clerk, make_user, manager, gm, catalogue  # noqa: F811
+    client,
+    named_clerk,
+    make_user,
+    manager,
+    gm,
+    catalogue,  # noqa: F811
 ):
     mine = CustomerFactory(owner=named_clerk, credit_limit=Decimal("10000000.00"))
     other_clerk = make_user("sales_clerk")
@@ -156,7 +161,12 @@ def test_order_export_sums_the_filtered_orders_of_the_clerks_customers(
 
 
 def test_order_export_queries_do_not_grow_with_orders(
-    client, clerk, manager, gm, catalogue, django_assert_max_num_queries  # noqa: F811
+    client,
+    clerk,
+    manager,
+    gm,
+    catalogue,
+    django_assert_max_num_queries,  # noqa: F811
 ):
     customer = CustomerFactory(owner=clerk, credit_limit=Decimal("10000000.00"))
     client.force_login(clerk)
