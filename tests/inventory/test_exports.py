@@ -107,9 +107,7 @@ def test_production_notices_export_their_lines_quantities(
     assert sheet.cell(row=2, column=_column(sheet, "交期") + 1).is_date
 
 
-def test_goods_receipts_export_with_the_quantity_summed(
-    client, catalogue, warehouse, producer, qc
-):
+def test_goods_receipts_export_with_the_quantity_summed(client, catalogue, warehouse, producer, qc):
     for certificate in ("QC-1", "QC-2"):
         services.goods_receipt_record(
             actor=producer,

@@ -10,10 +10,13 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 
 from sales.models import Customer, OrderStatus, RiskLevel
-from tests.contracts.conftest import catalogue, make_order  # noqa: F401 (fixture)
+from tests.contracts import conftest as contract_fixtures
 from tests.factories import CustomerFactory, ProductFactory
 
 pytestmark = pytest.mark.django_db
+
+catalogue = contract_fixtures.catalogue  # the contracts' catalogue fixture, shared
+make_order = contract_fixtures.make_order
 
 ZH = {"HTTP_ACCEPT_LANGUAGE": "zh-hans"}
 EN = {"HTTP_ACCEPT_LANGUAGE": "en"}
@@ -129,7 +132,7 @@ def test_order_export_sums_the_filtered_orders_of_the_clerks_customers(
     make_user,
     manager,
     gm,
-    catalogue,  # noqa: F811
+    catalogue,
 ):
     mine = CustomerFactory(owner=named_clerk, credit_limit=Decimal("10000000.00"))
     other_clerk = make_user("sales_clerk")
@@ -166,7 +169,7 @@ def test_order_export_queries_do_not_grow_with_orders(
     manager,
     gm,
     catalogue,
-    django_assert_max_num_queries,  # noqa: F811
+    django_assert_max_num_queries,
 ):
     customer = CustomerFactory(owner=clerk, credit_limit=Decimal("10000000.00"))
     client.force_login(clerk)
