@@ -182,3 +182,11 @@ def test_order_export_queries_do_not_grow_with_orders(
     with django_assert_max_num_queries(len(one.captured_queries)):
         sheet = _book(client.get("/orders/", {"export": "xlsx"}))
     assert len(_rows(sheet)) == 1 + 5 + 1
+
+
+def test_the_order_list_links_its_export_with_the_current_filters(client, clerk):
+    client.force_login(clerk)
+
+    body = client.get("/orders/", {"status": "approved"}).content.decode()
+
+    assert 'href="?status=approved&amp;export=xlsx"' in body
