@@ -6,11 +6,15 @@ from decimal import Decimal
 from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet, Subquery, Sum
 from django.db.models.functions import Coalesce
 from django.utils import timezone
+from django.utils.text import capfirst
+from django.utils.translation import gettext as _
 
 from contracts.models import Contract, ContractDue, ContractLedger, ContractLine
 from core.errors import NotVisible
 from core.money import money, rate
 from core.permissions import visible_to
+from core.spreadsheets import Column, Kind, Sheet, field_column, person, yes_no
+from sales.models import Customer
 
 LEDGER_FIGURES = (
     "contracted",
@@ -102,40 +106,94 @@ def ledger_rows(contracts) -> list[dict]:
     return [{"contract": c, **ledger_figures(contract=c)} for c in contracts]
 
 
-LEDGER_EXPORT_HEADERS = [
-    "number",
-    "status",
-    "customer_code",
-    "customer",
-    "salesperson",
-    "order",
-    "signed_on",
-    *LEDGER_FIGURES,
-]
-
-
-def ledger_export_rows(contracts) -> list[list]:
+def ledger_sheet(contracts, *, title: str = "", filename: str = "contract-ledger") -> Sheet:
+    """The contract ledger as a spreadsheet (issue 11 item 2): one row per contract of
+    `contracts` (as `contract_list` gives them, no query per row) with its figures as numbers."""
+    figure = {
+        name: ContractLedger._meta.get_field(name).verbose_name for name in ContractLedger.FIGURES
+    }
+    figure |= {
+        "outstanding": _("Outstanding"),
+        "collection_ratio": _("Collection ratio"),
+        "first_payment_received": _("First payment received"),
+    }
+    columns = [
+        field_column(Contract, "number"),
+        field_column(Contract, "status"),
+        field_column(Customer, "code", label=_("customer code")),
+        field_column(Contract, "customer"),
+        field_column(Contract, "salesperson"),
+        field_column(Contract, "order"),
+        field_column(Contract, "signed_on", Kind.DATE),
+        *[
+            Column(
+                capfirst(figure[name]),
+                {"collection_ratio": Kind.RATE, "first_payment_received": Kind.TEXT}.get(
+                    name, Kind.AMOUNT
+                ),
+            )
+            for name in LEDGER_FIGURES
+        ],
+    ]
     rows = []
     for contract in contracts:
         figures = ledger_figures(contract=contract)
         rows.append(
             [
-                contract.number or "",
-                contract.status,
+                contract.display_number,
+                contract.get_status_display(),
                 contract.customer.code,
                 contract.customer.name,
-                contract.salesperson.username,
+                person(contract.salesperson),
                 contract.order.number,
-                contract.signed_on.isoformat() if contract.signed_on else "",
+                contract.signed_on,
                 *[
-                    ("yes" if figures[k] else "no")
-                    if isinstance(figures[k], bool)
-                    else str(figures[k])
+                    yes_no(figures[k]) if isinstance(figures[k], bool) else figures[k]
                     for k in LEDGER_FIGURES
                 ],
             ]
         )
-    return rows
+    return Sheet(title or _("Contract ledger"), filename, columns, rows)
+
+
+def contract_sheet(contracts) -> Sheet:
+    """The contract list's export: one row per contract, terms and amounts as numbers."""
+    columns = [
+        field_column(Contract, "number"),
+        field_column(Contract, "status"),
+        field_column(Customer, "code", label=_("customer code")),
+        field_column(Contract, "customer"),
+        field_column(Contract, "salesperson"),
+        field_column(Contract, "order"),
+        field_column(Contract, "currency"),
+        field_column(Contract, "net_amount", Kind.AMOUNT),
+        field_column(Contract, "tax_amount", Kind.AMOUNT),
+        field_column(Contract, "gross_amount", Kind.AMOUNT),
+        field_column(Contract, "first_payment_ratio", Kind.RATE),
+        field_column(Contract, "credit_days", Kind.INTEGER),
+        field_column(Contract, "signed_on", Kind.DATE),
+        field_column(Contract, "created_at", Kind.DATETIME),
+    ]
+    rows = [
+        [
+            c.display_number,
+            c.get_status_display(),
+            c.customer.code,
+            c.customer.name,
+            person(c.salesperson),
+            c.order.number,
+            c.currency,
+            c.net_amount,
+            c.tax_amount,
+            c.gross_amount,
+            c.first_payment_ratio,
+            c.credit_days,
+            c.signed_on,
+            c.created_at,
+        ]
+        for c in contracts
+    ]
+    return Sheet(_("Contracts"), "contracts", columns, rows)
 
 
 # -- due and overdue (R18) ---------------------------------------------------------------------

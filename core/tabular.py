@@ -1,7 +1,9 @@
-"""CSV and XLSX files for import and export (tablib, the library under django-import-export).
+"""CSV and XLSX files read for import (tablib, the library under django-import-export), and the
+API's field-named export that an import reads back unchanged.
 
 CSV is written as UTF-8 with a byte-order mark so that Excel on a Chinese Windows opens it
-correctly, and read as UTF-8 or, failing that, GB18030 (what such an Excel saves).
+correctly, and read as UTF-8 or, failing that, GB18030 (what such an Excel saves). The pages'
+exports for people (translated headers, numbers, totals) are `core.spreadsheets`.
 """
 
 from collections.abc import Sequence
@@ -12,6 +14,7 @@ from django.http import HttpResponse
 from django.utils.translation import gettext as _
 
 from core.errors import InvalidInput
+from core.spreadsheets import Column, workbook_bytes
 
 FORMATS = {
     "csv": "text/csv; charset=utf-8",
@@ -22,11 +25,13 @@ FORMATS = {
 def table_response(*, filename: str, headers: Sequence[str], rows: Sequence[Sequence], fmt: str):
     if fmt not in FORMATS:
         raise InvalidInput(errors={"file_format": [_("Choose csv or xlsx.")]})
-    data = tablib.Dataset(*[tuple(r) for r in rows], headers=list(headers))
     if fmt == "csv":
+        data = tablib.Dataset(*[tuple(r) for r in rows], headers=list(headers))
         content = ("\ufeff" + data.export("csv")).encode("utf-8")
     else:
-        content = data.export("xlsx")
+        # A named sheet, frozen header and fitted widths; the values stay as given.
+        columns = [Column(label=h, key=h) for h in headers]
+        content = workbook_bytes(title=filename, columns=columns, rows=rows, totals=False)
     response = HttpResponse(content, content_type=FORMATS[fmt])
     response["Content-Disposition"] = f'attachment; filename="{filename}.{fmt}"'
     return response

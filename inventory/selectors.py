@@ -9,6 +9,7 @@ from django.utils.translation import gettext as _
 
 from core.errors import InvalidInput, NotVisible
 from core.permissions import visible_to
+from core.spreadsheets import Kind, Sheet, field_column, person
 from inventory.models import (
     PRODUCTION_COUNTED,
     SHIPPING_COUNTED,
@@ -23,6 +24,7 @@ from inventory.models import (
     StockLevel,
     Warehouse,
 )
+from sales.models import Product
 
 
 def warehouse_list(*, search: str = "", active: bool | None = None) -> QuerySet[Warehouse]:
@@ -372,3 +374,166 @@ def production_lines_left(contract, exclude_notice=None) -> list[dict]:
     one being edited — and what is left for this notice. Two queries in all."""
     counted = contract_lines_in_production(contract.lines.all(), exclude_notice=exclude_notice)
     return _lines_left(contract, counted)
+
+
+# -- spreadsheets (issue 11 item 2) -------------------------------------------------------------
+
+
+def production_notice_sheet(notices) -> Sheet:
+    """The production notice list's export: one row per line (product and quantity), the
+    notice's fields repeated, from `production_notice_list` (lines prefetched)."""
+    columns = [
+        field_column(ProductionNotice, "number"),
+        field_column(ProductionNotice, "status"),
+        field_column(ProductionNotice, "due_date", Kind.DATE),
+        field_column(ProductionNotice, "contract"),
+        field_column(ProductionNotice, "customer"),
+        field_column(Product, "code", label=_("product code")),
+        field_column(ProductionNoticeLine, "product"),
+        field_column(Product, "specification"),
+        field_column(ProductionNoticeLine, "quantity", Kind.QUANTITY),
+        field_column(Product, "unit"),
+        field_column(ProductionNotice, "created_by"),
+        field_column(ProductionNotice, "created_at", Kind.DATETIME),
+    ]
+    rows = [
+        [
+            n.number,
+            n.get_status_display(),
+            n.due_date,
+            n.contract.display_number,
+            n.customer.name,
+            line.product.code,
+            line.product.name,
+            line.product.specification,
+            line.quantity,
+            line.product.unit,
+            person(n.created_by),
+            n.created_at,
+        ]
+        for n in notices
+        for line in n.lines.all()
+    ]
+    return Sheet(_("Production notices"), "production-notices", columns, rows)
+
+
+def goods_receipt_sheet(receipts) -> Sheet:
+    """The goods receipt list's export, one row per receipt."""
+    columns = [
+        field_column(GoodsReceipt, "number"),
+        field_column(GoodsReceipt, "status"),
+        field_column(Product, "code", label=_("product code")),
+        field_column(GoodsReceipt, "product"),
+        field_column(GoodsReceipt, "quantity", Kind.QUANTITY),
+        field_column(Product, "unit"),
+        field_column(GoodsReceipt, "warehouse"),
+        field_column(GoodsReceipt, "qc_certificate_no"),
+        field_column(GoodsReceipt, "production_notice"),
+        field_column(GoodsReceipt, "created_by"),
+        field_column(GoodsReceipt, "created_at", Kind.DATETIME),
+        field_column(GoodsReceipt, "confirmed_by"),
+        field_column(GoodsReceipt, "confirmed_at", Kind.DATETIME),
+        field_column(GoodsReceipt, "rejection_reason"),
+    ]
+    rows = [
+        [
+            r.number,
+            r.get_status_display(),
+            r.product.code,
+            r.product.name,
+            r.quantity,
+            r.product.unit,
+            str(r.warehouse),
+            r.qc_certificate_no,
+            r.production_notice.number if r.production_notice else "",
+            person(r.created_by),
+            r.created_at,
+            person(r.confirmed_by),
+            r.confirmed_at,
+            r.rejection_reason,
+        ]
+        for r in receipts
+    ]
+    return Sheet(_("Goods receipts"), "goods-receipts", columns, rows)
+
+
+def shipping_notice_sheet(notices) -> Sheet:
+    """The shipping notice list's export: one row per line with its quantity and amounts, the
+    notice's fields repeated, from `shipping_notice_list` (lines prefetched)."""
+    columns = [
+        field_column(ShippingNotice, "number"),
+        field_column(ShippingNotice, "status"),
+        field_column(ShippingNotice, "contract"),
+        field_column(ShippingNotice, "customer"),
+        field_column(ShippingNotice, "warehouse"),
+        field_column(ShippingNotice, "valid_until", Kind.DATE),
+        field_column(Product, "code", label=_("product code")),
+        field_column(ShippingNoticeLine, "product"),
+        field_column(ShippingNoticeLine, "quantity", Kind.QUANTITY),
+        field_column(Product, "unit"),
+        field_column(ShippingNoticeLine, "net", Kind.AMOUNT),
+        field_column(ShippingNoticeLine, "tax", Kind.AMOUNT),
+        field_column(ShippingNoticeLine, "amount", Kind.AMOUNT),
+        field_column(ShippingNotice, "gate_pass_no"),
+        field_column(ShippingNotice, "created_by"),
+        field_column(ShippingNotice, "created_at", Kind.DATETIME),
+        field_column(ShippingNotice, "exited_at", Kind.DATETIME),
+    ]
+    rows = [
+        [
+            n.number,
+            n.get_status_display(),
+            n.contract.display_number,
+            n.customer.name,
+            str(n.warehouse),
+            n.valid_until,
+            line.product.code,
+            line.product.name,
+            line.quantity,
+            line.product.unit,
+            line.net,
+            line.tax,
+            line.amount,
+            n.gate_pass_no or "",
+            person(n.created_by),
+            n.created_at,
+            n.exited_at,
+        ]
+        for n in notices
+        for line in n.lines.all()
+    ]
+    return Sheet(_("Shipping notices"), "shipping-notices", columns, rows)
+
+
+def service_dispatch_sheet(dispatches) -> Sheet:
+    """The service dispatch list's export, one row per dispatch."""
+    columns = [
+        field_column(ServiceDispatch, "number"),
+        field_column(ServiceDispatch, "status"),
+        field_column(ServiceDispatch, "contract"),
+        field_column(ServiceDispatch, "customer"),
+        field_column(ServiceDispatch, "scheduled_on", Kind.DATE),
+        field_column(ServiceDispatch, "description"),
+        field_column(ServiceDispatch, "created_by"),
+        field_column(ServiceDispatch, "created_at", Kind.DATETIME),
+        field_column(ServiceDispatch, "acceptance_report_no"),
+        field_column(ServiceDispatch, "completed_by"),
+        field_column(ServiceDispatch, "completed_at", Kind.DATETIME),
+    ]
+    rows = [
+        [
+            d.number,
+            d.get_status_display(),
+            d.contract.display_number,
+            d.customer.name,
+            d.scheduled_on,
+            d.description,
+            person(d.created_by),
+            d.created_at,
+            d.acceptance_report_no,
+            person(d.completed_by),
+            d.completed_at,
+        ]
+        for d in dispatches
+    ]
+    return Sheet(_("Service dispatches"), "service-dispatches", columns, rows)

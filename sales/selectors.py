@@ -2,9 +2,11 @@
 the customers due for their credit review — with visibility (R23) applied through
 `core.permissions.visible_to`. Never imports a service."""
 
+from collections.abc import Mapping, Sequence
 from datetime import date, timedelta
 from decimal import Decimal
 
+from django.contrib.auth import get_user_model
 from django.db.models import Count, Prefetch, Q, QuerySet, Sum
 from django.db.models.functions import TruncMonth
 from django.utils import timezone
@@ -14,6 +16,7 @@ from core.errors import NotVisible
 from core.history import history_rows
 from core.money import money
 from core.permissions import visible_to
+from core.spreadsheets import Kind, Sheet, field_column, keyed_rows, person, yes_no
 from sales.models import (
     CreditChangeRequest,
     CreditStatus,
@@ -24,6 +27,7 @@ from sales.models import (
     PriceList,
     PriceListItem,
     Product,
+    RiskLevel,
 )
 
 
@@ -117,6 +121,67 @@ def customer_export_rows(*, user) -> tuple[list[str], list[list]]:
     return headers, rows
 
 
+def customer_sheet(customers) -> Sheet:
+    """The customer list's export (issue 11 item 2): what the list shows, in the user's
+    language; `customer_import_rows` reads an edited copy back."""
+    columns = [
+        field_column(Customer, "code"),
+        field_column(Customer, "name"),
+        field_column(Customer, "tax_id"),
+        field_column(Customer, "contact_name"),
+        field_column(Customer, "phone"),
+        field_column(Customer, "email"),
+        field_column(Customer, "address"),
+        field_column(Customer, "owner"),
+        field_column(Customer, "credit_limit", Kind.AMOUNT),
+        field_column(Customer, "credit_days", Kind.INTEGER),
+        field_column(Customer, "risk_level", choices=RiskLevel),
+        field_column(Customer, "exposure", Kind.AMOUNT),
+        field_column(Customer, "is_active"),
+    ]
+    rows = [
+        [
+            c.code,
+            c.name,
+            c.tax_id,
+            c.contact_name,
+            c.phone,
+            c.email,
+            c.address,
+            person(c.owner),
+            c.credit_limit,
+            c.credit_days,
+            c.get_risk_level_display(),
+            c.exposure,
+            yes_no(c.is_active),
+        ]
+        for c in customers
+    ]
+    return Sheet(_("Customers"), "customers", columns, rows)
+
+
+def customer_import_rows(rows: Sequence[Mapping[str, str]]) -> list[dict[str, str]]:
+    """An uploaded customer file as `customers_import` reads it: an export's translated headers
+    and risk labels become field names and codes, an owner named by full name their username
+    (left as written when no one or several people bear the name)."""
+    keyed = keyed_rows(rows, customer_sheet([]).columns)
+    names = {str(r.get("owner") or "").strip() for r in keyed} - {""}
+    if not names:
+        return keyed
+    users = get_user_model().objects.filter(
+        Q(username__in=names) | Q(first_name__in={n.split()[0] for n in names})
+    )
+    usernames = {u.username for u in users}
+    by_name: dict[str, list[str]] = {}
+    for user in users:
+        by_name.setdefault(person(user), []).append(user.username)
+    for row in keyed:
+        name = str(row.get("owner") or "").strip()
+        if name and name not in usernames and len(by_name.get(name, [])) == 1:
+            row["owner"] = by_name[name][0]
+    return keyed
+
+
 def product_list(*, search: str = "", active: bool | None = None) -> QuerySet[Product]:
     qs = Product.objects.all()
     if search:
@@ -140,6 +205,26 @@ def product_export_rows() -> tuple[list[str], list[list]]:
         for p in product_list()
     ]
     return headers, rows
+
+
+def product_sheet(products) -> Sheet:
+    """The product list's export; `product_import_rows` reads an edited copy back."""
+    columns = [
+        field_column(Product, "code"),
+        field_column(Product, "name"),
+        field_column(Product, "specification"),
+        field_column(Product, "unit"),
+        field_column(Product, "tax_rate", Kind.RATE),
+        field_column(Product, "is_active"),
+    ]
+    rows = [
+        [p.code, p.name, p.specification, p.unit, p.tax_rate, yes_no(p.is_active)] for p in products
+    ]
+    return Sheet(_("Products"), "products", columns, rows)
+
+
+def product_import_rows(rows: Sequence[Mapping[str, str]]) -> list[dict[str, str]]:
+    return keyed_rows(rows, product_sheet([]).columns)
 
 
 # --- credit change requests (R2) ----------------------------------------------------------------
@@ -326,6 +411,45 @@ def order_list(
     if customer_id is not None:
         qs = qs.filter(customer_id=customer_id)
     return qs.order_by("-created_at", "-id")
+
+
+def order_sheet(orders) -> Sheet:
+    """The order list's export (issue 11 item 2): `orders` as `order_list` gives them, one
+    row per order, amounts as numbers, labels not codes."""
+    columns = [
+        field_column(Order, "number"),
+        field_column(Order, "status"),
+        field_column(Order, "credit_status"),
+        field_column(Customer, "code", label=_("customer code")),
+        field_column(Order, "customer"),
+        field_column(Order, "created_by"),
+        field_column(Order, "currency"),
+        field_column(Order, "first_payment_ratio", Kind.RATE),
+        field_column(Order, "net_amount", Kind.AMOUNT),
+        field_column(Order, "tax_amount", Kind.AMOUNT),
+        field_column(Order, "gross_amount", Kind.AMOUNT),
+        field_column(Order, "created_at", Kind.DATETIME),
+        field_column(Order, "submitted_at", Kind.DATETIME),
+    ]
+    rows = [
+        [
+            o.number,
+            o.get_status_display(),
+            o.get_credit_status_display(),
+            o.customer.code,
+            o.customer.name,
+            person(o.created_by),
+            o.currency,
+            o.first_payment_ratio,
+            o.net_amount,
+            o.tax_amount,
+            o.gross_amount,
+            o.created_at,
+            o.submitted_at,
+        ]
+        for o in orders
+    ]
+    return Sheet(_("Orders"), "orders", columns, rows)
 
 
 def order_get(*, user, order_id: int) -> Order:

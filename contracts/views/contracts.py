@@ -21,6 +21,7 @@ from core.history import history_rows
 from core.pages import document_action, form_add_domain_error, paginate, querystring_without_page
 from core.permissions import has_role
 from core.roles import Role
+from core.spreadsheets import export_response
 from sales import selectors as sales_selectors
 from sales.models import OrderStatus
 
@@ -28,6 +29,9 @@ from sales.models import OrderStatus
 @login_required
 def contract_list(request):
     filters = contract_filters(request.GET)
+    if "export" in request.GET:
+        contracts = selectors.contract_list(user=request.user, with_lines=False, **filters)
+        return export_response(request.GET["export"], selectors.contract_sheet(contracts))
     page = paginate(request, selectors.contract_list(user=request.user, **filters))
     page.object_list = documents_with_approvals(page.object_list)
     return render(

@@ -8,7 +8,7 @@ from contracts import selectors
 from contracts.forms import contract_filters
 from contracts.models import ContractStatus
 from core.pages import paginate, querystring_without_page
-from core.tabular import table_response
+from core.spreadsheets import export_response
 from sales import selectors as sales_selectors
 
 
@@ -16,13 +16,8 @@ from sales import selectors as sales_selectors
 def ledger_list(request):
     filters = contract_filters(request.GET)
     contracts = selectors.contract_list(user=request.user, with_lines=False, **filters)
-    if request.GET.get("export") in {"xlsx", "csv"}:
-        return table_response(
-            filename="contract-ledger",
-            headers=selectors.LEDGER_EXPORT_HEADERS,
-            rows=selectors.ledger_export_rows(contracts),
-            fmt=request.GET["export"],
-        )
+    if "export" in request.GET:
+        return export_response(request.GET["export"], selectors.ledger_sheet(contracts))
     page = paginate(request, contracts)
     return render(
         request,
@@ -54,6 +49,11 @@ def customer_ledger(request, customer_id: int):
     contracts = selectors.contract_list(
         user=request.user, with_lines=False, customer_id=customer.pk
     )
+    if "export" in request.GET:
+        sheet = selectors.ledger_sheet(
+            contracts, title=customer.name, filename=f"contract-ledger-customer-{customer.pk}"
+        )
+        return export_response(request.GET["export"], sheet)
     return render(
         request,
         "contracts/customer_ledger.html",

@@ -24,6 +24,7 @@ from core.pages import (
 )
 from core.permissions import has_role, require_role
 from core.roles import Role
+from core.spreadsheets import export_response
 from inventory import selectors, services
 from inventory.forms import DispatchCompleteForm, ServiceDispatchForm
 from inventory.models import ServiceDispatchStatus
@@ -42,7 +43,10 @@ def dispatch_list(request):
         "contract": int(contract) if contract.isdigit() else None,
         "search": request.GET.get("q", "").strip(),
     }
-    page = paginate(request, selectors.service_dispatch_list(user=request.user, **filters))
+    dispatches = selectors.service_dispatch_list(user=request.user, **filters)
+    if "export" in request.GET:
+        return export_response(request.GET["export"], selectors.service_dispatch_sheet(dispatches))
+    page = paginate(request, dispatches)
     page.object_list = documents_with_approvals(page.object_list)
     return render(
         request,

@@ -29,6 +29,7 @@ from core.pages import (
 )
 from core.permissions import has_role, require_role
 from core.roles import Role
+from core.spreadsheets import export_response
 from inventory import selectors, services
 from inventory.forms import (
     GoodsReceiptForm,
@@ -144,7 +145,10 @@ def notice_list(request):
         "contract": _number(request.GET, "contract"),
         "search": request.GET.get("q", "").strip(),
     }
-    page = paginate(request, selectors.production_notice_list(user=request.user, **filters))
+    notices = selectors.production_notice_list(user=request.user, **filters)
+    if "export" in request.GET:
+        return export_response(request.GET["export"], selectors.production_notice_sheet(notices))
+    page = paginate(request, notices)
     page.object_list = documents_with_approvals(page.object_list)
     progress = selectors.production_progress(page.object_list)
     today = timezone.localdate()
@@ -400,6 +404,9 @@ def receipt_list(request):
         "notice": _number(request.GET, "notice"),
         "search": request.GET.get("q", "").strip(),
     }
+    receipts = selectors.goods_receipt_list(**filters)
+    if "export" in request.GET:
+        return export_response(request.GET["export"], selectors.goods_receipt_sheet(receipts))
     tabs = [{"value": "", "label": _("all")}] + [
         {"value": value, "label": label} for value, label in GoodsReceiptStatus.choices
     ]
@@ -407,7 +414,7 @@ def receipt_list(request):
         request,
         "inventory/receipt_list.html",
         {
-            "page_obj": paginate(request, selectors.goods_receipt_list(**filters)),
+            "page_obj": paginate(request, receipts),
             "filters": filters,
             "tabs": tabs,
             "query": querystring_without_page(request),

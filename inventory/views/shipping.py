@@ -29,6 +29,7 @@ from core.pages import (
 )
 from core.permissions import has_role, require_role
 from core.roles import Role
+from core.spreadsheets import export_response
 from inventory import selectors, services
 from inventory.forms import (
     DeliveryForm,
@@ -57,7 +58,10 @@ def notice_list(request):
         "status": status if status in ShippingNoticeStatus.values else "",
         "contract": _number(request.GET.get("contract")),
     }
-    page = paginate(request, selectors.shipping_notice_list(user=request.user, **filters))
+    notices = selectors.shipping_notice_list(user=request.user, **filters)
+    if "export" in request.GET:
+        return export_response(request.GET["export"], selectors.shipping_notice_sheet(notices))
+    page = paginate(request, notices)
     page.object_list = documents_with_approvals(page.object_list)
     return render(
         request,

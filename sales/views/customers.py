@@ -15,23 +15,28 @@ from core.pages import (
     querystring_without_page,
 )
 from core.permissions import has_role, sees_all_customers
-from core.tabular import table_response, table_rows
+from core.spreadsheets import export_response
+from core.tabular import table_rows
 from sales import selectors, services
 from sales.forms import ContactFormSet, CustomerForm, ImportForm, ProductForm
 from sales.models import Product, RiskLevel
 from sales.services.credit import PROPOSERS as CREDIT_PROPOSERS
 
 
+def _customer_filters(params) -> dict:
+    return {
+        "search": params.get("q", "").strip(),
+        "risk_level": params.get("risk_level", ""),
+        "owner": params.get("owner", "").strip(),
+        # ?blocked=1: the customers the nightly review blocked (the home page links here, R4).
+        "blocked": True if params.get("blocked") == "1" else None,
+    }
+
+
 @login_required
 def customer_list(request):
-    filters = {
-        "search": request.GET.get("q", "").strip(),
-        "risk_level": request.GET.get("risk_level", ""),
-        "owner": request.GET.get("owner", "").strip(),
-    }
-    # ?blocked=1: the customers the nightly review blocked (the home page links here, R4).
-    blocked = True if request.GET.get("blocked") == "1" else None
-    page = paginate(request, selectors.customer_list(user=request.user, blocked=blocked, **filters))
+    filters = _customer_filters(request.GET)
+    page = paginate(request, selectors.customer_list(user=request.user, **filters))
     return render(
         request,
         "sales/customer_list.html",
@@ -119,19 +124,21 @@ def customer_edit(request, pk: int | None = None):
 
 @login_required
 def customer_export(request):
-    headers, rows = selectors.customer_export_rows(user=request.user)
-    return table_response(
-        filename="customers", headers=headers, rows=rows, fmt=request.GET.get("file_format", "csv")
+    """The customer list as a spreadsheet: the list's filters, the customers `user` sees (R23)."""
+    customers = selectors.customer_list(user=request.user, **_customer_filters(request.GET))
+    return export_response(
+        request.GET.get("file_format", "csv"), selectors.customer_sheet(customers)
     )
 
 
-def _import_page(request, *, kind: str, run, list_url: str):
+def _import_page(request, *, kind: str, run, read, list_url: str):
     result_errors = None
     if request.method == "POST":
         form = ImportForm(request.POST, request.FILES)
         if form.is_valid():
             try:
-                result = run(actor=request.user, rows=table_rows(form.cleaned_data["file"]))
+                rows = read(table_rows(form.cleaned_data["file"]))
+                result = run(actor=request.user, rows=rows)
                 messages.success(
                     request,
                     _("Imported: %(created)d created, %(updated)d updated.")
@@ -158,7 +165,11 @@ def _import_page(request, *, kind: str, run, list_url: str):
 @require_http_methods(["GET", "POST"])
 def customer_import(request):
     return _import_page(
-        request, kind=_("customers"), run=services.customers_import, list_url="customer-list"
+        request,
+        kind=_("customers"),
+        run=services.customers_import,
+        read=selectors.customer_import_rows,
+        list_url="customer-list",
     )
 
 
@@ -201,15 +212,18 @@ def product_edit(request, pk: int | None = None):
 
 @login_required
 def product_export(request):
-    headers, rows = selectors.product_export_rows()
-    return table_response(
-        filename="products", headers=headers, rows=rows, fmt=request.GET.get("file_format", "csv")
-    )
+    """The product list as a spreadsheet, with the list's search."""
+    products = selectors.product_list(search=request.GET.get("q", "").strip())
+    return export_response(request.GET.get("file_format", "csv"), selectors.product_sheet(products))
 
 
 @login_required
 @require_http_methods(["GET", "POST"])
 def product_import(request):
     return _import_page(
-        request, kind=_("products"), run=services.products_import, list_url="product-list"
+        request,
+        kind=_("products"),
+        run=services.products_import,
+        read=selectors.product_import_rows,
+        list_url="product-list",
     )

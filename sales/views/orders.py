@@ -24,6 +24,7 @@ from core.pages import (
     querystring_without_page,
 )
 from core.permissions import has_role, require_role
+from core.spreadsheets import export_response
 from sales import selectors
 from sales.forms import OrderForm, OrderLineFormSet
 from sales.models import CreditStatus, OrderStatus
@@ -123,7 +124,10 @@ def order_list(request):
         filters["status"] = ""
     if filters["credit_status"] not in CreditStatus.values:
         filters["credit_status"] = ""
-    page = paginate(request, selectors.order_list(user=request.user, with_lines=False, **filters))
+    orders = selectors.order_list(user=request.user, with_lines=False, **filters)
+    if "export" in request.GET:
+        return export_response(request.GET["export"], selectors.order_sheet(orders))
+    page = paginate(request, orders)
     page.object_list = documents_with_approvals(page.object_list)
     return render(
         request,

@@ -163,9 +163,9 @@ def test_ledger_pages_and_xlsx_export(
     assert export["Content-Type"].startswith("application/vnd.openxmlformats")
     sheet = openpyxl.load_workbook(io.BytesIO(export.content)).active
     rows = list(sheet.iter_rows(values_only=True))
-    assert rows[0][:3] == ("number", "status", "customer_code")
-    assert len(rows) == 4
-    assert {r[0] for r in rows[1:]} == {c.number for c in contracts}
+    assert rows[0][:3] == ("Number", "Status", "Customer code")
+    assert len(rows) == 5  # header, three contracts, totals
+    assert {r[0] for r in rows[1:4]} == {c.number for c in contracts}
 
 
 def test_the_contracts_menu_item_shows_for_sales_and_finance(client, clerk, make_user):

@@ -150,7 +150,7 @@ def test_export_csv_has_a_bom_and_the_visible_customers(browser, clerk, make_use
     response = browser.get("/customers/export/", {"file_format": "csv"})
 
     text = response.content.decode("utf-8")
-    assert text.startswith("\ufeffcode,name,")
+    assert text.startswith("\ufeffCode,Name,")
     assert "我的客户" in text and "别人的客户" not in text
 
 
@@ -161,7 +161,7 @@ def test_export_xlsx_opens_in_a_spreadsheet(browser, clerk):
 
     sheet = openpyxl.load_workbook(io.BytesIO(response.content)).active
     rows = list(sheet.values)
-    assert rows[0][:2] == ("code", "name")
+    assert rows[0][:2] == ("Code", "Name")
     assert rows[1][1] == "我的客户"
 
 
