@@ -12,19 +12,97 @@ reads on the document's page instead, driven by the model's field types only:
 - a file shows its base name, without the storage path;
 - a boolean shows yes / no;
 - a date shows as 2026-11-30 and a time as 2026-11-30 17:15 (local), like the rows' "when".
+
+Figures kept by counters (a customer's exposure, moved with `F()` by the orders that add to it
+and give it back) are not edits: the next snapshot would show their accumulated movement as
+part of whoever edited the row next. A model names them with `register_counters`; they never
+appear as field changes, and the history shows instead the documents that moved them — one
+row per move, with the document, what happened to it, the amount, who and when — merged in
+time order with the real edits.
 """
 
 import datetime
 import os
 from collections import defaultdict
+from collections.abc import Callable
+from dataclasses import dataclass
 
 from django.contrib.auth import get_user_model
 from django.core.exceptions import FieldDoesNotExist
 from django.db import models
+from django.db.models import F, Q, Window
+from django.db.models.functions import Lag
 from django.utils import dateformat, timezone
 from django.utils.translation import gettext as _
 
 LINK_SET = "✓"
+
+
+@dataclass(frozen=True)
+class Counters:
+    fields: frozenset[str]
+    # (instance, limit) → the newest `limit` moves as history rows (`document_moves`).
+    moves: Callable[[models.Model, int], list[dict]] | None
+
+
+_COUNTERS: dict[type[models.Model], Counters] = {}
+
+
+def register_counters(
+    model: type[models.Model],
+    *,
+    fields: tuple[str, ...],
+    moves: Callable[[models.Model, int], list[dict]] | None = None,
+) -> None:
+    """`fields` of `model` are kept by counters: never shown as edits; `moves` gives the rows
+    of the documents that moved them. Called by the app that owns the model (its `ready()`)."""
+    _COUNTERS[model] = Counters(frozenset(fields), moves)
+
+
+def document_moves(history, *, amount: str, figure: str, limit: int) -> list[dict]:
+    """The moves of a counter read from the documents that make them: every historical record
+    of `history` (a document's `Model.history` queryset, e.g. the orders of one customer)
+    whose `amount` field (what the document has added to the counter) differs from the same
+    document's previous record is one move of `figure` by that difference, by the record's
+    user, at its time, in the document's state after it. One query, newest first."""
+    model = history.model.instance_type
+    id_name = model._meta.pk.attname
+    previous = Window(
+        Lag(amount), partition_by=[F(id_name)], order_by=[F("history_date"), F("history_id")]
+    )
+    records = list(
+        history.annotate(_previous_amount=previous)
+        .filter(_previous_amount__isnull=False)
+        .filter(~Q(_previous_amount=F(amount)))
+        .select_related("history_user")
+        .order_by("-history_date", "-history_id")[:limit]
+    )
+    status = _field(model, "status")
+    rows = []
+    for record in records:
+        change = getattr(record, amount) - record._previous_amount
+        number = getattr(record, "number", None) or f"#{getattr(record, id_name)}"
+        state = _display(status, record.status, {}) if status is not None else ""
+        rows.append(
+            {
+                "when": record.history_date,
+                "user": record.history_user,
+                "kind": "document",
+                "kind_label": f"{model._meta.verbose_name} {number}",
+                "reason": "",
+                "state": str(state),
+                "document": record.instance,
+                "changes": [
+                    {
+                        "field": figure,
+                        "old": None,
+                        "new": f"{'+' if change > 0 else ''}{change}",
+                        "amount": change,
+                    }
+                ],
+            }
+        )
+    return rows
 
 
 def _field(model, name: str):
@@ -97,19 +175,25 @@ def history_rows(instance, *, limit: int = 50) -> list[dict]:
     page shows it (labels, names, file names; see the module docstring).
 
     One query for the records (compared with each other in memory), plus one per model that
-    a changed foreign key points to, whatever the number of rows."""
+    a changed foreign key points to, plus one for the documents that moved the model's
+    counters (`register_counters`), whatever the number of rows."""
     records = list(
         instance.history.select_related("history_user").order_by("-history_date", "-history_id")[
             : limit + 1
         ]
     )
     model = type(instance)
+    counters = _COUNTERS.get(model, Counters(frozenset(), None))
     deltas = []
     for index, record in enumerate(records[:limit]):
         older = records[index + 1] if index + 1 < len(records) else None
         delta = None
         if older is not None and record.history_type == "~":
             delta = record.diff_against(older).changes
+            edits = [c for c in delta if c.field not in counters.fields]
+            if delta and not edits:
+                continue  # only a counter moved: its document's row says so
+            delta = edits
         deltas.append((record, delta or []))
     objects = _load_related(model, [c for _record, delta in deltas for c in delta])
     rows = []
@@ -134,4 +218,8 @@ def history_rows(instance, *, limit: int = 50) -> list[dict]:
                 "changes": changes,
             }
         )
+    if counters.moves is not None:
+        rows.extend(counters.moves(instance, limit))
+        rows.sort(key=lambda row: row["when"], reverse=True)
+        rows = rows[:limit]
     return rows

@@ -10,7 +10,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from core.errors import NotVisible
-from core.history import history_rows
+from core.history import document_moves, history_rows
 from core.money import money
 from core.permissions import visible_to
 from sales.models import (
@@ -345,4 +345,16 @@ def customers_credit_review_due(*, as_of: date) -> QuerySet[Customer]:
             | Q(credit_reviewed_on__isnull=True, credit_limit__gt=0)
         )
         .order_by("pk")
+    )
+
+
+def customer_exposure_moves(customer: Customer, limit: int = 50) -> list[dict]:
+    """R3's exposure, as the history shows it (R24): not edits of the customer but the orders
+    that moved it — submitted (+ its gross), cancelled or returned (− what it had added) —
+    each by whom and when, read from the orders' own history in one query."""
+    return document_moves(
+        Order.history.filter(customer_id=customer.pk),
+        amount="exposure_amount",
+        figure=str(Customer._meta.get_field("exposure").verbose_name),
+        limit=limit,
     )
