@@ -7,7 +7,9 @@ from django.db.models import Prefetch, Q, QuerySet, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from contracts.models import ContractLedger
 from core.errors import InvalidInput, NotVisible
+from core.history import document_transitions
 from core.permissions import visible_to
 from inventory.models import (
     PRODUCTION_COUNTED,
@@ -372,3 +374,20 @@ def production_lines_left(contract, exclude_notice=None) -> list[dict]:
     one being edited — and what is left for this notice. Two queries in all."""
     counted = contract_lines_in_production(contract.lines.all(), exclude_notice=exclude_notice)
     return _lines_left(contract, counted)
+
+
+def contract_ledger_moves(ledger, limit: int = 50) -> list[dict]:
+    """The shipping notices that moved a contract's ledger (R13, R14), for its history:
+    issued adds the notice's gross to `shipped`, delivered to `delivered`; by whom and when,
+    from the notices' own history in one query."""
+    label = {
+        name: ContractLedger._meta.get_field(name).verbose_name for name in ("shipped", "delivered")
+    }
+    return document_transitions(
+        ShippingNotice.history.filter(contract_id=ledger.pk),
+        into={
+            ShippingNoticeStatus.ISSUED: (label["shipped"], "gross_amount"),
+            ShippingNoticeStatus.DELIVERED: (label["delivered"], "gross_amount"),
+        },
+        limit=limit,
+    )
