@@ -2,10 +2,20 @@ from django.contrib import admin
 from django.urls import include, path, re_path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
+from approvals.api.urls import router as approvals_router
+from contracts.api.urls import router as contracts_router
 from core import views as core_views
 from core.api import errors as api_errors
+from core.api.routers import api_root
+from inventory.api.urls import router as inventory_router
+from sales.api.urls import router as sales_router
 
 api_v1 = [
+    path(
+        "",
+        api_root(approvals_router, sales_router, contracts_router, inventory_router),
+        name="api-root",
+    ),
     path("", include("core.api.urls")),
     path("", include("approvals.api.urls")),
     path("", include("sales.api.urls")),
@@ -14,6 +24,8 @@ api_v1 = [
 ]
 
 urlpatterns = [
+    # Browsers ask for /favicon.ico whatever the page's <link> says.
+    path("favicon.ico", core_views.favicon, name="favicon"),
     path("admin/", admin.site.urls),
     path("i18n/", include("django.conf.urls.i18n")),
     path("api/v1/", include(api_v1)),

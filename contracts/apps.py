@@ -13,3 +13,9 @@ class ContractsConfig(AppConfig):
 
         register_overdue_source(customer_overdue)
         navigation.register()
+        # The ledger's figures move by F() with the documents of later apps, which register
+        # the moves they make (inventory: shipping notices).
+        from contracts.models import ContractLedger
+        from core.history import register_counters
+
+        register_counters(ContractLedger, fields=ContractLedger.FIGURES)

@@ -7,7 +7,9 @@ from django.db.models import Prefetch, Q, QuerySet, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from contracts.models import ContractLedger
 from core.errors import InvalidInput, NotVisible
+from core.history import document_transitions
 from core.permissions import visible_to
 from core.spreadsheets import Kind, Sheet, field_column, person
 from inventory.models import (
@@ -537,3 +539,20 @@ def service_dispatch_sheet(dispatches) -> Sheet:
         for d in dispatches
     ]
     return Sheet(_("Service dispatches"), "service-dispatches", columns, rows)
+
+
+def contract_ledger_moves(ledger, limit: int = 50) -> list[dict]:
+    """The shipping notices that moved a contract's ledger (R13, R14), for its history:
+    issued adds the notice's gross to `shipped`, delivered to `delivered`; by whom and when,
+    from the notices' own history in one query."""
+    label = {
+        name: ContractLedger._meta.get_field(name).verbose_name for name in ("shipped", "delivered")
+    }
+    return document_transitions(
+        ShippingNotice.history.filter(contract_id=ledger.pk),
+        into={
+            ShippingNoticeStatus.ISSUED: (label["shipped"], "gross_amount"),
+            ShippingNoticeStatus.DELIVERED: (label["delivered"], "gross_amount"),
+        },
+        limit=limit,
+    )

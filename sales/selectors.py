@@ -13,7 +13,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from core.errors import NotVisible
-from core.history import history_rows
+from core.history import document_moves, history_rows
 from core.money import money
 from core.permissions import visible_to
 from core.spreadsheets import Kind, Sheet, field_column, keyed_rows, person, yes_no
@@ -530,3 +530,15 @@ def credit_hold_count(*, user) -> int:
 def blocked_customer_count(*, user) -> int:
     """Customers the nightly review blocked for overdue amounts (R4), as `user` sees them."""
     return customer_list(user=user, blocked=True).order_by().count()
+
+
+def customer_exposure_moves(customer: Customer, limit: int = 50) -> list[dict]:
+    """R3's exposure, as the history shows it (R24): not edits of the customer but the orders
+    that moved it — submitted (+ its gross), cancelled or returned (− what it had added) —
+    each by whom and when, read from the orders' own history in one query."""
+    return document_moves(
+        Order.history.filter(customer_id=customer.pk),
+        amount="exposure_amount",
+        figure=str(Customer._meta.get_field("exposure").verbose_name),
+        limit=limit,
+    )

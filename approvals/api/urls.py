@@ -1,8 +1,7 @@
-from rest_framework.routers import SimpleRouter
-
 from approvals.api.views import ApprovalViewSet, DelegationViewSet
+from core.api.routers import Router
 
-router = SimpleRouter()
+router = Router()
 router.register("approvals", ApprovalViewSet, basename="approval")
 router.register("delegations", DelegationViewSet, basename="delegation")
 urlpatterns = router.urls

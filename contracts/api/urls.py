@@ -1,7 +1,6 @@
-from rest_framework.routers import SimpleRouter
-
 from contracts.api.views import ContractViewSet
+from core.api.routers import Router
 
-router = SimpleRouter()
+router = Router()
 router.register("contracts", ContractViewSet, basename="contract")
 urlpatterns = router.urls

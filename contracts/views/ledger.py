@@ -3,10 +3,12 @@ an XLSX/CSV export, one contract's figures and one customer's contracts."""
 
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import render
+from django.utils.translation import gettext as _
 
 from contracts import selectors
 from contracts.forms import contract_filters
-from contracts.models import ContractStatus
+from contracts.models import ContractLedger, ContractStatus
+from core.history import counter_moves
 from core.pages import paginate, querystring_without_page
 from core.spreadsheets import export_response
 from sales import selectors as sales_selectors
@@ -36,10 +38,17 @@ def ledger_list(request):
 @login_required
 def contract_ledger(request, pk: int):
     contract = selectors.contract_get(user=request.user, contract_id=pk)
+    ledger = ContractLedger.objects.filter(contract=contract).first()
     return render(
         request,
         "contracts/contract_ledger.html",
-        {"contract": contract, "ledger": selectors.ledger_figures(contract=contract)},
+        {
+            "contract": contract,
+            "ledger": selectors.ledger_figures(contract=contract),
+            # The figures move by counters: the history is the documents that moved them.
+            "history": counter_moves(ledger) if ledger is not None else [],
+            "history_title": _("Documents that moved these figures"),
+        },
     )
 
 

@@ -4,6 +4,7 @@ from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404, JsonResponse
 from django.utils.translation import gettext as _
+from django.views.decorators.csrf import csrf_exempt
 from rest_framework import exceptions, status
 from rest_framework.response import Response
 
@@ -27,7 +28,13 @@ def error_body(code: str, detail: str, errors: dict | None = None) -> dict:
 
 
 def error_response(status_code: int, code: str, detail: str, errors=None) -> JsonResponse:
-    return JsonResponse(error_body(code, detail, errors), status=status_code)
+    """The error body outside DRF's views, encoded as DRF's renderer encodes it: UTF-8, not
+    `\\uXXXX` escapes, compact."""
+    return JsonResponse(
+        error_body(code, detail, errors),
+        status=status_code,
+        json_dumps_params={"ensure_ascii": False, "separators": (",", ":")},
+    )
 
 
 def flatten_errors(detail, prefix: str = "") -> dict[str, list[str]]:
@@ -81,6 +88,7 @@ def is_api_request(request) -> bool:
     return request.path.startswith("/api/")
 
 
+@csrf_exempt  # writes nothing: a POST to an unknown path is a 404, not a CSRF 403 page
 def api_not_found(request, exception=None):
     return error_response(status.HTTP_404_NOT_FOUND, "not_found", _("Not found."))
 

@@ -25,6 +25,7 @@ class TokenView(APIView):
     permission_classes = [AllowAny]
 
     @extend_schema(
+        tags=["auth"],
         request=TokenRequestSerializer,
         responses=inline_serializer("Token", {"token": serializers.CharField()}),
     )

@@ -1,13 +1,17 @@
 from decimal import Decimal
 
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from approvals.api.serializers import DocumentApprovalField
-from core.api.fields import amount_field, quantity_field
+from core.api.fields import ReferenceField, amount_field, quantity_field
+from core.errors import InvalidInput, RuleViolation
 from inventory import selectors
 from inventory.models import Warehouse
+from inventory.services.common import contract_for_document
+from sales.models import Product
 
 
 class WarehouseSerializer(serializers.ModelSerializer):
@@ -56,6 +60,27 @@ class StockMoveSerializer(serializers.Serializer):
 POSITIVE = Decimal("0.001")
 
 
+def _contract_usable(user, pk) -> bool:
+    """Known and visible to the caller (R23); whether its state allows the document is the
+    service's 409, after the input is valid."""
+    try:
+        contract_for_document(actor=user, contract_id=pk)
+    except InvalidInput:
+        return False
+    except RuleViolation:
+        return True
+    return True
+
+
+def _warehouse_field():
+    return ReferenceField(
+        source="warehouse_id",
+        exists=lambda _user, pk: Warehouse.objects.filter(pk=pk, is_active=True).exists(),
+        message=_("Unknown warehouse."),
+        help_text="An active warehouse.",
+    )
+
+
 def _username(source, **kwargs):
     return serializers.CharField(
         source=f"{source}.username", read_only=True, allow_null=True, **kwargs
@@ -96,8 +121,11 @@ class _DocumentSerializer(serializers.Serializer):
 
     id = serializers.IntegerField(read_only=True)
     number = serializers.CharField(read_only=True)
-    contract = serializers.IntegerField(
-        source="contract_id", help_text="An active contract the caller may see (R23)."
+    contract = ReferenceField(
+        source="contract_id",
+        exists=_contract_usable,
+        message=_("Unknown contract."),
+        help_text="An active contract the caller may see (R23).",
     )
     contract_number = serializers.CharField(
         source="contract.number", read_only=True, allow_null=True
@@ -167,10 +195,15 @@ class GoodsReceiptSerializer(serializers.Serializer):
     id = serializers.IntegerField(read_only=True)
     number = serializers.CharField(read_only=True)
     status = serializers.CharField(read_only=True, help_text="`recorded`, `posted` or `rejected`.")
-    product = serializers.IntegerField(source="product_id", help_text="A product's id.")
+    product = ReferenceField(
+        source="product_id",
+        exists=lambda _user, pk: Product.objects.filter(pk=pk).exists(),
+        message=_("Unknown product."),
+        help_text="A product's id.",
+    )
     product_code = serializers.CharField(source="product.code", read_only=True)
     product_name = serializers.CharField(source="product.name", read_only=True)
-    warehouse = serializers.IntegerField(source="warehouse_id", help_text="An active warehouse.")
+    warehouse = _warehouse_field()
     quantity = quantity_field(min_value=POSITIVE, label=_("quantity"))
     qc_certificate_no = serializers.CharField(max_length=60, label=_("QC certificate no."))
     production_notice = serializers.IntegerField(
@@ -209,7 +242,7 @@ class ShippingNoticeSerializer(_DocumentSerializer):
         help_text="`draft`, `submitted`, `approved`, `issued`, `shipped`, `delivered`, "
         "`expired` or `cancelled`.",
     )
-    warehouse = serializers.IntegerField(source="warehouse_id", help_text="An active warehouse.")
+    warehouse = _warehouse_field()
     valid_until = serializers.DateField(
         required=False, label=_("valid until"), help_text="Default: today + 7 days (R12)."
     )
@@ -231,6 +264,12 @@ class ShippingNoticeSerializer(_DocumentSerializer):
 
     def get_has_scan(self, notice) -> bool:
         return bool(notice.signed_scan)
+
+    def validate_valid_until(self, value):
+        # The service's rule, here too so it is reported with every other bad field.
+        if value < timezone.localdate():
+            raise serializers.ValidationError(_("The notice must be valid today or later."))
+        return value
 
     def validate(self, attrs):
         attrs = super().validate(attrs)

@@ -1,5 +1,4 @@
-from rest_framework.routers import SimpleRouter
-
+from core.api.routers import Router
 from inventory.api.views import (
     GoodsReceiptViewSet,
     ProductionNoticeViewSet,
@@ -10,7 +9,7 @@ from inventory.api.views import (
     WarehouseViewSet,
 )
 
-router = SimpleRouter()
+router = Router()
 router.register("warehouses", WarehouseViewSet, basename="warehouse")
 router.register("stock", StockViewSet, basename="stock")
 router.register("stock-adjustments", StockAdjustmentViewSet, basename="stock-adjustment")

@@ -9,7 +9,7 @@ from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
 from approvals.api.serializers import DocumentApprovalField
-from core.api.fields import amount_field, quantity_field
+from core.api.fields import ReferenceField, amount_field, quantity_field
 from sales import selectors
 from sales.models import Contact, CreditChangeRequest, Customer, Order, PriceList, Product
 
@@ -172,17 +172,29 @@ class PriceListItemSerializer(serializers.Serializer):
     )
     product_code = serializers.CharField(source="product.code", read_only=True)
     product_name = serializers.CharField(source="product.name", read_only=True)
-    # Lower bounds (above zero, floor ≤ list) are the service's, with messages naming the field.
-    list_price = amount_field(label=_("list price"))
+    # Above zero here too, so they are reported with every other bad field; floor ≤ list is
+    # the service's, with a message naming the field.
+    list_price = amount_field(
+        label=_("list price"),
+        min_value=Decimal("0.01"),
+        error_messages={"min_value": _("Prices must be above zero.")},
+    )
     floor_price = amount_field(
         label=_("floor price"),
+        min_value=Decimal("0.01"),
+        error_messages={"min_value": _("Prices must be above zero.")},
         help_text="No order line goes below it (R5); at most the list price.",
     )
 
 
 class PriceListSerializer(serializers.ModelSerializer):
     commission_rate = serializers.DecimalField(
-        max_digits=5, decimal_places=4, required=False, label=_("commission rate")
+        max_digits=5,
+        decimal_places=4,
+        min_value=Decimal("0"),
+        max_value=Decimal("1"),
+        required=False,
+        label=_("commission rate"),
     )
     items = PriceListItemSerializer(many=True)
     created_by = serializers.CharField(source="created_by.username", read_only=True)
@@ -219,14 +231,26 @@ class PriceListSerializer(serializers.ModelSerializer):
 
 class OrderLineSerializer(serializers.Serializer):
     id = serializers.IntegerField(read_only=True)
-    # An id, checked by the service: unknown → 400 `lines.N.product`, off the active list →
-    # 409 `not_on_price_list` (R5).
-    product = serializers.IntegerField(source="product_id", help_text="A product's id.")
+    # Unknown → 400 `lines.N.product` here, with every other bad field; off the active list →
+    # 409 `not_on_price_list` from the service (R5).
+    product = ReferenceField(
+        source="product_id",
+        exists=lambda _user, pk: Product.objects.filter(pk=pk).exists(),
+        message=_("Unknown product."),
+        help_text="A product's id.",
+    )
     product_code = serializers.CharField(source="product.code", read_only=True)
-    # Above zero and not below the floor price are the service's rules (R5, R25).
-    quantity = quantity_field(label=_("quantity"))
+    # The model's lower bounds, so they are reported with the other fields; not below the
+    # floor price is the service's rule (R5).
+    quantity = quantity_field(
+        label=_("quantity"),
+        min_value=Decimal("0.001"),
+        error_messages={"min_value": _("Enter a quantity above zero.")},
+    )
     unit_price = amount_field(
         label=_("unit price"),
+        min_value=Decimal("0"),
+        error_messages={"min_value": _("The price cannot be negative.")},
         help_text="At least the product's floor price on the active list (R5).",
     )
     tax_rate = serializers.DecimalField(
@@ -256,7 +280,12 @@ class OrderSerializer(serializers.ModelSerializer):
         read_only=True, help_text="`unchecked`, `passed` or `hold` (R4)."
     )
     first_payment_ratio = serializers.DecimalField(
-        max_digits=5, decimal_places=4, required=False, label=_("first payment ratio")
+        max_digits=5,
+        decimal_places=4,
+        min_value=Decimal("0"),
+        max_value=Decimal("1"),
+        required=False,
+        label=_("first payment ratio"),
     )
     note = serializers.CharField(required=False, allow_blank=True)
     lines = OrderLineSerializer(many=True)

@@ -1,5 +1,4 @@
-from rest_framework.routers import SimpleRouter
-
+from core.api.routers import Router
 from sales.api.views import (
     CreditChangeViewSet,
     CustomerViewSet,
@@ -8,7 +7,7 @@ from sales.api.views import (
     ProductViewSet,
 )
 
-router = SimpleRouter()
+router = Router()
 router.register("customers", CustomerViewSet, basename="customer")
 router.register("credit-changes", CreditChangeViewSet, basename="credit-change")
 router.register("products", ProductViewSet, basename="product")
