@@ -21,6 +21,7 @@ from core.money import MAX_AMOUNT, MAX_QUANTITY, MONEY_PLACES, QUANTITY_PLACES, 
 # What a person may type around a figure: separators (ASCII and full-width), the currency sign,
 # spaces (also the thin and no-break ones a copied figure carries).
 _TYPED_NOISE = str.maketrans("", "", ",，¥￥ \u00a0\u2009\u202f")
+PERCENT_PLACES = Decimal("0.01")  # a rate's 4 places, as a percentage
 _FULL_WIDTH = str.maketrans("０１２３４５６７８９．－％", "0123456789.-%")
 
 
@@ -68,7 +69,7 @@ def _percent_number(value) -> str:
     number = _decimal(value)
     if number is None:
         return ""
-    number = (number * 100).quantize(RATE_PLACES * 100, rounding=ROUND_HALF_UP)
+    number = (number * 100).quantize(PERCENT_PLACES, rounding=ROUND_HALF_UP)
     if number == number.to_integral_value():
         number = number.quantize(Decimal(1))
     else:
@@ -194,7 +195,7 @@ class PercentField(forms.Field):
             raise ValidationError(self.error_messages["invalid"], code="invalid") from None
         if not percent.is_finite():
             raise ValidationError(self.error_messages["invalid"], code="invalid")
-        if percent != percent.quantize(Decimal("0.01"), rounding=ROUND_HALF_UP):
+        if percent != percent.quantize(PERCENT_PLACES, rounding=ROUND_HALF_UP):
             raise ValidationError(self.error_messages["places"], code="places")
         return (percent / 100).quantize(RATE_PLACES)
 
