@@ -7,8 +7,11 @@ import re
 from decimal import Decimal
 
 import pytest
+from django.contrib.auth import get_user_model
+from django.core.management import call_command
 from playwright.sync_api import expect
 
+from inventory.models import ShippingNotice
 from sales.models import Order
 from sales.services.orders import order_create
 from tests.factories import CustomerFactory, ProductFactory, active_price_list
@@ -80,3 +83,26 @@ def test_a_document_printed_leaves_out_the_navigation_and_the_buttons(page, logi
     expect(page.locator("main")).to_contain_text("2,938.00")  # 2,600.00 + 338.00 tax
     pdf = page.pdf(format="A4")  # what the browser's print dialog would print
     assert pdf.startswith(b"%PDF")
+
+
+def test_the_picking_list_on_paper_shows_what_to_pick_and_the_lines_to_sign(
+    page, login, settings, tmp_path
+):
+    settings.MEDIA_ROOT = tmp_path
+    call_command("seed_demo", verbosity=0)  # an approved shipping notice waits to be picked
+    notice = ShippingNotice.objects.get(status="approved")
+    login(page, get_user_model().objects.get(username="warehouse"), password="o2c-demo-2026")
+    page.goto("/picking-list/")
+    card = page.locator(f"#pick-{notice.pk}")
+    signatures = card.locator(".signatures")
+    expect(signatures).to_be_hidden()  # on screen, the warehouse works with the buttons
+    expect(card.get_by_role("button", name=re.compile("Issue"))).to_be_visible()
+
+    page.emulate_media(media="print")
+
+    expect(signatures).to_be_visible()
+    expect(signatures).to_contain_text("Picked by")
+    expect(signatures).to_contain_text("Checked by")
+    expect(card.locator(".pick-meta")).to_contain_text(notice.customer.name)
+    expect(card.get_by_role("button", name=re.compile("Issue"))).to_be_hidden()
+    expect(page.locator("header.topbar")).to_be_hidden()
