@@ -7,7 +7,7 @@ from django.utils.translation import pgettext_lazy
 
 from approvals.documents import registered_types
 from approvals.models import DocumentType
-from core.money import MAX_AMOUNT
+from core import formats
 from core.permissions import user_roles
 from core.roles import Role
 
@@ -26,14 +26,11 @@ class InboxFilterForm(forms.Form):
         max_length=100,
         widget=forms.TextInput(attrs={"type": "search", "placeholder": _("number or customer")}),
     )
-    min_amount = forms.DecimalField(
+    min_amount = formats.AmountField(
         label=_("Minimum amount"),
         required=False,
         min_value=0,
-        max_value=MAX_AMOUNT,
-        max_digits=18,
-        decimal_places=2,
-        widget=forms.NumberInput(attrs={"step": "0.01", "size": 10}),
+        widget=formats.AmountInput(attrs={"size": 10}),
     )
     older_than = forms.IntegerField(
         label=_("Older than (days)"),

@@ -1,25 +1,18 @@
 """Forms of the contract pages: they parse input; the contracts services decide (R8, R9)."""
 
-from decimal import Decimal
-
 from django import forms
 from django.utils.translation import gettext_lazy
 
 from contracts.models import ContractStatus
+from core import formats
 
 
 def _rate_field(label):
-    return forms.DecimalField(
-        label=label,
-        max_digits=5,
-        decimal_places=4,
-        min_value=Decimal("0"),
-        max_value=Decimal("1"),
-    )
+    return formats.PercentField(label=label)
 
 
 class ContractTermsForm(forms.Form):
-    """R9 terms; rates as fractions (0.3000 = 30 %)."""
+    """R9 terms; rates typed as percentages (30 → 0.3000), the services take fractions."""
 
     first_payment_ratio = _rate_field(gettext_lazy("first payment ratio"))
     credit_days = forms.IntegerField(label=gettext_lazy("credit days"), min_value=0)

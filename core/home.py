@@ -37,9 +37,7 @@ def home_cards(*, user) -> list[dict]:
 
 
 def yuan(amount) -> str:
-    """An amount as a home card shows it: ¥1,234,567.80 (ROUND_HALF_UP to the fen)."""
-    from core.money import money
+    """An amount as a home card shows it, ¥1,234,567.80: the one formatting layer's."""
+    from core.formats import format_yuan
 
-    value = money(amount)
-    sign = "-" if value < 0 else ""
-    return f"{sign}¥{abs(value):,.2f}"
+    return format_yuan(amount)

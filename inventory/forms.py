@@ -13,7 +13,7 @@ from django.utils.translation import pgettext_lazy
 
 from contracts import selectors as contract_selectors
 from contracts.models import ContractStatus
-from core.money import MAX_QUANTITY
+from core import formats
 from inventory.models import (
     DEFAULT_VALIDITY_DAYS,
     ProductionNotice,
@@ -37,15 +37,11 @@ class WarehouseForm(forms.ModelForm):
 def _quantity(label, *, required=True, help_text=""):
     """A quantity (3 places) within what every database keeps (core.money), the error beside
     the field; its sign and its other bounds are the services' rules."""
-    return forms.DecimalField(
+    return formats.QuantityField(
         label=label,
-        max_digits=18,
-        decimal_places=3,
-        max_value=MAX_QUANTITY,
-        min_value=-MAX_QUANTITY,
         required=required,
         help_text=help_text,
-        widget=forms.TextInput(attrs={"inputmode": "decimal", "size": 10, "class": "quantity"}),
+        widget=formats.QuantityInput(attrs={"size": 10, "class": "quantity"}),
     )
 
 

@@ -1,6 +1,7 @@
 """Browser forms of the sales app: they parse what a page posts; the rules are the services'.
 Amounts and quantities are bounded like the model fields (`core.money.MAX_AMOUNT`,
-`MAX_QUANTITY`), so a larger value is an error beside its field."""
+`MAX_QUANTITY`), so a larger value is an error beside its field; amounts may be typed with
+separators and rates are typed as percentages (`core.formats`)."""
 
 from decimal import Decimal
 
@@ -10,8 +11,8 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from core import formats
 from core.errors import RuleViolation
-from core.money import MAX_AMOUNT, MAX_QUANTITY
 from sales import selectors
 from sales.models import Contact, Customer, Product, RiskLevel
 from sales.services import customer_refuse_credit_fields
@@ -78,6 +79,7 @@ class ProductForm(forms.ModelForm):
     class Meta:
         model = Product
         fields = ["code", "name", "specification", "unit", "tax_rate", "is_active"]
+        field_classes = {"tax_rate": formats.PercentField}
 
     def validate_unique(self):
         """Uniqueness is the service's job (it also handles the race)."""
@@ -96,12 +98,8 @@ class CreditChangeForm(forms.Form):
     """The proposed values. The customer is chosen only when proposing; a draft keeps it."""
 
     customer = forms.ModelChoiceField(queryset=None, label=gettext_lazy("customer"))
-    credit_limit = forms.DecimalField(
-        label=gettext_lazy("new credit limit"),
-        max_digits=18,
-        decimal_places=2,
-        min_value=Decimal("0"),
-        max_value=MAX_AMOUNT,
+    credit_limit = formats.AmountField(
+        label=gettext_lazy("new credit limit"), min_value=Decimal("0")
     )
     credit_days = forms.IntegerField(label=gettext_lazy("new credit days"), min_value=0)
     risk_level = forms.ChoiceField(label=gettext_lazy("new risk level"), choices=RiskLevel.choices)
@@ -135,23 +133,15 @@ class PriceListForm(forms.Form):
         widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
         help_text=gettext_lazy("Empty: valid until another list replaces it."),
     )
-    commission_rate = forms.DecimalField(
-        label=gettext_lazy("commission rate"),
-        max_digits=5,
-        decimal_places=4,
-        initial="0.0200",
-        help_text=gettext_lazy("A fraction: 0.0200 is 2 %."),
+    commission_rate = formats.PercentField(
+        label=gettext_lazy("commission rate"), initial=Decimal("0.0200")
     )
 
 
 class PriceListItemForm(forms.Form):
     product = forms.TypedChoiceField(label=gettext_lazy("product"), coerce=int, empty_value=None)
-    list_price = forms.DecimalField(
-        label=gettext_lazy("list price"), max_digits=18, decimal_places=2, max_value=MAX_AMOUNT
-    )
-    floor_price = forms.DecimalField(
-        label=gettext_lazy("floor price"), max_digits=18, decimal_places=2, max_value=MAX_AMOUNT
-    )
+    list_price = formats.AmountField(label=gettext_lazy("list price"))
+    floor_price = formats.AmountField(label=gettext_lazy("floor price"))
 
     def __init__(self, *args, product_choices=(), **kwargs):
         super().__init__(*args, **kwargs)
@@ -166,12 +156,8 @@ PriceListItemFormSet = forms.formset_factory(PriceListItemForm, extra=3, can_del
 
 class OrderForm(forms.Form):
     customer = forms.ModelChoiceField(queryset=None, label=gettext_lazy("customer"))
-    first_payment_ratio = forms.DecimalField(
-        label=gettext_lazy("first payment ratio"),
-        max_digits=5,
-        decimal_places=4,
-        initial=Decimal("0.3000"),
-        help_text=gettext_lazy("A fraction: 0.3000 is 30 %."),
+    first_payment_ratio = formats.PercentField(
+        label=gettext_lazy("first payment ratio"), initial=Decimal("0.3000")
     )
     note = forms.CharField(
         label=gettext_lazy("note"),
@@ -217,21 +203,15 @@ class OrderLineForm(forms.Form):
     product = forms.TypedChoiceField(
         label=gettext_lazy("product"), coerce=int, empty_value=None, required=False
     )
-    quantity = forms.DecimalField(
+    quantity = formats.QuantityField(
         label=gettext_lazy("quantity"),
-        max_digits=18,
-        decimal_places=3,
-        max_value=MAX_QUANTITY,
         required=False,
-        widget=forms.TextInput(attrs={"inputmode": "decimal", "size": 8, "class": "quantity"}),
+        widget=formats.QuantityInput(attrs={"size": 8, "class": "quantity"}),
     )
-    unit_price = forms.DecimalField(
+    unit_price = formats.AmountField(
         label=gettext_lazy("unit price"),
-        max_digits=18,
-        decimal_places=2,
-        max_value=MAX_AMOUNT,
         required=False,
-        widget=forms.TextInput(attrs={"inputmode": "decimal", "size": 12, "class": "unit-price"}),
+        widget=formats.AmountInput(attrs={"size": 12, "class": "unit-price"}),
     )
 
     def __init__(self, *args, catalogue=None, **kwargs):

@@ -1,28 +1,35 @@
-"""Template filters shared by every app's pages: `{% load o2c %}`."""
+"""Template filters shared by every app's pages and PDFs: `{% load o2c %}`.
 
-from decimal import Decimal, InvalidOperation
+The one formatting layer of figures (issue 11 item 1), in `core.formats`: `amount`
+(503,630.00), `yuan` (¥503,630.00), `qty` (1,500.000) and `percent` (13%). Each gives "" for
+None or a non-number, so `|default:"—"` can follow.
+"""
 
 from django import template
+
+from core import formats
 
 register = template.Library()
 
 
 @register.filter
+def amount(value) -> str:
+    return formats.format_amount(value)
+
+
+@register.filter
+def yuan(value) -> str:
+    return formats.format_yuan(value)
+
+
+@register.filter
+def qty(value) -> str:
+    return formats.format_quantity(value)
+
+
+@register.filter
 def percent(value) -> str:
-    """A ratio stored as a decimal fraction, shown as a percentage: 0.3000 → "30 %",
-    0.0005 → "0.05 %", 0.125 → "12.5 %" (no trailing zeros). Empty for None or a non-number,
-    so `|default:"—"` can follow. Form inputs keep the decimal; this is for reading only."""
-    if value is None or value == "":
-        return ""
-    try:
-        number = Decimal(str(value)) * 100
-    except (InvalidOperation, ValueError, TypeError):
-        return ""
-    if number == number.to_integral_value():
-        number = number.quantize(Decimal(1))
-    else:
-        number = number.normalize()
-    return f"{number:f} %"
+    return formats.format_percent(value)
 
 
 @register.filter

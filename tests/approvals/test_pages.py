@@ -91,7 +91,7 @@ def test_inbox_shows_what_the_gm_may_decide_oldest_first_with_customer_amount_ag
     html = response.content.decode()
     assert first.document_number in html
     assert "北京燕山化工有限公司" in html
-    assert "250000.00" in html
+    assert "250,000.00" in html
     assert "3\xa0days" in html  # the age, as Django's timesince writes it
     assert manager.username in html
     assert "General manager" in html  # the open step's role
@@ -326,7 +326,7 @@ def test_detail_shows_the_credit_change_current_against_proposed(as_gm, manager)
     assert response.context["may_decide"] is True
     assert response.context["may_withdraw"] is False
     assert "苏州工业园区机电有限公司" in html
-    assert "300000.00" in html and "0.00" in html  # proposed against current
+    assert "¥300,000.00" in html and "¥0.00" in html  # proposed against current
     assert "增加额度" in html  # the reason
     change_id = request.document_id
     assert f'href="/credit-changes/{change_id}/"' in html  # the document's own page

@@ -65,7 +65,7 @@ def test_clerk_logs_in_switches_language_creates_customer_and_finds_it(page, log
     expect(page.get_by_role("status")).to_contain_text("created")
     expect(page.get_by_role("heading", level=1)).to_contain_text(NAME)
     expect(value_of(page, "Tax id")).to_have_text(TAX_ID)
-    expect(value_of(page, "Credit limit")).to_have_text("0.00")
+    expect(value_of(page, "Credit limit")).to_have_text("¥0.00")
     expect(value_of(page, "Credit days")).to_have_text("0")
     expect(value_of(page, "Risk level")).to_have_text("High")
     expect(page.locator("section.card", has_text="Contacts").locator("tbody")).to_contain_text(

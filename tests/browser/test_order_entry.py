@@ -48,8 +48,8 @@ def test_a_clerk_enters_an_order_with_the_keyboard_and_it_is_approved(
     expect(customer_select).to_be_focused()  # autofocus
     page.keyboard.press("ArrowDown")  # the first (only) customer
     expect(customer_select).to_have_value(str(customer.pk))
-    expect(page.locator("#credit-limit")).to_have_text("1000000.00")  # credit panel (htmx)
-    expect(page.locator("#credit-available")).to_have_text("1000000.00")
+    expect(page.locator("#credit-limit")).to_have_text("¥1,000,000.00")  # credit panel (htmx)
+    expect(page.locator("#credit-available")).to_have_text("¥1,000,000.00")
 
     # Three rows, keyboard only: Tab to the product, type its code, Tab, quantity, Tab, price.
     rows = [
@@ -75,7 +75,7 @@ def test_a_clerk_enters_an_order_with_the_keyboard_and_it_is_approved(
         else:
             expect(unit_price).to_have_value("5000.00")  # the list price by default
 
-    expect(page.locator("#order-gross")).to_have_text("373280.86")
+    expect(page.locator("#order-gross")).to_have_text("373,280.86")
     expect(page.locator("#order-totals tbody tr")).to_have_count(3)
 
     # On to "Save and submit" with Tab (the empty rows, the ratio, the note, "Save draft").
@@ -106,7 +106,7 @@ def test_a_clerk_enters_an_order_with_the_keyboard_and_it_is_approved(
         login(page, approver)
         page.goto("/approvals/")
         row = page.locator("table.inbox tbody tr", has_text=order.number)
-        expect(row).to_contain_text("373280.86")
+        expect(row).to_contain_text("373,280.86")
         row.get_by_role("link", name=order.number).click()
         expect(page.locator(".card.document")).to_contain_text("上海华东机械有限公司")
         page.get_by_role("button", name="Approve", exact=True).click()

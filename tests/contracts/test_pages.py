@@ -1,6 +1,7 @@
 """Browser pages for contracts and the contract ledger (server-side)."""
 
 import io
+from decimal import Decimal
 
 import openpyxl
 import pytest
@@ -46,16 +47,22 @@ def test_a_clerk_drafts_edits_and_submits_through_the_pages(browser, approved_or
     edited = browser.post(
         f"/contracts/{contract.pk}/edit/",
         {
-            "first_payment_ratio": "0.5000",
+            "first_payment_ratio": "50%",  # rates are typed as percentages
             "credit_days": "30",
-            "interest_rate_daily": "0.0005",
-            "invoice_threshold": "0.6000",
-            "commission_rate": "0.0200",
+            "interest_rate_daily": "0.05",
+            "invoice_threshold": "60",
+            "commission_rate": "2 %",
         },
     )
     assert edited.status_code == 302
     contract.refresh_from_db()
     assert contract.credit_days == 30
+    assert (
+        contract.first_payment_ratio,
+        contract.interest_rate_daily,
+        contract.invoice_threshold,
+        contract.commission_rate,
+    ) == (Decimal("0.5000"), Decimal("0.0005"), Decimal("0.6000"), Decimal("0.0200"))
 
     assert browser.post(f"/contracts/{contract.pk}/submit/").status_code == 302
     contract.refresh_from_db()
@@ -70,15 +77,17 @@ def test_bad_terms_show_beside_the_field_and_change_nothing(browser, clerk, appr
     response = browser.post(
         f"/contracts/{contract.pk}/edit/",
         {
-            "first_payment_ratio": "3",
+            "first_payment_ratio": "300",
             "credit_days": "30",
-            "interest_rate_daily": "0.0005",
-            "invoice_threshold": "0.6000",
-            "commission_rate": "0.0200",
+            "interest_rate_daily": "0.05",
+            "invoice_threshold": "60",
+            "commission_rate": "2",
         },
     )
 
     assert response.status_code == 400
+    error = response.content.decode().split('id="id_first_payment_ratio_error"')[1][:200]
+    assert "from 0% to 100%" in error
     contract.refresh_from_db()
     assert contract.credit_days == 45
 
@@ -150,14 +159,14 @@ def test_ledger_pages_and_xlsx_export(
     assert listing.status_code == 200
     body = listing.content.decode()
     assert all(c.number in body for c in contracts)
-    assert "1105470.00" in body  # 3 × 368490.00, the total row
+    assert "1,105,470.00" in body  # 3 × 368490.00, the total row
 
     with django_assert_max_num_queries(15):
         assert client.get("/contracts/").status_code == 200
     assert client.get(f"/contracts/{contracts[0].pk}/ledger/").status_code == 200
     per_customer = client.get(f"/contracts/ledger/customer/{customer.pk}/")
     assert per_customer.status_code == 200
-    assert "1105470.00" in per_customer.content.decode()
+    assert "1,105,470.00" in per_customer.content.decode()
 
     export = client.get("/contracts/ledger/", {"export": "xlsx", "salesperson": "clerk.li"})
     assert export["Content-Type"].startswith("application/vnd.openxmlformats")

@@ -246,12 +246,12 @@ def test_form_labels_keep_their_capital_on_an_invalid_post(client, planner, cont
 @pytest.mark.parametrize(
     ("value", "shown"),
     [
-        (Decimal("0.3000"), "30 %"),
-        (Decimal("0.0005"), "0.05 %"),
-        (Decimal("0.1250"), "12.5 %"),
-        (Decimal("0.0000"), "0 %"),
-        (Decimal("1"), "100 %"),
-        ("0.4", "40 %"),
+        (Decimal("0.3000"), "30%"),
+        (Decimal("0.0005"), "0.05%"),
+        (Decimal("0.1250"), "12.5%"),
+        (Decimal("0.0000"), "0%"),
+        (Decimal("1"), "100%"),
+        ("0.4", "40%"),
         (None, ""),
         ("n/a", ""),
     ],
@@ -269,9 +269,9 @@ def test_the_contract_shows_its_ratios_as_percentages(client, clerk, contract): 
     terms = html.split('id="terms"')[1].split("</dl>")[0]
     ledger = html.split('id="ledger"')[1].split("</table>")[0]
 
-    assert "40 %" in terms and "0.05 %" in terms and "60 %" in terms and "2.5 %" in terms
+    assert "40%" in terms and "0.05%" in terms and "60%" in terms and "2.5%" in terms
     assert not re.search(r"<dd>0\.\d{4}", terms)
-    assert "0 %" in ledger and "0.0000" not in ledger
+    assert "0%" in ledger and "0.0000" not in ledger
 
 
 def test_the_ledger_list_shows_collection_ratios_as_percentages(client, clerk, contract):  # noqa: F811
@@ -281,7 +281,7 @@ def test_the_ledger_list_shows_collection_ratios_as_percentages(client, clerk, c
 
     assert response.status_code == 200
     table = response.content.decode().split('id="ledger-rows"')[1]
-    assert "0 %" in table and "0.0000" not in table
+    assert "0%" in table and "0.0000" not in table
 
 
 @pytest.mark.rule("R15")
@@ -299,7 +299,7 @@ def test_the_dispatch_shows_the_first_payment_ratio_as_a_percentage(client, cler
     html = client.get(f"/service-dispatches/{dispatch.pk}/").content.decode()
     first_payment = html.split('id="first-payment"')[1].split("</section>")[0]
 
-    assert "40 %" in first_payment and "0.4000" not in first_payment
+    assert "40%" in first_payment and "0.4000" not in first_payment
 
 
 # --- 6. confirmation before a destructive action ------------------------------------------------

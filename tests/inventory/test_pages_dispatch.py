@@ -164,7 +164,7 @@ def test_submit_before_the_first_payment_is_refused_and_the_page_shows_why_r15(
     assert response.context["first_payment"] == FIRST_PAYMENT
     assert response.context["collected"] == Decimal("1000.00")
     assert not response.context["first_payment_in"]
-    assert "147396.00" in body and "1000.00" in body
+    assert "147,396.00" in body and "1,000.00" in body
     assert 'id="submit"' in body and 'id="cancel"' in body and 'id="edit"' in body
 
     refused = client.post(f"/service-dispatches/{dispatch.pk}/submit/", follow=True)
@@ -194,7 +194,7 @@ def test_submit_approve_and_complete_with_the_acceptance_report(client, clerk, m
     approval = client.get(f"/approvals/{dispatch.approval_request.pk}/")
     assert approval.status_code == 200
     assert dispatch.number in approval.content.decode()
-    assert "147396.00" in approval.content.decode()
+    assert "147,396.00" in approval.content.decode()
 
     approve(dispatch, manager)
     _, body = _page(client, clerk, f"/service-dispatches/{dispatch.pk}/")

@@ -318,7 +318,7 @@ def test_the_manager_decides_from_the_notice_and_the_approval_page_shows_it(
     approval = browser.get(f"/approvals/{request_id}/")
     assert approval.status_code == 200
     html = approval.content.decode()
-    assert draft.number in html and "P-1001" in html and "180800.00" in html
+    assert draft.number in html and "P-1001" in html and "180,800.00" in html
     assert f"/shipping-notices/{draft.pk}/pdf/" in html
 
 

@@ -294,13 +294,13 @@ def test_dispatch_form_reloads_the_first_payment_of_the_chosen_contract_r15(
     response, body = _page(client, clerk, "/service-dispatches/new/", {"contract": contract.pk})
     assert response.context["first_payment"] == FIRST_PAYMENT
     assert response.context["collected"] == Decimal("0.00")
-    assert f'id="first-payment-amount">{FIRST_PAYMENT}<' in body
+    assert f'id="first-payment-amount">{FIRST_PAYMENT:,f}<' in body
     assert 'id="first-payment-missing"' in body
 
     with transaction.atomic():
         ledger_add_collected(contract_id=contract.pk, amount=FIRST_PAYMENT)
     _response, body = _page(client, clerk, "/service-dispatches/new/", {"contract": contract.pk})
-    assert f'id="first-payment-collected">{FIRST_PAYMENT}<' in body
+    assert f'id="first-payment-collected">{FIRST_PAYMENT:,f}<' in body
     assert 'id="first-payment-missing"' not in body
 
 

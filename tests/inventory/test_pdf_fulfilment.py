@@ -75,7 +75,7 @@ def test_the_notice_pdf_has_the_company_copy_and_the_customer_copy_to_sign(clien
         assert notice.number in text
         assert notice.customer.name in text
         assert "数控车床" in text
-        assert "180800.00" in text
+        assert "180,800.00" in text  # figures with separators, as on the pages
     assert "存根联" in company and "签收人" not in company
     assert "客户签收联" in customer and "签收人" in customer and "盖章" in customer
     assert "壹拾捌万零捌佰元整" in company

@@ -235,7 +235,7 @@ def test_the_order_page_names_a_quantity_beyond_the_bound_beside_its_cell(
     client.force_login(clerk)
     data = {
         "customer": customer.pk,
-        "first_payment_ratio": "0.3000",
+        "first_payment_ratio": "30",
         "note": "",
         "action": "submit",
         "lines-TOTAL_FORMS": "1",
@@ -259,7 +259,7 @@ def test_the_order_page_shows_the_services_refusal_of_a_line_amount_beside_the_q
     client.force_login(clerk)
     data = {
         "customer": customer.pk,
-        "first_payment_ratio": "0.3000",
+        "first_payment_ratio": "30",
         "note": "",
         "action": "save",
         "lines-TOTAL_FORMS": "1",

@@ -794,7 +794,7 @@ def test_the_detail_shows_current_and_proposed_values_and_the_history(client, ma
 
     values = response.content.decode().split('id="values"')[1].split("</section>")[0]
     assert "Current" in values and "Proposed" in values
-    assert "0.00" in values and "120000.00" in values
+    assert "¥0.00" in values and "¥120,000.00" in values
     assert "High" in values and "Low" in values
     assert response.context["history"][0]["kind"] == "+"
     assert b"Not submitted yet" in response.content

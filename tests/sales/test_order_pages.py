@@ -35,7 +35,7 @@ def customer(clerk):
 def form_data(customer, rows, *, action="save", total=5, **extra) -> dict:
     data = {
         "customer": customer.pk if customer else "",
-        "first_payment_ratio": "0.3000",
+        "first_payment_ratio": "30",
         "note": "",
         "action": action,
         "lines-TOTAL_FORMS": str(total),
@@ -230,8 +230,8 @@ def test_live_totals_are_computed_by_the_server_with_the_money_rules(
 
     assert response.status_code == 200
     html = response.content.decode()
-    assert '<strong id="order-gross">368490.00</strong>' in html
-    assert '<td class="num" id="order-tax">41990.00</td>' in html
+    assert '<strong id="order-gross">368,490.00</strong>' in html
+    assert '<td class="num" id="order-tax">41,990.00</td>' in html
     assert [row["gross"] for row in response.context["totals"]["rows"]] == [
         Decimal("361600.00"),
         Decimal("6890.00"),
@@ -259,10 +259,10 @@ def test_the_credit_panel_shows_the_chosen_customers_position(
     response = client.get("/orders/credit/", {"customer": customer.pk})
 
     html = response.content.decode()
-    assert 'id="credit-limit">1000000.00<' in html
-    assert 'id="credit-exposure">180800.00<' in html
-    assert 'id="credit-available">819200.00<' in html
-    assert 'id="credit-overdue">0.00<' in html
+    assert 'id="credit-limit">¥1,000,000.00<' in html
+    assert 'id="credit-exposure">¥180,800.00<' in html
+    assert 'id="credit-available">¥819,200.00<' in html
+    assert 'id="credit-overdue">¥0.00<' in html
     other = CustomerFactory(owner=make_user("sales_clerk"), credit_limit=Decimal("5"))
     hidden = client.get("/orders/credit/", {"customer": other.pk})
     assert hidden.context["credit"] is None  # R23
@@ -313,7 +313,7 @@ def test_the_detail_shows_lines_totals_and_the_authors_buttons(client, clerk, cu
 
     html = response.content.decode()
     assert response.status_code == 200
-    assert order.number in html and "数控车床" in html and "180800.00" in html
+    assert order.number in html and "数控车床" in html and "180,800.00" in html
     assert f'action="/orders/{order.pk}/submit/"' in html
     assert f'action="/orders/{order.pk}/cancel/"' in html
     assert 'id="approval"' in html and 'id="history"' in html
@@ -412,7 +412,7 @@ def test_the_approval_page_shows_the_order_summary_with_hold_highlighted(
     html = client.get(f"/approvals/{order.approval_request.pk}/").content.decode()
 
     assert 'id="credit-hold">HOLD<' in html
-    assert "数控车床" in html and "180800.00" in html and customer.name in html
+    assert "数控车床" in html and "180,800.00" in html and customer.name in html
     assert f'href="/orders/{order.pk}/"' in html
 
 

@@ -224,15 +224,15 @@ def test_products_page_lists_and_gm_creates(client, gm):
     assert "数控车床" in client.get("/products/").content.decode()
     response = client.post(
         "/products/new/",
-        {"code": "P-9", "name": "液压站", "unit": "套", "tax_rate": "0.1300", "is_active": "on"},
+        {"code": "P-9", "name": "液压站", "unit": "套", "tax_rate": "13%", "is_active": "on"},
     )
     assert response.status_code == 302
-    assert Product.objects.filter(code="P-9").exists()
+    assert Product.objects.get(code="P-9").tax_rate == Decimal("0.1300")  # typed as 13%
 
 
 def test_clerk_posting_the_product_form_is_refused(browser):
     response = browser.post(
-        "/products/new/", {"code": "P-9", "name": "液压站", "unit": "套", "tax_rate": "0.13"}
+        "/products/new/", {"code": "P-9", "name": "液压站", "unit": "套", "tax_rate": "13"}
     )
 
     assert response.status_code == 400

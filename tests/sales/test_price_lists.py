@@ -675,7 +675,7 @@ def form_data(rows=(), total=None, **header) -> dict:
         "name": "2025 年华东区价格表",
         "valid_from": "2025-01-01",
         "valid_to": "2025-12-31",
-        "commission_rate": "0.0200",
+        "commission_rate": "2",  # typed as a percentage
         "items-TOTAL_FORMS": str(total if total is not None else len(rows)),
         "items-INITIAL_FORMS": "0",
         "items-MIN_NUM_FORMS": "0",
