@@ -5,6 +5,7 @@ from django.utils.translation import gettext_lazy
 
 from contracts.models import ContractStatus
 from core import formats
+from core.listing import ListFilterForm, selector_filters
 
 
 def _rate_field(label):
@@ -21,14 +22,11 @@ class ContractTermsForm(forms.Form):
     commission_rate = _rate_field(gettext_lazy("commission rate"))
 
 
-def contract_filters(params) -> dict:
-    """The filters of the contract and ledger lists from the query string, as keyword
-    arguments of `selectors.contract_list`; an unknown status or customer id is ignored."""
-    customer = params.get("customer", "").strip()
-    status = params.get("status", "")
-    return {
-        "search": params.get("q", "").strip(),
-        "status": status if status in ContractStatus.values else "",
-        "customer_id": int(customer) if customer.isdigit() else None,
-        "salesperson": params.get("salesperson", "").strip(),
-    }
+def contract_filters(params) -> tuple[ListFilterForm, dict]:
+    """The filters of the contract and ledger lists (the ones every list shares: customer by
+    name, salesperson by name, the signing dates, status) as the form that shows them and the
+    keyword arguments of `selectors.contract_list`; a bad value is shown, not applied."""
+    form = ListFilterForm(params, statuses=ContractStatus.choices)
+    filters = selector_filters(form.values())
+    filters["date_field"] = "signed_on"
+    return form, filters

@@ -1,6 +1,7 @@
 """Reads for contracts and the contract ledger (合同台帐), with visibility (R23) applied: a
 clerk sees the contracts of the customers they own, other roles see all."""
 
+from datetime import date
 from decimal import Decimal
 
 from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet, Subquery, Sum
@@ -11,6 +12,7 @@ from django.utils.translation import gettext as _
 
 from contracts.models import Contract, ContractDue, ContractLedger, ContractLine
 from core.errors import NotVisible
+from core.listing import apply_shared
 from core.money import money, rate
 from core.permissions import visible_to
 from core.spreadsheets import Column, Kind, Sheet, field_column, person, yes_no
@@ -40,11 +42,18 @@ def contract_list(
     customer_id: int | None = None,
     salesperson: str = "",
     order_id: int | None = None,
+    customer_name: str = "",
+    person: str = "",
+    date_from: date | None = None,
+    date_to: date | None = None,
+    date_field: str = "signed_on",
     with_lines: bool = True,
 ) -> QuerySet[Contract]:
     """The contracts `user` may see, newest first, with customer, salesperson, order and
     ledger joined and (`with_lines`) the lines prefetched: the same few queries for any
-    number of contracts."""
+    number of contracts. `salesperson` is a username (the API's filter); `person` the
+    salesperson by name, with `customer_name` and the dates (of signing by default) the
+    filters every list shares."""
     qs = Contract.objects.select_related("customer", "salesperson", "created_by", "order", "ledger")
     if with_lines:
         qs = qs.prefetch_related(Prefetch("lines", ContractLine.objects.select_related("product")))
@@ -64,7 +73,22 @@ def contract_list(
         qs = qs.filter(salesperson__username=salesperson)
     if order_id is not None:
         qs = qs.filter(order_id=order_id)
+    qs = apply_shared(
+        qs,
+        customer_name=customer_name,
+        person=person,
+        date_from=date_from,
+        date_to=date_to,
+        person_field="salesperson",
+        date_field=date_field,
+    )
     return qs.order_by("-created_at", "-id")
+
+
+def contract_totals(contracts: QuerySet[Contract]) -> dict:
+    """The filtered contracts' count and Σ gross (one aggregate query)."""
+    sums = contracts.order_by().aggregate(count=Count("id"), gross=Sum("gross_amount"))
+    return {"count": sums["count"], "gross": money(sums["gross"] or 0)}
 
 
 def contract_get(*, user, contract_id: int) -> Contract:

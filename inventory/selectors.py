@@ -3,13 +3,15 @@ visibility of R23 applied — a clerk sees the documents of the customers they o
 
 from decimal import Decimal
 
-from django.db.models import Prefetch, Q, QuerySet, Sum
+from django.db.models import Count, Prefetch, Q, QuerySet, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from contracts.models import ContractLedger
 from core.errors import InvalidInput, NotVisible
 from core.history import document_transitions
+from core.listing import apply_shared
+from core.money import money
 from core.permissions import visible_to
 from core.spreadsheets import Kind, Sheet, field_column, person
 from inventory.models import (
@@ -55,9 +57,11 @@ def stock_list(*, product: int | None = None, warehouse: int | None = None, sear
 # --- fulfilment documents (R10–R15), with visibility (R23) ---------------------------------------
 
 
-def _filtered(qs, *, status: str, contract: int | None, search: str, extra=()):
-    """The filters every fulfilment document list has: status, contract, and a search over
-    its number, its contract's number and its customer's name (plus `extra` fields)."""
+def _filtered(qs, *, status: str, contract: int | None, search: str, extra=(), **shared):
+    """The filters every fulfilment document list has: status, contract, a search over its
+    number, its contract's number and its customer's name (plus `extra` fields), and those
+    every list shares (`core.listing`: customer and author by name, the dates created)."""
+    qs = apply_shared(qs, **shared)
     if status:
         qs = qs.filter(status=status)
     if contract:
@@ -82,7 +86,9 @@ def _get(qs, pk):
     return document
 
 
-def production_notice_list(*, user, status: str = "", contract: int | None = None, search=""):
+def production_notice_list(
+    *, user, status: str = "", contract: int | None = None, search="", **shared
+):
     """Production notices, newest first, lines and products prefetched (planner's board)."""
 
     qs = ProductionNotice.objects.select_related(
@@ -91,7 +97,7 @@ def production_notice_list(*, user, status: str = "", contract: int | None = Non
         Prefetch("lines", ProductionNoticeLine.objects.select_related("product", "contract_line"))
     )
     qs = visible_to(qs, user)
-    return _filtered(qs, status=status, contract=contract, search=search)
+    return _filtered(qs, status=status, contract=contract, search=search, **shared)
 
 
 def production_notice_get(*, user, notice_id: int):
@@ -171,8 +177,10 @@ def shipping_notice_list(
     customer: int | None = None,
     warehouse: int | None = None,
     search: str = "",
+    **shared,
 ):
-    """Shipping notices the user may see (R23), newest first, lines and products prefetched."""
+    """Shipping notices the user may see (R23), newest first, lines and products prefetched;
+    `shared`: the filters every list shares (`core.listing.apply_shared`)."""
 
     qs = ShippingNotice.objects.select_related(
         "contract",
@@ -190,7 +198,9 @@ def shipping_notice_list(
         qs = qs.filter(customer_id=customer)
     if warehouse:
         qs = qs.filter(warehouse_id=warehouse)
-    return _filtered(qs, status=status, contract=contract, search=search, extra=("gate_pass_no",))
+    return _filtered(
+        qs, status=status, contract=contract, search=search, extra=("gate_pass_no",), **shared
+    )
 
 
 def shipping_notice_get(*, user, notice_id: int):
@@ -292,7 +302,9 @@ def _picking_notices(warehouse):
     return qs.order_by("valid_until", "approved_at", "id")
 
 
-def service_dispatch_list(*, user, status: str = "", contract: int | None = None, search: str = ""):
+def service_dispatch_list(
+    *, user, status: str = "", contract: int | None = None, search: str = "", **shared
+):
 
     qs = visible_to(
         ServiceDispatch.objects.select_related(
@@ -300,7 +312,7 @@ def service_dispatch_list(*, user, status: str = "", contract: int | None = None
         ),
         user,
     )
-    return _filtered(qs, status=status, contract=contract, search=search)
+    return _filtered(qs, status=status, contract=contract, search=search, **shared)
 
 
 def service_dispatch_get(*, user, dispatch_id: int):
@@ -556,3 +568,10 @@ def contract_ledger_moves(ledger, limit: int = 50) -> list[dict]:
         },
         limit=limit,
     )
+
+
+def document_totals(documents) -> dict:
+    """A filtered list of priced documents (shipping notices): their count and Σ gross, in one
+    aggregate query."""
+    sums = documents.order_by().aggregate(count=Count("id"), gross=Sum("gross_amount"))
+    return {"count": sums["count"], "gross": money(sums["gross"] or 0)}

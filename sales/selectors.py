@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 
 from core.errors import NotVisible
 from core.history import document_moves, history_rows
+from core.listing import apply_shared
 from core.money import money
 from core.permissions import visible_to
 from core.spreadsheets import Kind, Sheet, field_column, keyed_rows, person, yes_no
@@ -231,10 +232,18 @@ def product_import_rows(rows: Sequence[Mapping[str, str]]) -> list[dict[str, str
 
 
 def credit_change_list(
-    *, user, search: str = "", status: str = "", customer_id: int | None = None
+    *,
+    user,
+    search: str = "",
+    status: str = "",
+    customer_id: int | None = None,
+    customer_name: str = "",
+    person: str = "",
+    date_from: date | None = None,
+    date_to: date | None = None,
 ) -> QuerySet[CreditChangeRequest]:
     """The credit change requests of the customers `user` may see (R23), newest first, with
-    the customer and the proposer joined."""
+    the customer and the proposer joined; `person` is the proposer by name."""
     qs = visible_to(CreditChangeRequest.objects.select_related("customer", "created_by"), user)
     if search:
         qs = qs.filter(
@@ -246,6 +255,9 @@ def credit_change_list(
         qs = qs.filter(status=status)
     if customer_id is not None:
         qs = qs.filter(customer_id=customer_id)
+    qs = apply_shared(
+        qs, customer_name=customer_name, person=person, date_from=date_from, date_to=date_to
+    )
     return qs.order_by("-created_at", "-id")
 
 
@@ -389,11 +401,16 @@ def order_list(
     status: str = "",
     credit_status: str = "",
     customer_id: int | None = None,
+    customer_name: str = "",
+    person: str = "",
+    date_from: date | None = None,
+    date_to: date | None = None,
     with_lines: bool = True,
 ) -> QuerySet[Order]:
     """The orders of the customers `user` may see (R23), newest first, with the customer and
     the salesperson joined and (`with_lines`) the lines and their products prefetched: the
-    same few queries for any number of orders."""
+    same few queries for any number of orders. `customer_name`, `person` (the salesperson by
+    name) and the dates (created, in TIME_ZONE) are the filters every list shares."""
     qs = Order.objects.select_related("customer", "created_by", "price_list")
     if with_lines:
         qs = qs.prefetch_related(Prefetch("lines", OrderLine.objects.select_related("product")))
@@ -410,7 +427,21 @@ def order_list(
         qs = qs.filter(credit_status=credit_status)
     if customer_id is not None:
         qs = qs.filter(customer_id=customer_id)
+    qs = apply_shared(
+        qs, customer_name=customer_name, person=person, date_from=date_from, date_to=date_to
+    )
     return qs.order_by("-created_at", "-id")
+
+
+def order_totals(orders: QuerySet[Order]) -> dict:
+    """The filtered orders' count and Σ net, tax and gross (one aggregate query)."""
+    sums = orders.order_by().aggregate(
+        count=Count("id"), net=Sum("net_amount"), tax=Sum("tax_amount"), gross=Sum("gross_amount")
+    )
+    return {
+        "count": sums["count"],
+        **{key: money(sums[key] or 0) for key in ("net", "tax", "gross")},
+    }
 
 
 def order_sheet(orders) -> Sheet:

@@ -5,6 +5,7 @@ from sales import views
 urlpatterns = [
     path("customers/", views.customer_list, name="customer-list"),
     path("customers/new/", views.customer_edit, name="customer-create"),
+    path("customers/names/", views.customer_names, name="customer-names"),
     path("customers/export/", views.customer_export, name="customer-export"),
     path("customers/import/", views.customer_import, name="customer-import"),
     path("customers/<int:pk>/", views.customer_detail, name="customer-detail"),

@@ -5,8 +5,15 @@ consumes from the Redis broker in CELERY_BROKER_URL.
 """
 
 import os
+import tempfile
+from pathlib import Path
 
 from config.settings.base import *  # noqa: F403
+
+# Files a test stores (contract PDFs cached per version, delivery scans) go to a fresh folder
+# per run: a file left by an earlier run under the same name must never stand in for one this
+# run renders.
+MEDIA_ROOT = Path(tempfile.mkdtemp(prefix="o2c-test-media-"))
 
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"

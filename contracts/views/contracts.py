@@ -28,11 +28,12 @@ from sales.models import OrderStatus
 
 @login_required
 def contract_list(request):
-    filters = contract_filters(request.GET)
+    filter_form, filters = contract_filters(request.GET)
     if "export" in request.GET:
         contracts = selectors.contract_list(user=request.user, with_lines=False, **filters)
         return export_response(request.GET["export"], selectors.contract_sheet(contracts))
-    page = paginate(request, selectors.contract_list(user=request.user, **filters))
+    contracts = selectors.contract_list(user=request.user, **filters)
+    page = paginate(request, contracts)
     page.object_list = documents_with_approvals(page.object_list)
     return render(
         request,
@@ -40,10 +41,12 @@ def contract_list(request):
         {
             "page_obj": page,
             "filters": filters,
+            "filter_form": filter_form,
+            "totals": selectors.contract_totals(contracts),
             "query": querystring_without_page(request),
-            "statuses": ContractStatus.choices,
             "can_draft": has_role(request.user, *services.CONTRACT_AUTHORS),
         },
+        status=400 if filter_form.errors else 200,
     )
 
 

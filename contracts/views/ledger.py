@@ -7,7 +7,7 @@ from django.utils.translation import gettext as _
 
 from contracts import selectors
 from contracts.forms import contract_filters
-from contracts.models import ContractLedger, ContractStatus
+from contracts.models import ContractLedger
 from core.history import counter_moves
 from core.pages import paginate, querystring_without_page
 from core.spreadsheets import export_response
@@ -16,7 +16,7 @@ from sales import selectors as sales_selectors
 
 @login_required
 def ledger_list(request):
-    filters = contract_filters(request.GET)
+    filter_form, filters = contract_filters(request.GET)
     contracts = selectors.contract_list(user=request.user, with_lines=False, **filters)
     if "export" in request.GET:
         return export_response(request.GET["export"], selectors.ledger_sheet(contracts))
@@ -29,9 +29,10 @@ def ledger_list(request):
             "rows": selectors.ledger_rows(page.object_list),
             "totals": selectors.ledger_totals(contracts),
             "filters": filters,
+            "filter_form": filter_form,
             "query": querystring_without_page(request),
-            "statuses": ContractStatus.choices,
         },
+        status=400 if filter_form.errors else 200,
     )
 
 

@@ -16,6 +16,7 @@ from contracts import selectors as contract_selectors
 from contracts.models import ContractStatus
 from core.errors import DomainError
 from core.history import history_rows
+from core.listing import ListFilterForm, selector_filters
 from core.pages import (
     document_action,
     form_add_domain_error,
@@ -36,13 +37,11 @@ DISPATCH_COMPLETERS = (Role.SALES_CLERK, Role.SALES_MANAGER)
 
 @login_required
 def dispatch_list(request):
-    status = request.GET.get("status", "")
     contract = request.GET.get("contract", "").strip()
-    filters = {
-        "status": status if status in ServiceDispatchStatus.values else "",
-        "contract": int(contract) if contract.isdigit() else None,
-        "search": request.GET.get("q", "").strip(),
-    }
+    filter_form = ListFilterForm(request.GET, statuses=ServiceDispatchStatus.choices)
+    filters = selector_filters(filter_form.values())
+    filters.pop("customer_id")  # a customer is filtered by name here
+    filters["contract"] = int(contract) if contract.isdigit() else None
     dispatches = selectors.service_dispatch_list(user=request.user, **filters)
     if "export" in request.GET:
         return export_response(request.GET["export"], selectors.service_dispatch_sheet(dispatches))
@@ -54,10 +53,11 @@ def dispatch_list(request):
         {
             "page_obj": page,
             "filters": filters,
+            "filter_form": filter_form,
             "query": querystring_without_page(request),
-            "statuses": ServiceDispatchStatus.choices,
             "can_create": has_role(request.user, *DISPATCH_AUTHORS),
         },
+        status=400 if filter_form.errors else 200,
     )
 
 

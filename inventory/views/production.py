@@ -20,6 +20,7 @@ from contracts import selectors as contract_selectors
 from contracts.models import ContractStatus
 from core.errors import DomainError
 from core.history import history_rows
+from core.listing import ListFilterForm, selector_filters
 from core.pages import (
     document_action,
     form_add_domain_error,
@@ -139,12 +140,10 @@ def _overdue(notice, today) -> bool:
 @login_required
 def notice_list(request):
     """The planner's board: notices by status, with due date, contract, customer and progress."""
-    status = request.GET.get("status", "")
-    filters = {
-        "status": status if status in ProductionNoticeStatus.values else "",
-        "contract": _number(request.GET, "contract"),
-        "search": request.GET.get("q", "").strip(),
-    }
+    filter_form = ListFilterForm(request.GET, statuses=ProductionNoticeStatus.choices)
+    filters = selector_filters(filter_form.values())
+    filters.pop("customer_id")  # a customer is filtered by name here
+    filters["contract"] = _number(request.GET, "contract")
     notices = selectors.production_notice_list(user=request.user, **filters)
     if "export" in request.GET:
         return export_response(request.GET["export"], selectors.production_notice_sheet(notices))
@@ -180,10 +179,12 @@ def notice_list(request):
             "tabs": tabs,
             "total": sum(counts.values()),
             "filters": filters,
+            "filter_form": filter_form,
             "query": querystring_without_page(request),
             "statuses": ProductionNoticeStatus.choices,
             "can_create": has_role(request.user, Role.PLANNER),
         },
+        status=400 if filter_form.errors else 200,
     )
 
 

@@ -20,6 +20,7 @@ from contracts import selectors as contract_selectors
 from contracts.models import ContractStatus
 from core.errors import DomainError, NotVisible
 from core.history import history_rows
+from core.listing import ListFilterForm, selector_filters
 from core.pages import (
     document_action,
     form_add_domain_error,
@@ -52,12 +53,10 @@ def _number(raw) -> int | None:
 
 @login_required
 def notice_list(request):
-    status = request.GET.get("status", "")
-    filters = {
-        "search": request.GET.get("q", "").strip(),
-        "status": status if status in ShippingNoticeStatus.values else "",
-        "contract": _number(request.GET.get("contract")),
-    }
+    filter_form = ListFilterForm(request.GET, statuses=ShippingNoticeStatus.choices)
+    filters = selector_filters(filter_form.values())
+    filters["customer"] = filters.pop("customer_id")
+    filters["contract"] = _number(request.GET.get("contract"))
     notices = selectors.shipping_notice_list(user=request.user, **filters)
     if "export" in request.GET:
         return export_response(request.GET["export"], selectors.shipping_notice_sheet(notices))
@@ -69,10 +68,12 @@ def notice_list(request):
         {
             "page_obj": page,
             "filters": filters,
+            "filter_form": filter_form,
+            "totals": selectors.document_totals(notices),
             "query": querystring_without_page(request),
-            "statuses": ShippingNoticeStatus.choices,
             "can_create": has_role(request.user, *NOTICE_AUTHORS),
         },
+        status=400 if filter_form.errors else 200,
     )
 
 

@@ -15,6 +15,7 @@ from sales.views.customers import (  # noqa: F401
     customer_export,
     customer_import,
     customer_list,
+    customer_names,
     product_edit,
     product_export,
     product_import,

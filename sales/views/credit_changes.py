@@ -14,6 +14,7 @@ from approvals.selectors import (
 )
 from core.errors import DomainError
 from core.history import history_rows
+from core.listing import ListFilterForm, selector_filters
 from core.pages import (
     document_action,
     form_add_domain_error,
@@ -29,14 +30,8 @@ from sales.services import credit
 
 @login_required
 def credit_change_list(request):
-    customer = request.GET.get("customer", "").strip()
-    filters = {
-        "search": request.GET.get("q", "").strip(),
-        "status": request.GET.get("status", ""),
-        "customer_id": int(customer) if customer.isdigit() else None,
-    }
-    if filters["status"] not in CreditChangeStatus.values:
-        filters["status"] = ""
+    filter_form = ListFilterForm(request.GET, statuses=CreditChangeStatus.choices)
+    filters = selector_filters(filter_form.values())
     page = paginate(request, selectors.credit_change_list(user=request.user, **filters))
     page.object_list = documents_with_approvals(page.object_list)
     return render(
@@ -45,10 +40,11 @@ def credit_change_list(request):
         {
             "page_obj": page,
             "filters": filters,
+            "filter_form": filter_form,
             "query": querystring_without_page(request),
-            "statuses": CreditChangeStatus.choices,
             "can_propose": has_role(request.user, *credit.PROPOSERS),
         },
+        status=400 if filter_form.errors else 200,
     )
 
 

@@ -227,3 +227,12 @@ def product_import(request):
         read=selectors.product_import_rows,
         list_url="product-list",
     )
+
+
+@login_required
+def customer_names(request):
+    """The names of up to 20 customers the user may see (R23) matching what was typed: the
+    `<option>`s of the lists' customer filter (htmx fills its `<datalist>`)."""
+    typed = request.GET.get("customer", "").strip()
+    names = selectors.customer_list(user=request.user, search=typed).values_list("name", flat=True)
+    return render(request, "sales/_customer_names.html", {"names": names[:20]})

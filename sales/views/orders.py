@@ -16,6 +16,7 @@ from approvals.selectors import (
 )
 from core.errors import DomainError
 from core.history import history_rows
+from core.listing import ListFilterForm, selector_filters
 from core.money import document_amounts, line_amounts
 from core.pages import (
     document_action,
@@ -113,17 +114,10 @@ def _typed_rows(formset, catalogue) -> list[dict]:
 
 @login_required
 def order_list(request):
-    customer = request.GET.get("customer", "").strip()
-    filters = {
-        "search": request.GET.get("q", "").strip(),
-        "status": request.GET.get("status", ""),
-        "credit_status": request.GET.get("credit_status", ""),
-        "customer_id": int(customer) if customer.isdigit() else None,
-    }
-    if filters["status"] not in OrderStatus.values:
-        filters["status"] = ""
-    if filters["credit_status"] not in CreditStatus.values:
-        filters["credit_status"] = ""
+    filter_form = ListFilterForm(request.GET, statuses=OrderStatus.choices)
+    filters = selector_filters(filter_form.values())
+    credit_status = request.GET.get("credit_status", "")
+    filters["credit_status"] = credit_status if credit_status in CreditStatus.values else ""
     orders = selectors.order_list(user=request.user, with_lines=False, **filters)
     if "export" in request.GET:
         return export_response(request.GET["export"], selectors.order_sheet(orders))
@@ -135,11 +129,13 @@ def order_list(request):
         {
             "page_obj": page,
             "filters": filters,
+            "filter_form": filter_form,
+            "totals": selectors.order_totals(orders),
             "query": querystring_without_page(request),
-            "statuses": OrderStatus.choices,
             "credit_statuses": CreditStatus.choices,
             "can_create": has_role(request.user, *services.ORDER_AUTHORS),
         },
+        status=400 if filter_form.errors else 200,
     )
 
 
