@@ -24,7 +24,7 @@ class ListFilterForm(forms.Form):
         for name in ("date_from", "date_to"):
             self.fields[name].widget = forms.DateInput(attrs={"type": "date"})
         self.fields["customer"].widget.attrs.update(
-            {"list": "customer-names", "autocomplete": "off"}
+            {"list": "customer-name-suggestions", "autocomplete": "off"}
         )
 
     def clean(self):

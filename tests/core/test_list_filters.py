@@ -105,7 +105,7 @@ def test_the_ledger_filters_by_customer_and_salesperson_name_not_ids(client, mak
     page = client.get
     client.force_login(make_user("finance"))
     html = page("/contracts/ledger/").content.decode()
-    assert 'name="customer"' in html and 'list="customer-names"' in html
+    assert 'name="customer"' in html and 'list="customer-name-suggestions"' in html
     assert "customer id" not in html and 'placeholder="username"' not in html
     assert page("/contracts/ledger/", {"salesperson": "nobody here"}).status_code == 200
 
