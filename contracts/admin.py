@@ -99,14 +99,34 @@ class ContractClauseInline(admin.TabularInline):
         return super().has_change_permission(request, obj)
 
 
+class ContractClauseSetForm(forms.ModelForm):
+    # Not the model's `is_active`: the service retires the active version when it saves a new
+    # active one, so the form does not check "one active" against the version it replaces.
+    activate = forms.BooleanField(
+        label=ContractClauseSet._meta.get_field("is_active").verbose_name,
+        required=False,
+        initial=True,
+    )
+
+    class Meta:
+        model = ContractClauseSet
+        fields = ["name", "warranty_months", "acceptance_days"]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if self.instance.pk:
+            self.fields["activate"].initial = self.instance.is_active
+
+
 @admin.register(ContractClauseSet)
 class ContractClauseSetAdmin(ServiceAdminMixin, SimpleHistoryAdmin):
     """Saving writes a new version with the clauses in their positions' order; the version
     edited stays as it was for the contracts drafted with it."""
 
+    form = ContractClauseSetForm
     list_display = ["name", "version", "is_active", "created_by", "created_at"]
     list_filter = ["is_active"]
-    fields = ["name", "version", "warranty_months", "acceptance_days", "is_active"]
+    fields = ["name", "version", "warranty_months", "acceptance_days", "activate"]
     readonly_fields = ["version", "created_by", "created_at"]
     inlines = [ContractClauseInline]
     roles = services.CLAUSE_EDITORS
@@ -131,7 +151,7 @@ class ContractClauseSetAdmin(ServiceAdminMixin, SimpleHistoryAdmin):
             name=data["name"],
             warranty_months=data["warranty_months"],
             acceptance_days=data["acceptance_days"],
-            is_active=data["is_active"],
+            is_active=data["activate"],
             clauses=[{"heading": row["heading"], "text": row["text"]} for row in rows],
             based_on_id=form.instance.pk if change else None,
         )
