@@ -84,7 +84,7 @@ class ContractClauseSet(models.Model):
     version = models.PositiveIntegerField(_("version"), editable=False)
     warranty_months = models.PositiveSmallIntegerField(_("warranty months"), default=12)
     acceptance_days = models.PositiveSmallIntegerField(_("acceptance days"), default=7)
-    is_active = models.BooleanField(_("active"), default=False)
+    is_active = models.BooleanField(_("active version"), default=False)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         verbose_name=_("created by"),

@@ -101,6 +101,8 @@ def test_an_edit_in_the_admin_is_a_new_version_and_a_drafted_contract_keeps_its_
     before = pdf_text(first)
     old = default_set()
     client.force_login(gm_staff)
+    page = client.get(f"/admin/contracts/contractclauseset/{old.pk}/change/").content.decode()
+    assert "争议解决" in page and "{warranty_months}" in page
 
     response = client.post(
         f"/admin/contracts/contractclauseset/{old.pk}/change/",
