@@ -1,7 +1,8 @@
 """The contract PDF (R9): rendered from the template `contracts/pdf/contract.html` by
 WeasyPrint with a CJK font, by a Celery task, and kept in the default storage under a name
 that changes whenever the contract changes — so a cached file is never stale and a changed
-contract renders anew."""
+contract renders anew. Its articles: the lines, the payment article as the terms read, the
+interest and invoice terms, then the clauses of the contract's own clause set."""
 
 from decimal import Decimal
 
