@@ -2,7 +2,7 @@
 
 A policy (`ApprovalPolicy` and its `PolicyStep` rows) is data that the general manager may edit
 in the admin; its *default* is declared by the app that owns the document, right after the
-document's model, so `grep` finds who co-signs a contract in `contracts/models.py`:
+document's model, so `grep` finds who co-signs a contract in `contracts/models/contracts.py`:
 
     register_default_chain(
         ApprovalChain(

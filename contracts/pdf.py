@@ -1,7 +1,10 @@
 """The contract PDF (R9): rendered from the template `contracts/pdf/contract.html` by
 WeasyPrint with a CJK font, by a Celery task, and kept in the default storage under a name
 that changes whenever the contract changes — so a cached file is never stale and a changed
-contract renders anew."""
+contract renders anew. Its articles: the lines, the payment article as the terms read, the
+interest and invoice terms, then the clauses of the contract's own clause set."""
+
+from decimal import Decimal
 
 from django.conf import settings
 from django.core.files.base import ContentFile
@@ -10,6 +13,7 @@ from django.utils import translation
 
 from approvals.models import DecisionKind
 from approvals.selectors import document_approvals
+from core.formats import format_amount, format_percent
 from core.money import amount_in_words, money
 from core.pdf import render_pdf
 
@@ -20,8 +24,68 @@ def contract_pdf_name(contract) -> str:
     return f"contracts/pdf/{contract.pk}-{version.first() or 0}.pdf"
 
 
-def _percent(rate, places: int = 2) -> str:
-    return f"{rate * 100:.{places}f}".rstrip("0").rstrip(".")
+_DIGITS = "零一二三四五六七八九"
+
+
+def chinese_ordinal(number: int) -> str:
+    """1 → 一, 10 → 十, 11 → 十一, 24 → 二十四: the numbers of a contract's articles."""
+    tens, units = divmod(number, 10)
+    head = "" if tens == 0 else ("十" if tens == 1 else f"{_DIGITS[tens]}十")
+    return head + (_DIGITS[units] if units else "") if number else _DIGITS[0]
+
+
+def payment_clause(*, first_payment_ratio: Decimal, credit_days: int, gross: Decimal) -> str:
+    """The payment article (R9) as the terms read: a first payment, then the balance paid
+    before shipment (款到发货) when there are no credit days, or within the credit days of
+    the signed delivery; with neither, cash on delivery (货到付款)."""
+    first = money(gross * first_payment_ratio)
+    first_text = (
+        f"合同生效后，乙方应支付合同总金额的 {format_percent(first_payment_ratio)} 作为首付款，"
+        f"计人民币 {format_amount(first)} 元（大写：{amount_in_words(first)}）"
+    )
+    if first_payment_ratio >= 1:
+        return (
+            f"合同生效后，乙方应一次付清合同全部价款，计人民币 {format_amount(first)} 元"
+            f"（大写：{amount_in_words(first)}）；甲方收到全部价款后安排发货（款到发货）。"
+        )
+    if credit_days == 0 and first_payment_ratio > 0:
+        return f"{first_text}；余款于发货前付清，甲方收到全部价款后安排发货（款到发货）。"
+    if credit_days == 0:
+        return "乙方于货物送达、签收时一次付清全部价款（货到付款）。"
+    if first_payment_ratio > 0:
+        return f"{first_text}；乙方自收到货物并签收之日起 {credit_days} 天内付清余款。"
+    return f"乙方自收到货物并签收之日起 {credit_days} 天内付清全部价款。"
+
+
+class _Placeholders(dict):
+    def __missing__(self, key):  # a name the PDF cannot fill stays as typed
+        return "{" + key + "}"
+
+
+def contract_clauses(contract, *, first_number: int) -> list[dict]:
+    """The clauses of the contract's own clause set (the version active when it was drafted),
+    numbered on from the terms, their placeholders filled from the contract."""
+    clause_set = contract.clause_set
+    if clause_set is None:
+        return []
+    values = _Placeholders(
+        seller=settings.COMPANY["name"],
+        buyer=contract.customer.name,
+        credit_days=contract.credit_days,
+        first_payment_percent=format_percent(contract.first_payment_ratio),
+        interest_percent=format_percent(contract.interest_rate_daily),
+        invoice_threshold_percent=format_percent(contract.invoice_threshold),
+        warranty_months=clause_set.warranty_months,
+        acceptance_days=clause_set.acceptance_days,
+    )
+    return [
+        {
+            "number": chinese_ordinal(first_number + index),
+            "heading": clause.heading,
+            "text": clause.text.format_map(values),
+        }
+        for index, clause in enumerate(clause_set.clauses.all())
+    ]
 
 
 def contract_pdf_context(contract) -> dict:
@@ -40,7 +104,6 @@ def contract_pdf_context(contract) -> dict:
             "date": decision.decided_at,
         }
 
-    first_payment = money(contract.gross_amount * contract.first_payment_ratio)
     return {
         "contract": contract,
         "company": settings.COMPANY,
@@ -51,13 +114,13 @@ def contract_pdf_context(contract) -> dict:
             "gross": contract.gross_amount,
         },
         "amount_words": amount_in_words(contract.gross_amount),
-        "terms": {
-            "first_payment_percent": _percent(contract.first_payment_ratio),
-            "first_payment": first_payment,
-            "first_payment_words": amount_in_words(first_payment),
-            "interest_percent": _percent(contract.interest_rate_daily, 4),
-            "threshold_percent": _percent(contract.invoice_threshold),
-        },
+        "payment": payment_clause(
+            first_payment_ratio=contract.first_payment_ratio,
+            credit_days=contract.credit_days,
+            gross=contract.gross_amount,
+        ),
+        # Articles 一 to 四 are the lines and the terms; the clause set's follow.
+        "clauses": contract_clauses(contract, first_number=5),
         # The co-signers of R8, then every approval of the contract's submissions.
         "signers": [person(d) for d in decisions if d.role in {"sales_head", "finance"}],
         "approvers": [person(d) for d in decisions],

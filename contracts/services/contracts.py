@@ -15,7 +15,13 @@ from django.utils.translation import gettext as _
 
 from approvals.models import ApprovalRequest
 from approvals.services import approval_request_open, approval_withdraw_document
-from contracts.models import Contract, ContractLedger, ContractLine, ContractStatus
+from contracts.models import (
+    Contract,
+    ContractClauseSet,
+    ContractLedger,
+    ContractLine,
+    ContractStatus,
+)
 from core.errors import InvalidInput, NotVisible, RuleViolation
 from core.numbering import document_number
 from core.permissions import require_role, sees_customer
@@ -32,9 +38,9 @@ CONTRACT_AUTHORS = (Role.SALES_CLERK,)
 @transaction.atomic(durable=True)
 def contract_draft(*, actor: "User", order_id: int, terms: Mapping | None = None) -> Contract:
     """Draft a contract from an approved order (R8): the order's lines and amounts, its
-    customer and salesperson, and the terms of R9 (credit days: the customer's today), which
-    `terms` may change. The order becomes `contracted` in the same transaction; a second
-    contract is refused."""
+    customer and salesperson, the terms of R9 (credit days: the customer's today), which
+    `terms` may change, and the active version of the clauses. The order becomes
+    `contracted` in the same transaction; a second contract is refused."""
     require_role(actor, *CONTRACT_AUTHORS)
     terms = dict(terms or {})
     reject_unknown_fields(terms, Contract.TERMS)
@@ -72,6 +78,8 @@ def contract_draft(*, actor: "User", order_id: int, terms: Mapping | None = None
         first_payment_ratio=order.first_payment_ratio,
         credit_days=order.customer.credit_days,
         commission_rate=order.price_list.commission_rate,
+        # The clauses it will print, whatever the company's template says later.
+        clause_set=ContractClauseSet.objects.filter(is_active=True).first(),
     )
     _set_terms(contract, terms)
     validate_instance(contract, exclude=["number", "order"])

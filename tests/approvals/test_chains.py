@@ -85,11 +85,13 @@ def test_the_migration_seeded_the_policies_from_the_declarations():
 
 @pytest.mark.rule("R8")
 def test_the_contract_is_co_signed_by_the_head_of_sales_and_finance_at_one_sequence():
-    """R8, readable where the contract is: contracts/models.py declares the co-sign."""
+    """R8, readable where the contract is: contracts/models/contracts.py declares the co-sign."""
     chain = default_chain(DocumentType.CONTRACT)
 
     assert {(s.sequence, s.role) for s in chain.steps} == {(1, "sales_head"), (1, "finance")}
-    source = (Path(settings.BASE_DIR) / "contracts" / "models.py").read_text(encoding="utf-8")
+    source = (Path(settings.BASE_DIR) / "contracts" / "models" / "contracts.py").read_text(
+        encoding="utf-8"
+    )
     assert "DocumentType.CONTRACT," in source
     assert "co-sign" in source
     assert "Step(Role.SALES_HEAD, sequence=1)" in source

@@ -22,6 +22,7 @@ from approvals.documents import (
     register,
 )
 from approvals.models import ApprovalRequest, DocumentType, unnumbered_draft
+from contracts.models.clauses import ContractClauseSet
 from core.fields import AmountField, QuantityField
 from core.money import money, rate
 from core.roles import Role
@@ -87,6 +88,16 @@ class Contract(ConcurrentTransitionMixin, ApprovableDocument):
     interest_rate_daily = _rate_field(_("overdue interest per day"), "0.0005")
     invoice_threshold = _rate_field(_("invoice threshold"), "0.6000")
     commission_rate = _rate_field(_("commission rate"), "0.0200")
+    # The clauses printed after the terms: the version active when the contract was drafted.
+    clause_set = models.ForeignKey(
+        ContractClauseSet,
+        verbose_name=_("contract clause set"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        editable=False,
+        related_name="contracts",
+    )
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         verbose_name=_("drafted by"),
@@ -259,10 +270,6 @@ class ContractLine(models.Model):
 
     def __str__(self) -> str:
         return f"{self.product} × {self.quantity}"
-
-    @property
-    def tax_rate_percent(self) -> Decimal:
-        return (self.tax_rate * 100).normalize()
 
 
 def _amount(label):
