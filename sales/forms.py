@@ -197,8 +197,9 @@ class OrderForm(forms.Form):
                 {
                     "autofocus": True,
                     "hx-get": reverse("order-credit"),
-                    # The lines go along, so the panel says whether this order would hold.
-                    "hx-include": "closest form",
+                    # The lines go along (not the whole form: no CSRF token in a URL), so the
+                    # panel says whether this order would go on credit hold.
+                    "hx-include": "#order-lines",
                     "hx-trigger": "change",
                     "hx-target": "#credit-panel",
                     "hx-swap": "outerHTML",

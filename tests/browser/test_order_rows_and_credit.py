@@ -86,3 +86,39 @@ def test_a_clerk_adds_rows_in_place_and_sees_the_credit_warning_follow_the_lines
     expect(page.locator("#credit-status")).to_have_text("Credit hold")
     order.refresh_from_db()
     assert order.credit_status == "hold"
+
+
+@pytest.mark.rule("R4")
+def test_choosing_the_customer_after_the_lines_warns_at_once(page, login, clerk):
+    lathe = ProductFactory(code="P-1001", name="数控车床", tax_rate=Decimal("0.1300"))
+    active_price_list(items=[(lathe, "168000.00", "150000.00")])
+    customer = CustomerFactory(owner=clerk, credit_limit=Decimal("100000"), blocked=True)
+
+    login(page, clerk)
+    page.goto("/orders/new/")
+    page.wait_for_load_state("load")
+    page.locator("#id_lines-0-product").select_option(str(lathe.pk))
+    page.locator("#id_lines-0-quantity").fill("1")
+    page.locator("#id_lines-0-quantity").press("Tab")
+    expect(page.locator("#order-gross")).to_have_text("189,840.00")
+    page.get_by_label("customer").select_option(str(customer.pk))
+
+    expect(page.locator("#credit-outlook-blocked")).to_have_text(
+        "This order will go on credit hold: the customer is blocked."
+    )
+    expect(page.locator("#credit-outlook-over-limit")).to_contain_text("¥89,840.00")
+
+
+def test_the_general_manager_adds_price_list_rows_in_place(page, login, gm):
+    ProductFactory(code="P-1001", name="数控车床")
+
+    login(page, gm)
+    page.goto("/price-lists/new/")
+    page.wait_for_load_state("load")
+    rows = page.locator("#items tbody tr")
+    before = rows.count()
+    page.get_by_role("button", name="Add a row").click()
+
+    expect(rows).to_have_count(before + 1)
+    expect(page.locator("#id_items-TOTAL_FORMS")).to_have_value(str(before + 1))
+    expect(page.locator(f"#id_items-{before}-product")).to_be_focused()
