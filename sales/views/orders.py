@@ -149,10 +149,10 @@ def order_detail(request, pk: int):
     is_author = order.created_by_id == request.user.pk
     is_draft = order.status == OrderStatus.DRAFT
     panel = approval_panel(user=request.user, document=order, is_draft=is_draft)
-    # Before the Submit button of a draft: what R4's check would say if it were submitted now.
+    # Before the author's Submit button: what R4's check would say if it were submitted now.
     outlook = (
         selectors.order_credit_outlook(customer=order.customer, amount=order.gross_amount)
-        if is_draft
+        if is_author and is_draft
         else None
     )
     return render(
