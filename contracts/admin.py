@@ -48,9 +48,12 @@ class ContractAdmin(ReadOnlyMixin, SimpleHistoryAdmin):
         "salesperson",
         "status",
         "gross_amount",
+        "delivery_date",
+        "delivery_place",
+        "payment_method",
         "signed_on",
     ]
-    list_filter = ["status"]
+    list_filter = ["status", "payment_method"]
     search_fields = ["number", "customer__name", "order__number"]
     list_select_related = ["customer", "salesperson"]
     inlines = [ContractLineInline]

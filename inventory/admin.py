@@ -79,6 +79,7 @@ class ShippingNoticeAdmin(ReadOnlyMixin, SimpleHistoryAdmin):
         "warehouse",
         "status",
         "valid_until",
+        "delivery_place",
         "gate_pass_no",
         "gross_amount",
     ]

@@ -220,6 +220,12 @@ class ShippingNoticeForm(forms.Form):
         widget=DateInput(),
         help_text=_("Default: 7 days from today."),
     )
+    delivery_place = forms.CharField(
+        label=_("delivery place"),
+        required=False,
+        max_length=200,
+        help_text=_("Empty: the contract's delivery place."),
+    )
     note = forms.CharField(
         label=_("note"),
         required=False,

@@ -7,7 +7,16 @@ from simple_history.admin import SimpleHistoryAdmin
 from core.admin import ServiceAdminMixin
 from sales import services
 from sales.forms import CustomerForm
-from sales.models import Contact, CreditChangeRequest, Customer, PriceList, PriceListItem, Product
+from sales.models import (
+    Contact,
+    CreditChangeRequest,
+    Customer,
+    Order,
+    OrderLine,
+    PriceList,
+    PriceListItem,
+    Product,
+)
 
 
 class CustomerAdminForm(CustomerForm):
@@ -137,3 +146,33 @@ class PriceListAdmin(ReadOnlyDocumentAdmin):
     list_filter = ["status"]
     search_fields = ["number", "name"]
     inlines = [PriceListItemInline]
+
+
+class OrderLineInline(admin.TabularInline):
+    model = OrderLine
+    extra = 0
+    fields = ["product", "quantity", "unit_price", "tax_rate", "net", "tax", "gross"]
+    readonly_fields = fields
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Order)
+class OrderAdmin(ReadOnlyDocumentAdmin):
+    list_display = [
+        "number",
+        "customer",
+        "created_by",
+        "status",
+        "credit_status",
+        "gross_amount",
+        "delivery_date",
+        "delivery_place",
+        "payment_method",
+        "created_at",
+    ]
+    list_filter = ["status", "credit_status", "payment_method"]
+    search_fields = ["number", "customer__name", "customer__code", "delivery_place"]
+    list_select_related = ["customer", "created_by"]
+    inlines = [OrderLineInline]

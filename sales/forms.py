@@ -14,7 +14,7 @@ from django.utils.translation import gettext_lazy
 from core import formats
 from core.errors import RuleViolation
 from sales import selectors
-from sales.models import Contact, Customer, Product, RiskLevel
+from sales.models import Contact, Customer, PaymentMethod, Product, RiskLevel
 from sales.services import customer_refuse_credit_fields
 
 User = get_user_model()
@@ -159,10 +159,32 @@ class OrderForm(forms.Form):
     first_payment_ratio = formats.PercentField(
         label=gettext_lazy("first payment ratio"), initial=Decimal("0.3000")
     )
+    delivery_date = forms.DateField(
+        label=gettext_lazy("delivery date"),
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+        help_text=gettext_lazy("Optional; not in the past."),
+    )
+    delivery_place = forms.CharField(
+        label=gettext_lazy("delivery place"), required=False, max_length=200
+    )
+    payment_method = forms.ChoiceField(
+        label=gettext_lazy("payment method"),
+        required=False,
+        choices=[("", "---------"), *PaymentMethod.choices],
+    )
     note = forms.CharField(
         label=gettext_lazy("note"),
         required=False,
         widget=forms.Textarea(attrs={"rows": 2, "cols": 60}),
+    )
+
+    INITIAL_FROM_ORDER = (
+        "first_payment_ratio",
+        "delivery_date",
+        "delivery_place",
+        "payment_method",
+        "note",
     )
 
     def __init__(self, *args, user, order=None, **kwargs):
@@ -175,6 +197,9 @@ class OrderForm(forms.Form):
                 {
                     "autofocus": True,
                     "hx-get": reverse("order-credit"),
+                    # The lines go along (not the whole form: no CSRF token in a URL), so the
+                    # panel says whether this order would go on credit hold.
+                    "hx-include": "#order-lines",
                     "hx-trigger": "change",
                     "hx-target": "#credit-panel",
                     "hx-swap": "outerHTML",

@@ -3,6 +3,7 @@ the customers due for their credit review — with visibility (R23) applied thro
 `core.permissions.visible_to`. Never imports a service."""
 
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
 
@@ -25,6 +26,7 @@ from sales.models import (
     Order,
     OrderLine,
     OrderStatus,
+    PaymentMethod,
     PriceList,
     PriceListItem,
     Product,
@@ -394,6 +396,57 @@ def customer_overdue_amount(*, customer: Customer, as_of) -> Decimal:
     )
 
 
+@dataclass(frozen=True)
+class CreditOutlook:
+    """Whether an order of `amount` passes R4's credit check for the customer, and why not:
+    `reasons` holds "blocked", "overdue" and "over_limit" in that order, each that applies."""
+
+    amount: Decimal
+    limit: Decimal
+    exposure: Decimal
+    overdue_amount: Decimal
+    blocked: bool
+    reasons: tuple[str, ...]
+
+    @property
+    def passes(self) -> bool:
+        return not self.reasons
+
+    @property
+    def excess(self) -> Decimal:
+        """How far exposure plus the order goes beyond the limit (0 when within)."""
+        return max(money(self.exposure + self.amount - self.limit), Decimal("0.00"))
+
+    @property
+    def remaining(self) -> Decimal:
+        """What is left of the limit once the order is taken (negative beyond it)."""
+        return money(self.limit - self.exposure - self.amount)
+
+
+def order_credit_outlook(*, customer: Customer, amount: Decimal) -> CreditOutlook:
+    """R4's credit check as a read, the one `order_submit` decides by (through
+    `sales.services.orders.credit_check_passes`, on the customer row it has locked) and the
+    order form and page warn with before submit: exposure + amount ≤ limit, nothing overdue,
+    not blocked. A limit of 0 means no credit, never "unlimited"."""
+    amount = money(amount or 0)
+    overdue = customer_overdue_amount(customer=customer, as_of=timezone.localdate())
+    reasons = []
+    if customer.blocked:
+        reasons.append("blocked")
+    if overdue > 0:
+        reasons.append("overdue")
+    if customer.exposure + amount > customer.credit_limit:
+        reasons.append("over_limit")
+    return CreditOutlook(
+        amount=amount,
+        limit=money(customer.credit_limit),
+        exposure=money(customer.exposure),
+        overdue_amount=overdue,
+        blocked=customer.blocked,
+        reasons=tuple(reasons),
+    )
+
+
 def order_list(
     *,
     user,
@@ -459,6 +512,9 @@ def order_sheet(orders) -> Sheet:
         field_column(Order, "net_amount", Kind.AMOUNT),
         field_column(Order, "tax_amount", Kind.AMOUNT),
         field_column(Order, "gross_amount", Kind.AMOUNT),
+        field_column(Order, "delivery_date", Kind.DATE),
+        field_column(Order, "delivery_place"),
+        field_column(Order, "payment_method", choices=PaymentMethod),
         field_column(Order, "created_at", Kind.DATETIME),
         field_column(Order, "submitted_at", Kind.DATETIME),
     ]
@@ -475,6 +531,9 @@ def order_sheet(orders) -> Sheet:
             o.net_amount,
             o.tax_amount,
             o.gross_amount,
+            o.delivery_date,
+            o.delivery_place,
+            o.get_payment_method_display(),
             o.created_at,
             o.submitted_at,
         ]

@@ -7,7 +7,7 @@ from approvals.api.serializers import DocumentApprovalField
 from contracts.models import Contract
 from core.api.fields import amount_field, quantity_field
 from sales import selectors as sales_selectors
-from sales.models import Order
+from sales.models import Order, PaymentMethod
 
 
 def _rate(label, **kwargs):
@@ -56,6 +56,22 @@ class ContractSerializer(serializers.ModelSerializer):
     interest_rate_daily = _rate(_("overdue interest per day"))
     invoice_threshold = _rate(_("invoice threshold"))
     commission_rate = _rate(_("commission rate"))
+    delivery_date = serializers.DateField(
+        required=False,
+        allow_null=True,
+        label=_("delivery date"),
+        help_text="The order's; 交货日期.",
+    )
+    delivery_place = serializers.CharField(
+        required=False, allow_blank=True, max_length=200, label=_("delivery place")
+    )
+    payment_method = serializers.ChoiceField(
+        choices=PaymentMethod.choices,
+        required=False,
+        allow_blank=True,
+        label=_("payment method"),
+        help_text="The order's: `bank_transfer`, `acceptance_bill`, `cheque` or `cash`.",
+    )
     net_amount = amount_field(read_only=True)
     tax_amount = amount_field(read_only=True)
     gross_amount = amount_field(read_only=True)
@@ -83,6 +99,9 @@ class ContractSerializer(serializers.ModelSerializer):
             "interest_rate_daily",
             "invoice_threshold",
             "commission_rate",
+            "delivery_date",
+            "delivery_place",
+            "payment_method",
             "lines",
             "created_at",
             "submitted_at",

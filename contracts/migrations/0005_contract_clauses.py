@@ -66,7 +66,7 @@ def seed_default_clause_set(apps, schema_editor):
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('contracts', '0003_amounts_and_quantities_bounded'),
+        ('contracts', '0004_order_terms_carried'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

@@ -26,7 +26,7 @@ from contracts.models.clauses import ContractClauseSet
 from core.fields import AmountField, QuantityField
 from core.money import money, rate
 from core.roles import Role
-from sales.models import Customer, Order, OrderLine, Product
+from sales.models import Customer, Order, OrderLine, PaymentMethod, Product
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import User
@@ -98,6 +98,12 @@ class Contract(ConcurrentTransitionMixin, ApprovableDocument):
         editable=False,
         related_name="contracts",
     )
+    # 交货日期, 交货地点, 付款方式: the order's, copied at draft and changed with the terms.
+    delivery_date = models.DateField(_("delivery date"), null=True, blank=True)
+    delivery_place = models.CharField(_("delivery place"), max_length=200, blank=True)
+    payment_method = models.CharField(
+        _("payment method"), max_length=20, choices=PaymentMethod.choices, blank=True
+    )
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         verbose_name=_("drafted by"),
@@ -148,6 +154,9 @@ class Contract(ConcurrentTransitionMixin, ApprovableDocument):
         "interest_rate_daily",
         "invoice_threshold",
         "commission_rate",
+        "delivery_date",
+        "delivery_place",
+        "payment_method",
     )
 
     def __str__(self) -> str:

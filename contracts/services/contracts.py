@@ -38,9 +38,10 @@ CONTRACT_AUTHORS = (Role.SALES_CLERK,)
 @transaction.atomic(durable=True)
 def contract_draft(*, actor: "User", order_id: int, terms: Mapping | None = None) -> Contract:
     """Draft a contract from an approved order (R8): the order's lines and amounts, its
-    customer and salesperson, the terms of R9 (credit days: the customer's today), which
-    `terms` may change, and the active version of the clauses. The order becomes
-    `contracted` in the same transaction; a second contract is refused."""
+    customer and salesperson, the terms of R9 (credit days: the customer's today) and the
+    order's delivery date, place and payment method, which `terms` may change, and the active
+    version of the clauses. The order becomes `contracted` in the same transaction; a second
+    contract is refused."""
     require_role(actor, *CONTRACT_AUTHORS)
     terms = dict(terms or {})
     reject_unknown_fields(terms, Contract.TERMS)
@@ -80,6 +81,9 @@ def contract_draft(*, actor: "User", order_id: int, terms: Mapping | None = None
         commission_rate=order.price_list.commission_rate,
         # The clauses it will print, whatever the company's template says later.
         clause_set=ContractClauseSet.objects.filter(is_active=True).first(),
+        delivery_date=order.delivery_date,
+        delivery_place=order.delivery_place,
+        payment_method=order.payment_method,
     )
     _set_terms(contract, terms)
     validate_instance(contract, exclude=["number", "order"])
@@ -108,6 +112,10 @@ def contract_draft(*, actor: "User", order_id: int, terms: Mapping | None = None
 
 def _set_terms(contract: Contract, terms: Mapping) -> None:
     for field, value in terms.items():
+        if field in ("delivery_place", "payment_method"):
+            value = (value or "").strip()
+        elif field == "delivery_date":
+            value = value or None
         setattr(contract, field, value)
 
 

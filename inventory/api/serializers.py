@@ -246,6 +246,19 @@ class ShippingNoticeSerializer(_DocumentSerializer):
     valid_until = serializers.DateField(
         required=False, label=_("valid until"), help_text="Default: today + 7 days (R12)."
     )
+    delivery_place = serializers.CharField(
+        required=False,
+        allow_blank=True,
+        max_length=200,
+        label=_("delivery place"),
+        help_text="交货地点; empty or left out: the contract's.",
+    )
+    contract_delivery_date = serializers.DateField(
+        source="contract.delivery_date",
+        read_only=True,
+        allow_null=True,
+        help_text="The contract's delivery date (交货日期).",
+    )
     note = serializers.CharField(required=False, allow_blank=True, max_length=500)
     gross_amount = amount_field(read_only=True)
     lines = ShippingNoticeLineSerializer(many=True)

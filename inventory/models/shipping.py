@@ -96,6 +96,8 @@ class ShippingNotice(ConcurrentTransitionMixin, ApprovableDocument):
         protected=True,
     )
     valid_until = models.DateField(_("valid until"))
+    # 交货地点: the contract's unless the clerk changes it in draft.
+    delivery_place = models.CharField(_("delivery place"), max_length=200, blank=True)
     net_amount = AmountField(_("net amount"), default=0)
     tax_amount = AmountField(_("tax amount"), default=0)
     gross_amount = AmountField(_("gross amount"), default=0)

@@ -82,7 +82,7 @@ if TYPE_CHECKING:
 
 logger = logging.getLogger(__name__)
 
-NOTICE_FIELDS = ("contract", "warehouse", "valid_until", "note", "lines")
+NOTICE_FIELDS = ("contract", "warehouse", "valid_until", "delivery_place", "note", "lines")
 NOTICE_AUTHORS = (Role.SALES_CLERK,)
 SCAN_TYPES = {
     ".pdf": (b"%PDF-",),
@@ -239,6 +239,7 @@ def _create(*, actor: "User", data: Mapping) -> ShippingNotice:
         customer_id=contract.customer_id,
         warehouse=warehouse,
         valid_until=valid_until,
+        delivery_place=_delivery_place(data.get("delivery_place"), contract),
         note=(data.get("note") or "").strip(),
         created_by=actor,
     )
@@ -250,6 +251,11 @@ def _create(*, actor: "User", data: Mapping) -> ShippingNotice:
     _save_lines(notice, lines)
     notice.save(update_fields=["net_amount", "tax_amount", "gross_amount"])
     return notice
+
+
+def _delivery_place(value, contract) -> str:
+    """交货地点: as the clerk gives it, else (empty) the contract's."""
+    return str(value or "").strip() or contract.delivery_place
 
 
 def _locked(notice_id: int, *, actor: "User") -> ShippingNotice:
@@ -267,13 +273,14 @@ def _locked(notice_id: int, *, actor: "User") -> ShippingNotice:
 
 @transaction.atomic(durable=True)
 def shipping_notice_update(*, actor: "User", notice_id: int, data: Mapping) -> ShippingNotice:
-    """A draft's warehouse, validity, note or lines (the lines, when given, replace them)."""
+    """A draft's warehouse, validity, delivery place, note or lines (the lines, when given,
+    replace them; an empty delivery place is the contract's)."""
     return _update(actor=actor, notice_id=notice_id, data=data)
 
 
 def _update(*, actor: "User", notice_id: int, data: Mapping) -> ShippingNotice:
     require_role(actor, *NOTICE_AUTHORS)
-    reject_unknown_fields(data, ("warehouse", "valid_until", "note", "lines"))
+    reject_unknown_fields(data, ("warehouse", "valid_until", "delivery_place", "note", "lines"))
     notice = _locked(notice_id, actor=actor)
     if notice.status != ShippingNoticeStatus.DRAFT:
         refuse_state(notice, _("changed"))
@@ -282,6 +289,8 @@ def _update(*, actor: "User", notice_id: int, data: Mapping) -> ShippingNotice:
         notice.warehouse = _warehouse(data.get("warehouse"))
     if "valid_until" in data:
         notice.valid_until = _valid_until(data.get("valid_until"))
+    if "delivery_place" in data:
+        notice.delivery_place = _delivery_place(data.get("delivery_place"), contract)
     if "note" in data:
         notice.note = (data.get("note") or "").strip()
     if "lines" in data:

@@ -128,6 +128,7 @@ def _save(request, *, notice, form, lines, submit: bool):
     data = {
         "warehouse": form.cleaned_data["warehouse"].pk,
         "valid_until": form.cleaned_data["valid_until"],
+        "delivery_place": form.cleaned_data["delivery_place"],
         "note": form.cleaned_data["note"],
         "lines": lines,
     }
@@ -174,6 +175,7 @@ def _form_page(request, *, notice):
             initial={
                 "warehouse": notice.warehouse_id,
                 "valid_until": notice.valid_until,
+                "delivery_place": notice.delivery_place,
                 "note": notice.note,
             },
         )
@@ -183,6 +185,7 @@ def _form_page(request, *, notice):
             initial={
                 "contract": contract.pk if contract else None,
                 "valid_until": default_valid_until(),
+                "delivery_place": contract.delivery_place if contract else "",
             },
         )
     return render(

@@ -11,7 +11,15 @@ from rest_framework import serializers
 from approvals.api.serializers import DocumentApprovalField
 from core.api.fields import ReferenceField, amount_field, quantity_field
 from sales import selectors
-from sales.models import Contact, CreditChangeRequest, Customer, Order, PriceList, Product
+from sales.models import (
+    Contact,
+    CreditChangeRequest,
+    Customer,
+    Order,
+    PaymentMethod,
+    PriceList,
+    Product,
+)
 
 User = get_user_model()
 
@@ -288,6 +296,22 @@ class OrderSerializer(serializers.ModelSerializer):
         label=_("first payment ratio"),
     )
     note = serializers.CharField(required=False, allow_blank=True)
+    delivery_date = serializers.DateField(
+        required=False,
+        allow_null=True,
+        label=_("delivery date"),
+        help_text="交货日期, optional; not in the past when given nor at submit (400 `invalid`).",
+    )
+    delivery_place = serializers.CharField(
+        required=False, allow_blank=True, max_length=200, label=_("delivery place")
+    )
+    payment_method = serializers.ChoiceField(
+        choices=PaymentMethod.choices,
+        required=False,
+        allow_blank=True,
+        label=_("payment method"),
+        help_text="`bank_transfer`, `acceptance_bill`, `cheque` or `cash`; empty when not agreed.",
+    )
     lines = OrderLineSerializer(many=True)
     approval = DocumentApprovalField()
 
@@ -307,6 +331,9 @@ class OrderSerializer(serializers.ModelSerializer):
             "net_amount",
             "tax_amount",
             "gross_amount",
+            "delivery_date",
+            "delivery_place",
+            "payment_method",
             "note",
             "lines",
             "created_at",

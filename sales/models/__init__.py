@@ -11,7 +11,7 @@ from sales.models.customers import (
     phone_validator,
     tax_id_validator,
 )
-from sales.models.orders import CreditStatus, Order, OrderLine, OrderStatus
+from sales.models.orders import CreditStatus, Order, OrderLine, OrderStatus, PaymentMethod
 
 __all__ = [
     "Contact",
@@ -23,6 +23,7 @@ __all__ = [
     "Order",
     "OrderLine",
     "OrderStatus",
+    "PaymentMethod",
     "PriceList",
     "PriceListItem",
     "PriceListStatus",

@@ -44,6 +44,15 @@ class CreditStatus(models.TextChoices):
     HOLD = "hold", _("Credit hold")
 
 
+class PaymentMethod(models.TextChoices):
+    """付款方式: how the customer pays, the same four ways a receipt is recorded (R16)."""
+
+    BANK_TRANSFER = "bank_transfer", _("Bank transfer")
+    ACCEPTANCE_BILL = "acceptance_bill", _("Bank acceptance bill")
+    CHEQUE = "cheque", _("Cheque")
+    CASH = "cash", _("Cash")
+
+
 class Order(ConcurrentTransitionMixin, ApprovableDocument):
     """合同申报单: the contract application a clerk enters (R3–R7). Its gross counts in the
     customer's exposure from submit until it is returned, cancelled or its contract ends."""
@@ -80,6 +89,12 @@ class Order(ConcurrentTransitionMixin, ApprovableDocument):
     gross_amount = AmountField(_("gross amount"), default=Decimal("0.00"))
     # The gross this order added to the customer's exposure (R3); 0 when it adds none.
     exposure_amount = AmountField(_("exposure added"), default=Decimal("0.00"))
+    # 交货日期, 交货地点, 付款方式: carried into the contract and its shipping notices.
+    delivery_date = models.DateField(_("delivery date"), null=True, blank=True)
+    delivery_place = models.CharField(_("delivery place"), max_length=200, blank=True)
+    payment_method = models.CharField(
+        _("payment method"), max_length=20, choices=PaymentMethod.choices, blank=True
+    )
     note = models.TextField(_("note"), blank=True)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,

@@ -6,12 +6,14 @@ The credit check therefore reads one locked row, whatever the customer's history
 """
 
 from collections.abc import Mapping, Sequence
+from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
 from typing import TYPE_CHECKING
 
 from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
+from django.utils.dateparse import parse_date
 from django.utils.translation import gettext as _
 
 from approvals.services import approval_request_open, approval_withdraw_document
@@ -30,13 +32,16 @@ from sales.models import (
     PriceList,
     Product,
 )
-from sales.selectors import customer_list, customer_overdue_amount, price_list_active
+from sales.selectors import customer_list, order_credit_outlook, price_list_active
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import User
 
 ORDER_AUTHORS = (Role.SALES_CLERK,)
 LINE_FIELDS = ("product", "quantity", "unit_price", "tax_rate")
+# 交货日期, 交货地点, 付款方式: optional on a draft; a delivery date, when given, is not in the
+# past when it is entered nor when the order is submitted (a 400 naming `delivery_date`).
+DELIVERY_FIELDS = ("delivery_date", "delivery_place", "payment_method")
 
 
 def _decimal(value, field: str, errors: dict) -> Decimal | None:
@@ -156,6 +161,44 @@ def _save_lines(order: Order, lines: Sequence[OrderLine], actor: "User") -> None
         line.save()
 
 
+def _set_delivery(order: Order, delivery: Mapping) -> None:
+    """The delivery terms given; a field left out is kept, None or "" clears it."""
+    reject_unknown_fields(delivery, DELIVERY_FIELDS)
+    for field in DELIVERY_FIELDS:
+        if field not in delivery:
+            continue
+        value = delivery[field]
+        if field == "delivery_date":
+            value = value or None
+            if value is not None:
+                value = _day(value)
+                _require_delivery_date_ahead(value)
+        else:
+            value = str(value or "").strip()
+        setattr(order, field, value)
+
+
+def _day(value) -> date:
+    if isinstance(value, datetime):
+        return value.date()
+    if isinstance(value, date):
+        return value
+    try:
+        day = parse_date(str(value))
+    except ValueError:
+        day = None
+    if day is None:
+        raise InvalidInput(errors={"delivery_date": [_("Enter a date as YYYY-MM-DD.")]})
+    return day
+
+
+def _require_delivery_date_ahead(day) -> None:
+    if day is not None and day < timezone.localdate():
+        raise InvalidInput(
+            errors={"delivery_date": [_("The delivery date cannot be in the past.")]}
+        )
+
+
 def _visible_customer(*, actor: "User", customer_id) -> Customer:
     customer = customer_list(user=actor).filter(pk=customer_id, is_active=True).first()
     if customer is None:
@@ -176,6 +219,7 @@ def _create(
     lines: Sequence[Mapping],
     first_payment_ratio=None,
     note: str = "",
+    **delivery,
 ) -> Order:
     require_role(actor, *ORDER_AUTHORS)
     customer = _visible_customer(actor=actor, customer_id=customer_id)
@@ -189,6 +233,7 @@ def _create(
     )
     if first_payment_ratio is not None:
         order.first_payment_ratio = first_payment_ratio
+    _set_delivery(order, delivery)
     validate_instance(order, exclude=["number"])
     built = order_lines_build(lines=lines, price_list=price_list)
     _totals(order, built)
@@ -224,6 +269,7 @@ def _update(
     lines: Sequence[Mapping] | None = None,
     first_payment_ratio=None,
     note: str | None = None,
+    **delivery,
 ) -> Order:
     order = _draft_of_author(actor=actor, order_id=order_id)
     _require_draft(order)
@@ -232,6 +278,7 @@ def _update(
         order.first_payment_ratio = first_payment_ratio
     if note is not None:
         order.note = note
+    _set_delivery(order, delivery)
     validate_instance(order)
     if lines is not None:
         built = order_lines_build(lines=lines, price_list=order.price_list)
@@ -244,17 +291,15 @@ def _update(
 
 def credit_check_passes(*, customer: Customer, amount: Decimal) -> bool:
     """R4, on a customer row the caller has locked: exposure + amount ≤ limit, nothing
-    overdue, not blocked. A limit of 0 means no credit, never "unlimited"."""
-    if customer.blocked:
-        return False
-    if customer_overdue_amount(customer=customer, as_of=timezone.localdate()) > 0:
-        return False
-    return customer.exposure + amount <= customer.credit_limit
+    overdue, not blocked. The check is `sales.selectors.order_credit_outlook`, the same read
+    the order form's credit panel warns with, so the warning and the decision cannot differ."""
+    return order_credit_outlook(customer=customer, amount=amount).passes
 
 
 def _submit(*, actor: "User", order_id: int) -> Order:
     order = _draft_of_author(actor=actor, order_id=order_id)
     _require_draft(order)
+    _require_delivery_date_ahead(order.delivery_date)
     order.price_list = _active_price_list()
     order_lines_build(
         lines=[
@@ -300,14 +345,17 @@ def order_create(
     lines: Sequence[Mapping],
     first_payment_ratio=None,
     note: str = "",
+    **delivery,
 ) -> Order:
-    """A draft order for one of the clerk's customers (R23), priced from today's active list."""
+    """A draft order for one of the clerk's customers (R23), priced from today's active list;
+    `delivery`: any of `delivery_date`, `delivery_place`, `payment_method`."""
     return _create(
         actor=actor,
         customer_id=customer_id,
         lines=lines,
         first_payment_ratio=first_payment_ratio,
         note=note,
+        **delivery,
     )
 
 
@@ -319,14 +367,17 @@ def order_update(
     lines: Sequence[Mapping] | None = None,
     first_payment_ratio=None,
     note: str | None = None,
+    **delivery,
 ) -> Order:
-    """Change a draft (R21: editing only in draft); lines are replaced as a whole."""
+    """Change a draft (R21: editing only in draft); lines are replaced as a whole; a delivery
+    field left out is kept."""
     return _update(
         actor=actor,
         order_id=order_id,
         lines=lines,
         first_payment_ratio=first_payment_ratio,
         note=note,
+        **delivery,
     )
 
 
@@ -347,6 +398,7 @@ def order_save_and_submit(
     lines: Sequence[Mapping],
     first_payment_ratio=None,
     note: str | None = None,
+    **delivery,
 ) -> Order:
     """Create a draft (no `order_id`, for `customer_id`) or change one, then submit it (R4,
     R7), in one transaction: a refusal of either leaves nothing written (R25)."""
@@ -357,6 +409,7 @@ def order_save_and_submit(
             lines=lines,
             first_payment_ratio=first_payment_ratio,
             note=note or "",
+            **delivery,
         )
     else:
         order = _update(
@@ -365,6 +418,7 @@ def order_save_and_submit(
             lines=lines,
             first_payment_ratio=first_payment_ratio,
             note=note,
+            **delivery,
         )
     return _submit(actor=actor, order_id=order.pk)
 

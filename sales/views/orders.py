@@ -145,6 +145,12 @@ def order_detail(request, pk: int):
     is_author = order.created_by_id == request.user.pk
     is_draft = order.status == OrderStatus.DRAFT
     panel = approval_panel(user=request.user, document=order, is_draft=is_draft)
+    # Before the author's Submit button: what R4's check would say if it were submitted now.
+    outlook = (
+        selectors.order_credit_outlook(customer=order.customer, amount=order.gross_amount)
+        if is_author and is_draft
+        else None
+    )
     return render(
         request,
         "sales/order_detail.html",
@@ -156,6 +162,7 @@ def order_detail(request, pk: int):
             "can_edit": is_author and is_draft,
             "can_cancel": is_author and order.status in (OrderStatus.DRAFT, OrderStatus.SUBMITTED),
             "history": history_rows(order),
+            "outlook": outlook,
         },
     )
 
@@ -213,7 +220,7 @@ def _form_page(request, *, order):
             user=request.user,
             order=order,
             initial=(
-                {"first_payment_ratio": order.first_payment_ratio, "note": order.note}
+                {field: getattr(order, field) for field in OrderForm.INITIAL_FROM_ORDER}
                 if order is not None
                 else {}
             ),
@@ -239,6 +246,7 @@ def _form_page(request, *, order):
         ]
     if order is not None:
         customer = order.customer
+    totals = _priced(rows)
     return render(
         request,
         "sales/order_form.html",
@@ -248,9 +256,8 @@ def _form_page(request, *, order):
             "lines_errors": lines_errors,
             "order": order,
             "catalogue_empty": not catalogue,
-            "totals": _priced(rows),
-            "customer": customer,
-            "credit": selectors.customer_credit(customer=customer) if customer else None,
+            "totals": totals,
+            **_credit_panel(customer, totals["gross"]),
         },
         status=400 if request.method == "POST" else 200,
     )
@@ -273,34 +280,60 @@ def order_edit(request, pk: int):
     return _form_page(request, order=order)
 
 
+def _credit_panel(customer, gross) -> dict:
+    """The credit panel's context: the customer's position and whether an order of `gross`
+    would pass R4's check at submit, by the selector the service decides with."""
+    if customer is None:
+        return {"customer": None, "credit": None, "outlook": None}
+    return {
+        "customer": customer,
+        "credit": selectors.customer_credit(customer=customer),
+        "outlook": selectors.order_credit_outlook(customer=customer, amount=gross),
+    }
+
+
+def _typed_customer(request, data):
+    """The customer of the form being typed, among those the user may see (R23): the chosen
+    one on a new order, the order's on an edited one (the form sends it as `customer`)."""
+    raw = str(data.get("customer", ""))
+    if not raw.isdigit():
+        return None
+    return selectors.customer_list(user=request.user).filter(pk=raw).first()
+
+
+def _typed_gross(data, catalogue):
+    if "lines-TOTAL_FORMS" not in data:
+        return _priced([])["gross"]
+    return _priced(_typed_rows(_formset(data, catalogue=catalogue), catalogue))["gross"]
+
+
 @login_required
 @require_POST
 def order_totals(request):
-    """The totals partial for the entry form (htmx): amounts computed here, never in JS."""
+    """The totals partial for the entry form (htmx): amounts computed here, never in JS; with
+    the credit panel swapped out of band, so its warning follows the lines as they are typed."""
     catalogue = _catalogue()
-    return render(
-        request,
-        "sales/_order_totals.html",
-        {"totals": _priced(_typed_rows(_formset(request.POST, catalogue=catalogue), catalogue))},
-    )
+    totals = _priced(_typed_rows(_formset(request.POST, catalogue=catalogue), catalogue))
+    response = render(request, "sales/_order_totals.html", {"totals": totals})
+    customer = _typed_customer(request, request.POST)
+    if customer is not None:
+        panel = render(
+            request,
+            "sales/_order_credit.html",
+            {**_credit_panel(customer, totals["gross"]), "oob": True},
+        )
+        response.content += panel.content
+    return response
 
 
 @login_required
 @require_GET
 def order_credit(request):
-    """The credit panel for the chosen customer (htmx): limit, exposure, available, overdue."""
-    raw = request.GET.get("customer", "")
-    customer = (
-        selectors.customer_list(user=request.user).filter(pk=raw).first() if raw.isdigit() else None
-    )
-    return render(
-        request,
-        "sales/_order_credit.html",
-        {
-            "customer": customer,
-            "credit": selectors.customer_credit(customer=customer) if customer else None,
-        },
-    )
+    """The credit panel for the chosen customer (htmx): limit, exposure, available, overdue,
+    and whether the order as typed (its lines, when sent along) would go on credit hold."""
+    customer = _typed_customer(request, request.GET)
+    gross = _typed_gross(request.GET, _catalogue()) if customer is not None else None
+    return render(request, "sales/_order_credit.html", _credit_panel(customer, gross))
 
 
 def _act(request, pk: int, *, run, done: str):

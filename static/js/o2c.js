@@ -53,6 +53,64 @@
       stop(event);
     }
   }, true);
+  // Formset rows added in place: a button data-add-row="<prefix>" appends a copy of the
+  // <template id="<prefix>-empty-row"> (the formset's empty form, "__prefix__" in its names and
+  // "__number__" where the row's number is shown) to the table id="<prefix>" and counts it in
+  // <prefix>-TOTAL_FORMS. Nothing is saved; htmx attributes of the new row are processed, so
+  // live totals follow it. Without script the button stays hidden and the page's empty rows
+  // remain.
+  function addRow(button) {
+    var prefix = button.getAttribute("data-add-row");
+    var template = document.getElementById(prefix + "-empty-row");
+    var table = document.getElementById(prefix);
+    var total = document.getElementById("id_" + prefix + "-TOTAL_FORMS");
+    var max = document.getElementById("id_" + prefix + "-MAX_NUM_FORMS");
+    if (!template || !table || !total) {
+      return;
+    }
+    var index = parseInt(total.value, 10) || 0;
+    if (max && index >= parseInt(max.value, 10)) {
+      return;
+    }
+    var holder = document.createElement("tbody");
+    holder.innerHTML = template.innerHTML
+      .replace(/__prefix__/g, String(index))
+      .replace(/__number__/g, String(index + 1));
+    var body = table.tBodies[0] || table.appendChild(document.createElement("tbody"));
+    var added = [];
+    while (holder.firstElementChild) {
+      added.push(body.appendChild(holder.firstElementChild));
+    }
+    total.value = String(index + 1);
+    for (var i = 0; i < added.length; i++) {
+      if (window.htmx) {
+        window.htmx.process(added[i]);
+      }
+    }
+    var first = added.length && added[0].querySelector("select, input, textarea");
+    if (first) {
+      first.focus();
+    }
+  }
+  function showAddRowButtons() {
+    var buttons = document.querySelectorAll("button[data-add-row]");
+    for (var i = 0; i < buttons.length; i++) {
+      buttons[i].hidden = false;
+    }
+  }
+  if (document.readyState === "loading") {
+    document.addEventListener("DOMContentLoaded", showAddRowButtons);
+  } else {
+    showAddRowButtons();
+  }
+  document.addEventListener("click", function (event) {
+    var button = event.target.closest && event.target.closest("button[data-add-row]");
+    if (button) {
+      event.preventDefault();
+      addRow(button);
+    }
+  });
+
   // Menu drop-downs (core.navigation.menu_tree): one open at a time, closed by a click
   // elsewhere or Escape. Without script they still open and close on their own summary.
   function closeMenus(except) {

@@ -81,7 +81,7 @@ def test_a_clerk_enters_an_order_with_the_keyboard_and_it_is_approved(
     # On to "Save and submit" with Tab (the empty rows, the ratio, the note, "Save draft").
     submit = page.get_by_role("button", name="Save and submit")
     expect(submit).to_have_attribute("accesskey", "u")
-    for _ in range(15):
+    for _ in range(30):
         page.keyboard.press("Tab")
         if submit.evaluate("button => button === document.activeElement"):
             break

@@ -72,6 +72,9 @@ class Command(BaseCommand):
                 {"product": service.pk, "quantity": "1", "unit_price": "4500.00"},
             ],
             note="演示订单",
+            delivery_date=timezone.localdate() + timezone.timedelta(days=30),
+            delivery_place=customer.address or "客户厂区",
+            payment_method="acceptance_bill",
         )
         order_submit(actor=clerk, order_id=order.pk)
         _approve_all(Order.objects.get(pk=order.pk), by_role)
