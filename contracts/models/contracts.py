@@ -8,6 +8,7 @@ from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
+from django.db.models.functions import Round
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
@@ -272,7 +273,7 @@ class ContractLine(models.Model):
                 condition=Q(unit_price__gte=0), name="contractline_price_not_negative"
             ),
             models.CheckConstraint(
-                condition=Q(gross=models.F("net") + models.F("tax")),
+                condition=Q(gross=Round(models.F("net") + models.F("tax"), 2)),
                 name="contractline_gross_is_net_plus_tax",
             ),
         ]

@@ -4,6 +4,7 @@ delivery (R14)."""
 from typing import TYPE_CHECKING
 
 from django.db import models
+from django.db.models.functions import Round
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
@@ -272,7 +273,7 @@ class ShippingNoticeLine(models.Model):
                 fields=["notice", "contract_line"], name="shipnoticeline_one_per_contract_line"
             ),
             models.CheckConstraint(
-                condition=models.Q(amount=models.F("net") + models.F("tax")),
+                condition=models.Q(amount=Round(models.F("net") + models.F("tax"), 2)),
                 name="shipnoticeline_gross_is_net_plus_tax",
             ),
         ]

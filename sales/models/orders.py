@@ -7,6 +7,7 @@ from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
+from django.db.models.functions import Round
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
@@ -238,7 +239,7 @@ class OrderLine(models.Model):
                 violation_error_message=_("The price cannot be negative."),
             ),
             models.CheckConstraint(
-                condition=Q(gross=models.F("net") + models.F("tax")),
+                condition=Q(gross=Round(models.F("net") + models.F("tax"), 2)),
                 name="orderline_gross_is_net_plus_tax",
             ),
         ]

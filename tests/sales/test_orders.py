@@ -344,3 +344,36 @@ def test_concurrent_clerks_never_pass_more_than_the_limit_allows(make_user):
 
     assert sorted(results) == ["hold"] * 5 + ["passed"] * 3
     assert Customer.objects.get(pk=customer.pk).exposure == Decimal("113000.00") * clerks
+
+
+@pytest.mark.rule("R25")
+@pytest.mark.parametrize(
+    ("quantity", "price"),
+    [("2", "1234.50"), ("3", "0.10"), ("7", "1234.57"), ("1.5", "333.33"), ("0.001", "99999.99")],
+)
+def test_any_priced_line_is_kept_on_every_database_gross_being_net_plus_tax(
+    clerk, customer, catalogue, quantity, price
+):
+    """SQLite keeps decimals as floats: 2 × 1,234.50 at 13% is 2,469.00 + 320.97, which as floats
+    is not 2,789.97 — the check compares the sum rounded to the cent, on every database."""
+    order = order_create(
+        actor=clerk, customer_id=customer.pk, lines=lines(catalogue, ("service", "1", "4000.00"))
+    )
+    net, tax, gross = line_amounts(
+        quantity=Decimal(quantity), unit_price=Decimal(price), tax_rate=Decimal("0.1300")
+    )
+    from sales.models import OrderLine
+
+    line = OrderLine(
+        order=order,
+        product=catalogue["lathe"],
+        quantity=Decimal(quantity),
+        unit_price=Decimal(price),
+        tax_rate=Decimal("0.1300"),
+        net=net,
+        tax=tax,
+        gross=gross,
+    )
+    line.save()  # the database's check: gross = net + tax, to the cent
+    line.refresh_from_db()
+    assert (line.net, line.tax, line.gross) == (net, tax, gross)
