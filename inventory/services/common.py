@@ -11,6 +11,7 @@ from django.utils.translation import gettext as _
 
 from contracts.models import Contract, ContractLine, ContractStatus
 from core.errors import InvalidInput, NotVisible, RuleViolation
+from core.formats import format_quantity
 from core.money import MAX_QUANTITY, within_bounds
 from core.money import quantity as as_quantity
 from core.permissions import sees_customer
@@ -138,7 +139,8 @@ def check_within_contract(*, code: str, pairs, counted, message: str) -> None:
                 },
                 errors={
                     f"lines.{index}.quantity": [
-                        _("At most %(left)s.") % {"left": contract_line.quantity - already}
+                        _("At most %(left)s.")
+                        % {"left": format_quantity(contract_line.quantity - already)}
                     ]
                 },
             )

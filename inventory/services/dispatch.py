@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 from approvals.services import approval_request_open
 from contracts.models import ContractLedger
 from core.errors import InvalidInput, NotVisible, RuleViolation
+from core.formats import format_amount
 from core.numbering import document_number
 from core.permissions import require_role
 from core.roles import Role
@@ -47,8 +48,8 @@ def _require_first_payment(dispatch: ServiceDispatch) -> None:
             )
             % {
                 "number": contract.display_number,
-                "collected": collected,
-                "first": contract.first_payment_amount,
+                "collected": format_amount(collected),
+                "first": format_amount(contract.first_payment_amount),
             },
             errors={"contract": [_("The first payment has not been collected.")]},
         )

@@ -18,6 +18,7 @@ from django.utils.translation import gettext as _
 
 from approvals.services import approval_request_open
 from core.errors import InvalidInput, NotVisible, PermissionRefused, RuleViolation
+from core.formats import format_quantity
 from core.numbering import document_number
 from core.permissions import require_role
 from core.roles import Role
@@ -281,7 +282,9 @@ def _check_within_notice(*, notice: ProductionNotice, product, quantity) -> None
                 "received": received,
                 "quantity": quantity,
             },
-            errors={"quantity": [_("At most %(left)s.") % {"left": ordered - received}]},
+            errors={
+                "quantity": [_("At most %(left)s.") % {"left": format_quantity(ordered - received)}]
+            },
         )
 
 

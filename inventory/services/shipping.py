@@ -38,6 +38,7 @@ from django.utils.translation import gettext as _
 from approvals.services import approval_lapse_document, approval_request_open
 from contracts.services import ledger_add_delivered, ledger_add_shipped
 from core.errors import InvalidInput, NotVisible, RuleViolation
+from core.formats import format_amount, format_quantity
 from core.money import MAX_AMOUNT, MAX_QUANTITY, document_amounts, money
 from core.numbering import document_number
 from core.periods import require_open_period
@@ -198,7 +199,7 @@ def _require_no_overdue(notice: ShippingNotice) -> None:
         raise RuleViolation(
             "customer_overdue",
             detail=_("%(customer)s has %(amount)s overdue; collect it before shipping.")
-            % {"customer": notice.customer.name, "amount": overdue},
+            % {"customer": notice.customer.name, "amount": format_amount(overdue)},
             errors={"contract": [_("The customer has an overdue amount.")]},
         )
 
@@ -399,7 +400,12 @@ def _require_stock_for(notice: ShippingNotice, *, product_id: int, quantity: Dec
                 "%(product)s: %(on_hand)s on hand, %(ahead)s of it held by notices approved "
                 "earlier; %(wanted)s cannot be issued."
             )
-            % {"product": product, "on_hand": on_hand, "ahead": ahead, "wanted": quantity},
+            % {
+                "product": product,
+                "on_hand": format_quantity(on_hand),
+                "ahead": format_quantity(ahead),
+                "wanted": format_quantity(quantity),
+            },
             errors={"lines": [_("Not enough stock for %(product)s.") % {"product": product}]},
         )
 

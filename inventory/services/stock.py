@@ -8,6 +8,7 @@ from django.db.models import F
 from django.utils.translation import gettext as _
 
 from core.errors import InvalidInput, NotVisible, RuleViolation
+from core.formats import format_quantity
 from core.money import MAX_QUANTITY, within_bounds
 from core.permissions import require_role
 from core.roles import Role
@@ -79,7 +80,7 @@ def stock_move_post(
         raise RuleViolation(
             "insufficient_stock",
             detail=_("Only %(on_hand)s on hand; %(wanted)s cannot be taken out.")
-            % {"on_hand": level.on_hand, "wanted": -quantity},
+            % {"on_hand": format_quantity(level.on_hand), "wanted": format_quantity(-quantity)},
             errors={"quantity": [_("More than the stock on hand.")]},
         )
     move = StockMove(

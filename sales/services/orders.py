@@ -18,6 +18,7 @@ from django.utils.translation import gettext as _
 
 from approvals.services import approval_request_open, approval_withdraw_document
 from core.errors import InvalidInput, NotVisible, PermissionRefused, RuleViolation
+from core.formats import format_amount
 from core.money import MAX_AMOUNT, document_amounts, line_amounts, within_bounds
 from core.numbering import document_number
 from core.permissions import require_role, sees_customer
@@ -135,10 +136,10 @@ def order_lines_build(*, lines: Sequence[Mapping], price_list: PriceList) -> lis
             raise RuleViolation(
                 "below_floor_price",
                 detail=_("The price of %(product)s is below its floor price %(floor)s.")
-                % {"product": order_line.product, "floor": item.floor_price},
+                % {"product": order_line.product, "floor": format_amount(item.floor_price)},
                 errors={
                     f"lines.{index}.unit_price": [
-                        _("At least %(floor)s.") % {"floor": item.floor_price}
+                        _("At least %(floor)s.") % {"floor": format_amount(item.floor_price)}
                     ]
                 },
             )

@@ -169,7 +169,7 @@ def test_submit_before_the_first_payment_is_refused_and_the_page_shows_why_r15(
 
     refused = client.post(f"/service-dispatches/{dispatch.pk}/submit/", follow=True)
 
-    assert "the first payment of 147396.00 must be in" in _messages(refused)
+    assert "the first payment of 147,396.00 must be in" in _messages(refused)
     dispatch.refresh_from_db()
     assert dispatch.status == "draft"
     assert not ApprovalRequest.objects.filter(

@@ -145,7 +145,7 @@ def test_a_price_below_the_floor_is_shown_beside_the_lines_price_and_nothing_is_
 
     assert response.status_code == 400
     row = response.context["formset"].forms[2]
-    assert row.errors["unit_price"] == ["At least 150000.00."]
+    assert row.errors["unit_price"] == ["At least 150,000.00."]
     assert "below its floor price" in " ".join(response.context["form"].non_field_errors())
     assert 'id="id_lines-2-unit_price_error"' in response.content.decode()
     assert not Order.objects.exists()
