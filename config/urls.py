@@ -7,13 +7,16 @@ from contracts.api.urls import router as contracts_router
 from core import views as core_views
 from core.api import errors as api_errors
 from core.api.routers import api_root
+from finance.api.urls import router as finance_router
 from inventory.api.urls import router as inventory_router
 from sales.api.urls import router as sales_router
 
 api_v1 = [
     path(
         "",
-        api_root(approvals_router, sales_router, contracts_router, inventory_router),
+        api_root(
+            approvals_router, sales_router, contracts_router, inventory_router, finance_router
+        ),
         name="api-root",
     ),
     path("", include("core.api.urls")),
@@ -21,6 +24,7 @@ api_v1 = [
     path("", include("sales.api.urls")),
     path("", include("contracts.api.urls")),
     path("", include("inventory.api.urls")),
+    path("", include("finance.api.urls")),
 ]
 
 urlpatterns = [

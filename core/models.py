@@ -66,3 +66,18 @@ class ClosedPeriod(models.Model):
 
     def __str__(self) -> str:
         return self.period
+
+
+class PeriodLock(models.Model):
+    """One row per month something was posted in: a posting takes it FOR SHARE and a close FOR
+    UPDATE (`core.periods`), so a posting and the close of its month never interleave (R20).
+    Postings of one month do not wait for each other."""
+
+    period = models.CharField(_("period"), max_length=7, unique=True)  # YYYY-MM
+
+    class Meta:
+        verbose_name = _("period lock")
+        verbose_name_plural = _("period locks")
+
+    def __str__(self) -> str:
+        return self.period

@@ -4,6 +4,7 @@ here; finance closes months."""
 
 import datetime
 
+from django.db import connection, transaction
 from django.utils.translation import gettext as _
 
 from core.errors import RuleViolation
@@ -19,8 +20,29 @@ def period_is_closed(day: datetime.date) -> bool:
     return ClosedPeriod.objects.filter(period=period_of(day)).exists()
 
 
+def period_lock(period: str, *, exclusive: bool) -> None:
+    """Take the month's lock row for the rest of the transaction: shared for a posting (postings
+    of a month run side by side), exclusive for closing it (it waits for the postings under way,
+    and postings wait for it, then see the month closed). A no-op outside a transaction and on
+    SQLite, which locks the whole database anyway."""
+    from core.models import PeriodLock
+
+    if not transaction.get_connection().in_atomic_block:
+        return
+    PeriodLock.objects.get_or_create(period=period)
+    if connection.vendor == "postgresql":
+        mode = "UPDATE" if exclusive else "SHARE"
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"SELECT id FROM core_periodlock WHERE period = %s FOR {mode}",
+                [period],
+            )
+
+
 def require_open_period(day: datetime.date, *, field: str) -> None:
-    """Refuse (409 `period_closed`, naming `field`) a posting dated in a closed month."""
+    """Refuse (409 `period_closed`, naming `field`) a posting dated in a closed month; inside a
+    transaction the month stays open until it commits (its lock row held FOR SHARE)."""
+    period_lock(period_of(day), exclusive=False)
     if period_is_closed(day):
         raise RuleViolation(
             "period_closed",

@@ -2,6 +2,18 @@ from django.apps import AppConfig
 from django.utils.translation import pgettext_lazy
 
 
+def _book_delivery(sender, **event) -> None:
+    """R14: revenue and the receivable are posted in the signed delivery's transaction."""
+    from finance.services.journal import delivery_revenue_post
+
+    delivery_revenue_post(**event)
+
+
 class FinanceConfig(AppConfig):
     name = "finance"
     verbose_name = pgettext_lazy("application", "Finance")
+
+    def ready(self) -> None:
+        from inventory.signals import delivery_confirmed
+
+        delivery_confirmed.connect(_book_delivery, dispatch_uid="finance.book_delivery")

@@ -12,6 +12,17 @@ def restore() -> None:
 
     for name in Role.values:
         Group.objects.get_or_create(name=name)
+    from finance.models import CHART, Account
+
+    for code, name, kind, parent in CHART:
+        Account.objects.get_or_create(
+            code=code,
+            defaults={
+                "name": name,
+                "kind": kind,
+                "parent": Account.objects.get(code=parent) if parent else None,
+            },
+        )
     if ApprovalPolicy.objects.exists():
         return
     # The same declarations the data migration seeds from (approvals.chains).

@@ -1,3 +1,8 @@
-"""Routes of the finance API; added to `config/urls.py` with the first endpoint."""
+"""Routes of the finance API."""
 
-urlpatterns: list = []
+from core.api.routers import Router
+from finance.api.views import JournalViewSet
+
+router = Router()
+router.register("journal", JournalViewSet, basename="journal-entry")
+urlpatterns = router.urls

@@ -2,3 +2,9 @@
 interest, commission, reconciliation, periods; R16–R20): `<entity>_<verb>(*, actor, ...)`, the
 entry points `@transaction.atomic(durable=True)`, re-exported here (STYLE.md). Contract ledger
 figures are moved through `contracts.services.ledger_add_*` inside these transactions."""
+
+from finance.services.journal import (  # noqa: F401
+    delivery_revenue_post,
+    journal_post,
+    journal_reverse,
+)

@@ -1,0 +1,173 @@
+"""The one posting service of the journal (DESIGN §4, R24). Nothing writes a journal entry any
+other way: the signed delivery, receipts, invoices, interest and commission all call
+`journal_post` inside their own transaction, so an entry and its event commit together or not
+at all.
+
+The chart (`finance.models.CHART`, seeded by migration 0002):
+
+    1002    银行存款                 bank                              asset
+    1122    应收账款                 accounts receivable               asset
+    2203    预收账款                 advances from customers           liability
+    2211    应付职工薪酬—提成          commission payable                liability
+    2221    应交税费—应交增值税(销项)   VAT output (invoiced)             liability
+    222102  应交税费—待转销项税额      VAT output on delivered sales,    liability (under 2221)
+                                     not yet invoiced
+    6001    主营业务收入              revenue                           revenue
+    6601    销售费用—提成             selling expense (commission)      expense
+    6603    财务费用—利息收入          finance income (interest)         revenue
+
+Posting rules (built ones marked ✓; the rest are written here as the issues that build them
+must post them):
+
+    ✓ signed delivery (R14)       Dr 1122 gross / Cr 6001 net, Cr 222102 tax
+      advance applied at delivery Dr 2203 / Cr 1122            (with receipts)
+      receipt allocated (R16)     Dr 1002 / Cr 1122            (with receipts)
+      receipt not allocated       Dr 1002 / Cr 2203            (with receipts)
+      invoice issued (R17)        Dr 222102 / Cr 2221 tax      (VAT becomes due when invoiced)
+      monthly interest (R18)      Dr 1122 / Cr 6603
+      commission approved / paid  Dr 6601 / Cr 2211, then Dr 2211 / Cr 1002
+    ✓ reversal                    the entry's lines with debit and credit swapped, naming it
+
+Every entry balances exactly (no tolerance), is dated no later than today (TIME_ZONE) and not
+in a closed month (`period_closed`; the month's lock row is held FOR SHARE until the event
+commits, `core.periods`); posted entries and lines never change (the models refuse; on
+PostgreSQL a trigger refuses UPDATE and DELETE).
+"""
+
+import datetime
+from collections.abc import Sequence
+from decimal import Decimal
+from typing import TYPE_CHECKING
+
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from core.errors import InvalidInput, RuleViolation
+from core.money import money
+from core.periods import require_open_period
+from finance.models import Account, JournalEntry, JournalLine
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import User
+
+ZERO = Decimal("0.00")
+
+
+def journal_post(
+    *,
+    actor: "User",
+    date: datetime.date,
+    memo: str,
+    source_type: str,
+    source_id: int,
+    source_number: str = "",
+    lines: Sequence[tuple[str, Decimal, Decimal]],
+    contract_id: int | None = None,
+    customer_id: int | None = None,
+    reverses: JournalEntry | None = None,
+) -> JournalEntry:
+    """Post one balanced entry: `lines` are (account code, debit, credit), each one side above
+    zero. Runs in the caller's transaction (the event it books)."""
+    if not transaction.get_connection().in_atomic_block:
+        raise RuntimeError("journal_post runs inside the transaction of the event it books")
+    if date > timezone.localdate():
+        raise InvalidInput(errors={"date": [_("A posting cannot be dated in the future.")]})
+    require_open_period(date, field="date")
+    accounts = {a.code: a for a in Account.objects.filter(code__in={c for c, _d, _c in lines})}
+    rows, errors = [], {}
+    for index, (code, debit, credit) in enumerate(lines):
+        debit, credit = money(debit or ZERO), money(credit or ZERO)
+        if code not in accounts:
+            errors[f"lines.{index}.account"] = [_("Unknown account.")]
+        elif (debit > 0) == (credit > 0) or debit < 0 or credit < 0:
+            errors[f"lines.{index}"] = [_("A line is a debit or a credit, above zero.")]
+        else:
+            rows.append((accounts[code], debit, credit))
+    if not lines:
+        errors["lines"] = [_("An entry needs lines.")]
+    if errors:
+        raise InvalidInput(errors=errors)
+    debits, credits = sum(r[1] for r in rows), sum(r[2] for r in rows)
+    if debits != credits:
+        raise InvalidInput(
+            errors={
+                "lines": [
+                    _("Debits %(debits)s and credits %(credits)s differ.")
+                    % {"debits": debits, "credits": credits}
+                ]
+            }
+        )
+    entry = JournalEntry.objects.create(
+        date=date,
+        memo=memo[:200],
+        contract_id=contract_id,
+        customer_id=customer_id,
+        source_type=source_type,
+        source_id=source_id,
+        source_number=source_number,
+        reverses=reverses,
+        posted_by=actor,
+    )
+    JournalLine.objects.bulk_create(
+        JournalLine(
+            entry=entry,
+            account=account,
+            debit=debit,
+            credit=credit,
+            contract_id=contract_id,
+            customer_id=customer_id,
+        )
+        for account, debit, credit in rows
+    )
+    return entry
+
+
+def journal_reverse(
+    *, actor: "User", entry_id: int, reason: str, date: datetime.date | None = None
+) -> JournalEntry:
+    """A correction (R24): a new entry with the lines of `entry_id` swapped, dated `date`
+    (default today), naming what it reverses. An entry is reversed once; a reversal is not
+    reversed again (post the entry anew instead). Runs in the caller's transaction."""
+    if not reason.strip():
+        raise InvalidInput(errors={"reason": [_("Say why the entry is reversed.")]})
+    entry = JournalEntry.objects.select_for_update().get(pk=entry_id)
+    if entry.reverses_id is not None or JournalEntry.objects.filter(reverses=entry).exists():
+        raise RuleViolation(
+            "invalid_transition",
+            detail=_("This entry is a reversal or has been reversed already."),
+        )
+    return journal_post(
+        actor=actor,
+        date=date or timezone.localdate(),
+        memo=_("Reversal of entry %(id)s: %(reason)s") % {"id": entry.pk, "reason": reason},
+        source_type=entry.source_type,
+        source_id=entry.source_id,
+        source_number=entry.source_number,
+        lines=[(line.account.code, line.credit, line.debit) for line in entry.lines.all()],
+        contract_id=entry.contract_id,
+        customer_id=entry.customer_id,
+        reverses=entry,
+    )
+
+
+def delivery_revenue_post(
+    *, notice, contract_id: int, delivered_on, net, tax, amount, actor, **_event
+) -> JournalEntry:
+    """R14: the customer-signed copy books revenue and the receivable, in the delivery's
+    transaction (`inventory.signals.delivery_confirmed`; a failure here rolls the signature
+    back). The VAT waits on 222102 until the invoice is issued (R17)."""
+    lines = [("1122", amount, ZERO), ("6001", ZERO, net)]
+    if tax:
+        lines.append(("222102", ZERO, tax))
+    return journal_post(
+        actor=actor,
+        date=delivered_on,
+        memo=_("Signed delivery %(number)s") % {"number": notice.number},
+        source_type="shipping_notice",
+        source_id=notice.pk,
+        source_number=notice.number,
+        lines=lines,
+        contract_id=contract_id,
+        customer_id=notice.customer_id,
+    )
