@@ -91,7 +91,23 @@ class JournalEntryImmutable(RuntimeError):
     """A posted entry or line was to be changed or deleted (R24: a correction is a reversal)."""
 
 
-class JournalEntry(models.Model):
+class Posted(models.Model):
+    """Rows of the journal: written once by the posting service, never changed or deleted
+    (R24; on PostgreSQL a trigger refuses it too)."""
+
+    class Meta:
+        abstract = True
+
+    def save(self, *args, **kwargs):
+        if self.pk is not None and not kwargs.get("force_insert"):
+            raise JournalEntryImmutable("Posted journal rows never change (R24).")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise JournalEntryImmutable("Posted journal rows are never deleted (R24).")
+
+
+class JournalEntry(Posted):
     """A posted journal entry 记账凭证: balanced lines, dated, naming its contract, customer and
     source document; never changed once posted (the model refuses, and on PostgreSQL a trigger
     refuses UPDATE and DELETE). A correction is a new entry that `reverses` this one."""
@@ -145,16 +161,8 @@ class JournalEntry(models.Model):
     def __str__(self) -> str:
         return f"{self.date} {self.memo}"
 
-    def save(self, *args, **kwargs):
-        if self.pk is not None and not kwargs.get("force_insert"):
-            raise JournalEntryImmutable("Posted journal entries never change (R24).")
-        super().save(*args, **kwargs)
 
-    def delete(self, *args, **kwargs):
-        raise JournalEntryImmutable("Posted journal entries are never deleted (R24).")
-
-
-class JournalLine(models.Model):
+class JournalLine(Posted):
     """One side of an entry: an account debited or credited (never both), with the entry's
     contract and customer repeated so balances per contract read one table."""
 
@@ -201,11 +209,3 @@ class JournalLine(models.Model):
     def __str__(self) -> str:
         side = f"Dr {self.debit}" if self.debit else f"Cr {self.credit}"
         return f"{self.account_id} {side}"
-
-    def save(self, *args, **kwargs):
-        if self.pk is not None and not kwargs.get("force_insert"):
-            raise JournalEntryImmutable("Posted journal lines never change (R24).")
-        super().save(*args, **kwargs)
-
-    def delete(self, *args, **kwargs):
-        raise JournalEntryImmutable("Posted journal lines are never deleted (R24).")
