@@ -85,12 +85,6 @@ def contract_list(
     return qs.order_by("-created_at", "-id")
 
 
-def contract_totals(contracts: QuerySet[Contract]) -> dict:
-    """The filtered contracts' count and Σ gross (one aggregate query)."""
-    sums = contracts.order_by().aggregate(count=Count("id"), gross=Sum("gross_amount"))
-    return {"count": sums["count"], "gross": money(sums["gross"] or 0)}
-
-
 def contract_get(*, user, contract_id: int) -> Contract:
     contract = contract_list(user=user).filter(pk=contract_id).first()
     if contract is None:

@@ -110,3 +110,16 @@ def selector_filters(values: dict) -> dict:
         "date_from": values.get("date_from"),
         "date_to": values.get("date_to"),
     }
+
+
+def list_totals(qs: QuerySet, **amounts: str) -> dict:
+    """The totals row of a filtered list: `count`, and Σ of each amount field named (e.g.
+    `gross="gross_amount"`) to the cent, in one aggregate query."""
+    from django.db.models import Count, Sum
+
+    from core.money import money
+
+    sums = qs.order_by().aggregate(
+        count=Count("id"), **{key: Sum(field) for key, field in amounts.items()}
+    )
+    return {"count": sums["count"], **{key: money(sums[key] or 0) for key in amounts}}

@@ -93,7 +93,25 @@ class JournalEntryImmutable(RuntimeError):
 
 class Posted(models.Model):
     """Rows of the journal: written once by the posting service, never changed or deleted
-    (R24; on PostgreSQL a trigger refuses it too)."""
+    (R24; on PostgreSQL a trigger refuses it too). Entries and lines both name the contract and
+    the customer, so balances per contract or customer read one table."""
+
+    contract = models.ForeignKey(
+        "contracts.Contract",
+        verbose_name=_("contract"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    customer = models.ForeignKey(
+        "sales.Customer",
+        verbose_name=_("customer"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
 
     class Meta:
         abstract = True
@@ -114,22 +132,6 @@ class JournalEntry(Posted):
 
     date = models.DateField(_("date"))
     memo = models.CharField(_("memo"), max_length=200)
-    contract = models.ForeignKey(
-        "contracts.Contract",
-        verbose_name=_("contract"),
-        on_delete=models.PROTECT,
-        null=True,
-        blank=True,
-        related_name="journal_entries",
-    )
-    customer = models.ForeignKey(
-        "sales.Customer",
-        verbose_name=_("customer"),
-        on_delete=models.PROTECT,
-        null=True,
-        blank=True,
-        related_name="journal_entries",
-    )
     source_type = models.CharField(_("source document type"), max_length=40)
     source_id = models.PositiveBigIntegerField(_("source document id"))
     source_number = models.CharField(_("source document number"), max_length=40, blank=True)
@@ -174,22 +176,6 @@ class JournalLine(Posted):
     )
     debit = AmountField(_("debit"), default=Decimal("0.00"))
     credit = AmountField(_("credit"), default=Decimal("0.00"))
-    contract = models.ForeignKey(
-        "contracts.Contract",
-        verbose_name=_("contract"),
-        on_delete=models.PROTECT,
-        null=True,
-        blank=True,
-        related_name="+",
-    )
-    customer = models.ForeignKey(
-        "sales.Customer",
-        verbose_name=_("customer"),
-        on_delete=models.PROTECT,
-        null=True,
-        blank=True,
-        related_name="+",
-    )
 
     class Meta:
         ordering = ["entry", "id"]

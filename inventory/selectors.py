@@ -3,7 +3,7 @@ visibility of R23 applied — a clerk sees the documents of the customers they o
 
 from decimal import Decimal
 
-from django.db.models import Count, Prefetch, Q, QuerySet, Sum
+from django.db.models import Prefetch, Q, QuerySet, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -11,7 +11,6 @@ from contracts.models import ContractLedger
 from core.errors import InvalidInput, NotVisible
 from core.history import document_transitions
 from core.listing import apply_shared
-from core.money import money
 from core.permissions import visible_to
 from core.spreadsheets import Kind, Sheet, field_column, person
 from inventory.models import (
@@ -568,10 +567,3 @@ def contract_ledger_moves(ledger, limit: int = 50) -> list[dict]:
         },
         limit=limit,
     )
-
-
-def document_totals(documents) -> dict:
-    """A filtered list of priced documents (shipping notices): their count and Σ gross, in one
-    aggregate query."""
-    sums = documents.order_by().aggregate(count=Count("id"), gross=Sum("gross_amount"))
-    return {"count": sums["count"], "gross": money(sums["gross"] or 0)}

@@ -486,17 +486,6 @@ def order_list(
     return qs.order_by("-created_at", "-id")
 
 
-def order_totals(orders: QuerySet[Order]) -> dict:
-    """The filtered orders' count and Σ net, tax and gross (one aggregate query)."""
-    sums = orders.order_by().aggregate(
-        count=Count("id"), net=Sum("net_amount"), tax=Sum("tax_amount"), gross=Sum("gross_amount")
-    )
-    return {
-        "count": sums["count"],
-        **{key: money(sums[key] or 0) for key in ("net", "tax", "gross")},
-    }
-
-
 def order_sheet(orders) -> Sheet:
     """The order list's export (issue 11 item 2): `orders` as `order_list` gives them, one
     row per order, amounts as numbers, labels not codes."""

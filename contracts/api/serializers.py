@@ -5,7 +5,7 @@ from rest_framework import serializers
 
 from approvals.api.serializers import DocumentApprovalField
 from contracts.models import Contract
-from core.api.fields import amount_field, quantity_field
+from core.api.fields import amount_field, keep_reference, quantity_field
 from sales import selectors as sales_selectors
 from sales.models import Order, PaymentMethod
 
@@ -134,14 +134,7 @@ class ContractSerializer(serializers.ModelSerializer):
             self.fields["order"].required = False
 
     def validate(self, attrs):
-        order = attrs.get("order")
-        if self.instance is not None and order is not None:
-            if order.pk != self.instance.order_id:
-                raise serializers.ValidationError(
-                    {"order": [_("The order of a contract cannot be changed.")]}
-                )
-            del attrs["order"]
-        return attrs
+        return keep_reference(self, attrs, "order", _("The order of a contract cannot be changed."))
 
 
 class LedgerSerializer(serializers.Serializer):

@@ -18,6 +18,7 @@ from contracts.models import ContractStatus
 from contracts.pdf import contract_pdf_response
 from core.errors import DomainError, NotVisible
 from core.history import history_rows
+from core.listing import list_totals
 from core.pages import document_action, form_add_domain_error, paginate, querystring_without_page
 from core.permissions import has_role
 from core.roles import Role
@@ -42,7 +43,7 @@ def contract_list(request):
             "page_obj": page,
             "filters": filters,
             "filter_form": filter_form,
-            "totals": selectors.contract_totals(contracts),
+            "totals": list_totals(contracts, gross="gross_amount"),
             "query": querystring_without_page(request),
             "can_draft": has_role(request.user, *services.CONTRACT_AUTHORS),
         },

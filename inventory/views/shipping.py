@@ -20,7 +20,7 @@ from contracts import selectors as contract_selectors
 from contracts.models import ContractStatus
 from core.errors import DomainError, NotVisible
 from core.history import history_rows
-from core.listing import ListFilterForm, selector_filters
+from core.listing import ListFilterForm, list_totals, selector_filters
 from core.pages import (
     document_action,
     form_add_domain_error,
@@ -69,7 +69,7 @@ def notice_list(request):
             "page_obj": page,
             "filters": filters,
             "filter_form": filter_form,
-            "totals": selectors.document_totals(notices),
+            "totals": list_totals(notices, gross="gross_amount"),
             "query": querystring_without_page(request),
             "can_create": has_role(request.user, *NOTICE_AUTHORS),
         },

@@ -9,7 +9,7 @@ from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
 from approvals.api.serializers import DocumentApprovalField
-from core.api.fields import ReferenceField, amount_field, quantity_field
+from core.api.fields import ReferenceField, amount_field, keep_reference, quantity_field
 from sales import selectors
 from sales.models import (
     Contact,
@@ -160,14 +160,9 @@ class CreditChangeSerializer(serializers.ModelSerializer):
             self.fields["customer"].queryset = selectors.customer_list(user=request.user)
 
     def validate(self, attrs):
-        customer = attrs.get("customer")
-        if self.instance is not None and customer is not None:
-            if customer.pk != self.instance.customer_id:
-                raise serializers.ValidationError(
-                    {"customer": [_("The customer of a request cannot be changed.")]}
-                )
-            del attrs["customer"]
-        return attrs
+        return keep_reference(
+            self, attrs, "customer", _("The customer of a request cannot be changed.")
+        )
 
 
 # --- price lists (R5, R6) ---------------------------------------------------------------------
@@ -244,6 +239,9 @@ class OrderLineSerializer(serializers.Serializer):
     product = ReferenceField(
         source="product_id",
         exists=lambda _user, pk: Product.objects.filter(pk=pk).exists(),
+        existing=lambda _user, ids: set(
+            Product.objects.filter(pk__in=ids).values_list("pk", flat=True)
+        ),
         message=_("Unknown product."),
         help_text="A product's id.",
     )
@@ -364,11 +362,6 @@ class OrderSerializer(serializers.ModelSerializer):
             self.fields["customer"].required = False
 
     def validate(self, attrs):
-        customer = attrs.get("customer")
-        if self.instance is not None and customer is not None:
-            if customer.pk != self.instance.customer_id:
-                raise serializers.ValidationError(
-                    {"customer": [_("The customer of an order cannot be changed.")]}
-                )
-            del attrs["customer"]
-        return attrs
+        return keep_reference(
+            self, attrs, "customer", _("The customer of an order cannot be changed.")
+        )

@@ -16,7 +16,7 @@ from approvals.selectors import (
 )
 from core.errors import DomainError
 from core.history import history_rows
-from core.listing import ListFilterForm, selector_filters
+from core.listing import ListFilterForm, list_totals, selector_filters
 from core.money import document_amounts, line_amounts
 from core.pages import (
     document_action,
@@ -130,7 +130,7 @@ def order_list(request):
             "page_obj": page,
             "filters": filters,
             "filter_form": filter_form,
-            "totals": selectors.order_totals(orders),
+            "totals": list_totals(orders, gross="gross_amount"),
             "query": querystring_without_page(request),
             "credit_statuses": CreditStatus.choices,
             "can_create": has_role(request.user, *services.ORDER_AUTHORS),

@@ -529,3 +529,30 @@ def test_the_schema_describes_the_order_endpoints(client):
     assert {"/api/v1/orders/", "/api/v1/orders/{id}/submit/", "/api/v1/orders/{id}/cancel/"} <= set(
         schema["paths"]
     )
+
+
+def test_the_lines_products_are_checked_in_one_query_however_many_lines(
+    api, clerk, customer, catalogue
+):
+    """Every bad field at once without a query per line: the products of all lines are looked
+    up together (core.api.fields.ReferenceField with `existing`)."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    body = payload(customer, catalogue)
+    body["lines"] = body["lines"] * 4  # eight lines, two products
+    with CaptureQueriesContext(connection) as queries:
+        response = api.as_user(clerk).post(URL, body, format="json")
+
+    assert response.status_code == 201, response.json()
+    one_by_one = [
+        q["sql"]
+        for q in queries
+        if 'FROM "sales_product" WHERE "sales_product"."id" = ' in q["sql"]
+    ]
+    assert one_by_one == []
+    bad = dict(body, lines=[*body["lines"][:1], {**body["lines"][0], "product": 999999}])
+    refused = api.as_user(clerk).post(URL, bad, format="json")
+    assert refused.status_code == 400
+    assert list(refused.json()["errors"]) == ["lines.1.product"]
+    assert Order.objects.count() == 1  # only the first, valid order
