@@ -1,7 +1,4 @@
-"""Finance (receipts, invoices, journal, aging, interest, commission, reconciliation, periods;
-DESIGN §4, §5): the journal is here; the other documents arrive with their issues. Who approves
-the finance documents is declared here already, next to where they will live, so the approval
-policies exist from the first migration (R17, R19; `approvals.chains`)."""
+"""The journal (DESIGN §4): the chart, entries and lines, immutable once posted (R24)."""
 
 from decimal import Decimal
 
@@ -10,35 +7,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from approvals.chains import ApprovalChain, Step, register_default_chain
-from approvals.models import DocumentType
 from core.fields import AmountField
-from core.roles import Role
-
-# Who approves an invoice (R17; approvals.chains; the document is not built yet): the VP of
-# finance — a red invoice (credit note) too.
-register_default_chain(
-    ApprovalChain(
-        DocumentType.INVOICE,
-        "发票审批 Invoice",
-        steps=[Step(Role.FINANCE_VP, sequence=1)],
-    )
-)
-
-# Who approves a commission slip (R19; approvals.chains; the document is not built yet):
-# prepared by a clerk, then finance → the VP of finance → the general manager.
-register_default_chain(
-    ApprovalChain(
-        DocumentType.COMMISSION_SLIP,
-        "提成单审批 Commission slip",
-        steps=[
-            Step(Role.FINANCE, sequence=1),
-            Step(Role.FINANCE_VP, sequence=2),
-            Step(Role.GENERAL_MANAGER, sequence=3),
-        ],
-    )
-)
-
 
 # --- the journal (DESIGN §4) -------------------------------------------------------------------
 

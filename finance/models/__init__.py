@@ -1,0 +1,23 @@
+"""The finance app's models (DESIGN §4, §5), a module per document family; every name is
+re-exported here, so `from finance.models import X` works whichever module X lives in."""
+
+from finance.models import chains  # noqa: F401  (R17, R19 approval chains)
+from finance.models.journal import (
+    CHART,
+    Account,
+    AccountKind,
+    JournalEntry,
+    JournalEntryImmutable,
+    JournalLine,
+    Posted,
+)
+
+__all__ = [
+    "CHART",
+    "Account",
+    "AccountKind",
+    "JournalEntry",
+    "JournalEntryImmutable",
+    "JournalLine",
+    "Posted",
+]
