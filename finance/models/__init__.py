@@ -11,13 +11,17 @@ from finance.models.journal import (
     JournalLine,
     Posted,
 )
+from finance.models.receipts import Allocation, Receipt, ReceiptStatus
 
 __all__ = [
     "CHART",
     "Account",
     "AccountKind",
+    "Allocation",
     "JournalEntry",
     "JournalEntryImmutable",
     "JournalLine",
     "Posted",
+    "Receipt",
+    "ReceiptStatus",
 ]
