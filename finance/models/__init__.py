@@ -2,6 +2,14 @@
 re-exported here, so `from finance.models import X` works whichever module X lives in."""
 
 from finance.models import chains  # noqa: F401  (R17, R19 approval chains)
+from finance.models.invoices import (
+    FAPIAO_FIELDS,
+    ISSUED_STATUSES,
+    Invoice,
+    InvoiceImmutable,
+    InvoiceStatus,
+    tax_share,
+)
 from finance.models.journal import (
     CHART,
     Account,
@@ -15,13 +23,19 @@ from finance.models.receipts import Allocation, Receipt, ReceiptStatus
 
 __all__ = [
     "CHART",
+    "FAPIAO_FIELDS",
+    "ISSUED_STATUSES",
     "Account",
     "AccountKind",
     "Allocation",
+    "Invoice",
+    "InvoiceImmutable",
+    "InvoiceStatus",
     "JournalEntry",
     "JournalEntryImmutable",
     "JournalLine",
     "Posted",
     "Receipt",
     "ReceiptStatus",
+    "tax_share",
 ]

@@ -3,6 +3,13 @@ interest, commission, reconciliation, periods; R16–R20): `<entity>_<verb>(*, a
 entry points `@transaction.atomic(durable=True)`, re-exported here (STYLE.md). Contract ledger
 figures are moved through `contracts.services.ledger_add_*` inside these transactions."""
 
+from finance.services.invoices import (  # noqa: F401
+    invoice_cancel,
+    invoice_create,
+    invoice_fapiao_record,
+    invoice_red_create,
+    invoice_submit,
+)
 from finance.services.journal import (  # noqa: F401
     delivery_revenue_post,
     journal_post,

@@ -1,0 +1,561 @@
+"""Invoices (issue 12 item 5, R17): requested by finance once the contract's threshold is
+collected (exact at the cent), never beyond what is neither invoiced nor in approval, approved
+by the VP of finance and only then issued with a gapless number, the ledger's `invoiced` and the
+VAT reclassification Dr 222102 / Cr 2221; the fapiao recorded once after issue; an issued
+invoice never changes (the ORM, the admin, the API and the database refuse) and a red invoice
+reverses it. Every refusal changes nothing.
+
+The contract (tests/inventory/conftest.py): gross 368,490.00 of which tax 41,990.00, invoice
+threshold 60 % → 221,094.00 must be collected before an invoice."""
+
+import datetime
+from decimal import Decimal
+
+import pytest
+from django.db import DatabaseError, connection, transaction
+from django.db.models import Sum
+from django.utils import timezone
+
+from approvals.models import ApprovalRequest, Decision, RequestStatus
+from approvals.services import approval_decide
+from contracts.models import ContractLedger
+from contracts.services import contract_draft, ledger_add_collected
+from core.errors import InvalidInput, PermissionRefused, RuleViolation
+from core.models import ClosedPeriod, NumberCounter
+from finance.models import Invoice, InvoiceImmutable, JournalEntry, JournalLine
+from finance.services import (
+    invoice_cancel,
+    invoice_create,
+    invoice_fapiao_record,
+    invoice_red_create,
+    invoice_submit,
+)
+from tests.contracts.conftest import make_order
+from tests.inventory.conftest import (  # noqa: F401  (fixtures)
+    approved_order,
+    catalogue,
+    contract,
+    customer,
+    finance,
+    head,
+)
+
+pytestmark = [pytest.mark.django_db, pytest.mark.rule("R17")]
+
+TODAY = timezone.localdate
+GROSS = Decimal("368490.00")
+THRESHOLD = Decimal("221094.00")  # 60 % of the gross, to the cent
+
+
+@pytest.fixture
+def vp(make_user):
+    """The VP of finance, who approves invoices and red invoices."""
+    return make_user("finance_vp", username="vp.zhou")
+
+
+def collect(contract, amount) -> None:  # noqa: F811
+    """Money collected on the contract, as a receipt's allocation moves the ledger (R16).
+    (Until finance.services.receipts lands, the ledger service the allocation calls.)"""
+    with transaction.atomic():
+        ledger_add_collected(contract_id=contract.pk, amount=Decimal(amount))
+
+
+def ledger(contract) -> ContractLedger:  # noqa: F811
+    return ContractLedger.objects.get(contract_id=contract.pk)
+
+
+def refused(code, call, **kwargs) -> RuleViolation:
+    with pytest.raises(RuleViolation) as caught:
+        call(**kwargs)
+    assert caught.value.code == code, caught.value
+    return caught.value
+
+
+def approve(invoice, vp):
+    invoice.refresh_from_db()
+    return approval_decide(actor=vp, request_id=invoice.approval_request.pk, approve=True)
+
+
+def issued(contract, finance, vp, amount="100000.00") -> Invoice:  # noqa: F811
+    """An invoice requested, submitted and approved: issued."""
+    invoice = invoice_create(actor=finance, contract_id=contract.pk, amount=amount)
+    invoice_submit(actor=finance, invoice_id=invoice.pk)
+    approve(invoice, vp)
+    return Invoice.objects.get(pk=invoice.pk)
+
+
+def balance(account: str, contract) -> Decimal:  # noqa: F811
+    sums = JournalLine.objects.filter(account__code=account, contract=contract).aggregate(
+        d=Sum("debit"), c=Sum("credit")
+    )
+    return (sums["d"] or 0) - (sums["c"] or 0)
+
+
+# --- the threshold (R17), exact at the cent ------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("collected", "allowed"),
+    [
+        ("221057.15", False),  # 59.99 %
+        ("221093.99", False),  # one cent short of 60 %
+        ("221094.00", True),  # 60.00 %
+    ],
+)
+def test_an_invoice_waits_for_the_threshold_exact_at_the_cent(
+    contract,  # noqa: F811
+    finance,  # noqa: F811
+    collected,
+    allowed,
+):
+    collect(contract, collected)
+
+    if allowed:
+        invoice = invoice_create(actor=finance, contract_id=contract.pk, amount="1000.00")
+        assert invoice.status == "draft" and invoice.number is None
+        return
+    error = refused(
+        "collection_threshold_not_met",
+        invoice_create,
+        actor=finance,
+        contract_id=contract.pk,
+        amount="1000.00",
+    )
+    assert set(error.errors) == {"contract"}
+    assert "221,094.00" in error.detail
+    assert not Invoice.objects.exists()
+
+
+def test_a_draft_is_split_into_net_and_tax_at_the_contracts_rates_and_defaults_to_what_is_left(
+    contract,  # noqa: F811
+    finance,  # noqa: F811
+):
+    """tax = round(amount × 41,990.00 / 368,490.00); the default amount is gross − invoiced."""
+    collect(contract, THRESHOLD)
+
+    part = invoice_create(actor=finance, contract_id=contract.pk, amount="100000.00")
+    whole = invoice_create(actor=finance, contract_id=contract.pk)
+
+    assert (part.amount, part.tax_amount, part.net_amount) == (
+        Decimal("100000.00"),
+        Decimal("11395.15"),
+        Decimal("88604.85"),
+    )
+    assert (whole.amount, whole.tax_amount, whole.net_amount) == (
+        GROSS,
+        Decimal("41990.00"),
+        Decimal("326500.00"),
+    )
+    buyer = contract.customer
+    assert (part.buyer_name, part.buyer_tax_id) == (buyer.name, buyer.tax_id)
+    assert part.created_by == finance and part.customer_id == contract.customer_id
+
+
+def test_the_exact_remainder_is_allowed_and_one_cent_more_is_over_invoicing(
+    contract,  # noqa: F811
+    finance,  # noqa: F811
+    vp,
+):
+    collect(contract, GROSS)
+    issued(contract, finance, vp, amount="300000.00")
+    in_approval = invoice_create(actor=finance, contract_id=contract.pk, amount="60000.00")
+    invoice_submit(actor=finance, invoice_id=in_approval.pk)
+    left = GROSS - Decimal("360000.00")  # 8,490.00: neither invoiced nor in approval
+
+    error = refused(
+        "over_invoicing",
+        invoice_create,
+        actor=finance,
+        contract_id=contract.pk,
+        amount=str(left + Decimal("0.01")),
+    )
+    assert error.errors == {"amount": ["At most 8,490.00."]}
+    assert Invoice.objects.count() == 2
+
+    exact = invoice_create(actor=finance, contract_id=contract.pk, amount=str(left))
+    invoice_submit(actor=finance, invoice_id=exact.pk)
+    assert Invoice.objects.get(pk=exact.pk).status == "submitted"
+
+
+def test_drafts_take_nothing_but_the_second_submit_for_the_same_amount_is_over_invoicing(
+    contract,  # noqa: F811
+    finance,  # noqa: F811
+):
+    collect(contract, THRESHOLD)
+    first = invoice_create(actor=finance, contract_id=contract.pk)
+    second = invoice_create(actor=finance, contract_id=contract.pk)
+    invoice_submit(actor=finance, invoice_id=first.pk)
+
+    refused("over_invoicing", invoice_submit, actor=finance, invoice_id=second.pk)
+
+    second.refresh_from_db()
+    assert (second.status, second.submitted_at) == ("draft", None)
+    assert second.approval_request is None
+
+
+def test_the_threshold_is_checked_again_at_submit(contract, finance):  # noqa: F811
+    collect(contract, THRESHOLD)
+    invoice = invoice_create(actor=finance, contract_id=contract.pk, amount="1000.00")
+    collect(contract, "-0.01")  # a receipt reversed
+
+    refused("collection_threshold_not_met", invoice_submit, actor=finance, invoice_id=invoice.pk)
+
+    assert Invoice.objects.get(pk=invoice.pk).status == "draft"
+    assert not ApprovalRequest.objects.filter(document_type="invoice").exists()
+
+
+def test_approval_is_refused_when_the_threshold_fell_since_the_submit_and_nothing_changes(
+    contract,  # noqa: F811
+    finance,  # noqa: F811
+    vp,
+):
+    collect(contract, THRESHOLD)
+    invoice = invoice_create(actor=finance, contract_id=contract.pk, amount="1000.00")
+    invoice_submit(actor=finance, invoice_id=invoice.pk)
+    collect(contract, "-0.01")
+
+    refused("collection_threshold_not_met", approve, invoice=invoice, vp=vp)
+
+    invoice.refresh_from_db()
+    assert (invoice.status, invoice.number, invoice.issued_on) == ("submitted", None, None)
+    request = invoice.approval_request
+    assert request.status == RequestStatus.PENDING
+    assert not Decision.objects.filter(request=request).exists()
+    assert ledger(contract).invoiced == 0
+    assert not JournalEntry.objects.filter(source_type="invoice").exists()
+    assert not NumberCounter.objects.filter(series="invoice").exists()
+
+    collect(contract, "0.01")
+    approve(invoice, vp)
+    assert Invoice.objects.get(pk=invoice.pk).status == "issued"
+
+
+def test_the_vp_approves_and_the_invoice_is_issued_numbered_invoiced_and_its_vat_moves(
+    contract,  # noqa: F811
+    finance,  # noqa: F811
+    vp,
+):
+    collect(contract, THRESHOLD)
+    invoice = invoice_create(actor=finance, contract_id=contract.pk, amount="100000.00")
+    invoice_submit(actor=finance, invoice_id=invoice.pk)
+    invoice.refresh_from_db()
+    request = invoice.approval_request
+    assert invoice.status == "submitted"
+    assert [(s.role, s.status) for s in request.steps.all()] == [("finance_vp", "open")]
+    # R21: finance who requested it does not approve it.
+    with pytest.raises(PermissionRefused):
+        approval_decide(actor=finance, request_id=request.pk, approve=True)
+
+    approve(invoice, vp)
+
+    invoice.refresh_from_db()
+    year = TODAY().year
+    assert invoice.status == "issued" and invoice.number == f"FP-{year}-00001"
+    assert invoice.issued_on == TODAY()
+    assert ledger(contract).invoiced == Decimal("100000.00")
+    entry = JournalEntry.objects.get(source_type="invoice", source_id=invoice.pk)
+    assert (entry.date, entry.contract_id, entry.customer_id, entry.source_number) == (
+        TODAY(),
+        contract.pk,
+        contract.customer_id,
+        invoice.number,
+    )
+    assert entry.posted_by == vp
+    assert list(entry.lines.values_list("account__code", "debit", "credit")) == [
+        ("222102", Decimal("11395.15"), Decimal("0.00")),
+        ("2221", Decimal("0.00"), Decimal("11395.15")),
+    ]
+    request.refresh_from_db()
+    assert request.document_number == invoice.number
+
+
+def test_numbers_are_gapless_and_taken_only_at_issue(contract, finance, vp):  # noqa: F811
+    collect(contract, GROSS)
+    first = invoice_create(actor=finance, contract_id=contract.pk, amount="1000.00")
+    invoice_submit(actor=finance, invoice_id=first.pk)
+    refused_one = invoice_create(actor=finance, contract_id=contract.pk, amount="1000.00")
+    invoice_submit(actor=finance, invoice_id=refused_one.pk)
+    refused_one.refresh_from_db()
+    approval_decide(
+        actor=vp, request_id=refused_one.approval_request.pk, approve=False, comment="金额有误"
+    )
+    second = issued(contract, finance, vp, amount="2000.00")
+    approve(first, vp)
+
+    year = TODAY().year
+    numbers = {i.pk: i.number for i in Invoice.objects.all()}
+    assert numbers == {
+        second.pk: f"FP-{year}-00001",
+        first.pk: f"FP-{year}-00002",
+        refused_one.pk: None,
+    }
+    assert Invoice.objects.get(pk=refused_one.pk).status == "draft"
+
+
+def test_a_closed_month_refuses_the_approval_and_nothing_changes(contract, finance, vp):  # noqa: F811
+    collect(contract, THRESHOLD)
+    invoice = invoice_create(actor=finance, contract_id=contract.pk, amount="1000.00")
+    invoice_submit(actor=finance, invoice_id=invoice.pk)
+    ClosedPeriod.objects.create(period=TODAY().strftime("%Y-%m"))
+
+    refused("period_closed", approve, invoice=invoice, vp=vp)
+
+    assert Invoice.objects.get(pk=invoice.pk).status == "submitted"
+    assert ledger(contract).invoiced == 0
+
+
+def test_only_finance_requests_and_only_for_an_active_contract_it_names(
+    clerk,
+    customer,  # noqa: F811
+    catalogue,  # noqa: F811
+    manager,
+    gm,
+    contract,  # noqa: F811
+    finance,  # noqa: F811
+):
+    collect(contract, THRESHOLD)
+    with pytest.raises(PermissionRefused):
+        invoice_create(actor=clerk, contract_id=contract.pk)
+    with pytest.raises(InvalidInput) as bad:
+        invoice_create(actor=finance, contract_id=999999, amount="-5", buyer_bank="银" * 101)
+    assert set(bad.value.errors) == {"contract", "amount", "buyer_bank"}
+    for amount in ("abc", "0", "1.001", "99999999999999.00"):
+        with pytest.raises(InvalidInput) as bad:
+            invoice_create(actor=finance, contract_id=contract.pk, amount=amount)
+        assert list(bad.value.errors) == ["amount"]
+    order = make_order(clerk=clerk, customer=customer, catalogue=catalogue, manager=manager, gm=gm)
+    draft = contract_draft(actor=clerk, order_id=order.pk)
+    error = refused("invalid_transition", invoice_create, actor=finance, contract_id=draft.pk)
+    assert "contract" in error.errors
+    assert not Invoice.objects.exists()
+
+
+def test_a_draft_can_be_cancelled_and_then_takes_nothing(contract, finance):  # noqa: F811
+    collect(contract, THRESHOLD)
+    invoice = invoice_create(actor=finance, contract_id=contract.pk)
+
+    invoice_cancel(actor=finance, invoice_id=invoice.pk)
+
+    assert Invoice.objects.get(pk=invoice.pk).status == "cancelled"
+    refused("invalid_transition", invoice_submit, actor=finance, invoice_id=invoice.pk)
+    refused("invalid_transition", invoice_cancel, actor=finance, invoice_id=invoice.pk)
+
+
+# --- red invoices --------------------------------------------------------------------------------
+
+
+def test_a_red_invoice_reverses_an_issued_one_once_and_needs_no_threshold(
+    contract,  # noqa: F811
+    finance,  # noqa: F811
+    vp,
+):
+    collect(contract, THRESHOLD)
+    original = issued(contract, finance, vp, amount="100000.00")
+    draft = invoice_create(actor=finance, contract_id=contract.pk, amount="1000.00")
+    refused("invalid_transition", invoice_red_create, actor=finance, invoice_id=draft.pk)
+    collect(contract, "-200000.00")  # well below the threshold now: a red invoice needs none
+
+    red = invoice_red_create(actor=finance, invoice_id=original.pk, note="开票信息有误")
+
+    assert (red.status, red.reverses_id, red.number) == ("draft", original.pk, None)
+    assert (red.amount, red.net_amount, red.tax_amount) == (
+        Decimal("-100000.00"),
+        Decimal("-88604.85"),
+        Decimal("-11395.15"),
+    )
+    refused("invalid_transition", invoice_red_create, actor=finance, invoice_id=original.pk)
+    refused("invalid_transition", invoice_red_create, actor=finance, invoice_id=red.pk)
+
+    invoice_submit(actor=finance, invoice_id=red.pk)
+    approve(red, vp)
+
+    red.refresh_from_db()
+    original.refresh_from_db()
+    assert red.status == "issued" and red.number == f"FP-{TODAY().year}-00002"
+    assert original.status == "reversed"
+    assert ledger(contract).invoiced == 0
+    entry = JournalEntry.objects.get(source_type="invoice", source_id=red.pk)
+    assert list(entry.lines.values_list("account__code", "debit", "credit")) == [
+        ("2221", Decimal("11395.15"), Decimal("0.00")),
+        ("222102", Decimal("0.00"), Decimal("11395.15")),
+    ]
+    assert balance("2221", contract) == 0 and balance("222102", contract) == 0
+    refused("invalid_transition", invoice_red_create, actor=finance, invoice_id=original.pk)
+
+
+def test_a_cancelled_red_draft_leaves_room_for_another(contract, finance, vp):  # noqa: F811
+    collect(contract, THRESHOLD)
+    original = issued(contract, finance, vp)
+    red = invoice_red_create(actor=finance, invoice_id=original.pk)
+    invoice_cancel(actor=finance, invoice_id=red.pk)
+
+    again = invoice_red_create(actor=finance, invoice_id=original.pk)
+
+    assert again.reverses_id == original.pk and again.status == "draft"
+
+
+def test_a_reversed_amount_can_be_invoiced_again(contract, finance, vp):  # noqa: F811
+    collect(contract, THRESHOLD)
+    original = issued(contract, finance, vp, amount=str(GROSS))
+    refused("over_invoicing", invoice_create, actor=finance, contract_id=contract.pk)
+    red = invoice_red_create(actor=finance, invoice_id=original.pk)
+    invoice_submit(actor=finance, invoice_id=red.pk)
+    approve(red, vp)
+
+    again = invoice_create(actor=finance, contract_id=contract.pk)
+
+    assert again.amount == GROSS
+
+
+# --- the fapiao ----------------------------------------------------------------------------------
+
+
+def test_the_fapiao_is_recorded_once_after_issue(contract, finance, vp):  # noqa: F811
+    collect(contract, THRESHOLD)
+    draft = invoice_create(actor=finance, contract_id=contract.pk, amount="1000.00")
+    refused(
+        "invalid_transition",
+        invoice_fapiao_record,
+        actor=finance,
+        invoice_id=draft.pk,
+        fapiao_number="12345678",
+        fapiao_date=TODAY(),
+    )
+    invoice = issued(contract, finance, vp, amount="2000.00")
+    for number, date, field in (
+        ("1234567", TODAY(), "fapiao_number"),
+        ("12345678A", TODAY(), "fapiao_number"),
+        ("12345678", "soon", "fapiao_date"),
+        ("12345678", TODAY() + datetime.timedelta(days=1), "fapiao_date"),
+        ("12345678", TODAY() - datetime.timedelta(days=1), "fapiao_date"),
+    ):
+        with pytest.raises(InvalidInput) as bad:
+            invoice_fapiao_record(
+                actor=finance, invoice_id=invoice.pk, fapiao_number=number, fapiao_date=date
+            )
+        assert list(bad.value.errors) == [field]
+
+    invoice_fapiao_record(
+        actor=finance,
+        invoice_id=invoice.pk,
+        fapiao_number="24312000000012345678",
+        fapiao_date=TODAY().isoformat(),
+    )
+
+    invoice.refresh_from_db()
+    assert (invoice.fapiao_number, invoice.fapiao_date, invoice.fapiao_recorded_by) == (
+        "24312000000012345678",
+        TODAY(),
+        finance,
+    )
+    refused(
+        "invalid_transition",
+        invoice_fapiao_record,
+        actor=finance,
+        invoice_id=invoice.pk,
+        fapiao_number="87654321",
+        fapiao_date=TODAY(),
+    )
+    other = issued(contract, finance, vp, amount="3000.00")
+    with pytest.raises(InvalidInput) as taken:
+        invoice_fapiao_record(
+            actor=finance,
+            invoice_id=other.pk,
+            fapiao_number="24312000000012345678",
+            fapiao_date=TODAY(),
+        )
+    assert list(taken.value.errors) == ["fapiao_number"]
+
+
+# --- issued invoices never change (R17, R24) -----------------------------------------------------
+
+
+@pytest.mark.rule("R24")
+def test_the_orm_refuses_to_change_or_delete_an_issued_invoice(contract, finance, vp):  # noqa: F811
+    collect(contract, THRESHOLD)
+    invoice = issued(contract, finance, vp)
+
+    for field, value in (
+        ("amount", Decimal("1.00")),
+        ("number", "FP-1999-00001"),
+        ("buyer_name", "别人"),
+        ("issued_on", TODAY() - datetime.timedelta(days=1)),
+    ):
+        changed = Invoice.objects.get(pk=invoice.pk)
+        setattr(changed, field, value)
+        with pytest.raises(InvoiceImmutable):
+            changed.save()
+    with pytest.raises(InvoiceImmutable):
+        Invoice.objects.get(pk=invoice.pk).delete()
+    # What may move: the fapiao, once, and the status to reversed.
+    fapiao = Invoice.objects.get(pk=invoice.pk)
+    fapiao.fapiao_number, fapiao.fapiao_date = "12345678", TODAY()
+    fapiao.save()
+    again = Invoice.objects.get(pk=invoice.pk)
+    again.fapiao_number = "87654321"
+    with pytest.raises(InvoiceImmutable):
+        again.save()
+    assert Invoice.objects.get(pk=invoice.pk).amount == Decimal("100000.00")
+
+
+@pytest.mark.rule("R24")
+@pytest.mark.postgres
+def test_the_database_refuses_to_change_or_delete_an_issued_invoice(contract, finance, vp):  # noqa: F811
+    collect(contract, THRESHOLD)
+    invoice = issued(contract, finance, vp)
+    draft = invoice_create(actor=finance, contract_id=contract.pk, amount="1000.00")
+
+    for sql in (
+        "UPDATE finance_invoice SET amount = 1, net_amount = 1, tax_amount = 0 WHERE id = %s",
+        "UPDATE finance_invoice SET number = 'FP-1999-00001' WHERE id = %s",
+        f"UPDATE finance_invoice SET contract_id = {contract.pk} + 0, issued_on = NULL "
+        "WHERE id = %s",
+        "UPDATE finance_invoice SET status = 'draft', number = NULL WHERE id = %s",
+        "DELETE FROM finance_invoice WHERE id = %s",
+    ):
+        with pytest.raises(DatabaseError), transaction.atomic(), connection.cursor() as cursor:
+            cursor.execute(sql, [invoice.pk])
+    with connection.cursor() as cursor:  # a draft is not issued: it may change
+        cursor.execute("UPDATE finance_invoice SET note = 'x' WHERE id = %s", [draft.pk])
+        cursor.execute(
+            "UPDATE finance_invoice SET fapiao_number = '12345678', fapiao_date = %s WHERE id = %s",
+            [TODAY(), invoice.pk],
+        )
+    with pytest.raises(DatabaseError), transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute(
+            "UPDATE finance_invoice SET fapiao_number = '87654321' WHERE id = %s", [invoice.pk]
+        )
+    stored = Invoice.objects.get(pk=invoice.pk)
+    assert (stored.amount, stored.number, stored.fapiao_number) == (
+        Decimal("100000.00"),
+        invoice.number,
+        "12345678",
+    )
+
+
+# --- the ledger's history ------------------------------------------------------------------------
+
+
+@pytest.mark.rule("R24")
+def test_the_ledger_history_shows_the_invoices_that_moved_invoiced(contract, finance, vp):  # noqa: F811
+    from django.utils import translation
+
+    from core.history import counter_moves
+
+    collect(contract, THRESHOLD)
+    invoice = issued(contract, finance, vp)
+    red = invoice_red_create(actor=finance, invoice_id=invoice.pk)
+    invoice_submit(actor=finance, invoice_id=red.pk)
+    approve(red, vp)
+    red.refresh_from_db()
+
+    with translation.override("en"):
+        moves = [
+            (str(row["kind_label"]), row["user"], row["changes"][0]["amount"])
+            for row in counter_moves(contract.ledger)
+        ]
+
+    assert moves == [
+        (f"invoice {red.number}", vp, Decimal("-100000.00")),
+        (f"invoice {invoice.number}", vp, Decimal("100000.00")),
+    ]
