@@ -9,6 +9,7 @@ The contract (tests/inventory/conftest.py): gross 368,490.00 of which tax 41,990
 threshold 60 % → 221,094.00 must be collected before an invoice."""
 
 import datetime
+import io
 from decimal import Decimal
 
 import pytest
@@ -559,3 +560,385 @@ def test_the_ledger_history_shows_the_invoices_that_moved_invoiced(contract, fin
         (f"invoice {red.number}", vp, Decimal("-100000.00")),
         (f"invoice {invoice.number}", vp, Decimal("100000.00")),
     ]
+
+
+# --- the admin ----------------------------------------------------------------------------------
+
+
+@pytest.mark.rule("R24")
+def test_the_admin_shows_invoices_read_only(client, make_user, contract, finance, vp):  # noqa: F811
+    collect(contract, THRESHOLD)
+    invoice = issued(contract, finance, vp)
+    client.force_login(make_user(is_superuser=True, is_staff=True))
+
+    listing = client.get("/admin/finance/invoice/")
+    assert listing.status_code == 200 and invoice.number in listing.content.decode()
+    assert "/admin/finance/invoice/add/" not in listing.content.decode()
+    change = client.post(
+        f"/admin/finance/invoice/{invoice.pk}/change/", {"amount": "1.00", "status": "draft"}
+    )
+    assert change.status_code == 403
+    assert client.post(f"/admin/finance/invoice/{invoice.pk}/delete/").status_code == 403
+    assert Invoice.objects.get(pk=invoice.pk).amount == Decimal("100000.00")
+
+
+# --- REST (API.md "Cash": invoices/) -------------------------------------------------------------
+
+
+def test_the_api_requests_submits_approves_records_the_fapiao_and_reverses(
+    api,
+    contract,  # noqa: F811
+    finance,  # noqa: F811
+    vp,
+):
+    collect(contract, THRESHOLD)
+    client = api.as_user(finance)
+
+    created = client.post("/api/v1/invoices/", {"contract": contract.pk}, format="json")
+
+    assert created.status_code == 201, created.json()
+    body = created.json()
+    assert (body["status"], body["number"], body["approval"]) == ("draft", None, None)
+    assert (body["amount"], body["net_amount"], body["tax_amount"]) == (
+        "368490.00",
+        "326500.00",
+        "41990.00",
+    )
+    assert body["contract"] == contract.pk and body["customer"] == contract.customer_id
+    invoice_id = body["id"]
+    submitted = client.post(f"/api/v1/invoices/{invoice_id}/submit/")
+    assert submitted.status_code == 200
+    approval = submitted.json()["approval"]
+    assert submitted.json()["status"] == "submitted"
+    assert approval["status"] == "pending"
+    assert approval["current_steps"] == [{"sequence": 1, "role": "finance_vp"}]
+
+    inbox = api.as_user(vp).get("/api/v1/approvals/?mine=pending").json()["results"]
+    assert [(i["document_type"], i["document_id"]) for i in inbox] == [("invoice", invoice_id)]
+    decided = api.as_user(vp).post(f"/api/v1/approvals/{approval['id']}/approve/", {})
+    assert decided.status_code == 200
+
+    client = api.as_user(finance)
+    detail = client.get(f"/api/v1/invoices/{invoice_id}/").json()
+    assert detail["status"] == "issued" and detail["number"].startswith("FP-")
+    assert detail["approval"]["decisions"][0]["user"] == "vp.zhou"
+    assert client.get(f"/api/v1/contracts/{contract.pk}/ledger/").json()["invoiced"] == (
+        "368490.00"
+    )
+    fapiao = client.post(
+        f"/api/v1/invoices/{invoice_id}/fapiao/",
+        {"fapiao_number": "12345678", "fapiao_date": TODAY().isoformat()},
+        format="json",
+    )
+    assert fapiao.status_code == 200
+    assert (fapiao.json()["fapiao_number"], fapiao.json()["fapiao_date"]) == (
+        "12345678",
+        TODAY().isoformat(),
+    )
+    red = client.post(f"/api/v1/invoices/{invoice_id}/red/", {"note": "退货"}, format="json")
+    assert red.status_code == 201
+    assert (red.json()["amount"], red.json()["reverses"], red.json()["status"]) == (
+        "-368490.00",
+        invoice_id,
+        "draft",
+    )
+    listed = client.get(f"/api/v1/invoices/?contract={contract.pk}&red=true").json()
+    assert [row["id"] for row in listed["results"]] == [red.json()["id"]]
+
+
+def test_the_api_answers_409_with_the_rules_code_and_writes_nothing(
+    api,
+    contract,  # noqa: F811
+    finance,  # noqa: F811
+    vp,
+):
+    client = api.as_user(finance)
+
+    short = client.post("/api/v1/invoices/", {"contract": contract.pk}, format="json")
+    assert short.status_code == 409
+    assert short.json()["code"] == "collection_threshold_not_met"
+    assert set(short.json()["errors"]) == {"contract"}
+
+    collect(contract, THRESHOLD)
+    first = client.post("/api/v1/invoices/", {"contract": contract.pk}, format="json").json()
+    second = client.post("/api/v1/invoices/", {"contract": contract.pk}, format="json").json()
+    assert client.post(f"/api/v1/invoices/{first['id']}/submit/").status_code == 200
+    over = client.post(f"/api/v1/invoices/{second['id']}/submit/")
+    assert over.status_code == 409
+    assert over.json()["code"] == "over_invoicing" and "amount" in over.json()["errors"]
+    assert client.get(f"/api/v1/invoices/{second['id']}/").json()["status"] == "draft"
+    more = client.post(
+        "/api/v1/invoices/", {"contract": contract.pk, "amount": "0.01"}, format="json"
+    )
+    assert more.status_code == 409 and more.json()["code"] == "over_invoicing"
+
+    collect(contract, "-0.01")
+    request_id = client.get(f"/api/v1/invoices/{first['id']}/").json()["approval"]["id"]
+    refused_approval = api.as_user(vp).post(f"/api/v1/approvals/{request_id}/approve/", {})
+    assert refused_approval.status_code == 409
+    assert refused_approval.json()["code"] == "collection_threshold_not_met"
+    after = api.as_user(finance).get(f"/api/v1/invoices/{first['id']}/").json()
+    assert (after["status"], after["number"], after["approval"]["status"]) == (
+        "submitted",
+        None,
+        "pending",
+    )
+    assert after["approval"]["decisions"] == []
+    assert Invoice.objects.count() == 2
+
+
+@pytest.mark.rule("R25")
+def test_bad_input_is_400_naming_each_field(api, contract, finance):  # noqa: F811
+    client = api.as_user(finance)
+
+    bad = client.post(
+        "/api/v1/invoices/",
+        {"contract": 999999, "amount": "-1", "buyer_account": "1" * 41},
+        format="json",
+    )
+
+    assert bad.status_code == 400
+    assert set(bad.json()["errors"]) == {"contract", "amount", "buyer_account"}
+    assert client.post("/api/v1/invoices/", {}, format="json").json()["errors"].keys() == {
+        "contract"
+    }
+    assert not Invoice.objects.exists()
+
+
+@pytest.mark.rule("R23", "R24")
+def test_who_may_read_and_write_invoices_through_the_api(
+    api,
+    make_user,
+    clerk,
+    contract,  # noqa: F811
+    finance,  # noqa: F811
+    vp,
+):
+    collect(contract, THRESHOLD)
+    invoice = issued(contract, finance, vp)
+    other_clerk = make_user("sales_clerk", username="clerk.other")
+    keeper = make_user("warehouse", username="wh.li")
+
+    assert api.as_user(clerk).get(f"/api/v1/invoices/{invoice.pk}/").status_code == 200
+    assert api.as_user(other_clerk).get(f"/api/v1/invoices/{invoice.pk}/").status_code == 404
+    assert api.as_user(other_clerk).get("/api/v1/invoices/").json()["count"] == 0
+    assert api.as_user(keeper).get("/api/v1/invoices/").status_code == 403
+    assert api.as_user(clerk).post(
+        "/api/v1/invoices/", {"contract": contract.pk}, format="json"
+    ).json()["code"] == ("permission_denied")
+    # Issued invoices are never edited or deleted through the API.
+    client = api.as_user(finance)
+    for method in ("put", "patch", "delete"):
+        answer = getattr(client, method)(
+            f"/api/v1/invoices/{invoice.pk}/", {"amount": "1.00"}, format="json"
+        )
+        assert answer.status_code == 405, method
+    assert Invoice.objects.get(pk=invoice.pk).amount == Decimal("100000.00")
+
+
+def test_the_schema_describes_the_invoice_endpoints(client):
+    import json
+
+    paths = json.loads(client.get("/api/schema/?format=json").content)["paths"]
+
+    for path in (
+        "/api/v1/invoices/",
+        "/api/v1/invoices/{id}/",
+        "/api/v1/invoices/{id}/submit/",
+        "/api/v1/invoices/{id}/red/",
+        "/api/v1/invoices/{id}/fapiao/",
+        "/api/v1/invoices/{id}/pdf/",
+    ):
+        assert path in paths, path
+
+
+# --- pages ---------------------------------------------------------------------------------------
+
+
+def _messages(response) -> str:
+    return " ".join(str(m) for m in response.context["messages"])
+
+
+def test_finance_requests_an_invoice_from_the_contract_page_and_the_vp_approves_it_in_the_inbox(
+    client,
+    contract,  # noqa: F811
+    finance,  # noqa: F811
+    vp,
+):
+    collect(contract, THRESHOLD)
+    client.force_login(finance)
+    contract_page = client.get(f"/contracts/{contract.pk}/").content.decode()
+    assert f'href="/invoices/new/?contract={contract.pk}"' in contract_page
+
+    form = client.get(f"/invoices/new/?contract={contract.pk}")
+    assert form.status_code == 200
+    assert form.context["form"]["contract"].value() == contract.pk
+    assert form.context["form"]["amount"].value() == GROSS  # what is left to invoice
+    assert "221,094.00" in form.content.decode()
+    created = client.post(
+        "/invoices/new/",
+        {
+            "contract": contract.pk,
+            "amount": "100,000.00",
+            "buyer_bank": "工商银行上海分行",
+            "buyer_account": "1001 2345 6789",
+        },
+    )
+    invoice = Invoice.objects.get()
+    assert created.status_code == 302 and created.url == f"/invoices/{invoice.pk}/"
+    assert (invoice.amount, invoice.buyer_bank) == (Decimal("100000.00"), "工商银行上海分行")
+    submitted = client.post(f"/invoices/{invoice.pk}/submit/", follow=True)
+    assert "submitted to the VP of finance" in _messages(submitted)
+
+    client.force_login(vp)
+    inbox = client.get("/approvals/").content.decode()
+    invoice.refresh_from_db()
+    request = invoice.approval_request
+    assert f"/approvals/{request.pk}/" in inbox
+    approval = client.get(f"/approvals/{request.pk}/").content.decode()
+    assert "100,000.00" in approval and "11,395.15" in approval
+    decided = client.post(f"/approvals/{request.pk}/decide/", {"decision": "approve"})
+    assert decided.status_code == 302
+    invoice.refresh_from_db()
+    assert invoice.status == "issued"
+
+    client.force_login(finance)
+    page = client.get(f"/invoices/{invoice.pk}/").content.decode()
+    assert invoice.number in page and 'id="record-fapiao"' in page and 'id="make-red"' in page
+    bad = client.post(f"/invoices/{invoice.pk}/fapiao/", {"fapiao_number": "12"})
+    assert bad.status_code == 400
+    assert set(bad.context["fapiao_form"].errors) >= {"fapiao_number"}
+    recorded = client.post(
+        f"/invoices/{invoice.pk}/fapiao/",
+        {"fapiao_number": "24312000000000000001", "fapiao_date": TODAY().isoformat()},
+    )
+    assert recorded.status_code == 302
+    red = client.post(f"/invoices/{invoice.pk}/red/", {"note": "开错"})
+    red_invoice = Invoice.objects.get(reverses=invoice)
+    assert red.url == f"/invoices/{red_invoice.pk}/"
+    assert red_invoice.amount == Decimal("-100000.00")
+
+
+def test_a_refused_request_shows_why_on_the_form_and_writes_nothing(client, contract, finance):  # noqa: F811
+    collect(contract, "1000.00")
+    client.force_login(finance)
+
+    refused_page = client.post("/invoices/new/", {"contract": contract.pk})
+
+    assert refused_page.status_code == 409
+    assert "221,094.00" in refused_page.content.decode()
+    assert not Invoice.objects.exists()
+
+
+def test_the_list_filters_totals_and_exports(
+    client,
+    make_user,
+    contract,  # noqa: F811
+    finance,  # noqa: F811
+    vp,
+    django_assert_max_num_queries,
+):
+    import openpyxl
+
+    collect(contract, GROSS)
+    first = issued(contract, finance, vp, amount="1000.00")
+    issued(contract, finance, vp, amount="2000.00")
+    invoice_create(actor=finance, contract_id=contract.pk, amount="3000.00")
+    red = invoice_red_create(actor=finance, invoice_id=first.pk)
+    client.force_login(finance)
+
+    with django_assert_max_num_queries(25):
+        everything = client.get("/invoices/")
+    assert everything.status_code == 200
+    assert everything.context["totals"]["count"] == 4
+    assert everything.context["totals"]["amount"] == Decimal("5000.00")
+    issued_only = client.get("/invoices/?status=issued")
+    assert issued_only.context["totals"]["count"] == 2
+    reds = client.get("/invoices/?kind=red")
+    assert [i.pk for i in reds.context["page_obj"]] == [red.pk]
+    missing = client.get("/invoices/?status=issued&fapiao=missing")
+    assert missing.context["totals"]["count"] == 2
+    name = contract.customer.name[:4]
+    by_customer = client.get(f"/invoices/?customer={name}&contract={contract.pk}")
+    assert by_customer.context["totals"]["count"] == 4
+
+    export = client.get("/invoices/?status=issued&export=xlsx")
+    sheet = openpyxl.load_workbook(io.BytesIO(export.content)).active
+    rows = list(sheet.iter_rows(values_only=True))
+    assert rows[0][0] == "Number"
+    amounts = sorted(row[7] for row in rows[1:] if isinstance(row[7], int | float))
+    assert amounts[:2] == [1000, 2000]
+
+    client.force_login(make_user("warehouse", username="wh.li"))
+    assert client.get("/invoices/").status_code == 403
+
+
+def test_finance_home_shows_the_invoices_to_request(client, contract, finance, vp):  # noqa: F811
+    client.force_login(finance)
+    cards = {c["title"]: c["count"] for c in client.get("/").context["cards"]}
+    assert cards["Invoices to request"] == 0
+
+    collect(contract, THRESHOLD)
+    cards = {c["title"]: c["count"] for c in client.get("/").context["cards"]}
+    assert cards["Invoices to request"] == 1
+    form = client.get("/invoices/new/").content.decode()
+    assert f'href="/invoices/new/?contract={contract.pk}"' in form
+
+    issued(contract, finance, vp, amount=str(GROSS))
+    cards = {c["title"]: c["count"] for c in client.get("/").context["cards"]}
+    assert cards["Invoices to request"] == 0
+    assert cards["Issued invoices without a fapiao"] == 1
+
+
+# --- the invoice request PDF (开票通知单) ---------------------------------------------------------
+
+
+def test_the_invoice_request_pdf_shows_the_buyers_tax_details_and_the_amounts(
+    client,
+    api,
+    contract,  # noqa: F811
+    finance,  # noqa: F811
+    vp,
+):
+    from pypdf import PdfReader
+
+    from sales.models import Customer
+
+    Customer.objects.filter(pk=contract.customer_id).update(
+        tax_id="91310000MA1TEST001", address="上海市浦东新区测试路 8 号", phone="021-5555 1234"
+    )
+    collect(contract, THRESHOLD)
+    invoice = invoice_create(
+        actor=finance,
+        contract_id=contract.pk,
+        amount="100000.00",
+        buyer_bank="招商银行上海分行",
+        buyer_account="6225 8888 0000 1234",
+    )
+    invoice_submit(actor=finance, invoice_id=invoice.pk)
+    approve(invoice, vp)
+    invoice.refresh_from_db()
+    client.force_login(finance)
+
+    response = client.get(f"/invoices/{invoice.pk}/pdf/")
+
+    assert response.status_code == 200 and response["Content-Type"] == "application/pdf"
+    reader = PdfReader(io.BytesIO(response.content))
+    text = "".join(page.extract_text() for page in reader.pages)
+    assert "开票通知单" in text.replace(" ", "")  # the title is letter-spaced
+    for expected in (
+        contract.customer.name,
+        "91310000MA1TEST001",
+        "上海市浦东新区测试路 8 号",
+        "招商银行上海分行",
+        "6225 8888 0000 1234",
+        contract.number,
+        invoice.number,
+        "88,604.85",  # net
+        "11,395.15",  # tax
+        "100,000.00",  # gross
+        "壹拾万元整",
+        "数控车床",
+    ):
+        assert expected in text, expected
+    assert api.as_user(finance).get(f"/api/v1/invoices/{invoice.pk}/pdf/").status_code == 200
