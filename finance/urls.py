@@ -1,11 +1,15 @@
-"""Browser pages of finance (receipts, invoices, the journal, month end; R16–R20), included from
+"""Browser pages of finance (receipts, invoices, the journal, reports; R16–R18), included from
 `config/urls.py` like the other apps' `urls.py`."""
 
 from django.urls import path
 
-from finance.views import invoices
+from finance.views import invoices, receipts
 
 urlpatterns = [
+    path("receipts/", receipts.receipt_list, name="receipt-list"),
+    path("receipts/new/", receipts.receipt_create, name="receipt-create"),
+    path("receipts/<int:pk>/", receipts.receipt_detail, name="receipt-detail"),
+    path("receipts/<int:pk>/<str:action>/", receipts.receipt_action, name="receipt-action"),
     # Invoices (R17).
     path("invoices/", invoices.invoice_list, name="invoice-list"),
     path("invoices/new/", invoices.invoice_create, name="invoice-create"),

@@ -1,9 +1,10 @@
 """Routes of the finance API."""
 
 from core.api.routers import Router
-from finance.api.views import InvoiceViewSet, JournalViewSet
+from finance.api.views import InvoiceViewSet, JournalViewSet, ReceiptViewSet
 
 router = Router()
 router.register("journal", JournalViewSet, basename="journal-entry")
+router.register("receipts", ReceiptViewSet, basename="receipt")
 router.register("invoices", InvoiceViewSet, basename="invoice")
 urlpatterns = router.urls

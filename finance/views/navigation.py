@@ -9,31 +9,41 @@ from core.navigation import register_menu_entry, register_menu_group
 from core.permissions import user_roles
 from core.roles import Role
 
+# Cash (R16–R18): finance keeps it; those who answer for it read it.
+FINANCE = (Role.FINANCE, Role.FINANCE_VP, Role.GENERAL_MANAGER)
+
 
 def home_cards(user) -> list[dict]:
-    """Finance's cards: the invoices to request — active contracts whose threshold is collected
-    and whose gross is not all invoiced (R17) — and issued invoices still without their fapiao."""
+    """Finance's cards: receipts with money still on account, to allocate (R16); the invoices
+    to request — active contracts whose threshold is collected and whose gross is not all
+    invoiced (R17) — and issued invoices still without their fapiao."""
     from finance.models import InvoiceStatus
-    from finance.selectors import contracts_to_invoice, invoice_list
+    from finance.selectors import contracts_to_invoice, invoice_list, receipts_to_allocate
 
-    if Role.FINANCE not in user_roles(user):
-        return []
-    new = reverse("invoice-create")
-    invoices = reverse("invoice-list")
-    return [
-        {
-            "title": gettext("Invoices to request"),
-            "count": contracts_to_invoice(user=user).count(),
-            "url": f"{new}#to-request",
-            "action": (gettext("Request invoice"), new),
-        },
-        {
-            "title": gettext("Issued invoices without a fapiao"),
-            "count": invoice_list(user=user, status=InvoiceStatus.ISSUED, fapiao=False).count(),
-            "url": f"{invoices}?status={InvoiceStatus.ISSUED}&fapiao=missing",
-            "action": None,
-        },
-    ]
+    cards: list[dict] = []
+    if Role.FINANCE in user_roles(user):
+        new_invoice = reverse("invoice-create")
+        cards += [
+            {
+                "title": gettext("Receipts to allocate"),
+                "count": receipts_to_allocate(user=user).count(),
+                "url": f"{reverse('receipt-list')}?status=posted",
+                "action": (gettext("New receipt"), reverse("receipt-create")),
+            },
+            {
+                "title": gettext("Invoices to request"),
+                "count": contracts_to_invoice(user=user).count(),
+                "url": f"{new_invoice}#to-request",
+                "action": (gettext("Request invoice"), new_invoice),
+            },
+            {
+                "title": gettext("Issued invoices without a fapiao"),
+                "count": invoice_list(user=user, status=InvoiceStatus.ISSUED, fapiao=False).count(),
+                "url": f"{reverse('invoice-list')}?status={InvoiceStatus.ISSUED}&fapiao=missing",
+                "action": None,
+            },
+        ]
+    return cards
 
 
 def register() -> None:
@@ -42,7 +52,10 @@ def register() -> None:
     from finance.selectors import INVOICE_READERS
 
     register_menu_group("finance", label=pgettext_lazy("menu", "Finance"))
-    register_menu_entry(
-        "invoice-list", label=_("Invoices"), roles=INVOICE_READERS, order=160, group="finance"
-    )
+    entries = [
+        ("receipt-list", _("Receipts"), FINANCE, 200, "finance"),
+        ("invoice-list", _("Invoices"), INVOICE_READERS, 210, "finance"),
+    ]
+    for url_name, label, roles, order, group in entries:
+        register_menu_entry(url_name, label=label, roles=roles, order=order, group=group)
     register_home_cards(home_cards)

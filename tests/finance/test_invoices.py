@@ -20,18 +20,21 @@ from django.utils import timezone
 from approvals.models import ApprovalRequest, Decision, RequestStatus
 from approvals.services import approval_decide
 from contracts.models import ContractLedger
-from contracts.services import contract_draft, ledger_add_collected
+from contracts.services import contract_draft
 from core.errors import InvalidInput, PermissionRefused, RuleViolation
 from core.models import ClosedPeriod, NumberCounter
-from finance.models import Invoice, InvoiceImmutable, JournalEntry, JournalLine
+from finance.models import Invoice, InvoiceImmutable, JournalEntry, JournalLine, Receipt
 from finance.services import (
     invoice_cancel,
     invoice_create,
     invoice_fapiao_record,
     invoice_red_create,
     invoice_submit,
+    receipt_create,
+    receipt_reverse,
 )
 from tests.contracts.conftest import make_order
+from tests.factories import UserFactory
 from tests.inventory.conftest import (  # noqa: F401  (fixtures)
     approved_order,
     catalogue,
@@ -54,11 +57,31 @@ def vp(make_user):
     return make_user("finance_vp", username="vp.zhou")
 
 
-def collect(contract, amount) -> None:  # noqa: F811
-    """Money collected on the contract, as a receipt's allocation moves the ledger (R16).
-    (Until finance.services.receipts lands, the ledger service the allocation calls.)"""
-    with transaction.atomic():
-        ledger_add_collected(contract_id=contract.pk, amount=Decimal(amount))
+def _cashier():
+    """Who records the receipts of these tests: a finance user of their own, so the finance
+    user who requests the invoices is not also the one whose receipts count."""
+    from django.contrib.auth import get_user_model
+
+    found = get_user_model().objects.filter(username="cashier.wu").first()
+    return found or UserFactory(roles=("finance",), username="cashier.wu")
+
+
+def collect(contract, amount) -> Receipt:  # noqa: F811
+    """Money received from the customer and allocated to the contract (R16): the ledger's
+    `collected` moves through finance's receipt service, as it does in use."""
+    return receipt_create(
+        actor=_cashier(),
+        customer_id=contract.customer_id,
+        amount=str(amount),
+        method="bank_transfer",
+        received_on=TODAY(),
+        allocations=[{"contract": contract.pk, "amount": str(amount)}],
+    )
+
+
+def uncollect(receipt) -> None:
+    """A receipt entered wrongly is reversed: its allocation leaves `collected` (R16, R24)."""
+    receipt_reverse(actor=_cashier(), receipt_id=receipt.pk, reason="录入错误")
 
 
 def ledger(contract) -> ContractLedger:  # noqa: F811
@@ -195,9 +218,10 @@ def test_drafts_take_nothing_but_the_second_submit_for_the_same_amount_is_over_i
 
 
 def test_the_threshold_is_checked_again_at_submit(contract, finance):  # noqa: F811
-    collect(contract, THRESHOLD)
+    collect(contract, THRESHOLD - Decimal("0.01"))
+    cent = collect(contract, "0.01")
     invoice = invoice_create(actor=finance, contract_id=contract.pk, amount="1000.00")
-    collect(contract, "-0.01")  # a receipt reversed
+    uncollect(cent)  # a receipt entered wrongly is reversed
 
     refused("collection_threshold_not_met", invoice_submit, actor=finance, invoice_id=invoice.pk)
 
@@ -210,10 +234,11 @@ def test_approval_is_refused_when_the_threshold_fell_since_the_submit_and_nothin
     finance,  # noqa: F811
     vp,
 ):
-    collect(contract, THRESHOLD)
+    collect(contract, THRESHOLD - Decimal("0.01"))
+    cent = collect(contract, "0.01")
     invoice = invoice_create(actor=finance, contract_id=contract.pk, amount="1000.00")
     invoice_submit(actor=finance, invoice_id=invoice.pk)
-    collect(contract, "-0.01")
+    uncollect(cent)
 
     refused("collection_threshold_not_met", approve, invoice=invoice, vp=vp)
 
@@ -350,11 +375,12 @@ def test_a_red_invoice_reverses_an_issued_one_once_and_needs_no_threshold(
     finance,  # noqa: F811
     vp,
 ):
-    collect(contract, THRESHOLD)
+    most = collect(contract, "200000.00")
+    collect(contract, THRESHOLD - Decimal("200000.00"))
     original = issued(contract, finance, vp, amount="100000.00")
     draft = invoice_create(actor=finance, contract_id=contract.pk, amount="1000.00")
     refused("invalid_transition", invoice_red_create, actor=finance, invoice_id=draft.pk)
-    collect(contract, "-200000.00")  # well below the threshold now: a red invoice needs none
+    uncollect(most)  # well below the threshold now: a red invoice needs none
 
     red = invoice_red_create(actor=finance, invoice_id=original.pk, note="开票信息有误")
 
@@ -659,7 +685,8 @@ def test_the_api_answers_409_with_the_rules_code_and_writes_nothing(
     assert short.json()["code"] == "collection_threshold_not_met"
     assert set(short.json()["errors"]) == {"contract"}
 
-    collect(contract, THRESHOLD)
+    collect(contract, THRESHOLD - Decimal("0.01"))
+    cent = collect(contract, "0.01")
     first = client.post("/api/v1/invoices/", {"contract": contract.pk}, format="json").json()
     second = client.post("/api/v1/invoices/", {"contract": contract.pk}, format="json").json()
     assert client.post(f"/api/v1/invoices/{first['id']}/submit/").status_code == 200
@@ -672,7 +699,7 @@ def test_the_api_answers_409_with_the_rules_code_and_writes_nothing(
     )
     assert more.status_code == 409 and more.json()["code"] == "over_invoicing"
 
-    collect(contract, "-0.01")
+    uncollect(cent)
     request_id = client.get(f"/api/v1/invoices/{first['id']}/").json()["approval"]["id"]
     refused_approval = api.as_user(vp).post(f"/api/v1/approvals/{request_id}/approve/", {})
     assert refused_approval.status_code == 409
