@@ -1,8 +1,9 @@
 """Routes of the finance API."""
 
 from core.api.routers import Router
-from finance.api.views import JournalViewSet
+from finance.api.views import BankStatementViewSet, JournalViewSet
 
 router = Router()
 router.register("journal", JournalViewSet, basename="journal-entry")
+router.register("bank-statements", BankStatementViewSet, basename="bank-statement")
 urlpatterns = router.urls

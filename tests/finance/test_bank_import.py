@@ -1,0 +1,329 @@
+"""Bank statement import (issue 12 item 4): finance uploads the bank's export (CSV in UTF-8 or
+GBK, or XLSX; English or Chinese headers), each line is matched to a customer by the payer's
+name or a remembered mapping with the customer's open contracts proposed, bad rows are reported
+by row and column, a line already imported is a duplicate; confirming turns the chosen lines
+into receipts with finance's allocations, all or nothing. Files are built here with openpyxl
+and csv."""
+
+import csv
+import datetime
+import io
+from decimal import Decimal
+
+import openpyxl
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.utils import timezone
+
+from core.errors import InvalidInput, PermissionRefused
+from finance.models import BankStatement, BankStatementLine, PayerMapping
+from finance.services import bank_statement_upload
+from tests.factories import CustomerFactory
+from tests.inventory.conftest import (  # noqa: F401  (fixtures)
+    approved_order,
+    catalogue,
+    contract,
+    customer,
+    finance,
+    head,
+)
+
+pytestmark = pytest.mark.django_db
+
+TODAY = timezone.localdate
+CN_HEADER = ["交易日期", "贷方金额", "对方户名", "流水号"]
+EN_HEADER = ["date", "amount", "payer", "reference"]
+
+
+def _day(days_ago=1) -> datetime.date:
+    return TODAY() - datetime.timedelta(days=days_ago)
+
+
+def xlsx_file(
+    rows, *, name="statement.xlsx", header=CN_HEADER, title_rows=()
+) -> SimpleUploadedFile:
+    book = openpyxl.Workbook()
+    sheet = book.active
+    for row in [*title_rows, header, *rows]:
+        sheet.append(list(row))
+    data = io.BytesIO()
+    book.save(data)
+    return SimpleUploadedFile(name, data.getvalue())
+
+
+def csv_file(
+    rows, *, name="statement.csv", header=EN_HEADER, encoding="utf-8"
+) -> SimpleUploadedFile:
+    text = io.StringIO()
+    writer = csv.writer(text)
+    for row in [header, *rows]:
+        writer.writerow(row)
+    return SimpleUploadedFile(name, text.getvalue().encode(encoding))
+
+
+def upload(actor, file) -> BankStatement:
+    return bank_statement_upload(actor=actor, upload=file)
+
+
+def lines_of(statement) -> dict[int, BankStatementLine]:
+    return {line.row: line for line in statement.lines.all()}
+
+
+# -- reading and matching ----------------------------------------------------------------------
+
+
+def test_an_xlsx_statement_with_chinese_headers_is_read_below_the_banks_title_rows(
+    finance,  # noqa: F811
+    customer,  # noqa: F811
+):
+    file = xlsx_file(
+        [
+            [_day(3), 50000, customer.name, "B2026001"],
+            [_day(2).strftime("%Y/%m/%d"), "12,345.60", "不认识的公司", 20260305001],
+            [None, None, None, None],  # an empty row is no line
+            [_day(1).strftime("%Y年%m月%d日"), "¥800.00", f"  {customer.name} ", "B2026003"],
+        ],
+        title_rows=[["中国工商银行 账户明细"], ["账号", "1202 0000 1234"]],
+    )
+
+    statement = upload(finance, file)
+
+    lines = lines_of(statement)
+    assert sorted(lines) == [4, 5, 7]  # rows as the spreadsheet numbers them
+    first = lines[4]
+    assert (first.date, first.amount, first.payer, first.reference) == (
+        _day(3),
+        Decimal("50000.00"),
+        customer.name,
+        "B2026001",
+    )
+    assert (first.status, first.customer_id) == ("matched", customer.pk)
+    assert (lines[5].status, lines[5].customer_id, lines[5].reference) == (
+        "unmatched",
+        None,
+        "20260305001",
+    )
+    assert lines[5].amount == Decimal("12345.60")
+    assert (lines[7].status, lines[7].customer_id, lines[7].date) == (
+        "matched",
+        customer.pk,
+        _day(1),
+    )
+    assert statement.status == "open" and statement.uploaded_by == finance
+    assert statement.filename == "statement.xlsx"
+
+
+@pytest.mark.parametrize("encoding", ["utf-8", "utf-8-sig", "gbk"])
+def test_a_csv_in_utf8_with_or_without_bom_or_gbk_is_read(finance, customer, encoding):  # noqa: F811
+    file = csv_file(
+        [[_day(2).isoformat(), "1000.00", customer.name, "流水-001"]],
+        header=["日期", "金额", "付款人", "摘要"],
+        encoding=encoding,
+    )
+
+    line = upload(finance, file).lines.get()
+
+    assert (line.date, line.amount, line.payer, line.reference, line.status) == (
+        _day(2),
+        Decimal("1000.00"),
+        customer.name,
+        "流水-001",
+        "matched",
+    )
+
+
+def test_a_payer_matches_a_customer_by_normalised_name_and_several_of_a_name_match_none(
+    finance,  # noqa: F811
+):
+    spaced = CustomerFactory(name="上海华东机械(集团)有限公司")
+    CustomerFactory(name="重名贸易有限公司")
+    CustomerFactory(name="重名贸易有限公司")
+    file = csv_file(
+        [
+            [_day(1).isoformat(), "10.00", "上海 华东机械（集团）有限公司", "R1"],
+            [_day(1).isoformat(), "20.00", "重名贸易有限公司", "R2"],
+        ]
+    )
+
+    lines = lines_of(upload(finance, file))
+
+    assert (lines[2].status, lines[2].customer_id) == ("matched", spaced.pk)
+    assert (lines[3].status, lines[3].customer_id) == ("unmatched", None)
+
+
+def test_a_remembered_payer_matches_its_customer_before_any_name(finance, customer):  # noqa: F811
+    PayerMapping.objects.create(payer="母公司控股有限公司", customer=customer, updated_by=finance)
+
+    line = upload(
+        finance, csv_file([[_day(1).isoformat(), "10.00", "母公司 控股有限公司", "R1"]])
+    ).lines.get()
+
+    assert (line.status, line.customer_id) == ("matched", customer.pk)
+
+
+def test_the_same_line_twice_in_one_file_is_a_duplicate_the_second_time(finance, customer):  # noqa: F811
+    row = [_day(1).isoformat(), "10.00", customer.name, "R1"]
+    other_day = [_day(2).isoformat(), "10.00", customer.name, "R1"]
+
+    lines = lines_of(upload(finance, csv_file([row, row, other_day])))
+
+    assert [lines[n].status for n in (2, 3, 4)] == ["matched", "duplicate", "matched"]
+
+
+# -- bad rows ------------------------------------------------------------------------------------
+
+
+@pytest.mark.rule("R25")
+def test_bad_rows_are_reported_by_row_and_column_and_nothing_is_written_for_them(
+    finance,  # noqa: F811
+    customer,  # noqa: F811
+):
+    day = _day(1).isoformat()
+    file = csv_file(
+        [
+            ["2026-13-45", "10.00", customer.name, "A"],
+            [(TODAY() + datetime.timedelta(days=1)).isoformat(), "10.00", customer.name, "B"],
+            [day, "0", customer.name, "C"],
+            [day, "-5.00", customer.name, "D"],
+            [day, "abc", customer.name, "E"],
+            [day, "1.234", customer.name, "F"],
+            [day, "10.00", "", "G"],
+            [day, "10.00", "名" * 201, "H"],
+            [day, "10.00", customer.name, "R" * 61],
+            ["", "", customer.name, "J"],
+            [day, "10.00", customer.name, "OK"],
+        ]
+    )
+
+    lines = lines_of(upload(finance, file))
+
+    errors = {row: sorted(line.errors) for row, line in lines.items() if line.status == "invalid"}
+    assert errors == {
+        2: ["date"],
+        3: ["date"],
+        4: ["amount"],
+        5: ["amount"],
+        6: ["amount"],
+        7: ["amount"],
+        8: ["payer"],
+        9: ["payer"],
+        10: ["reference"],
+        11: ["amount", "date"],
+    }
+    assert lines[12].status == "matched"
+    assert all(line.customer_id is None for row, line in lines.items() if row in errors)
+    assert "201" in lines[9].errors["payer"][0]  # how long it is, against the 200 allowed
+    assert lines[6].amount is None and lines[2].date is None
+
+
+@pytest.mark.rule("R25")
+@pytest.mark.parametrize(
+    ("name", "content"),
+    [
+        ("empty.csv", b""),
+        ("blank.csv", b"  \r\n"),
+        ("scan.csv", b"%PDF-1.4\n%\xe2\xe3\xcf\xd3\n1 0 obj\n<< /Type /Catalog >>\x00\x01\x02"),
+        ("picture.xlsx", b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00"),
+        ("old.xls", b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\x00" * 64),
+        ("archive.xlsx", b"PK\x03\x04" + b"\x00" * 64),
+        ("letter.csv", "尊敬的客户：\n您好，附件是本月账单。\n".encode()),
+        ("header-only.csv", b"date,amount,payer,reference\r\n"),
+    ],
+)
+def test_a_file_that_is_not_a_statement_is_refused_naming_file_and_nothing_is_written(
+    finance,  # noqa: F811
+    name,
+    content,
+):
+    with pytest.raises(InvalidInput) as refused:
+        upload(finance, SimpleUploadedFile(name, content))
+
+    assert list(refused.value.errors) == ["file"]
+    assert not BankStatement.objects.exists()
+
+
+def test_only_finance_uploads_a_statement(make_user, customer):  # noqa: F811
+    clerk = make_user("sales_clerk", "finance_vp")
+
+    with pytest.raises(PermissionRefused):
+        upload(clerk, csv_file([[_day(1).isoformat(), "10.00", customer.name, "R1"]]))
+
+    assert not BankStatement.objects.exists()
+
+
+# -- the API ------------------------------------------------------------------------------------
+
+
+def test_the_api_uploads_a_statement_and_answers_its_lines(api, finance, customer):  # noqa: F811
+    client = api.as_user(finance)
+    file = xlsx_file(
+        [[_day(2), 1000, customer.name, "X1"], [_day(2), "x", customer.name, "X2"]],
+        header=EN_HEADER,
+    )
+
+    response = client.post("/api/v1/bank-statements/", {"file": file}, format="multipart")
+
+    assert response.status_code == 201, response.content
+    body = response.json()
+    assert [
+        {k: line[k] for k in ("row", "date", "amount", "payer", "reference", "customer", "status")}
+        for line in body["lines"]
+    ] == [
+        {
+            "row": 2,
+            "date": _day(2).isoformat(),
+            "amount": "1000.00",
+            "payer": customer.name,
+            "reference": "X1",
+            "customer": customer.pk,
+            "status": "matched",
+        },
+        {
+            "row": 3,
+            "date": _day(2).isoformat(),
+            "amount": None,
+            "payer": customer.name,
+            "reference": "X2",
+            "customer": None,
+            "status": "invalid",
+        },
+    ]
+    assert body["lines"][0]["errors"] == {}
+    assert list(body["lines"][1]["errors"]) == ["amount"]
+    listed = client.get("/api/v1/bank-statements/").json()
+    assert listed["count"] == 1
+    assert listed["results"][0]["matched"] == 1 and listed["results"][0]["invalid"] == 1
+    detail = client.get(f"/api/v1/bank-statements/{body['id']}/").json()
+    assert detail["lines"] == body["lines"]
+
+
+@pytest.mark.rule("R25")
+def test_the_api_refuses_a_missing_empty_or_foreign_file_naming_file(api, finance):  # noqa: F811
+    client = api.as_user(finance)
+
+    for data in (
+        {},
+        {"file": SimpleUploadedFile("empty.csv", b"")},
+        {"file": SimpleUploadedFile("x.csv", b"\x00\x01binary\x02")},
+    ):
+        response = client.post("/api/v1/bank-statements/", data, format="multipart")
+        assert response.status_code == 400, response.content
+        assert response.json()["code"] == "invalid"
+        assert list(response.json()["errors"]) == ["file"]
+    assert not BankStatement.objects.exists()
+
+
+def test_the_api_lets_only_finance_upload_and_its_readers_read(api, make_user, finance, customer):  # noqa: F811
+    statement = upload(finance, csv_file([[_day(1).isoformat(), "10.00", customer.name, "R"]]))
+    clerk = api.as_user(make_user("sales_clerk"))
+    file = csv_file([[_day(1).isoformat(), "10.00", customer.name, "R"]])
+
+    assert (
+        clerk.post("/api/v1/bank-statements/", {"file": file}, format="multipart").status_code
+        == 403
+    )
+    assert clerk.get("/api/v1/bank-statements/").status_code == 403
+    assert clerk.get(f"/api/v1/bank-statements/{statement.pk}/").status_code == 403
+    vp = api.as_user(make_user("finance_vp"))
+    assert vp.get(f"/api/v1/bank-statements/{statement.pk}/").status_code == 200
+    assert vp.get("/api/v1/bank-statements/999999/").status_code == 404
