@@ -9,15 +9,17 @@ from django.db.models import Count, F, Prefetch, Q, QuerySet
 
 from contracts.models import Contract, ContractDue, ContractStatus
 from core.errors import NotVisible
-from core.permissions import require_role
+from core.permissions import require_role, visible_to
 from core.validation import id_of
 from finance.models import (
+    Allocation,
     BankStatement,
     BankStatementLine,
     BankStatementLineStatus,
     JournalEntry,
     JournalLine,
     PayerMapping,
+    Receipt,
 )
 from finance.models.bank import IMPORTABLE, payer_key
 from sales.models import Customer
@@ -43,18 +45,34 @@ def journal_entries(
     return qs.order_by("date", "id")
 
 
-# -- bank statements (issue 12 item 4) ---------------------------------------------------------
+# -- receipts (R16) ----------------------------------------------------------------------------
 
-# Who reads imported statements; only finance uploads and confirms (finance.services.bank).
-STATEMENT_READERS = ("finance", "finance_vp", "general_manager")
+# Who reads receipts: finance and those who answer for it; the sales side reads its
+# customers' receipts (R23) through the contract ledger.
+RECEIPT_READERS = (
+    "finance",
+    "finance_vp",
+    "general_manager",
+    "sales_manager",
+    "sales_head",
+    "sales_clerk",
+)
+
+
+def open_contracts(*, customer_id: int) -> list[dict]:
+    """The customer's active contracts with something left to collect (R16), oldest due first
+    (`open_contracts_for`)."""
+    return open_contracts_for(customer_ids=[customer_id]).get(customer_id, [])
 
 
 def open_contracts_for(*, customer_ids) -> dict[int, list[dict]]:
     """{customer id: its active contracts with something left to collect (R16), oldest due
-    first}: each row `{"contract", "remaining", "first_due"}` — `remaining` = gross − collected,
-    `first_due` the due date of the oldest amount not yet covered by what is collected (None
-    when nothing delivered is unpaid: those come last, oldest signed first). Two queries for any
-    number of customers."""
+    first}: each row `{"contract", "gross", "collected", "remaining", "delivered",
+    "receivable", "first_due"}` — `remaining` = gross − collected (what an allocation may
+    take), `receivable` = delivered − collected if above 0, `first_due` the due date of the
+    oldest amount not yet covered by what is collected (None when nothing is delivered and
+    unpaid: those come last, oldest signed first). Two queries (contracts with ledgers, their
+    dues) for any number of customers and contracts."""
     contracts = list(
         Contract.objects.filter(customer_id__in=customer_ids, status=ContractStatus.ACTIVE)
         .filter(ledger__collected__lt=F("gross_amount"))
@@ -66,7 +84,8 @@ def open_contracts_for(*, customer_ids) -> dict[int, list[dict]]:
         dues.setdefault(due.contract_id, []).append(due)
     found: dict[int, list[dict]] = {}
     for contract in contracts:
-        covered, first_due = contract.ledger.collected, None
+        ledger = contract.ledger
+        covered, first_due = ledger.collected, None
         for due in dues.get(contract.pk, []):
             if covered < due.amount:
                 first_due = due.due_on
@@ -75,13 +94,45 @@ def open_contracts_for(*, customer_ids) -> dict[int, list[dict]]:
         found.setdefault(contract.customer_id, []).append(
             {
                 "contract": contract,
-                "remaining": contract.gross_amount - contract.ledger.collected,
+                "gross": contract.gross_amount,
+                "collected": ledger.collected,
+                "remaining": contract.gross_amount - ledger.collected,
+                "delivered": ledger.delivered,
+                "receivable": max(ledger.delivered - ledger.collected, Decimal("0.00")),
                 "first_due": first_due,
             }
         )
     for rows in found.values():
         rows.sort(key=lambda r: (r["first_due"] is None, r["first_due"] or datetime.date.max))
     return found
+
+
+def receipt_list(*, user) -> QuerySet[Receipt]:
+    """Receipts `user` may see (R23), newest first, with customer and recorder joined."""
+    return visible_to(Receipt.objects.select_related("customer", "created_by"), user).order_by(
+        "-received_on", "-id"
+    )
+
+
+def receipt_get(*, user, receipt_id) -> Receipt:
+    """One receipt with its allocations and their contracts; NotVisible past R23."""
+    receipt = (
+        receipt_list(user=user)
+        .prefetch_related(
+            Prefetch("allocations", Allocation.objects.select_related("contract").order_by("id"))
+        )
+        .filter(pk=id_of(receipt_id))
+        .first()
+    )
+    if receipt is None:
+        raise NotVisible()
+    return receipt
+
+
+# -- bank statements (issue 12 item 4) ---------------------------------------------------------
+
+# Who reads imported statements; only finance uploads and confirms (finance.services.bank).
+STATEMENT_READERS = ("finance", "finance_vp", "general_manager")
 
 
 def bank_lines_imported(*, keys) -> set[tuple]:

@@ -1,9 +1,11 @@
 """Viewsets of the finance API: parse input, call one service or selector, serialise."""
 
 import django_filters
+from django.db.models import Prefetch
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, status, viewsets
+from rest_framework.decorators import action
 from rest_framework.parsers import JSONParser, MultiPartParser
 from rest_framework.response import Response
 
@@ -11,12 +13,18 @@ from core.errors import InvalidInput
 from core.permissions import require_role
 from finance import selectors, services
 from finance.api.serializers import (
+    BankConfirmSerializer,
+    BankStatementConfirmedSerializer,
     BankStatementSerializer,
     BankStatementSummarySerializer,
     BankStatementUploadSerializer,
     JournalEntrySerializer,
+    ReceiptAllocateSerializer,
+    ReceiptCreateSerializer,
+    ReceiptReverseSerializer,
+    ReceiptSerializer,
 )
-from finance.models import BankStatement, JournalEntry
+from finance.models import Allocation, BankStatement, JournalEntry, Receipt
 
 
 class JournalFilter(django_filters.FilterSet):
@@ -37,6 +45,65 @@ class JournalViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.
             return JournalEntry.objects.none()
         require_role(self.request.user, *selectors.JOURNAL_READERS)
         return selectors.journal_entries()
+
+
+class ReceiptFilter(django_filters.FilterSet):
+    customer = django_filters.NumberFilter(field_name="customer_id")
+    status = django_filters.CharFilter(field_name="status")
+    received_from = django_filters.DateFilter(field_name="received_on", lookup_expr="gte")
+    received_to = django_filters.DateFilter(field_name="received_on", lookup_expr="lte")
+
+
+class ReceiptViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+    """`receipts/` (R16): finance records, allocates (`allocate/`) and reverses (`reverse/`);
+    the sales side reads its own customers' receipts (R23)."""
+
+    serializer_class = ReceiptSerializer
+    filterset_class = ReceiptFilter
+
+    def get_queryset(self):
+        if getattr(self, "swagger_fake_view", False):
+            return Receipt.objects.none()
+        require_role(self.request.user, *selectors.RECEIPT_READERS)
+        return selectors.receipt_list(user=self.request.user).prefetch_related(
+            Prefetch("allocations", Allocation.objects.select_related("contract").order_by("id"))
+        )
+
+    def _answer(self, receipt, code=status.HTTP_200_OK):
+        fresh = selectors.receipt_get(user=self.request.user, receipt_id=receipt.pk)
+        return Response(ReceiptSerializer(fresh).data, status=code)
+
+    @extend_schema(request=ReceiptCreateSerializer, responses={201: ReceiptSerializer})
+    def create(self, request):
+        data = ReceiptCreateSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        fields = dict(data.validated_data)
+        fields["customer_id"] = fields.pop("customer")
+        receipt = services.receipt_create(actor=request.user, **fields)
+        return self._answer(receipt, status.HTTP_201_CREATED)
+
+    @extend_schema(request=ReceiptAllocateSerializer, responses={200: ReceiptSerializer})
+    @action(detail=True, methods=["post"])
+    def allocate(self, request, pk=None):
+        data = ReceiptAllocateSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        receipt = services.receipt_allocate(
+            actor=request.user, receipt_id=pk, allocations=data.validated_data.get("allocations")
+        )
+        return self._answer(receipt)
+
+    @extend_schema(request=ReceiptReverseSerializer, responses={200: ReceiptSerializer})
+    @action(detail=True, methods=["post"])
+    def reverse(self, request, pk=None):
+        data = ReceiptReverseSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        receipt = services.receipt_reverse(
+            actor=request.user, receipt_id=pk, reason=data.validated_data["reason"]
+        )
+        return self._answer(receipt)
+
+
+ALLOCATIONS = Allocation.objects.select_related("contract").order_by("id")
 
 
 class BankStatementViewSet(
@@ -85,3 +152,32 @@ class BankStatementViewSet(
             actor=request.user, upload=data.validated_data["file"]
         )
         return Response(self._detail(statement.pk), status=status.HTTP_201_CREATED)
+
+    @extend_schema(request=BankConfirmSerializer, responses=BankStatementConfirmedSerializer)
+    @action(detail=True, methods=["post"])
+    def confirm(self, request, pk=None):
+        """Import the chosen lines as receipts (bank transfer, received on the line's date, the
+        line's reference), each with the allocations given (none: on account), all or nothing;
+        200 with the statement and the receipts created (`receipts`). Refusals name the line:
+        `lines.N.row` (duplicate, imported already), `lines.N.allocations.M.amount`
+        (`over_collection`), `lines.N.received_on` (`period_closed`)."""
+        statement_id = self.get_object().pk
+        data = BankConfirmSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        _statement, receipts = services.bank_statement_confirm(
+            actor=request.user, statement_id=statement_id, lines=data.validated_data["lines"]
+        )
+        created = (
+            selectors.receipt_list(user=request.user)
+            .filter(pk__in=[receipt.pk for receipt in receipts])
+            .prefetch_related(
+                Prefetch(
+                    "allocations", Allocation.objects.select_related("contract").order_by("id")
+                )
+            )
+            .in_bulk()
+        )
+        shown = [created[receipt.pk] for receipt in receipts]
+        return Response(
+            self._detail(statement_id, receipts=ReceiptSerializer(shown, many=True).data)
+        )

@@ -69,6 +69,7 @@ from finance.models import (
     PayerMapping,
 )
 from finance.models.bank import IMPORTABLE, PAYER_MAX_LENGTH, REFERENCE_MAX_LENGTH, payer_key
+from finance.services.receipts import receipt_record
 from sales.models import Customer, PaymentMethod
 
 if TYPE_CHECKING:
@@ -481,8 +482,6 @@ def bank_statement_confirm(*, actor: "User", statement_id, lines) -> tuple[BankS
     receipts created, in the request's order. A refusal of the receipt service
     (`over_collection`, `over_allocation`, `period_closed`, a bad allocation) refuses the whole
     confirm and names the line: `lines.N.allocations.M.amount`."""
-    from finance.services.receipts import receipt_record
-
     require_role(actor, *STATEMENT_KEEPERS)
     statement = BankStatement.objects.select_for_update().filter(pk=id_of(statement_id)).first()
     if statement is None:
