@@ -253,7 +253,7 @@ class BankConfirmLineSerializer(serializers.Serializer):
 
 
 class BankConfirmSerializer(serializers.Serializer):
-    lines = BankConfirmLineSerializer(many=True, allow_empty=False)
+    lines = BankConfirmLineSerializer(many=True)
 
 
 class BankStatementConfirmedSerializer(BankStatementSerializer):

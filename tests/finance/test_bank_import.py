@@ -15,18 +15,20 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
 
-from core.errors import InvalidInput, PermissionRefused
-from finance.models import BankStatement, BankStatementLine, PayerMapping
-from finance.services import bank_statement_upload
-from tests.factories import CustomerFactory
-from tests.inventory.conftest import (  # noqa: F401  (fixtures)
-    approved_order,
-    catalogue,
-    contract,
-    customer,
-    finance,
-    head,
+from contracts.models import ContractLedger
+from core.errors import InvalidInput, PermissionRefused, RuleViolation
+from core.models import ClosedPeriod
+from finance.models import (
+    BankStatement,
+    BankStatementLine,
+    JournalEntry,
+    PayerMapping,
+    Receipt,
 )
+from finance.selectors import bank_line_proposals, bank_statement_get
+from finance.services import bank_statement_confirm, bank_statement_upload
+from tests.factories import CustomerFactory
+from tests.finance.conftest import deliver
 
 pytestmark = pytest.mark.django_db
 
@@ -73,8 +75,8 @@ def lines_of(statement) -> dict[int, BankStatementLine]:
 
 
 def test_an_xlsx_statement_with_chinese_headers_is_read_below_the_banks_title_rows(
-    finance,  # noqa: F811
-    customer,  # noqa: F811
+    finance,
+    customer,
 ):
     file = xlsx_file(
         [
@@ -114,7 +116,7 @@ def test_an_xlsx_statement_with_chinese_headers_is_read_below_the_banks_title_ro
 
 
 @pytest.mark.parametrize("encoding", ["utf-8", "utf-8-sig", "gbk"])
-def test_a_csv_in_utf8_with_or_without_bom_or_gbk_is_read(finance, customer, encoding):  # noqa: F811
+def test_a_csv_in_utf8_with_or_without_bom_or_gbk_is_read(finance, customer, encoding):
     file = csv_file(
         [[_day(2).isoformat(), "1000.00", customer.name, "流水-001"]],
         header=["日期", "金额", "付款人", "摘要"],
@@ -133,7 +135,7 @@ def test_a_csv_in_utf8_with_or_without_bom_or_gbk_is_read(finance, customer, enc
 
 
 def test_a_payer_matches_a_customer_by_normalised_name_and_several_of_a_name_match_none(
-    finance,  # noqa: F811
+    finance,
 ):
     spaced = CustomerFactory(name="上海华东机械(集团)有限公司")
     CustomerFactory(name="重名贸易有限公司")
@@ -151,7 +153,7 @@ def test_a_payer_matches_a_customer_by_normalised_name_and_several_of_a_name_mat
     assert (lines[3].status, lines[3].customer_id) == ("unmatched", None)
 
 
-def test_a_remembered_payer_matches_its_customer_before_any_name(finance, customer):  # noqa: F811
+def test_a_remembered_payer_matches_its_customer_before_any_name(finance, customer):
     PayerMapping.objects.create(payer="母公司控股有限公司", customer=customer, updated_by=finance)
 
     line = upload(
@@ -161,7 +163,7 @@ def test_a_remembered_payer_matches_its_customer_before_any_name(finance, custom
     assert (line.status, line.customer_id) == ("matched", customer.pk)
 
 
-def test_the_same_line_twice_in_one_file_is_a_duplicate_the_second_time(finance, customer):  # noqa: F811
+def test_the_same_line_twice_in_one_file_is_a_duplicate_the_second_time(finance, customer):
     row = [_day(1).isoformat(), "10.00", customer.name, "R1"]
     other_day = [_day(2).isoformat(), "10.00", customer.name, "R1"]
 
@@ -175,8 +177,8 @@ def test_the_same_line_twice_in_one_file_is_a_duplicate_the_second_time(finance,
 
 @pytest.mark.rule("R25")
 def test_bad_rows_are_reported_by_row_and_column_and_nothing_is_written_for_them(
-    finance,  # noqa: F811
-    customer,  # noqa: F811
+    finance,
+    customer,
 ):
     day = _day(1).isoformat()
     file = csv_file(
@@ -231,7 +233,7 @@ def test_bad_rows_are_reported_by_row_and_column_and_nothing_is_written_for_them
     ],
 )
 def test_a_file_that_is_not_a_statement_is_refused_naming_file_and_nothing_is_written(
-    finance,  # noqa: F811
+    finance,
     name,
     content,
 ):
@@ -242,7 +244,7 @@ def test_a_file_that_is_not_a_statement_is_refused_naming_file_and_nothing_is_wr
     assert not BankStatement.objects.exists()
 
 
-def test_only_finance_uploads_a_statement(make_user, customer):  # noqa: F811
+def test_only_finance_uploads_a_statement(make_user, customer):
     clerk = make_user("sales_clerk", "finance_vp")
 
     with pytest.raises(PermissionRefused):
@@ -254,7 +256,7 @@ def test_only_finance_uploads_a_statement(make_user, customer):  # noqa: F811
 # -- the API ------------------------------------------------------------------------------------
 
 
-def test_the_api_uploads_a_statement_and_answers_its_lines(api, finance, customer):  # noqa: F811
+def test_the_api_uploads_a_statement_and_answers_its_lines(api, finance, customer):
     client = api.as_user(finance)
     file = xlsx_file(
         [[_day(2), 1000, customer.name, "X1"], [_day(2), "x", customer.name, "X2"]],
@@ -298,7 +300,7 @@ def test_the_api_uploads_a_statement_and_answers_its_lines(api, finance, custome
 
 
 @pytest.mark.rule("R25")
-def test_the_api_refuses_a_missing_empty_or_foreign_file_naming_file(api, finance):  # noqa: F811
+def test_the_api_refuses_a_missing_empty_or_foreign_file_naming_file(api, finance):
     client = api.as_user(finance)
 
     for data in (
@@ -313,7 +315,7 @@ def test_the_api_refuses_a_missing_empty_or_foreign_file_naming_file(api, financ
     assert not BankStatement.objects.exists()
 
 
-def test_the_api_lets_only_finance_upload_and_its_readers_read(api, make_user, finance, customer):  # noqa: F811
+def test_the_api_lets_only_finance_upload_and_its_readers_read(api, make_user, finance, customer):
     statement = upload(finance, csv_file([[_day(1).isoformat(), "10.00", customer.name, "R"]]))
     clerk = api.as_user(make_user("sales_clerk"))
     file = csv_file([[_day(1).isoformat(), "10.00", customer.name, "R"]])
@@ -327,3 +329,324 @@ def test_the_api_lets_only_finance_upload_and_its_readers_read(api, make_user, f
     vp = api.as_user(make_user("finance_vp"))
     assert vp.get(f"/api/v1/bank-statements/{statement.pk}/").status_code == 200
     assert vp.get("/api/v1/bank-statements/999999/").status_code == 404
+
+
+# -- confirm: receipts -----------------------------------------------------------------------
+
+
+def confirm(actor, statement, *lines):
+    return bank_statement_confirm(actor=actor, statement_id=statement.pk, lines=list(lines))
+
+
+def one_line(actor, payer, amount="1000.00", reference="B1", days_ago=1) -> BankStatement:
+    return upload(actor, csv_file([[_day(days_ago).isoformat(), amount, payer, reference]]))
+
+
+def nothing_written(statement) -> bool:
+    return (
+        not Receipt.objects.exists()
+        and not JournalEntry.objects.filter(source_type__in=["receipt", "allocation"]).exists()
+        and not statement.lines.filter(status="imported").exists()
+        and not PayerMapping.objects.exists()
+    )
+
+
+@pytest.mark.rule("R16")
+def test_confirmed_lines_become_receipts_with_the_allocations_finance_chose(
+    finance, customer, contract
+):
+    statement = upload(
+        finance,
+        csv_file(
+            [
+                [_day(3).isoformat(), "1000.00", customer.name, "B1"],
+                [_day(2).isoformat(), "500.00", "母公司控股有限公司", "B2"],
+            ]
+        ),
+    )
+
+    saved, receipts = confirm(
+        finance,
+        statement,
+        {
+            "row": 2,
+            "customer": customer.pk,
+            "allocations": [{"contract": contract.pk, "amount": "600.00"}],
+        },
+        {"row": 3, "customer": customer.pk, "allocations": []},
+    )
+
+    first, second = receipts
+    assert (first.method, first.received_on, first.reference, first.amount) == (
+        "bank_transfer",
+        _day(3),
+        "B1",
+        Decimal("1000.00"),
+    )
+    assert first.allocated == Decimal("600.00")
+    assert list(first.allocations.values_list("contract", "amount")) == [
+        (contract.pk, Decimal("600.00"))
+    ]
+    assert (second.received_on, second.reference, second.allocated) == (_day(2), "B2", 0)
+    assert second.unallocated == Decimal("500.00")  # on account, an advance
+    assert ContractLedger.objects.get(contract=contract).collected == Decimal("600.00")
+    lines = lines_of(saved)
+    assert [(lines[r].status, lines[r].receipt_id, lines[r].customer_id) for r in (2, 3)] == [
+        ("imported", first.pk, customer.pk),
+        ("imported", second.pk, customer.pk),
+    ]
+    assert saved.status == "done"
+    assert "母公司控股有限公司" in second.note
+
+
+@pytest.mark.rule("R16")
+def test_a_confirmed_payer_is_remembered_for_the_next_statement(finance, customer):
+    statement = one_line(finance, "母公司 控股有限公司")
+    assert statement.lines.get().status == "unmatched"
+
+    confirm(finance, statement, {"row": 2, "customer": customer.pk})
+
+    assert PayerMapping.objects.get().customer == customer
+    later = one_line(finance, "母公司控股有限公司", reference="B9")
+    assert (later.lines.get().status, later.lines.get().customer_id) == ("matched", customer.pk)
+
+
+@pytest.mark.rule("R16")
+def test_a_line_imported_once_is_a_duplicate_in_any_later_statement_and_never_imported_again(
+    finance, customer
+):
+    before = one_line(finance, customer.name)  # uploaded twice before either is confirmed
+    first = one_line(finance, customer.name)
+    confirm(finance, first, {"row": 2, "customer": customer.pk})
+
+    again = one_line(finance, customer.name)
+
+    assert again.lines.get().status == "duplicate"
+    shown = bank_statement_get(user=finance, statement_id=before.pk).lines.all()[0]
+    assert shown.shown_status == "duplicate"  # imported meanwhile from another statement
+    for statement in (again, before):
+        with pytest.raises(RuleViolation) as refused:
+            confirm(finance, statement, {"row": 2, "customer": customer.pk})
+        assert refused.value.code == "duplicate_line"
+        assert list(refused.value.errors) == ["lines.0.row"]
+    assert Receipt.objects.count() == 1
+
+
+@pytest.mark.rule("R16")
+def test_a_line_confirmed_again_is_refused_and_its_receipt_stays_one(finance, customer):
+    statement = one_line(finance, customer.name)
+    confirm(finance, statement, {"row": 2, "customer": customer.pk})
+
+    with pytest.raises(RuleViolation) as refused:
+        confirm(finance, statement, {"row": 2, "customer": customer.pk})
+
+    assert refused.value.code == "invalid_transition"
+    assert list(refused.value.errors) == ["lines.0.row"]
+    assert Receipt.objects.count() == 1
+
+
+@pytest.mark.rule("R16")
+def test_over_collection_on_one_line_refuses_the_whole_confirm_naming_the_line(
+    finance, customer, contract
+):
+    statement = upload(
+        finance,
+        csv_file(
+            [
+                [_day(2).isoformat(), "1000.00", customer.name, "B1"],
+                [_day(1).isoformat(), "368490.01", customer.name, "B2"],
+            ]
+        ),
+    )
+
+    with pytest.raises(RuleViolation) as refused:
+        confirm(
+            finance,
+            statement,
+            {"row": 2, "customer": customer.pk},
+            {
+                "row": 3,
+                "customer": customer.pk,
+                "allocations": [{"contract": contract.pk, "amount": "368490.01"}],
+            },
+        )
+
+    assert refused.value.code == "over_collection"
+    assert list(refused.value.errors) == ["lines.1.allocations.0.amount"]
+    assert "3" in refused.value.detail  # the row
+    assert nothing_written(statement)
+    assert ContractLedger.objects.get(contract=contract).collected == 0
+
+
+@pytest.mark.rule("R16")
+def test_allocations_beyond_the_line_are_over_allocation_naming_the_line(
+    finance, customer, contract
+):
+    statement = one_line(finance, customer.name, amount="100.00")
+
+    with pytest.raises(RuleViolation) as refused:
+        confirm(
+            finance,
+            statement,
+            {
+                "row": 2,
+                "customer": customer.pk,
+                "allocations": [{"contract": contract.pk, "amount": "100.01"}],
+            },
+        )
+
+    assert refused.value.code == "over_allocation"
+    assert list(refused.value.errors) == ["lines.0.allocations"]
+    assert nothing_written(statement)
+
+
+@pytest.mark.rule("R16", "R20")
+def test_a_line_dated_in_a_closed_month_is_period_closed_naming_the_line(finance, customer):
+    last_month = TODAY().replace(day=1) - datetime.timedelta(days=1)
+    statement = upload(finance, csv_file([[last_month.isoformat(), "10.00", customer.name, "OLD"]]))
+    ClosedPeriod.objects.create(period=last_month.strftime("%Y-%m"))
+
+    with pytest.raises(RuleViolation) as refused:
+        confirm(finance, statement, {"row": 2, "customer": customer.pk})
+
+    assert refused.value.code == "period_closed"
+    assert list(refused.value.errors) == ["lines.0.received_on"]
+    assert nothing_written(statement)
+
+
+@pytest.mark.rule("R25")
+def test_bad_confirm_input_names_the_line_and_field_and_writes_nothing(
+    finance, customer, contract, make_user
+):
+    other = CustomerFactory()
+    statement = upload(
+        finance,
+        csv_file(
+            [
+                [_day(1).isoformat(), "10.00", customer.name, "OK"],
+                [_day(1).isoformat(), "abc", customer.name, "BAD"],
+            ]
+        ),
+    )
+    other_contract = {"contract": contract.pk, "amount": "1.00"}
+    cases = [
+        ([{"row": 99, "customer": customer.pk}], "lines.0.row"),
+        ([{"row": 3, "customer": customer.pk}], "lines.0.row"),  # the invalid line
+        ([{"row": 2, "customer": customer.pk}, {"row": 2, "customer": customer.pk}], "lines.1.row"),
+        ([{"row": 2}], "lines.0.customer"),
+        ([{"row": 2, "customer": 999999}], "lines.0.customer"),
+        (
+            [{"row": 2, "customer": other.pk, "allocations": [other_contract]}],
+            "lines.0.allocations.0.contract",
+        ),
+        ([{"row": 2, "customer": customer.pk, "allocations": "all"}], "lines.0.allocations"),
+        ([], "lines"),
+    ]
+    for lines, field in cases:
+        with pytest.raises(InvalidInput) as refused:
+            confirm(finance, statement, *lines)
+        assert field in refused.value.errors, (lines, refused.value.errors)
+    assert nothing_written(statement)
+    with pytest.raises(PermissionRefused):
+        confirm(make_user("finance_vp"), statement, {"row": 2, "customer": customer.pk})
+
+
+def test_the_open_contracts_are_proposed_oldest_due_first_with_the_amount_spread(
+    finance, clerk, manager, keeper, guard, warehouse, customer, contract, second_contract
+):
+    lathe = second_contract.lines.get(product__code="P-1001")
+    deliver(
+        line=lathe,
+        days_ago=60,
+        contract=second_contract,
+        warehouse=warehouse,
+        clerk=clerk,
+        manager=manager,
+        keeper=keeper,
+        guard=guard,
+    )
+    statement = upload(
+        finance,
+        csv_file(
+            [
+                [_day(2).isoformat(), "200000.00", customer.name, "B1"],
+                [_day(1).isoformat(), "368490.00", customer.name, "B2"],
+            ]
+        ),
+    )
+
+    shown = bank_statement_get(user=finance, statement_id=statement.pk)
+    proposals = bank_line_proposals(shown.lines.all())
+
+    first, second = (proposals[line.pk] for line in shown.lines.all())
+    assert [(p["contract"].pk, p["remaining"], p["suggested"]) for p in first] == [
+        (second_contract.pk, Decimal("368490.00"), Decimal("200000.00")),  # delivered, due first
+        (contract.pk, Decimal("368490.00"), Decimal("0.00")),
+    ]
+    assert first[0]["first_due"] is not None and first[1]["first_due"] is None
+    # The second line is offered what the first line's suggestion leaves.
+    assert [(p["contract"].pk, p["suggested"]) for p in second] == [
+        (second_contract.pk, Decimal("168490.00")),
+        (contract.pk, Decimal("200000.00")),
+    ]
+
+
+# -- confirm through the API -------------------------------------------------------------------
+
+
+@pytest.mark.rule("R16")
+def test_the_api_confirms_lines_into_receipts(api, finance, customer, contract):
+    client = api.as_user(finance)
+    statement = one_line(finance, customer.name, amount="1000.00")
+
+    response = client.post(
+        f"/api/v1/bank-statements/{statement.pk}/confirm/",
+        {
+            "lines": [
+                {
+                    "row": 2,
+                    "customer": customer.pk,
+                    "allocations": [{"contract": contract.pk, "amount": "400.00"}],
+                }
+            ]
+        },
+        format="json",
+    )
+
+    assert response.status_code == 200, response.content
+    body = response.json()
+    assert body["status"] == "done"
+    (receipt,) = body["receipts"]
+    assert (receipt["method"], receipt["reference"], receipt["amount"]) == (
+        "bank_transfer",
+        "B1",
+        "1000.00",
+    )
+    assert receipt["unallocated_amount"] == "600.00"
+    assert body["lines"][0]["status"] == "imported"
+    assert body["lines"][0]["receipt"] == receipt["id"]
+
+
+@pytest.mark.rule("R16")
+def test_the_api_refusals_name_the_line(api, finance, customer, contract, make_user):
+    client = api.as_user(finance)
+    statement = one_line(finance, customer.name, amount="1000.00")
+    url = f"/api/v1/bank-statements/{statement.pk}/confirm/"
+    over = {"contract": contract.pk, "amount": "368490.01"}
+
+    refused = client.post(
+        url, {"lines": [{"row": 2, "customer": customer.pk, "allocations": [over]}]}, format="json"
+    )
+    malformed = client.post(url, {"lines": [{"row": "x", "customer": customer.pk}]}, format="json")
+    empty = client.post(url, {"lines": []}, format="json")
+    vp = api.as_user(make_user("finance_vp")).post(
+        url, {"lines": [{"row": 2, "customer": customer.pk}]}, format="json"
+    )
+
+    assert refused.status_code == 409
+    assert refused.json()["code"] == "over_allocation"
+    assert list(refused.json()["errors"]) == ["lines.0.allocations"]
+    assert malformed.status_code == 400 and list(malformed.json()["errors"]) == ["lines.0.row"]
+    assert empty.status_code == 400 and list(empty.json()["errors"]) == ["lines"]
+    assert vp.status_code == 403
+    assert not Receipt.objects.exists()
