@@ -219,25 +219,39 @@ def bank_statement_get(*, user, statement_id) -> BankStatement:
     return statement
 
 
-def bank_line_proposals(lines) -> dict[int, list[dict]]:
-    """{line pk: the open contracts of its customer, oldest due first, each with `suggested`:
-    the line's amount spread over them in that order} for the lines still to confirm. Lines of
-    one customer share what the contracts have left: an earlier row's suggestion is not
-    suggested again for a later one."""
-    waiting = [
-        line
+def bank_line_proposals(lines, *, customers: dict | None = None) -> dict[int, list[dict]]:
+    """{line pk: the open contracts of its customer, oldest due first (`open_contracts_for`),
+    each with `suggested`: the line's amount spread over them in that order} for the lines
+    still to confirm. `customers` {line pk: customer id} overrides the customer a line is
+    matched to (the one finance chose on the page). Lines of one customer share what the
+    contracts have left: an earlier row's suggestion is not suggested again for a later one."""
+    customers = customers or {}
+    waiting = {
+        line.pk: (line, customers.get(line.pk, line.customer_id))
         for line in lines
-        if getattr(line, "shown_status", line.status) in IMPORTABLE and line.customer_id
-    ]
-    contracts = open_contracts_for(customer_ids={line.customer_id for line in waiting})
+        if getattr(line, "shown_status", line.status) in IMPORTABLE
+    }
+    waiting = {pk: pair for pk, pair in waiting.items() if pair[1]}
+    contracts = open_contracts_for(customer_ids={customer for _l, customer in waiting.values()})
     left = {row["contract"].pk: row["remaining"] for rows in contracts.values() for row in rows}
     proposals = {}
-    for line in sorted(waiting, key=lambda ln: ln.row):
+    for line, customer in sorted(waiting.values(), key=lambda pair: pair[0].row):
         money_left, rows = line.amount, []
-        for row in contracts.get(line.customer_id, []):
+        for row in contracts.get(customer, []):
             take = max(min(left[row["contract"].pk], money_left), Decimal("0.00"))
             left[row["contract"].pk] -= take
             money_left -= take
             rows.append({**row, "suggested": take})
         proposals[line.pk] = rows
     return proposals
+
+
+def customer_choices(*, including=()) -> list[tuple[int, str]]:
+    """The active customers, and those `including` names (the lines' matches), as a select's
+    choices (code and name), by name: one query, read once for every line of a page."""
+    return [
+        (pk, f"{code} {name}")
+        for pk, code, name in Customer.objects.filter(Q(is_active=True) | Q(pk__in=including))
+        .order_by("name", "code")
+        .values_list("pk", "code", "name")
+    ]

@@ -1,4 +1,18 @@
-"""Browser pages of finance (receipts, invoices, the journal, month end; R16–R20): empty until the
-cash issue, then included from `config/urls.py` like the other apps' `urls.py`."""
+"""Browser pages of finance (receipts, invoices, the journal, reports; R16–R18), included from
+`config/urls.py` like the other apps' `urls.py`."""
 
-urlpatterns: list = []
+from django.urls import path
+
+from finance.views import bank
+
+urlpatterns = [
+    # Bank statement import (issue 12 item 4).
+    path("bank-statements/", bank.statement_list, name="bank-statement-list"),
+    path("bank-statements/upload/", bank.statement_upload, name="bank-statement-upload"),
+    path("bank-statements/<int:pk>/", bank.statement_detail, name="bank-statement-detail"),
+    path(
+        "bank-statements/<int:pk>/rows/<int:row>/contracts/",
+        bank.statement_line_contracts,
+        name="bank-statement-line-contracts",
+    ),
+]

@@ -650,3 +650,160 @@ def test_the_api_refusals_name_the_line(api, finance, customer, contract, make_u
     assert empty.status_code == 400 and list(empty.json()["errors"]) == ["lines"]
     assert vp.status_code == 403
     assert not Receipt.objects.exists()
+
+
+# -- the pages ---------------------------------------------------------------------------------
+
+
+def test_finance_uploads_a_statement_on_the_page_and_reviews_its_lines(
+    client, finance, customer, contract
+):
+    client.force_login(finance)
+    assert client.get("/bank-statements/upload/").status_code == 200
+    file = xlsx_file(
+        [
+            [_day(2), 1000, customer.name, "B1"],
+            [_day(2), "abc", "某公司", "B2"],
+            [_day(1), 5, "某公司", "B3"],
+        ]
+    )
+
+    response = client.post("/bank-statements/upload/", {"file": file})
+
+    statement = BankStatement.objects.get()
+    assert response.status_code == 302 and response.url == f"/bank-statements/{statement.pk}/"
+    page = client.get(response.url).content.decode()
+    assert customer.name in page and "B1" in page and "1,000.00" in page
+    assert f'<option value="{customer.pk}" selected>' in page  # the match, prefilled
+    assert contract.number in page and 'name="alloc-2-' in page  # its open contract proposed
+    assert 'value="1,000.00"' in page  # the line's amount proposed for it
+    assert 'name="import-2" checked' in page or "checked" in page.split('name="import-2"')[1][:40]
+    assert 'name="import-3"' not in page  # an invalid line cannot be ticked
+    assert "Enter a number." in page  # its error, by column
+    assert 'name="import-4"' in page  # unmatched: may be ticked once a customer is chosen
+
+
+def test_the_upload_page_refuses_a_file_that_is_not_a_statement_beside_the_field(client, finance):
+    client.force_login(finance)
+
+    response = client.post(
+        "/bank-statements/upload/", {"file": SimpleUploadedFile("x.csv", b"\x00\x01")}
+    )
+
+    assert response.status_code == 400
+    assert "Upload a CSV or XLSX file." in response.content.decode()
+    assert not BankStatement.objects.exists()
+
+
+@pytest.mark.rule("R16")
+def test_confirming_on_the_review_page_records_the_receipts_and_links_them(
+    client, finance, customer, contract
+):
+    client.force_login(finance)
+    statement = upload(
+        finance,
+        csv_file(
+            [
+                [_day(2).isoformat(), "1000.00", customer.name, "B1"],
+                [_day(1).isoformat(), "300.00", "某公司", "B2"],
+            ]
+        ),
+    )
+
+    response = client.post(
+        f"/bank-statements/{statement.pk}/",
+        {
+            "import-2": "on",
+            "customer-2": customer.pk,
+            f"alloc-2-{contract.pk}": "600.00",
+            "import-3": "on",
+            "customer-3": customer.pk,
+        },
+    )
+
+    assert response.status_code == 302, response.content.decode()[:3000]
+    first, second = Receipt.objects.order_by("received_on")
+    assert (first.amount, first.allocated, second.amount, second.allocated) == (
+        Decimal("1000.00"),
+        Decimal("600.00"),
+        Decimal("300.00"),
+        0,
+    )
+    page = client.get(response.url).content.decode()
+    assert first.number in page and second.number in page
+    assert 'name="import-2"' not in page  # imported: nothing left to tick
+
+
+@pytest.mark.rule("R16", "R25")
+def test_a_refused_confirm_on_the_page_says_why_beside_the_line_and_records_nothing(
+    client, finance, customer, contract
+):
+    client.force_login(finance)
+    statement = upload(
+        finance,
+        csv_file(
+            [
+                [_day(2).isoformat(), "1000.00", customer.name, "B1"],
+                [_day(1).isoformat(), "300.00", "某公司", "B2"],
+            ]
+        ),
+    )
+
+    over = client.post(
+        f"/bank-statements/{statement.pk}/",
+        {"import-2": "on", "customer-2": customer.pk, f"alloc-2-{contract.pk}": "1000.01"},
+    )
+    no_customer = client.post(
+        f"/bank-statements/{statement.pk}/", {"import-3": "on", "customer-3": ""}
+    )
+
+    assert over.status_code == 409
+    assert "More than the receipt has unallocated." in over.content.decode()
+    assert 'value="1000.01"' in over.content.decode()  # what was typed stays
+    assert no_customer.status_code == 400
+    assert "Choose the customer to import the line for." in no_customer.content.decode()
+    assert not Receipt.objects.exists()
+
+
+def test_choosing_a_customer_reloads_the_lines_contracts_in_place(
+    client, finance, customer, contract
+):
+    client.force_login(finance)
+    statement = one_line(finance, "某公司", amount="500.00")
+
+    response = client.get(
+        f"/bank-statements/{statement.pk}/rows/2/contracts/", {"customer-2": customer.pk}
+    )
+
+    page = response.content.decode()
+    assert response.status_code == 200
+    assert 'id="contracts-2"' in page and contract.number in page
+    assert f'name="alloc-2-{contract.pk}"' in page and 'value="500.00"' in page
+
+
+def test_the_review_page_costs_the_same_queries_for_many_lines(
+    client, finance, customer, contract, django_assert_max_num_queries
+):
+    client.force_login(finance)
+    others = [CustomerFactory() for _ in range(5)]
+    rows = [[_day(1).isoformat(), f"{n + 1}.00", c.name, f"R{n}"] for n, c in enumerate(others * 4)]
+    statement = upload(
+        finance, csv_file([[_day(2).isoformat(), "9.00", customer.name, "X"], *rows])
+    )
+
+    with django_assert_max_num_queries(14):
+        response = client.get(f"/bank-statements/{statement.pk}/")
+
+    assert response.status_code == 200
+
+
+def test_the_statements_are_on_finances_menu_and_closed_to_the_sales_side(
+    client, finance, make_user
+):
+    client.force_login(finance)
+    assert "/bank-statements/" in client.get("/").content.decode()
+    assert client.get("/bank-statements/").status_code == 200
+
+    client.force_login(make_user("sales_clerk"))
+    assert client.get("/bank-statements/").status_code == 403
+    assert client.get("/bank-statements/upload/").status_code == 403
