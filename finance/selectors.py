@@ -65,7 +65,8 @@ RECEIPT_READERS = (
 def open_contracts(*, customer_id: int) -> list[dict]:
     """The customer's active contracts with something left to collect (R16), oldest due first
     (`open_contracts_for`)."""
-    return open_contracts_for(customer_ids=[customer_id]).get(customer_id, [])
+    found = open_contracts_for(customer_ids=[customer_id])
+    return next(iter(found.values()), [])  # one customer, whatever type its id was given in
 
 
 def open_contracts_for(*, customer_ids) -> dict[int, list[dict]]:
