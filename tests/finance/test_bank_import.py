@@ -807,3 +807,14 @@ def test_the_statements_are_on_finances_menu_and_closed_to_the_sales_side(
     client.force_login(make_user("sales_clerk"))
     assert client.get("/bank-statements/").status_code == 403
     assert client.get("/bank-statements/upload/").status_code == 403
+
+
+def test_the_admin_shows_statements_read_only(client, make_user, finance, customer):
+    statement = one_line(finance, customer.name)
+    client.force_login(make_user(is_superuser=True, is_staff=True))
+
+    page = client.get(f"/admin/finance/bankstatement/{statement.pk}/change/")
+
+    assert page.status_code == 200 and customer.name in page.content.decode()
+    assert client.get("/admin/finance/bankstatement/add/").status_code == 403
+    assert client.get("/admin/finance/payermapping/").status_code == 200
