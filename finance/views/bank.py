@@ -8,7 +8,7 @@ the lines ticked, all or nothing (`finance.services.bank_statement_confirm`)."""
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import redirect, render
-from django.urls import NoReverseMatch, reverse
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.http import require_GET, require_http_methods
@@ -86,14 +86,6 @@ def _error_columns(line) -> list[tuple[str, list[str]]]:
     return [(str(COLUMN_LABELS.get(c, c)), msgs) for c, msgs in (line.errors or {}).items()]
 
 
-def _receipt_url(receipt_id) -> str | None:
-    """The receipt's page, once the receipts' pages are there (`receipt-detail`)."""
-    try:
-        return reverse("receipt-detail", args=[receipt_id]) if receipt_id else None
-    except NoReverseMatch:
-        return None
-
-
 def _line_rows(lines, form) -> list[dict]:
     reviews = {item["line"].pk: item for item in form.review_rows()}
     return [
@@ -102,7 +94,6 @@ def _line_rows(lines, form) -> list[dict]:
             "review": reviews.get(line.pk),
             "errors": _error_columns(line),
             "status_label": BankStatementLineStatus(line.shown_status).label,
-            "receipt_url": _receipt_url(line.receipt_id),
         }
         for line in lines
     ]

@@ -299,6 +299,24 @@ def test_the_api_uploads_a_statement_and_answers_its_lines(api, finance, custome
     assert detail["lines"] == body["lines"]
 
 
+def test_an_upload_retried_with_its_idempotency_key_reads_the_file_once(api, finance, customer):
+    client = api.as_user(finance)
+
+    answers = [
+        client.post(
+            "/api/v1/bank-statements/",
+            {"file": csv_file([[_day(1).isoformat(), "10.00", customer.name, "R1"]])},
+            format="multipart",
+            HTTP_IDEMPOTENCY_KEY="bank-upload-1",
+        )
+        for _ in range(2)
+    ]
+
+    assert [a.status_code for a in answers] == [201, 201]
+    assert answers[0].json()["id"] == answers[1].json()["id"]
+    assert BankStatement.objects.count() == 1
+
+
 @pytest.mark.rule("R25")
 def test_the_api_refuses_a_missing_empty_or_foreign_file_naming_file(api, finance):
     client = api.as_user(finance)
@@ -730,7 +748,8 @@ def test_confirming_on_the_review_page_records_the_receipts_and_links_them(
         0,
     )
     page = client.get(response.url).content.decode()
-    assert first.number in page and second.number in page
+    assert f'<a href="/receipts/{first.pk}/">{first.number}</a>' in page
+    assert f'<a href="/receipts/{second.pk}/">{second.number}</a>' in page
     assert 'name="import-2"' not in page  # imported: nothing left to tick
 
 
