@@ -3,7 +3,7 @@
 
 from django.urls import path
 
-from finance.views import invoices, receipts
+from finance.views import bank, invoices, receipts
 
 urlpatterns = [
     path("receipts/", receipts.receipt_list, name="receipt-list"),
@@ -16,4 +16,13 @@ urlpatterns = [
     path("invoices/<int:pk>/", invoices.invoice_detail, name="invoice-detail"),
     path("invoices/<int:pk>/pdf/", invoices.invoice_pdf, name="invoice-pdf"),
     path("invoices/<int:pk>/<str:action>/", invoices.invoice_action, name="invoice-action"),
+    # Bank statement import (issue 12 item 4).
+    path("bank-statements/", bank.statement_list, name="bank-statement-list"),
+    path("bank-statements/upload/", bank.statement_upload, name="bank-statement-upload"),
+    path("bank-statements/<int:pk>/", bank.statement_detail, name="bank-statement-detail"),
+    path(
+        "bank-statements/<int:pk>/rows/<int:row>/contracts/",
+        bank.statement_line_contracts,
+        name="bank-statement-line-contracts",
+    ),
 ]

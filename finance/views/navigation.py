@@ -56,7 +56,8 @@ def register() -> None:
     register_menu_group("finance", label=pgettext_lazy("menu", "Finance"))
     entries = [
         ("receipt-list", _("Receipts"), FINANCE, 200, "finance"),
-        ("invoice-list", _("Invoices"), invoices, 210, "finance"),
+        ("bank-statement-list", _("Bank statements"), FINANCE, 210, "finance"),
+        ("invoice-list", _("Invoices"), invoices, 220, "finance"),
     ]
     for url_name, label, roles, order, group in entries:
         register_menu_entry(url_name, label=label, roles=roles, order=order, group=group)
