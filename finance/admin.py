@@ -1,12 +1,15 @@
-"""Finance in the admin: the chart and the journal read only (R24: posted entries never change;
-a correction is a reversal posted by a service)."""
+"""Finance in the admin: the chart, the journal and the invoices read only (R24: posted entries
+and issued invoices never change; a correction is a reversal posted by a service, a red invoice
+drafted and approved through the pages or the API)."""
 
 from django.contrib import admin
+from simple_history.admin import SimpleHistoryAdmin
 
 from finance.models import (
     Account,
     BankStatement,
     BankStatementLine,
+    Invoice,
     JournalEntry,
     JournalLine,
     PayerMapping,
@@ -51,6 +54,24 @@ class JournalEntryAdmin(ReadOnlyAdmin):
     search_fields = ["memo", "source_number", "contract__number", "customer__name"]
     list_select_related = ["contract", "customer", "reverses"]
     inlines = [JournalLineInline]
+
+
+@admin.register(Invoice)
+class InvoiceAdmin(ReadOnlyAdmin, SimpleHistoryAdmin):
+    list_display = [
+        "id",
+        "number",
+        "contract",
+        "customer",
+        "amount",
+        "tax_amount",
+        "status",
+        "issued_on",
+        "fapiao_number",
+    ]
+    list_filter = ["status", "issued_on"]
+    search_fields = ["number", "fapiao_number", "contract__number", "customer__name"]
+    list_select_related = ["contract", "customer"]
 
 
 # --- bank statements (issue 12 item 4): read only; lines become receipts only through the

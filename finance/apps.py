@@ -16,8 +16,13 @@ class FinanceConfig(AppConfig):
     verbose_name = pgettext_lazy("application", "Finance")
 
     def ready(self) -> None:
+        from contracts.models import ContractLedger
+        from core.history import register_counters
+        from finance.selectors import contract_ledger_invoice_moves
         from finance.views import navigation
         from inventory.signals import delivery_confirmed
 
         delivery_confirmed.connect(_book_delivery, dispatch_uid="finance.book_delivery")
         navigation.register()
+        # The ledger's `invoiced` moves with the invoices issued (R17): its history shows them.
+        register_counters(ContractLedger, moves=contract_ledger_invoice_moves)

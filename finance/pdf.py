@@ -1,2 +1,63 @@
-"""PDFs of finance documents (invoice, commission slip), rendered by `core.pdf.render_pdf` from
-templates under `finance/pdf/`, by a task queued `on_commit`. Empty until finance is built."""
+"""PDFs of finance documents, rendered by `core.pdf.render_pdf` (WeasyPrint, the CJK font) from
+templates under `finance/templates/finance/pdf/`.
+
+The invoice request (开票通知单, R17): what finance asks the tax system to invoice — the buyer's
+tax details (name, tax id, address and phone, bank and account), the contract and its lines,
+this invoice's net, tax and gross in figures and in words, what the contract has collected and
+invoiced, and who requested and approved it; a red invoice names the invoice (and fapiao) it
+reverses. Rendered when asked, not cached: it is short, and shows the invoice as it is now."""
+
+from django.conf import settings
+from django.http import HttpResponse
+from django.utils import translation
+
+from approvals.models import DecisionKind, RequestStatus
+from core.money import amount_in_words
+from core.pdf import render_pdf
+from finance.selectors import invoice_figures
+
+
+def _person(user) -> str:
+    if user is None:
+        return ""
+    return user.get_full_name() or user.username
+
+
+def _approvers(invoice) -> list[dict]:
+    """Who approved the invoice (the VP of finance): empty until it is approved."""
+    request = invoice.approval_request
+    if request is None or request.status != RequestStatus.APPROVED:
+        return []
+    return [
+        {"name": _person(d.user), "role": d.get_role_display(), "date": d.decided_at}
+        for d in request.decisions.select_related("user").order_by("decided_at", "id")
+        if d.decision == DecisionKind.APPROVED
+    ]
+
+
+def invoice_request_pdf_context(invoice) -> dict:
+    contract = invoice.contract
+    return {
+        "invoice": invoice,
+        "contract": contract,
+        "figures": invoice_figures(contract=contract),
+        "company": settings.COMPANY,
+        "lines": list(contract.lines.select_related("product")),
+        "amount_words": amount_in_words(invoice.amount),
+        "status": invoice.get_status_display(),
+        "requested_by": _person(invoice.created_by),
+        "approvers": _approvers(invoice),
+    }
+
+
+def invoice_request_pdf_bytes(invoice) -> bytes:
+    with translation.override("zh-hans"):  # status names etc. in the document's language
+        context = invoice_request_pdf_context(invoice)
+    return render_pdf("finance/pdf/invoice_request.html", context)
+
+
+def invoice_request_pdf_response(invoice) -> HttpResponse:
+    response = HttpResponse(invoice_request_pdf_bytes(invoice), content_type="application/pdf")
+    name = invoice.number or f"invoice-draft-{invoice.pk}"
+    response["Content-Disposition"] = f'inline; filename="{name}.pdf"'
+    return response

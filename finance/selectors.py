@@ -5,20 +5,26 @@ read a page, an endpoint or a report needs, with its joins, and R23 applied thro
 import datetime
 from decimal import Decimal
 
-from django.db.models import Count, F, Prefetch, Q, QuerySet
+from django.db.models import Count, F, Prefetch, Q, QuerySet, Sum
+from django.db.models.functions import Round
 from django.utils.translation import gettext as _
 
-from contracts.models import Contract, ContractDue, ContractStatus
+from contracts.models import Contract, ContractDue, ContractLedger, ContractStatus
 from core.errors import NotVisible
-from core.listing import apply_shared
+from core.history import document_transitions
+from core.listing import apply_shared, list_totals
+from core.money import money
 from core.permissions import require_role, visible_to
-from core.spreadsheets import Column, Kind, Sheet, field_column, person
+from core.roles import Role
+from core.spreadsheets import Column, Kind, Sheet, field_column, person, yes_no
 from core.validation import id_of
 from finance.models import (
     Allocation,
     BankStatement,
     BankStatementLine,
     BankStatementLineStatus,
+    Invoice,
+    InvoiceStatus,
     JournalEntry,
     JournalLine,
     PayerMapping,
@@ -207,6 +213,181 @@ def receipt_sheet(receipts) -> Sheet:
 def receipts_to_allocate(*, user) -> QuerySet[Receipt]:
     """Posted receipts with money still on account (finance's home card)."""
     return receipt_list(user=user).filter(status="posted", allocated__lt=F("amount"))
+
+
+# --- invoices (R17) ------------------------------------------------------------------------------
+
+# Who reads invoices: finance, who requests them, its VP, who approves them, the general manager,
+# and sales, who answer to the customer for them (a clerk their own customers' only, R23).
+INVOICE_READERS = (
+    Role.FINANCE,
+    Role.FINANCE_VP,
+    Role.GENERAL_MANAGER,
+    Role.SALES_CLERK,
+    Role.SALES_MANAGER,
+    Role.SALES_HEAD,
+    Role.SALES_VP,
+)
+
+
+def invoice_list(
+    *,
+    user,
+    search: str = "",
+    status: str = "",
+    contract: int | None = None,
+    customer_id: int | None = None,
+    customer_name: str = "",
+    person: str = "",
+    date_from: datetime.date | None = None,
+    date_to: datetime.date | None = None,
+    red: bool | None = None,
+    fapiao: bool | None = None,
+) -> QuerySet[Invoice]:
+    """The invoices `user` may see (R23), newest first, with contract, customer, author and
+    what a red invoice reverses joined; the shared filters (customer and requester by name,
+    the dates requested) and its own (status, contract, red or not, fapiao recorded or not)."""
+    qs = visible_to(
+        Invoice.objects.select_related(
+            "contract", "customer", "created_by", "reverses", "fapiao_recorded_by"
+        ),
+        user,
+    )
+    qs = apply_shared(
+        qs, customer_name=customer_name, person=person, date_from=date_from, date_to=date_to
+    )
+    if search:
+        qs = qs.filter(
+            Q(number__icontains=search)
+            | Q(fapiao_number__icontains=search)
+            | Q(contract__number__icontains=search)
+            | Q(customer__name__icontains=search)
+        )
+    if status:
+        qs = qs.filter(status=status)
+    if contract is not None:
+        qs = qs.filter(contract_id=contract)
+    if customer_id is not None:
+        qs = qs.filter(customer_id=customer_id)
+    if red is not None:
+        qs = qs.filter(reverses__isnull=not red)
+    if fapiao is not None:
+        qs = qs.exclude(fapiao_number="") if fapiao else qs.filter(fapiao_number="")
+    return qs.order_by("-created_at", "-id")
+
+
+def invoice_get(*, user, invoice_id: int) -> Invoice:
+    invoice = invoice_list(user=user).filter(pk=invoice_id).first()
+    if invoice is None:
+        raise NotVisible()
+    return invoice
+
+
+def invoice_totals(invoices: QuerySet[Invoice]) -> dict:
+    """The list's totals row: count and Σ amount, net and tax (red invoices negative)."""
+    return list_totals(invoices, amount="amount", net="net_amount", tax="tax_amount")
+
+
+def invoiced_in_approval(*, contract_id: int, exclude_id: int | None = None) -> Decimal:
+    """Σ of the invoices of the contract waiting for the VP's approval (R17's `over_invoicing`
+    counts them as already taken); red invoices in approval free nothing until issued."""
+    qs = Invoice.objects.filter(
+        contract_id=contract_id, status=InvoiceStatus.SUBMITTED, reverses__isnull=True
+    )
+    if exclude_id is not None:
+        qs = qs.exclude(pk=exclude_id)
+    return money(qs.aggregate(total=Sum("amount"))["total"] or 0)
+
+
+def invoice_figures(*, contract, ledger=None, exclude_id: int | None = None) -> dict:
+    """R17 for one contract, the one computation the services decide by (under the ledger's
+    lock) and the pages show: the threshold amount (gross × threshold, to the cent), what is
+    collected and whether it reaches it, what is invoiced and in approval, what may still be
+    invoiced (`room` = gross − invoiced − in approval) and the default amount of a new invoice
+    (gross − invoiced, API.md)."""
+    ledger = ledger if ledger is not None else contract.ledger
+    gross = contract.gross_amount
+    required = money(gross * contract.invoice_threshold)
+    in_approval = invoiced_in_approval(contract_id=contract.pk, exclude_id=exclude_id)
+    return {
+        "gross": gross,
+        "threshold": contract.invoice_threshold,
+        "required": required,
+        "collected": ledger.collected,
+        "threshold_met": ledger.collected >= required,
+        "invoiced": ledger.invoiced,
+        "in_approval": in_approval,
+        "room": money(gross - ledger.invoiced - in_approval),
+        "default_amount": money(gross - ledger.invoiced),
+    }
+
+
+def contracts_to_invoice(*, user) -> QuerySet[Contract]:
+    """Active contracts whose threshold is collected and whose gross is not all invoiced: the
+    invoices finance has to request (its home card). One query, set-based."""
+    return (
+        visible_to(Contract.objects.select_related("customer", "ledger"), user)
+        .filter(
+            status=ContractStatus.ACTIVE,
+            ledger__invoiced__lt=F("gross_amount"),
+            ledger__collected__gte=Round(F("gross_amount") * F("invoice_threshold"), 2),
+        )
+        .order_by("-signed_on", "-id")
+    )
+
+
+def invoice_sheet(invoices) -> Sheet:
+    """The invoice list's export: one row per invoice, amounts as numbers."""
+    columns = [
+        field_column(Invoice, "number"),
+        field_column(Invoice, "status"),
+        Column(_("Red invoice"), Kind.TEXT),
+        field_column(Invoice, "reverses"),
+        field_column(Invoice, "contract"),
+        field_column(Customer, "code", label=_("customer code")),
+        field_column(Invoice, "customer"),
+        field_column(Invoice, "amount", Kind.AMOUNT),
+        field_column(Invoice, "net_amount", Kind.AMOUNT),
+        field_column(Invoice, "tax_amount", Kind.AMOUNT),
+        field_column(Invoice, "issued_on", Kind.DATE),
+        field_column(Invoice, "fapiao_number"),
+        field_column(Invoice, "fapiao_date", Kind.DATE),
+        field_column(Invoice, "created_by"),
+        field_column(Invoice, "created_at", Kind.DATETIME),
+    ]
+    rows = [
+        [
+            i.display_number,
+            i.get_status_display(),
+            yes_no(i.is_red),
+            i.reverses.display_number if i.reverses_id else "",
+            i.contract.display_number,
+            i.customer.code,
+            i.customer.name,
+            i.amount,
+            i.net_amount,
+            i.tax_amount,
+            i.issued_on,
+            i.fapiao_number,
+            i.fapiao_date,
+            person(i.created_by),
+            i.created_at,
+        ]
+        for i in invoices
+    ]
+    return Sheet(_("Invoices"), "invoices", columns, rows)
+
+
+def contract_ledger_invoice_moves(ledger, limit: int = 50) -> list[dict]:
+    """The invoices that moved a contract ledger's `invoiced` (R17), for its history: an
+    invoice issued adds its amount, a red invoice issued its negative amount; by whom and when,
+    from the invoices' own history in one query."""
+    label = ContractLedger._meta.get_field("invoiced").verbose_name
+    return document_transitions(
+        Invoice.history.filter(contract_id=ledger.pk),
+        into={InvoiceStatus.ISSUED: (label, "amount")},
+        limit=limit,
+    )
 
 
 # -- bank statements (issue 12 item 4) ---------------------------------------------------------

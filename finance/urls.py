@@ -3,13 +3,19 @@
 
 from django.urls import path
 
-from finance.views import bank, receipts
+from finance.views import bank, invoices, receipts
 
 urlpatterns = [
     path("receipts/", receipts.receipt_list, name="receipt-list"),
     path("receipts/new/", receipts.receipt_create, name="receipt-create"),
     path("receipts/<int:pk>/", receipts.receipt_detail, name="receipt-detail"),
     path("receipts/<int:pk>/<str:action>/", receipts.receipt_action, name="receipt-action"),
+    # Invoices (R17).
+    path("invoices/", invoices.invoice_list, name="invoice-list"),
+    path("invoices/new/", invoices.invoice_create, name="invoice-create"),
+    path("invoices/<int:pk>/", invoices.invoice_detail, name="invoice-detail"),
+    path("invoices/<int:pk>/pdf/", invoices.invoice_pdf, name="invoice-pdf"),
+    path("invoices/<int:pk>/<str:action>/", invoices.invoice_action, name="invoice-action"),
     # Bank statement import (issue 12 item 4).
     path("bank-statements/", bank.statement_list, name="bank-statement-list"),
     path("bank-statements/upload/", bank.statement_upload, name="bank-statement-upload"),

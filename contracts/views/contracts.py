@@ -26,6 +26,18 @@ from core.spreadsheets import export_response
 from sales import selectors as sales_selectors
 from sales.models import OrderStatus
 
+# Who follows a contract's invoices (finance.selectors.INVOICE_READERS, repeated here:
+# contracts does not import finance, DESIGN §5): finance, its VP, the GM and sales.
+INVOICE_READERS = (
+    Role.FINANCE,
+    Role.FINANCE_VP,
+    Role.GENERAL_MANAGER,
+    Role.SALES_CLERK,
+    Role.SALES_MANAGER,
+    Role.SALES_HEAD,
+    Role.SALES_VP,
+)
+
 
 @login_required
 def contract_list(request):
@@ -75,6 +87,9 @@ def contract_detail(request, pk: int):
             # Fulfilment starts from an active contract (R10: planner; R12, R15: the clerk).
             "may_plan": has_role(request.user, Role.PLANNER),
             "may_ship": has_role(request.user, Role.SALES_CLERK),
+            # Invoices (R17): finance requests them; sales and the executives follow them.
+            "may_invoice": has_role(request.user, Role.FINANCE),
+            "may_see_invoices": has_role(request.user, *INVOICE_READERS),
         },
     )
 

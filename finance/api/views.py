@@ -3,12 +3,15 @@
 import django_filters
 from django.db.models import Prefetch
 from django.utils.translation import gettext as _
+from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.parsers import JSONParser, MultiPartParser
 from rest_framework.response import Response
 
+from approvals.selectors import documents_with_approvals
+from core.api.views import ServiceViewSet
 from core.errors import InvalidInput
 from core.permissions import require_role
 from finance import selectors, services
@@ -18,13 +21,18 @@ from finance.api.serializers import (
     BankStatementSerializer,
     BankStatementSummarySerializer,
     BankStatementUploadSerializer,
+    FapiaoSerializer,
+    InvoiceSerializer,
     JournalEntrySerializer,
     ReceiptAllocateSerializer,
     ReceiptCreateSerializer,
     ReceiptReverseSerializer,
     ReceiptSerializer,
+    RedInvoiceSerializer,
 )
-from finance.models import Allocation, BankStatement, JournalEntry, Receipt
+from finance.models import Allocation, BankStatement, Invoice, InvoiceStatus, JournalEntry, Receipt
+from finance.pdf import invoice_request_pdf_response
+from finance.services.invoices import INVOICE_AUTHORS
 
 
 class JournalFilter(django_filters.FilterSet):
@@ -101,6 +109,117 @@ class ReceiptViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.
             actor=request.user, receipt_id=pk, reason=data.validated_data["reason"]
         )
         return self._answer(receipt)
+
+
+# --- invoices (R17) ------------------------------------------------------------------------------
+
+
+class InvoiceFilter(django_filters.FilterSet):
+    contract = django_filters.NumberFilter(field_name="contract_id")
+    customer = django_filters.NumberFilter(field_name="customer_id")
+    status = django_filters.ChoiceFilter(choices=InvoiceStatus.choices)
+    red = django_filters.BooleanFilter(
+        field_name="reverses", lookup_expr="isnull", exclude=True, label="red invoices only"
+    )
+
+    class Meta:
+        model = Invoice
+        fields = ["contract", "customer", "status", "red"]
+
+
+class InvoiceViewSet(ServiceViewSet):
+    """Invoices (R17): finance requests one for an active contract whose invoice threshold is
+    collected (409 `collection_threshold_not_met`), for at most what is neither invoiced nor
+    in approval (409 `over_invoicing`) — checked at create, at `submit/` and at the VP's
+    approval (`approvals/{id}/approve/`), which issues it with its number. `red/` drafts the
+    red invoice of an issued one; `fapiao/` records the tax system's fapiao once. Read by
+    finance, its VP, the GM and sales (a clerk their own customers' only, R23)."""
+
+    serializer_class = InvoiceSerializer
+    queryset = Invoice.objects.none()  # for the schema; requests use get_queryset
+    filterset_class = InvoiceFilter
+    search_fields = ["number", "fapiao_number", "contract__number", "customer__name"]
+    ordering_fields = ["created_at", "number", "amount", "issued_on"]
+    http_method_names = ["get", "post", "head", "options"]
+
+    def get_queryset(self):
+        if getattr(self, "swagger_fake_view", False):  # the schema generator asks without a user
+            return Invoice.objects.none()
+        require_role(self.request.user, *selectors.INVOICE_READERS)
+        return selectors.invoice_list(user=self.request.user)
+
+    def check_input(self, data) -> None:
+        # A caller who may not request invoices gets the 403 before any field error.
+        if self.action == "create":
+            require_role(self.request.user, *INVOICE_AUTHORS)
+
+    def paginate_queryset(self, queryset):
+        page = super().paginate_queryset(queryset)
+        if page is None:
+            return None
+        return documents_with_approvals(page)
+
+    def _fresh(self, invoice):
+        return selectors.invoice_get(user=self.request.user, invoice_id=invoice.pk)
+
+    def _answer(self, invoice, status=200):
+        return Response(self.get_serializer(self._fresh(invoice)).data, status=status)
+
+    def service_create(self, data):
+        invoice = services.invoice_create(
+            actor=self.request.user,
+            contract_id=data["contract_id"],
+            amount=data.get("amount"),
+            buyer_bank=data.get("buyer_bank", ""),
+            buyer_account=data.get("buyer_account", ""),
+            note=data.get("note", ""),
+        )
+        return self._fresh(invoice)
+
+    @extend_schema(request=None, responses=InvoiceSerializer)
+    @action(detail=True, methods=["post"])
+    def submit(self, request, pk=None):
+        """Draft → in approval by the VP of finance; R17 checked again (409)."""
+        invoice = services.invoice_submit(actor=request.user, invoice_id=self.get_object().pk)
+        return self._answer(invoice)
+
+    @extend_schema(request=None, responses=InvoiceSerializer)
+    @action(detail=True, methods=["post"])
+    def cancel(self, request, pk=None):
+        """Draft → cancelled."""
+        invoice = services.invoice_cancel(actor=request.user, invoice_id=self.get_object().pk)
+        return self._answer(invoice)
+
+    @extend_schema(request=RedInvoiceSerializer, responses={201: InvoiceSerializer})
+    @action(detail=True, methods=["post"])
+    def red(self, request, pk=None):
+        """An issued invoice → 201 its red invoice in draft (negative amounts, `reverses`);
+        the same chain; once issued, the original becomes `reversed`."""
+        invoice_id = self.get_object().pk
+        data = RedInvoiceSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        red = services.invoice_red_create(
+            actor=request.user, invoice_id=invoice_id, note=data.validated_data.get("note", "")
+        )
+        return self._answer(red, status=status.HTTP_201_CREATED)
+
+    @extend_schema(request=FapiaoSerializer, responses=InvoiceSerializer)
+    @action(detail=True, methods=["post"])
+    def fapiao(self, request, pk=None):
+        """The tax system's fapiao number and date of an issued invoice, recorded once."""
+        invoice_id = self.get_object().pk
+        data = FapiaoSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        invoice = services.invoice_fapiao_record(
+            actor=request.user, invoice_id=invoice_id, **data.validated_data
+        )
+        return self._answer(invoice)
+
+    @extend_schema(request=None, responses={(200, "application/pdf"): OpenApiTypes.BINARY})
+    @action(detail=True, methods=["get"])
+    def pdf(self, request, pk=None):
+        """The invoice request (开票通知单) as a PDF, with the buyer's tax details."""
+        return invoice_request_pdf_response(self.get_object())
 
 
 ALLOCATIONS = Allocation.objects.select_related("contract").order_by("id")

@@ -9,6 +9,14 @@ from finance.models.bank import (
     BankStatementStatus,
     PayerMapping,
 )
+from finance.models.invoices import (
+    FAPIAO_FIELDS,
+    ISSUED_STATUSES,
+    Invoice,
+    InvoiceImmutable,
+    InvoiceStatus,
+    tax_share,
+)
 from finance.models.journal import (
     CHART,
     Account,
@@ -22,6 +30,8 @@ from finance.models.receipts import Allocation, Receipt, ReceiptStatus
 
 __all__ = [
     "CHART",
+    "FAPIAO_FIELDS",
+    "ISSUED_STATUSES",
     "Account",
     "AccountKind",
     "Allocation",
@@ -29,6 +39,9 @@ __all__ = [
     "BankStatementLine",
     "BankStatementLineStatus",
     "BankStatementStatus",
+    "Invoice",
+    "InvoiceImmutable",
+    "InvoiceStatus",
     "JournalEntry",
     "JournalEntryImmutable",
     "JournalLine",
@@ -36,4 +49,5 @@ __all__ = [
     "Posted",
     "Receipt",
     "ReceiptStatus",
+    "tax_share",
 ]

@@ -5,7 +5,7 @@ from approvals.chains import ApprovalChain, Step, register_default_chain
 from approvals.models import DocumentType
 from core.roles import Role
 
-# Who approves an invoice (R17; approvals.chains; the document is not built yet): the VP of
+# Who approves an invoice (R17; approvals.chains; finance/models/invoices.py): the VP of
 # finance — a red invoice (credit note) too.
 register_default_chain(
     ApprovalChain(

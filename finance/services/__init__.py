@@ -7,6 +7,13 @@ from finance.services.bank import (  # noqa: F401
     bank_statement_confirm,
     bank_statement_upload,
 )
+from finance.services.invoices import (  # noqa: F401
+    invoice_cancel,
+    invoice_create,
+    invoice_fapiao_record,
+    invoice_red_create,
+    invoice_submit,
+)
 from finance.services.journal import (  # noqa: F401
     delivery_revenue_post,
     journal_post,

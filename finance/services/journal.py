@@ -26,7 +26,10 @@ must post them):
     ✓ advance applied at delivery Dr 2203 (contract) / Cr 1122
     ✓ receipt reversed (R24)      its allocations and its entry reversed
                                   (finance/services/receipts.py)
-      invoice issued (R17)        Dr 222102 / Cr 2221 tax      (VAT becomes due when invoiced)
+    ✓ invoice issued (R17)        Dr 222102 / Cr 2221 its tax  (VAT becomes due when invoiced;
+                                  dated the issue day, source "invoice"; no tax, no entry)
+    ✓ red invoice issued (R17)    Dr 2221 / Cr 222102 the tax of the invoice it reverses
+                                  (finance/services/invoices.py)
       monthly interest (R18)      Dr 1122 / Cr 6603
       commission approved / paid  Dr 6601 / Cr 2211, then Dr 2211 / Cr 1002
     ✓ reversal                    the entry's lines with debit and credit swapped, naming it

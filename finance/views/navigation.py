@@ -14,27 +14,50 @@ FINANCE = (Role.FINANCE, Role.FINANCE_VP, Role.GENERAL_MANAGER)
 
 
 def home_cards(user) -> list[dict]:
-    """Finance's cards: receipts with money still on account, to allocate (R16)."""
-    from finance.selectors import receipts_to_allocate
+    """Finance's cards: receipts with money still on account, to allocate (R16); the invoices
+    to request — active contracts whose threshold is collected and whose gross is not all
+    invoiced (R17) — and issued invoices still without their fapiao."""
+    from finance.models import InvoiceStatus
+    from finance.selectors import contracts_to_invoice, invoice_list, receipts_to_allocate
 
     cards: list[dict] = []
     if Role.FINANCE in user_roles(user):
-        cards.append(
+        new_invoice = reverse("invoice-create")
+        cards += [
             {
                 "title": gettext("Receipts to allocate"),
                 "count": receipts_to_allocate(user=user).count(),
                 "url": f"{reverse('receipt-list')}?status=posted",
                 "action": (gettext("New receipt"), reverse("receipt-create")),
-            }
-        )
+            },
+            {
+                "title": gettext("Invoices to request"),
+                "count": contracts_to_invoice(user=user).count(),
+                "url": f"{new_invoice}#to-request",
+                "action": (gettext("Request invoice"), new_invoice),
+            },
+            {
+                "title": gettext("Issued invoices without a fapiao"),
+                "count": invoice_list(user=user, status=InvoiceStatus.ISSUED, fapiao=False).count(),
+                "url": f"{reverse('invoice-list')}?status={InvoiceStatus.ISSUED}&fapiao=missing",
+                "action": None,
+            },
+        ]
     return cards
 
 
 def register() -> None:
+    # Who has the invoices in the menu (R17): finance, its VP, the GM and sales management. A
+    # clerk reads their own customers' invoices from the contract page (R23), and their menu
+    # stays short enough to show flat.
+    from finance.selectors import INVOICE_READERS
+
+    invoices = tuple(r for r in INVOICE_READERS if r != Role.SALES_CLERK)
     register_menu_group("finance", label=pgettext_lazy("menu", "Finance"))
     entries = [
         ("receipt-list", _("Receipts"), FINANCE, 200, "finance"),
         ("bank-statement-list", _("Bank statements"), FINANCE, 210, "finance"),
+        ("invoice-list", _("Invoices"), invoices, 220, "finance"),
     ]
     for url_name, label, roles, order, group in entries:
         register_menu_entry(url_name, label=label, roles=roles, order=order, group=group)

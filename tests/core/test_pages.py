@@ -55,6 +55,7 @@ def test_superuser_navigation_shows_everything(client, make_user):
         "Warehouses",
         "Receipts",
         "Bank statements",
+        "Invoices",
     ]
 
 
