@@ -2,6 +2,7 @@
 re-exported here, so `from finance.models import X` works whichever module X lives in."""
 
 from finance.models import chains  # noqa: F401  (R17, R19 approval chains)
+from finance.models.interest import InterestPosting
 from finance.models.journal import (
     CHART,
     Account,
@@ -11,16 +12,21 @@ from finance.models.journal import (
     JournalLine,
     Posted,
 )
+from finance.models.litigation import LITIGATION_DAYS, LitigationCase, LitigationStatus
 from finance.models.receipts import Allocation, Receipt, ReceiptStatus
 
 __all__ = [
     "CHART",
+    "LITIGATION_DAYS",
     "Account",
     "AccountKind",
     "Allocation",
+    "InterestPosting",
     "JournalEntry",
     "JournalEntryImmutable",
     "JournalLine",
+    "LitigationCase",
+    "LitigationStatus",
     "Posted",
     "Receipt",
     "ReceiptStatus",
