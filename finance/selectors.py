@@ -429,18 +429,30 @@ def aging_chart(report: dict, *, limit: int = 15, width: int = 640, bar: int = 1
 LITIGATION_ROLES = (Role.FINANCE, Role.SALES_MANAGER, Role.GENERAL_MANAGER)
 
 
-def litigation_candidates(*, as_of: datetime.date) -> dict[int, tuple[datetime.date, Decimal]]:
-    """Contracts whose oldest unpaid due is more than 90 days past as of `as_of` (R18):
-    {contract id: (oldest unpaid due date, overdue amount)}, set-based like the aging."""
-    unpaid, params = _unpaid_dues_sql(user=None, as_of=as_of)
+def litigation_candidates(
+    *,
+    as_of: datetime.date,
+    min_days: int = LITIGATION_DAYS,
+    contract_ids: list[int] | None = None,
+) -> dict[int, tuple[datetime.date, Decimal]]:
+    """Contracts whose oldest unpaid due is more than `min_days` past as of `as_of` (R18: 90
+    flags for litigation): {contract id: (oldest unpaid due date, overdue amount)}, set-based
+    like the aging; `contract_ids` narrows it to those contracts."""
+    where, params = "", []
+    if contract_ids is not None:
+        if not contract_ids:
+            return {}
+        where = f"AND d.contract_id IN ({', '.join(['%s'] * len(contract_ids))})"
+        params = list(contract_ids)
+    unpaid, unpaid_params = _unpaid_dues_sql(user=None, as_of=as_of, where=where, params=params)
     day = connection.ops.adapt_datefield_value(as_of)
-    limit = connection.ops.adapt_datefield_value(as_of - datetime.timedelta(days=LITIGATION_DAYS))
+    limit = connection.ops.adapt_datefield_value(as_of - datetime.timedelta(days=min_days))
     sql = f"""
         SELECT contract_id, MIN(due_on), SUM(CASE WHEN due_on < %s THEN unpaid ELSE 0 END)
         FROM ({unpaid}) u GROUP BY contract_id HAVING MIN(due_on) < %s
     """
     with connection.cursor() as cursor:
-        cursor.execute(sql, [day, *params, limit])
+        cursor.execute(sql, [day, *unpaid_params, limit])
         rows = cursor.fetchall()
     return {
         contract_id: (_as_date(oldest), money(overdue)) for contract_id, oldest, overdue in rows

@@ -1,8 +1,20 @@
 """Routes of the finance API."""
 
+from django.urls import path
+
 from core.api.routers import Router
-from finance.api.views import JournalViewSet
+from finance.api.views import (
+    AgingReportView,
+    InterestPostingViewSet,
+    JournalViewSet,
+    LitigationViewSet,
+)
 
 router = Router()
 router.register("journal", JournalViewSet, basename="journal-entry")
-urlpatterns = router.urls
+router.register("interest-postings", InterestPostingViewSet, basename="interest-posting")
+router.register("litigation", LitigationViewSet, basename="litigation-case")
+urlpatterns = [
+    *router.urls,
+    path("reports/aging/", AgingReportView.as_view(), name="api-aging-report"),
+]

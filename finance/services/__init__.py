@@ -3,8 +3,15 @@ interest, commission, reconciliation, periods; R16–R20): `<entity>_<verb>(*, a
 entry points `@transaction.atomic(durable=True)`, re-exported here (STYLE.md). Contract ledger
 figures are moved through `contracts.services.ledger_add_*` inside these transactions."""
 
+from finance.services.interest import (  # noqa: F401
+    INTEREST_POSTERS,
+    interest_accrued_sync,
+    interest_post_month,
+    interests_accrue,
+)
 from finance.services.journal import (  # noqa: F401
     delivery_revenue_post,
     journal_post,
     journal_reverse,
 )
+from finance.services.litigation import litigation_update, litigations_flag  # noqa: F401
