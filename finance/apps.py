@@ -16,8 +16,10 @@ class FinanceConfig(AppConfig):
     def ready(self) -> None:
         from contracts.selectors import register_interest_accrued_source
         from finance.selectors import contract_interest_accrued
+        from finance.views import navigation
         from inventory.signals import delivery_confirmed
 
         delivery_confirmed.connect(_book_delivery, dispatch_uid="finance.book_delivery")
         # R18: the contract ledger shows the interest accrued since the last posting live.
         register_interest_accrued_source(contract_interest_accrued)
+        navigation.register()

@@ -6,7 +6,7 @@ import datetime
 from decimal import Decimal
 
 from django.db import connection
-from django.db.models import Prefetch, Q, QuerySet
+from django.db.models import Count, Prefetch, Q, QuerySet, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -492,5 +492,11 @@ def litigation_get(*, user, case_id: int) -> LitigationCase:
     return case
 
 
-def litigation_open_count(*, user) -> int:
-    return litigation_list(user=user).exclude(status=LitigationStatus.CLOSED).count()
+def litigation_summary(*, user) -> dict:
+    """Cases not closed and their overdue amount (the home card): one aggregate query."""
+    sums = (
+        litigation_list(user=user)
+        .exclude(status=LitigationStatus.CLOSED)
+        .aggregate(cases=Count("id"), amount=Sum("amount"))
+    )
+    return {"cases": sums["cases"], "amount": money(sums["amount"] or 0)}
