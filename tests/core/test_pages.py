@@ -53,6 +53,8 @@ def test_superuser_navigation_shows_everything(client, make_user):
         "Service dispatch",
         "Stock",
         "Warehouses",
+        "Aging",
+        "Litigation",
     ]
 
 

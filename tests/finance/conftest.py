@@ -22,7 +22,7 @@ from tests.inventory.conftest import (  # noqa: F401  (fixtures)
 )
 
 
-def due(contract, amount, due_on: datetime.date) -> ContractDue:
+def due(contract, amount, due_on: datetime.date) -> ContractDue:  # noqa: F811
     """A signed delivery of `amount` that falls due on `due_on` (delivered credit days before),
     through the ledger service the signed delivery calls (R14, R18)."""
     delivered_on = due_on - datetime.timedelta(days=contract.credit_days)
@@ -33,7 +33,7 @@ def due(contract, amount, due_on: datetime.date) -> ContractDue:
     return ContractDue.objects.filter(contract=contract).latest("id")
 
 
-def collect(actor, contract, amount, on: datetime.date):
+def collect(actor, contract, amount, on: datetime.date):  # noqa: F811
     """A receipt of `amount` received on `on`, allocated to `contract` at once (R16): through
     `finance.services.receipts.receipt_create` once it is on main; until then the rows it
     writes (receipt, allocation, the ledger's `collected`) are made here."""
@@ -74,7 +74,7 @@ def collect(actor, contract, amount, on: datetime.date):
     return receipt
 
 
-def another_contract(*, clerk, customer, catalogue, manager, gm, head, finance):
+def another_contract(*, clerk, customer, catalogue, manager, gm, head, finance):  # noqa: F811
     order = make_order(clerk=clerk, customer=customer, catalogue=catalogue, manager=manager, gm=gm)
     return activate(clerk=clerk, order=order, head=head, finance=finance)
 

@@ -29,8 +29,17 @@ def buckets(**amounts) -> dict:
 @pytest.mark.rule("R18")
 @pytest.mark.parametrize(
     ("days", "bucket"),
-    [(-5, "current"), (0, "current"), (1, "1-30"), (30, "1-30"), (31, "31-60"), (60, "31-60"),
-     (61, "61-90"), (90, "61-90"), (91, "90+")],
+    [
+        (-5, "current"),
+        (0, "current"),
+        (1, "1-30"),
+        (30, "1-30"),
+        (31, "31-60"),
+        (60, "31-60"),
+        (61, "61-90"),
+        (90, "61-90"),
+        (91, "90+"),
+    ],
 )
 def test_bucket_of_days_past_due(days, bucket):
     assert bucket_of(days) == bucket
@@ -41,15 +50,23 @@ def test_each_boundary_day_lands_in_its_bucket_in_the_sql(contract, finance):
     """Days past due 0 → current, 1 and 30 → 1–30, 31 and 60 → 31–60, 61 and 90 → 61–90,
     91 → 90+: a due of a distinct amount at each, read back by the set-based query."""
     today = TODAY()
-    amounts = {0: "1.00", 1: "2.00", 30: "4.00", 31: "8.00", 60: "16.00", 61: "32.00",
-               90: "64.00", 91: "128.00", -7: "256.00"}
+    amounts = {
+        0: "1.00",
+        1: "2.00",
+        30: "4.00",
+        31: "8.00",
+        60: "16.00",
+        61: "32.00",
+        90: "64.00",
+        91: "128.00",
+        -7: "256.00",
+    }
     for days, amount in amounts.items():
         due(contract, amount, today - DAYS(days=days))
 
     report = aging_report(user=finance, as_of=today)
 
-    expected = buckets(current="257.00", b1_30="6.00", b31_60="24.00", b61_90="96.00",
-                       b90="128.00")
+    expected = buckets(current="257.00", b1_30="6.00", b31_60="24.00", b61_90="96.00", b90="128.00")
     assert report["buckets"] == expected
     assert [(r["customer"].pk, r["buckets"]) for r in report["customers"]] == [
         (contract.customer_id, expected)
@@ -57,8 +74,15 @@ def test_each_boundary_day_lands_in_its_bucket_in_the_sql(contract, finance):
     assert report["total"] == Decimal("511.00")
     dues = aging_contract(user=finance, contract_id=contract.pk, as_of=today)["dues"]
     assert {row["days"]: row["bucket"] for row in dues} == {
-        -7: "current", 0: "current", 1: "1-30", 30: "1-30", 31: "31-60", 60: "31-60",
-        61: "61-90", 90: "61-90", 91: "90+",
+        -7: "current",
+        0: "current",
+        1: "1-30",
+        30: "1-30",
+        31: "31-60",
+        60: "31-60",
+        61: "61-90",
+        90: "61-90",
+        91: "90+",
     }
 
 
@@ -98,8 +122,15 @@ def test_a_clerk_sees_the_aging_of_their_own_customers_only(
 ):
     other_clerk = make_user("sales_clerk", username="clerk.zhou")
     theirs = CustomerFactory(owner=other_clerk, credit_limit=Decimal("10000000"), credit_days=45)
-    other = another_contract(clerk=other_clerk, customer=theirs, catalogue=catalogue,
-                             manager=manager, gm=gm, head=head, finance=finance)
+    other = another_contract(
+        clerk=other_clerk,
+        customer=theirs,
+        catalogue=catalogue,
+        manager=manager,
+        gm=gm,
+        head=head,
+        finance=finance,
+    )
     due(contract, "100.00", TODAY() - DAYS(days=3))
     due(other, "900.00", TODAY() - DAYS(days=3))
 
@@ -199,3 +230,13 @@ def test_a_bad_date_on_the_page_is_shown_beside_the_picker(finance, client):
     page = client.get("/finance/aging/?as_of=tomorrow")
 
     assert page.status_code == 400 and 'id="filter-error-as_of"' in page.content.decode()
+
+
+@pytest.mark.rule("R18", "R23")
+def test_a_clerks_home_card_leads_to_their_customers_aging(contract, clerk, client):
+    due(contract, "1130.00", TODAY() - DAYS(days=3))
+    client.force_login(clerk)
+
+    html = client.get("/").content.decode()
+
+    assert "/finance/aging/" in html and "¥1,130.00" in html

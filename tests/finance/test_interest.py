@@ -10,7 +10,9 @@ from celery.result import EagerResult
 from django.conf import settings
 from django.core.management import CommandError, call_command
 from django.utils import timezone
-from hypothesis import given, settings as hsettings, strategies as st
+from hypothesis import given
+from hypothesis import settings as hsettings
+from hypothesis import strategies as st
 
 from contracts.models import ContractLedger
 from core.errors import InvalidInput, PermissionRefused, RuleViolation
@@ -80,8 +82,11 @@ def test_a_part_payment_lowers_the_overdue_from_its_day_and_an_advance_never_ear
     allocations = [(D(2025, 1, 20), Decimal("1500.00")), (D(2025, 2, 20), Decimal("1000.00"))]
 
     result = interest.interest_by_month(
-        dues=dues, allocations=allocations, rate_daily=Decimal("0.001"),
-        start=D(2025, 1, 1), end=D(2025, 2, 28),
+        dues=dues,
+        allocations=allocations,
+        rate_daily=Decimal("0.001"),
+        start=D(2025, 1, 1),
+        end=D(2025, 2, 28),
     )
 
     # Feb 15–19: 3000 − 1500 = 1500 × 5 days; Feb 20–28: 500 × 9 days → 7.5 + 4.5.
@@ -111,7 +116,9 @@ def test_piecewise_sums_equal_the_sum_day_by_day(dues, allocations):
         key = f"{day.year:04d}-{day.month:02d}"
         expected[key] = expected.get(key, Decimal("0")) + max(owed - paid, Decimal("0")) * RATE
         day += datetime.timedelta(days=1)
-    expected = {k: v.quantize(Decimal("0.01"), rounding="ROUND_HALF_UP") for k, v in expected.items()}
+    expected = {
+        k: v.quantize(Decimal("0.01"), rounding="ROUND_HALF_UP") for k, v in expected.items()
+    }
     expected = {k: v for k, v in expected.items() if v > 0}
 
     got = interest.interest_by_month(
@@ -242,7 +249,9 @@ def test_only_finance_or_the_system_posts_interest(overdue_nov28, clerk):
 
 
 @pytest.mark.rule("R18")
-def test_finance_posts_a_month_through_the_api_and_a_retry_posts_nothing(overdue_nov28, finance, api):
+def test_finance_posts_a_month_through_the_api_and_a_retry_posts_nothing(
+    overdue_nov28, finance, api
+):
     client = api.as_user(finance)
 
     first = client.post("/api/v1/interest-postings/", {"period": "2025-11"}, format="json")
@@ -263,7 +272,9 @@ def test_finance_posts_a_month_through_the_api_and_a_retry_posts_nothing(overdue
 
 @pytest.mark.rule("R18", "R25")
 def test_the_api_names_a_bad_period_and_refuses_a_clerk(overdue_nov28, finance, clerk, api):
-    bad = api.as_user(finance).post("/api/v1/interest-postings/", {"period": "11/2025"}, format="json")
+    bad = api.as_user(finance).post(
+        "/api/v1/interest-postings/", {"period": "11/2025"}, format="json"
+    )
     assert bad.status_code == 400 and "period" in bad.json()["errors"]
 
     refused = api.as_user(clerk).post(
@@ -289,7 +300,9 @@ def test_the_command_posts_a_month_once(overdue_nov28, capsys):
 
 
 def test_the_beat_schedule_posts_the_previous_month_on_the_first_and_runs_the_daily_job():
-    schedule = {entry["task"]: entry["schedule"] for entry in settings.CELERY_BEAT_SCHEDULE.values()}
+    schedule = {
+        entry["task"]: entry["schedule"] for entry in settings.CELERY_BEAT_SCHEDULE.values()
+    }
 
     monthly = schedule["finance.tasks.interest_post_month"]
     assert monthly.day_of_month == {1}
