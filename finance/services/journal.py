@@ -24,7 +24,10 @@ must post them):
       receipt allocated (R16)     Dr 1002 / Cr 1122            (with receipts)
       receipt not allocated       Dr 1002 / Cr 2203            (with receipts)
       invoice issued (R17)        Dr 222102 / Cr 2221 tax      (VAT becomes due when invoiced)
-      monthly interest (R18)      Dr 1122 / Cr 6603
+    ✓ monthly interest (R18)      Dr 1122 / Cr 6603            (finance/services/interest.py:
+                                  per contract and month, dated the month's last day,
+                                  source_type "interest", source the contract, number the
+                                  period)
       commission approved / paid  Dr 6601 / Cr 2211, then Dr 2211 / Cr 1002
     ✓ reversal                    the entry's lines with debit and credit swapped, naming it
 
