@@ -240,3 +240,26 @@ def test_a_clerks_home_card_leads_to_their_customers_aging(contract, clerk, clie
     html = client.get("/").content.decode()
 
     assert "/finance/aging/" in html and "¥1,130.00" in html
+
+
+@pytest.mark.rule("R18")
+def test_the_report_per_bucket_equals_the_dues_drill_down(contract, finance):
+    """The report applies collected per bucket, the drill-down per due: the same parts."""
+    import random
+
+    rng = random.Random(7)
+    today = TODAY()
+    for _ in range(25):
+        due(
+            contract,
+            f"{rng.randint(100, 99999)}.{rng.randint(0, 99):02d}",
+            today - DAYS(days=rng.randint(-20, 150)),
+        )
+    for days in (130, 70, 20):
+        collect(finance, contract, f"{rng.randint(1000, 300000)}.00", today - DAYS(days=days))
+
+    report = aging_report(user=finance, as_of=today)
+    dues = aging_contract(user=finance, contract_id=contract.pk, as_of=today)
+
+    assert report["buckets"] == dues["buckets"]
+    assert report["total"] == sum(row["unpaid"] for row in dues["dues"])
