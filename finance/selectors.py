@@ -9,6 +9,7 @@ from django.db import connection, transaction
 from django.db.models import Count, Prefetch, Q, QuerySet, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 
 from contracts.models import Contract, ContractDue
 from core.errors import NotVisible
@@ -381,7 +382,7 @@ def aging_contract(*, user, contract_id: int, as_of: datetime.date | None = None
 
 def bucket_labels() -> dict[str, str]:
     return {
-        "current": _("Current"),
+        "current": pgettext("aging bucket", "Current"),
         "1-30": _("1–30 days"),
         "31-60": _("31–60 days"),
         "61-90": _("61–90 days"),

@@ -67,7 +67,7 @@ class InterestPostingViewSet(
         require_role(self.request.user, *selectors.JOURNAL_READERS)
         return selectors.interest_postings(user=self.request.user)
 
-    @extend_schema(request=InterestRunSerializer, responses=InterestRunResultSerializer)
+    @extend_schema(request=InterestRunSerializer, responses={200: InterestRunResultSerializer})
     def create(self, request):
         require_role(request.user, *services.INTEREST_POSTERS)
         data = InterestRunSerializer(data=request.data)
