@@ -1,10 +1,15 @@
-"""Browser pages of finance (receipts, invoices, the journal, month end; R16–R20)."""
+"""Browser pages of finance (receipts, invoices, the journal, reports; R16–R18), included from
+`config/urls.py` like the other apps' `urls.py`."""
 
 from django.urls import path
 
-from finance.views import aging, litigation
+from finance.views import aging, litigation, receipts
 
 urlpatterns = [
+    path("receipts/", receipts.receipt_list, name="receipt-list"),
+    path("receipts/new/", receipts.receipt_create, name="receipt-create"),
+    path("receipts/<int:pk>/", receipts.receipt_detail, name="receipt-detail"),
+    path("receipts/<int:pk>/<str:action>/", receipts.receipt_action, name="receipt-action"),
     path("finance/aging/", aging.aging_report, name="aging-report"),
     path(
         "finance/aging/customer/<int:customer_id>/",

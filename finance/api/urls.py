@@ -8,10 +8,12 @@ from finance.api.views import (
     InterestPostingViewSet,
     JournalViewSet,
     LitigationViewSet,
+    ReceiptViewSet,
 )
 
 router = Router()
 router.register("journal", JournalViewSet, basename="journal-entry")
+router.register("receipts", ReceiptViewSet, basename="receipt")
 router.register("interest-postings", InterestPostingViewSet, basename="interest-posting")
 router.register("litigation", LitigationViewSet, basename="litigation-case")
 urlpatterns = [

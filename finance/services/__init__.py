@@ -15,3 +15,11 @@ from finance.services.journal import (  # noqa: F401
     journal_reverse,
 )
 from finance.services.litigation import litigation_update, litigations_flag  # noqa: F401
+from finance.services.receipts import (  # noqa: F401
+    RECEIPT_KEEPERS,
+    delivery_advance_apply,
+    receipt_allocate,
+    receipt_create,
+    receipt_record,
+    receipt_reverse,
+)

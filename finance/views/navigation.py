@@ -1,6 +1,6 @@
 """What the finance app adds to the menu and the home page (`core.navigation`, `core.home`):
-the aging report and the litigation follow-up (R18). The overdue card is the contracts app's
-("Contracts overdue"), not repeated here."""
+receipts (R16), the aging report and the litigation follow-up (R18). The overdue card is the
+contracts app's ("Contracts overdue"), not repeated here."""
 
 from django.urls import reverse
 from django.utils.translation import gettext, pgettext_lazy
@@ -11,11 +11,30 @@ from core.navigation import register_menu_entry, register_menu_group
 from core.permissions import has_role, user_roles
 from core.roles import Role
 
+# Cash (R16–R18): finance keeps it; those who answer for it read it.
+FINANCE = (Role.FINANCE, Role.FINANCE_VP, Role.GENERAL_MANAGER)
+
 
 def home_cards(user) -> list[dict]:
-    from finance.selectors import LITIGATION_ROLES, aging_report, litigation_summary
+    """Finance's cards: receipts with money still on account, to allocate (R16); the
+    litigation cases not closed (R18); a clerk's customers' receivables (R18, R23)."""
+    from finance.selectors import (
+        LITIGATION_ROLES,
+        aging_report,
+        litigation_summary,
+        receipts_to_allocate,
+    )
 
-    cards = []
+    cards: list[dict] = []
+    if Role.FINANCE in user_roles(user):
+        cards.append(
+            {
+                "title": gettext("Receipts to allocate"),
+                "count": receipts_to_allocate(user=user).count(),
+                "url": f"{reverse('receipt-list')}?status=posted",
+                "action": (gettext("New receipt"), reverse("receipt-create")),
+            }
+        )
     if has_role(user, *LITIGATION_ROLES):
         summary = litigation_summary(user=user)
         cards.append(
@@ -48,13 +67,12 @@ def register() -> None:
     register_menu_group("finance", label=pgettext_lazy("menu", "Finance"))
     # A clerk's menu stays flat (core.navigation.FLAT_MENU_MAX): clerks reach their customers'
     # aging (R23) from their home card.
-    readers = [role for role in AGING_READERS if role != Role.SALES_CLERK]
-    register_menu_entry("aging-report", label=_("Aging"), roles=readers, order=200, group="finance")
-    register_menu_entry(
-        "litigation-list",
-        label=_("Litigation"),
-        roles=LITIGATION_ROLES,
-        order=210,
-        group="finance",
-    )
+    aging_readers = [role for role in AGING_READERS if role != Role.SALES_CLERK]
+    entries = [
+        ("receipt-list", _("Receipts"), FINANCE, 200, "finance"),
+        ("aging-report", _("Aging"), aging_readers, 220, "finance"),
+        ("litigation-list", _("Litigation"), LITIGATION_ROLES, 230, "finance"),
+    ]
+    for url_name, label, roles, order, group in entries:
+        register_menu_entry(url_name, label=label, roles=roles, order=order, group=group)
     register_home_cards(home_cards)

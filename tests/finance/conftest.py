@@ -1,15 +1,17 @@
-"""Fixtures for finance (R16–R18): the fulfilment fixtures (an active contract of the clerk's
-customer, credit days 45, made through the real services) and helpers that make amounts due
-and collected on given dates."""
+"""Fixtures of the finance tests: the inventory chain's (an active contract, a warehouse, the
+people who move goods) plus a signed delivery and a finance user's receipts, all through the
+real services; amounts due and collected on given dates (R18)."""
 
 import datetime
 from decimal import Decimal
 
 import pytest
 from django.db import transaction
+from django.utils import timezone
 
 from contracts.models import ContractDue
 from contracts.services import ledger_add_delivered
+from inventory import services as inventory
 from tests.contracts.conftest import make_order
 from tests.inventory.conftest import (  # noqa: F401  (fixtures)
     activate,
@@ -18,13 +20,64 @@ from tests.inventory.conftest import (  # noqa: F401  (fixtures)
     contract,
     customer,
     finance,
+    guard,
     head,
+    keeper,
+    lathe_line,
+    shipped_notice,
+    warehouse,
 )
+
+
+def deliver(*, line, quantity="1", days_ago=0, **chain):
+    """A shipping notice issued, let out and signed by the customer `days_ago` days ago (R14):
+    one lathe = 180,800.00 gross delivered, due after the contract's credit days. `chain`: the
+    contract, warehouse and the clerk, manager, keeper and guard who move the goods."""
+    notice = shipped_notice(line=line, quantity=quantity, **chain)
+    signed = timezone.localdate() - datetime.timedelta(days=days_ago)
+    return inventory.shipping_notice_confirm_delivery(
+        actor=chain["clerk"], notice_id=notice.pk, signed_by="李四", signed_at=signed.isoformat()
+    )
+
+
+@pytest.fixture
+def second_contract(clerk, customer, catalogue, manager, gm, head, finance):  # noqa: F811
+    """Another active contract of the same customer (gross 368,490.00)."""
+    order = make_order(clerk=clerk, customer=customer, catalogue=catalogue, manager=manager, gm=gm)
+    return activate(clerk=clerk, order=order, head=head, finance=finance)
+
+
+ZERO = Decimal("0.00")
+
+
+def r3_exposure(customer_id) -> Decimal:
+    """R3 computed from history, to compare with the kept counter: Σ gross of the customer's
+    orders submitted, approved or contracted (contract not terminated) − Σ live allocations to
+    those orders' contracts."""
+    from django.db.models import Q, Sum
+
+    from finance.models import Allocation
+    from sales.models import Order
+
+    live = Order.objects.filter(customer_id=customer_id, status__in=LIVE_ORDER).exclude(
+        contract__status="terminated"
+    )
+    gross = live.aggregate(s=Sum("gross_amount"))["s"] or ZERO
+    paid = (
+        Allocation.objects.filter(
+            Q(contract__order__in=live), reversed=False, receipt__status="posted"
+        ).aggregate(s=Sum("amount"))["s"]
+        or ZERO
+    )
+    return gross - paid
+
+
+LIVE_ORDER = ("submitted", "approved", "contracted")
 
 
 def due(contract, amount, due_on: datetime.date) -> ContractDue:  # noqa: F811
     """A signed delivery of `amount` that falls due on `due_on` (delivered credit days before),
-    through the ledger service the signed delivery calls (R14, R18)."""
+    through the ledger service the signed delivery calls (R14, R18) — without the goods."""
     delivered_on = due_on - datetime.timedelta(days=contract.credit_days)
     with transaction.atomic():
         ledger_add_delivered(
@@ -34,51 +87,19 @@ def due(contract, amount, due_on: datetime.date) -> ContractDue:  # noqa: F811
 
 
 def collect(actor, contract, amount, on: datetime.date):  # noqa: F811
-    """A receipt of `amount` received on `on`, allocated to `contract` at once (R16): through
-    `finance.services.receipts.receipt_create` once it is on main; until then the rows it
-    writes (receipt, allocation, the ledger's `collected`) are made here."""
-    try:
-        from finance.services.receipts import receipt_create
-    except ImportError:
-        receipt_create = None
-    if receipt_create is not None:
-        return receipt_create(
-            actor=actor,
-            customer_id=contract.customer_id,
-            amount=Decimal(amount),
-            method="bank_transfer",
-            received_on=on,
-            allocations=[{"contract": contract.pk, "amount": Decimal(amount)}],
-        )
-    from contracts.services import ledger_add_collected
-    from finance.models import Allocation, Receipt
+    """A receipt of `amount` received on `on`, allocated to `contract` at once (R16)."""
+    from finance.services import receipt_create
 
-    with transaction.atomic():
-        receipt = Receipt.objects.create(
-            number=f"T-{Receipt.objects.count() + 1:05d}",
-            customer_id=contract.customer_id,
-            amount=Decimal(amount),
-            method="bank_transfer",
-            received_on=on,
-            allocated=Decimal(amount),
-            created_by=actor,
-        )
-        Allocation.objects.create(
-            receipt=receipt,
-            contract=contract,
-            amount=Decimal(amount),
-            allocated_on=on,
-            created_by=actor,
-        )
-        ledger_add_collected(contract_id=contract.pk, amount=Decimal(amount))
-    return receipt
+    return receipt_create(
+        actor=actor,
+        customer_id=contract.customer_id,
+        amount=Decimal(amount),
+        method="bank_transfer",
+        received_on=on,
+        allocations=[{"contract": contract.pk, "amount": Decimal(amount)}],
+    )
 
 
 def another_contract(*, clerk, customer, catalogue, manager, gm, head, finance):  # noqa: F811
     order = make_order(clerk=clerk, customer=customer, catalogue=catalogue, manager=manager, gm=gm)
     return activate(clerk=clerk, order=order, head=head, finance=finance)
-
-
-@pytest.fixture
-def finance_vp(make_user):
-    return make_user("finance_vp", username="fvp.qian")
