@@ -3,13 +3,22 @@
 
 from django.urls import path
 
-from finance.views import aging, litigation, receipts
+from finance.views import aging, bank, litigation, receipts
 
 urlpatterns = [
     path("receipts/", receipts.receipt_list, name="receipt-list"),
     path("receipts/new/", receipts.receipt_create, name="receipt-create"),
     path("receipts/<int:pk>/", receipts.receipt_detail, name="receipt-detail"),
     path("receipts/<int:pk>/<str:action>/", receipts.receipt_action, name="receipt-action"),
+    # Bank statement import (issue 12 item 4).
+    path("bank-statements/", bank.statement_list, name="bank-statement-list"),
+    path("bank-statements/upload/", bank.statement_upload, name="bank-statement-upload"),
+    path("bank-statements/<int:pk>/", bank.statement_detail, name="bank-statement-detail"),
+    path(
+        "bank-statements/<int:pk>/rows/<int:row>/contracts/",
+        bank.statement_line_contracts,
+        name="bank-statement-line-contracts",
+    ),
     path("finance/aging/", aging.aging_report, name="aging-report"),
     path(
         "finance/aging/customer/<int:customer_id>/",

@@ -5,6 +5,7 @@ from django.urls import path
 from core.api.routers import Router
 from finance.api.views import (
     AgingReportView,
+    BankStatementViewSet,
     InterestPostingViewSet,
     JournalViewSet,
     LitigationViewSet,
@@ -14,6 +15,7 @@ from finance.api.views import (
 router = Router()
 router.register("journal", JournalViewSet, basename="journal-entry")
 router.register("receipts", ReceiptViewSet, basename="receipt")
+router.register("bank-statements", BankStatementViewSet, basename="bank-statement")
 router.register("interest-postings", InterestPostingViewSet, basename="interest-posting")
 router.register("litigation", LitigationViewSet, basename="litigation-case")
 urlpatterns = [

@@ -2,6 +2,13 @@
 re-exported here, so `from finance.models import X` works whichever module X lives in."""
 
 from finance.models import chains  # noqa: F401  (R17, R19 approval chains)
+from finance.models.bank import (
+    BankStatement,
+    BankStatementLine,
+    BankStatementLineStatus,
+    BankStatementStatus,
+    PayerMapping,
+)
 from finance.models.interest import InterestPosting
 from finance.models.journal import (
     CHART,
@@ -21,12 +28,17 @@ __all__ = [
     "Account",
     "AccountKind",
     "Allocation",
+    "BankStatement",
+    "BankStatementLine",
+    "BankStatementLineStatus",
+    "BankStatementStatus",
     "InterestPosting",
     "JournalEntry",
     "JournalEntryImmutable",
     "JournalLine",
     "LitigationCase",
     "LitigationStatus",
+    "PayerMapping",
     "Posted",
     "Receipt",
     "ReceiptStatus",

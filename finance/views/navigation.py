@@ -70,6 +70,7 @@ def register() -> None:
     aging_readers = [role for role in AGING_READERS if role != Role.SALES_CLERK]
     entries = [
         ("receipt-list", _("Receipts"), FINANCE, 200, "finance"),
+        ("bank-statement-list", _("Bank statements"), FINANCE, 210, "finance"),
         ("aging-report", _("Aging"), aging_readers, 220, "finance"),
         ("litigation-list", _("Litigation"), LITIGATION_ROLES, 230, "finance"),
     ]

@@ -13,7 +13,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('contracts', '0006_line_sum_rounded_for_every_database'),
-        ('finance', '0003_receipts'),
+        ('finance', '0004_bank_statements'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
