@@ -329,3 +329,16 @@ def test_worker_posts_the_month_once_and_the_daily_job_flags_nothing_twice(
     daily = overdue_daily.delay(timezone.localdate().isoformat()).get(timeout=30)
     assert daily["accrued"] == 1 and daily["opened"] == []
     assert ledger(overdue_nov28).interest_accrued == Decimal("100.00")
+
+
+@pytest.mark.rule("R18", "R24")
+def test_a_reversed_receipt_counts_nowhere_so_the_interest_runs_on(overdue_nov28, finance):
+    from finance.services import receipt_reverse
+
+    receipt = overdue_nov28.allocations.get().receipt
+    receipt_reverse(actor=finance, receipt_id=receipt.pk, reason="退票")
+
+    days = (timezone.localdate() - D(2025, 11, 28)).days + 1
+    by_month = contract_interest_for_period(contract_id=overdue_nov28.pk, period="2025-12")
+    assert by_month == Decimal("1550.00")  # all of December: 31 × 50.00
+    assert contract_interest_accrued(contract_id=overdue_nov28.pk) == Decimal(50 * days)
