@@ -92,10 +92,27 @@ def contract_get(*, user, contract_id: int) -> Contract:
     return contract
 
 
-def ledger_figures(*, contract: Contract) -> dict:
-    """API.md `contracts/{id}/ledger/`: the kept figures and those derived from them."""
+# R18: interest accrued since the last posting is computed live by finance (a later app, which
+# contracts may not import); finance registers how at start-up (`finance.apps`). Without it the
+# kept figure is shown, which finance's daily job sets to the live value of that day.
+_interest_accrued_source = None
+
+
+def register_interest_accrued_source(source) -> None:
+    """`source(contract_id=…)` → the interest accrued on the contract's overdue amount and not
+    yet posted, as of today (R18)."""
+    global _interest_accrued_source
+    _interest_accrued_source = source
+
+
+def ledger_figures(*, contract: Contract, live: bool = True) -> dict:
+    """API.md `contracts/{id}/ledger/`: the kept figures and those derived from them. `live`:
+    `interest_accrued` computed as of now by the registered source (one contract's page and
+    endpoint); lists and exports (`live=False`) show the kept figure, at most a day old."""
     ledger: ContractLedger = contract.ledger
     figures = {field: money(getattr(ledger, field)) for field in ContractLedger.FIGURES}
+    if live and _interest_accrued_source is not None:
+        figures["interest_accrued"] = money(_interest_accrued_source(contract_id=contract.pk))
     figures["outstanding"] = ledger.outstanding
     figures["collection_ratio"] = ledger.collection_ratio
     figures["first_payment_received"] = ledger.first_payment_received_for(
@@ -121,7 +138,7 @@ def ledger_totals(contracts: QuerySet[Contract]) -> dict:
 
 def ledger_rows(contracts) -> list[dict]:
     """One row per contract: the contract and its figures (no query per row)."""
-    return [{"contract": c, **ledger_figures(contract=c)} for c in contracts]
+    return [{"contract": c, **ledger_figures(contract=c, live=False)} for c in contracts]
 
 
 def ledger_sheet(contracts, *, title: str = "", filename: str = "contract-ledger") -> Sheet:
@@ -155,7 +172,7 @@ def ledger_sheet(contracts, *, title: str = "", filename: str = "contract-ledger
     ]
     rows = []
     for contract in contracts:
-        figures = ledger_figures(contract=contract)
+        figures = ledger_figures(contract=contract, live=False)
         rows.append(
             [
                 contract.display_number,

@@ -9,9 +9,11 @@ from finance.models import (
     Account,
     BankStatement,
     BankStatementLine,
+    InterestPosting,
     Invoice,
     JournalEntry,
     JournalLine,
+    LitigationCase,
     PayerMapping,
 )
 
@@ -110,3 +112,23 @@ class PayerMappingAdmin(ReadOnlyAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return request.user.is_active and request.user.is_superuser
+
+
+@admin.register(InterestPosting)
+class InterestPostingAdmin(ReadOnlyAdmin):
+    """A month's interest posted on a contract (R18): final, like the entry it posted."""
+
+    list_display = ["period", "contract", "amount", "entry", "posted_by", "posted_at"]
+    list_filter = ["period"]
+    search_fields = ["contract__number", "contract__customer__name"]
+    list_select_related = ["contract", "entry", "posted_by"]
+
+
+@admin.register(LitigationCase)
+class LitigationCaseAdmin(ReadOnlyAdmin):
+    """Read here; owner, notes and status are edited on the litigation page (R18)."""
+
+    list_display = ["contract", "owner", "amount", "oldest_due_on", "status", "opened_at"]
+    list_filter = ["status"]
+    search_fields = ["contract__number", "contract__customer__name", "notes"]
+    list_select_related = ["contract", "owner"]

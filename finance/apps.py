@@ -17,12 +17,15 @@ class FinanceConfig(AppConfig):
 
     def ready(self) -> None:
         from contracts.models import ContractLedger
+        from contracts.selectors import register_interest_accrued_source
         from core.history import register_counters
-        from finance.selectors import contract_ledger_invoice_moves
+        from finance.selectors import contract_interest_accrued, contract_ledger_invoice_moves
         from finance.views import navigation
         from inventory.signals import delivery_confirmed
 
         delivery_confirmed.connect(_book_delivery, dispatch_uid="finance.book_delivery")
+        # R18: the contract ledger shows the interest accrued since the last posting live.
+        register_interest_accrued_source(contract_interest_accrued)
         navigation.register()
         # The ledger's `invoiced` moves with the invoices issued (R17): its history shows them.
         register_counters(ContractLedger, moves=contract_ledger_invoice_moves)

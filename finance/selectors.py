@@ -5,30 +5,39 @@ read a page, an endpoint or a report needs, with its joins, and R23 applied thro
 import datetime
 from decimal import Decimal
 
+from django.db import connection, transaction
 from django.db.models import Count, F, Prefetch, Q, QuerySet, Sum
 from django.db.models.functions import Round
+from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 
 from contracts.models import Contract, ContractDue, ContractLedger, ContractStatus
 from core.errors import NotVisible
 from core.history import document_transitions
 from core.listing import apply_shared, list_totals
 from core.money import money
-from core.permissions import require_role, visible_to
+from core.permissions import require_role, sees_all_customers, visible_to
 from core.roles import Role
 from core.spreadsheets import Column, Kind, Sheet, field_column, person, yes_no
 from core.validation import id_of
+from finance import interest
 from finance.models import (
+    LITIGATION_DAYS,
     Allocation,
     BankStatement,
     BankStatementLine,
     BankStatementLineStatus,
+    InterestPosting,
     Invoice,
     InvoiceStatus,
     JournalEntry,
     JournalLine,
+    LitigationCase,
+    LitigationStatus,
     PayerMapping,
     Receipt,
+    ReceiptStatus,
 )
 from finance.models.bank import IMPORTABLE, payer_key
 from sales.models import Customer
@@ -516,3 +525,493 @@ def customer_choices(*, including=()) -> list[tuple[int, str]]:
         .order_by("name", "code")
         .values_list("pk", "code", "name")
     ]
+
+
+# -- overdue interest (R18) ---------------------------------------------------------------------
+
+
+def interest_inputs(*, contract_id: int) -> tuple[list, list]:
+    """(dues, allocations) of a contract as `finance.interest` takes them: [(due_on, amount)]
+    and the live allocations [(allocated_on, amount)] — not reversed, of a posted receipt."""
+    dues = list(
+        ContractDue.objects.filter(contract_id=contract_id)
+        .order_by("due_on", "id")
+        .values_list("due_on", "amount")
+    )
+    allocations = list(
+        Allocation.objects.filter(
+            contract_id=contract_id, reversed=False, receipt__status=ReceiptStatus.POSTED
+        )
+        .order_by("allocated_on", "id")
+        .values_list("allocated_on", "amount")
+    )
+    return dues, allocations
+
+
+def contract_interest_by_month(
+    *, contract_id: int, end: datetime.date, rate_daily: Decimal | None = None
+) -> dict[str, Decimal]:
+    """Interest of a contract for every day up to `end`, per month (`YYYY-MM` → amount, each
+    month rounded once; months without interest left out) — posted or not."""
+    if rate_daily is None:
+        rate_daily = Contract.objects.values_list("interest_rate_daily", flat=True).get(
+            pk=contract_id
+        )
+    dues, allocations = interest_inputs(contract_id=contract_id)
+    start = interest.first_overdue_day(dues)
+    if start is None or start > end:
+        return {}
+    return interest.interest_by_month(
+        dues=dues, allocations=allocations, rate_daily=rate_daily, start=start, end=end
+    )
+
+
+def contract_interest_for_period(*, contract_id: int, period: str) -> Decimal:
+    """The interest of one whole month (R18: what the monthly posting posts; R19's offset)."""
+    _first, last = interest.month_bounds(period)
+    by_month = contract_interest_by_month(contract_id=contract_id, end=last)
+    return by_month.get(period, Decimal("0.00"))
+
+
+def contract_interest_accrued(*, contract_id: int, as_of: datetime.date | None = None) -> Decimal:
+    """R18 `interest_accrued`, live: the interest of every day up to `as_of` (default today)
+    in the months not yet posted. Three queries."""
+    as_of = as_of or timezone.localdate()
+    by_month = contract_interest_by_month(contract_id=contract_id, end=as_of)
+    if not by_month:
+        return Decimal("0.00")
+    posted = set(
+        InterestPosting.objects.filter(contract_id=contract_id).values_list("period", flat=True)
+    )
+    return money(sum((v for k, v in by_month.items() if k not in posted), Decimal("0")))
+
+
+def interest_contracts_to_post(*, period: str) -> list[int]:
+    """Contracts that may have interest in `period` — a due past its date before the month's
+    last day — and no posting for it yet, in id order."""
+    _first, last = interest.month_bounds(period)
+    return list(
+        Contract.objects.filter(dues__due_on__lt=last)
+        .exclude(interest_postings__period=period)
+        .order_by("pk")
+        .values_list("pk", flat=True)
+        .distinct()
+    )
+
+
+def interest_postings(
+    *, user, contract: int | None = None, period: str = ""
+) -> QuerySet[InterestPosting]:
+    """Posted interest, newest month first, with contract and customer joined (R23)."""
+    qs = visible_to(
+        InterestPosting.objects.select_related("contract", "contract__customer", "posted_by"),
+        user,
+        owner="contract__customer__owner",
+    )
+    if contract is not None:
+        qs = qs.filter(contract_id=contract)
+    if period:
+        qs = qs.filter(period=period)
+    return qs.order_by("-period", "contract_id")
+
+
+# -- aging (R18) --------------------------------------------------------------------------------
+
+BUCKETS = ("current", "1-30", "31-60", "61-90", "90+")
+# Who reads the aging report; R23 narrows a clerk's to their own customers.
+AGING_READERS = (
+    Role.SALES_CLERK,
+    Role.SALES_MANAGER,
+    Role.SALES_HEAD,
+    Role.SALES_VP,
+    Role.GENERAL_MANAGER,
+    Role.FINANCE,
+    Role.FINANCE_VP,
+    Role.CREDIT_CONTROLLER,
+)
+
+
+def bucket_of(days_past_due: int) -> str:
+    """The aging bucket of a number of days past the due date (R18: `current` = not yet due,
+    the due date itself included)."""
+    if days_past_due <= 0:
+        return "current"
+    if days_past_due <= 30:
+        return "1-30"
+    if days_past_due <= 60:
+        return "31-60"
+    if days_past_due <= 90:
+        return "61-90"
+    return "90+"
+
+
+def _visible_contracts(user) -> tuple[str, list]:
+    """R23 as a condition on `d.contract_id` (empty when `user` sees every customer; `user`
+    None: the daily job, every customer)."""
+    if user is None or sees_all_customers(user):
+        return "", []
+    customers = visible_to(Customer.objects.all(), user, owner="owner").values("pk")
+    sub, params = customers.query.sql_with_params()
+    contracts = Contract._meta.db_table
+    return f"AND d.contract_id IN (SELECT id FROM {contracts} WHERE customer_id IN ({sub}))", [
+        *params
+    ]
+
+
+def _collected_sql(as_of: datetime.date) -> tuple[str, list]:
+    """Per contract, what was collected as of `as_of`: live allocations (not reversed, of a
+    posted receipt) with `allocated_on` ≤ `as_of`, as the interest counts them."""
+    sql = f"""
+        SELECT a.contract_id, SUM(a.amount) AS amount
+        FROM {Allocation._meta.db_table} a
+        JOIN {Receipt._meta.db_table} r ON r.id = a.receipt_id
+        WHERE a.reversed = %s AND r.status = %s AND a.allocated_on <= %s
+        GROUP BY a.contract_id
+    """
+    return sql, [False, ReceiptStatus.POSTED.value, connection.ops.adapt_datefield_value(as_of)]
+
+
+def _unpaid_dues_sql(*, user, as_of: datetime.date, where: str = "", params=()) -> tuple[str, list]:
+    """SQL of every due delivered by `as_of` with its unpaid part (`unpaid`), set-based: the
+    contract's collected as of `as_of` is applied to its dues oldest first — a window running
+    sum over the dues ordered by due date —, so a due is unpaid for what the running sum
+    exceeds the collected, up to its amount. Columns: id, contract_id, due_on, amount,
+    unpaid. `where` narrows the dues (`d.`); R23 applies for `user`."""
+    collected, collected_params = _collected_sql(as_of)
+    visible, visible_params = _visible_contracts(user)
+    sql = f"""
+        WITH collected AS ({collected}), dues AS (
+            SELECT d.id, d.contract_id, d.due_on, d.amount,
+                   SUM(d.amount) OVER (
+                       PARTITION BY d.contract_id ORDER BY d.due_on, d.id
+                       ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW
+                   ) - COALESCE(col.amount, 0) AS left_after
+            FROM {ContractDue._meta.db_table} d
+            LEFT JOIN collected col ON col.contract_id = d.contract_id
+            WHERE d.delivered_on <= %s {visible} {where}
+        )
+        SELECT id, contract_id, due_on, amount,
+               CASE WHEN left_after >= amount THEN amount
+                    WHEN left_after > 0 THEN left_after
+                    ELSE 0 END AS unpaid
+        FROM dues
+        WHERE left_after > 0
+    """
+    day = connection.ops.adapt_datefield_value(as_of)
+    return sql, [*collected_params, day, *visible_params, *params]
+
+
+# The buckets from the oldest dues to the newest: the order in which collected money pays them.
+OLDEST_FIRST = ("90+", "61-90", "31-60", "1-30", "current")
+
+
+def _aging_grouped(*, user, as_of, group: str, where: str = "", params=()) -> dict[int, dict]:
+    """{customer or contract id (`group`): buckets} of what is unpaid as of `as_of`, in one
+    set-based query. Each contract's dues are first summed per bucket (the bucket by due date
+    against its bounds: days past due = as_of − due_on, 0 current, 1–30, 31–60, 61–90, 91+);
+    the buckets, oldest first, are in due-date order, so applying the contract's collected
+    to them with a window running sum is applying it to its dues oldest first — the same
+    unpaid parts as `_unpaid_dues_sql` per due, over at most five rows per contract instead
+    of every due (bench/aging.py: 1,000,000 dues)."""
+    collected, collected_params = _collected_sql(as_of)
+    visible, visible_params = _visible_contracts(user)
+    day = connection.ops.adapt_datefield_value(as_of)
+    b90, b60, b30 = (
+        connection.ops.adapt_datefield_value(as_of - datetime.timedelta(days=n))
+        for n in (90, 60, 30)
+    )
+    key = {"customer": "c.customer_id", "contract": "u.contract_id"}[group]
+    sql = f"""
+        WITH collected AS ({collected}), per_bucket AS (
+            SELECT d.contract_id,
+                   CASE WHEN d.due_on < %s THEN 0 WHEN d.due_on < %s THEN 1
+                        WHEN d.due_on < %s THEN 2 WHEN d.due_on < %s THEN 3
+                        ELSE 4 END AS bucket,
+                   SUM(d.amount) AS amount
+            FROM {ContractDue._meta.db_table} d
+            WHERE d.delivered_on <= %s {visible} {where}
+            GROUP BY 1, 2
+        ), unpaid AS (
+            SELECT b.contract_id, b.bucket, b.amount,
+                   SUM(b.amount) OVER (
+                       PARTITION BY b.contract_id ORDER BY b.bucket
+                       ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW
+                   ) - COALESCE(col.amount, 0) AS left_after
+            FROM per_bucket b LEFT JOIN collected col ON col.contract_id = b.contract_id
+        )
+        SELECT {key}, u.bucket,
+               SUM(CASE WHEN u.left_after >= u.amount THEN u.amount ELSE u.left_after END)
+        FROM unpaid u JOIN {Contract._meta.db_table} c ON c.id = u.contract_id
+        WHERE u.left_after > 0
+        GROUP BY {key}, u.bucket
+    """
+    params = [*collected_params, b90, b60, b30, day, day, *visible_params, *params]
+    grouped: dict[int, dict] = {}
+    with transaction.atomic(), connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            # Costed high at a million dues, the query would be JIT-compiled for longer than
+            # it runs (bench/aging.py); for this transaction only.
+            cursor.execute("SET LOCAL jit = off")
+        cursor.execute(sql, params)
+        for pk, bucket, unpaid in cursor.fetchall():
+            buckets = grouped.setdefault(pk, dict.fromkeys(BUCKETS, Decimal("0.00")))
+            buckets[OLDEST_FIRST[bucket]] = money(unpaid)
+    return grouped
+
+
+def _total_of(buckets: dict) -> Decimal:
+    return money(sum(buckets.values(), Decimal("0")))
+
+
+def _sum_buckets(rows) -> dict[str, Decimal]:
+    total = dict.fromkeys(BUCKETS, Decimal("0.00"))
+    for row in rows:
+        for name in BUCKETS:
+            total[name] += row["buckets"][name]
+    return total
+
+
+def aging_report(*, user, as_of: datetime.date | None = None) -> dict:
+    """API.md `reports/aging/?as_of=`: what is unpaid as of `as_of` by days past the due date,
+    per customer `user` may see (R23) and in total. Two queries."""
+    require_role(user, *AGING_READERS)
+    as_of = as_of or timezone.localdate()
+    grouped = _aging_grouped(user=user, as_of=as_of, group="customer")
+    customers = Customer.objects.in_bulk(list(grouped))
+    rows = [
+        {
+            "customer": customers[pk],
+            "buckets": buckets,
+            "total": _total_of(buckets),
+        }
+        for pk, buckets in grouped.items()
+    ]
+    rows.sort(key=lambda r: (-r["total"], r["customer"].name))
+    buckets = _sum_buckets(rows)
+    return {"as_of": as_of, "buckets": buckets, "total": _total_of(buckets), "customers": rows}
+
+
+def aging_customer(*, user, customer_id: int, as_of: datetime.date | None = None) -> dict:
+    """The drill-down of one customer: its contracts' buckets (R23: 404 for another clerk's)."""
+    require_role(user, *AGING_READERS)
+    customer = visible_to(Customer.objects.all(), user, owner="owner").filter(pk=customer_id)
+    customer = customer.first()
+    if customer is None:
+        raise NotVisible()
+    as_of = as_of or timezone.localdate()
+    grouped = _aging_grouped(
+        user=user,
+        as_of=as_of,
+        group="contract",
+        where=f"AND d.contract_id IN (SELECT id FROM {Contract._meta.db_table} "
+        "WHERE customer_id = %s)",
+        params=[customer.pk],
+    )
+    contracts = Contract.objects.in_bulk(list(grouped))
+    rows = [
+        {"contract": contracts[pk], "buckets": buckets, "total": _total_of(buckets)}
+        for pk, buckets in grouped.items()
+    ]
+    rows.sort(key=lambda r: (r["contract"].number or "", r["contract"].pk))
+    buckets = _sum_buckets(rows)
+    return {
+        "as_of": as_of,
+        "customer": customer,
+        "buckets": buckets,
+        "total": _total_of(buckets),
+        "contracts": rows,
+    }
+
+
+def aging_contract(*, user, contract_id: int, as_of: datetime.date | None = None) -> dict:
+    """The drill-down of one contract: each due with its unpaid part, days past due and bucket."""
+    require_role(user, *AGING_READERS)
+    contract = visible_to(Contract.objects.select_related("customer"), user)
+    contract = contract.filter(pk=contract_id).first()
+    if contract is None:
+        raise NotVisible()
+    as_of = as_of or timezone.localdate()
+    sql, params = _unpaid_dues_sql(
+        user=user, as_of=as_of, where="AND d.contract_id = %s", params=[contract.pk]
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(f"{sql} ORDER BY due_on, id", params)
+        found = cursor.fetchall()
+    dues = ContractDue.objects.in_bulk([row[0] for row in found])
+    rows = []
+    for pk, _contract, _due_on, _amount, unpaid in found:
+        due = dues[pk]
+        days = (as_of - due.due_on).days
+        rows.append({"due": due, "unpaid": money(unpaid), "days": days, "bucket": bucket_of(days)})
+    buckets = dict.fromkeys(BUCKETS, Decimal("0.00"))
+    for row in rows:
+        buckets[row["bucket"]] += row["unpaid"]
+    return {
+        "as_of": as_of,
+        "contract": contract,
+        "buckets": buckets,
+        "total": _total_of(buckets),
+        "dues": rows,
+    }
+
+
+def bucket_labels() -> dict[str, str]:
+    return {
+        "current": pgettext("aging bucket", "Current"),
+        "1-30": _("1–30 days"),
+        "31-60": _("31–60 days"),
+        "61-90": _("61–90 days"),
+        "90+": _("Over 90 days"),
+    }
+
+
+def aging_sheet(report: dict) -> Sheet:
+    """The aging report as a spreadsheet: one row per customer, the buckets as amounts."""
+    labels = bucket_labels()
+    columns = [
+        field_column(Customer, "code"),
+        field_column(Customer, "name"),
+        *[Column(labels[name], Kind.AMOUNT) for name in BUCKETS],
+        Column(_("Total"), Kind.AMOUNT),
+    ]
+    rows = [
+        [
+            row["customer"].code,
+            row["customer"].name,
+            *[row["buckets"][name] for name in BUCKETS],
+            row["total"],
+        ]
+        for row in report["customers"]
+    ]
+    return Sheet(_("Aging"), f"aging-{report['as_of'].isoformat()}", columns, rows)
+
+
+# Colours of the buckets in the chart, from "not yet due" to "over 90 days".
+BUCKET_COLOURS = {
+    "current": "#6a9955",
+    "1-30": "#d7ba2c",
+    "31-60": "#e8912d",
+    "61-90": "#d6572c",
+    "90+": "#a31515",
+}
+
+
+def aging_chart(report: dict, *, limit: int = 15, width: int = 640, bar: int = 18) -> dict:
+    """A stacked horizontal bar per customer (the `limit` largest, then the total), drawn as
+    server-side SVG: rectangles in pixels, no script. Each segment carries its bucket, amount
+    and colour for the legend and the tooltip (`<title>`)."""
+    label_width, gap = 180, 6
+    rows = [(row["customer"].name, row["buckets"], row["total"]) for row in report["customers"]]
+    rows = [*rows[:limit], (_("Total"), report["buckets"], report["total"])]
+    largest = max((total for _n, _b, total in rows), default=Decimal("0")) or Decimal("1")
+    scale = Decimal(width - label_width - 10) / largest
+    labels = bucket_labels()
+    bars = []
+    for index, (name, buckets, total) in enumerate(rows):
+        y = index * (bar + gap)
+        x = Decimal(label_width)
+        segments = []
+        for bucket in BUCKETS:
+            length = buckets[bucket] * scale
+            if length > 0:
+                segments.append(
+                    {
+                        "x": f"{x:.1f}",
+                        "width": f"{max(length, Decimal('0.5')):.1f}",
+                        "colour": BUCKET_COLOURS[bucket],
+                        "label": labels[bucket],
+                        "amount": buckets[bucket],
+                    }
+                )
+                x += length
+        bars.append(
+            {"y": y, "text_y": y + bar - 5, "name": name, "total": total, "segments": segments}
+        )
+    legend = [{"label": labels[b], "colour": BUCKET_COLOURS[b]} for b in BUCKETS]
+    return {
+        "width": width,
+        "height": len(rows) * (bar + gap),
+        "bar": bar,
+        "label_width": label_width - 8,
+        "bars": bars,
+        "legend": legend,
+    }
+
+
+# -- litigation follow-up (R18) -----------------------------------------------------------------
+
+# Who follows litigation cases up, reads and edits them.
+LITIGATION_ROLES = (Role.FINANCE, Role.SALES_MANAGER, Role.GENERAL_MANAGER)
+
+
+def litigation_candidates(
+    *,
+    as_of: datetime.date,
+    min_days: int = LITIGATION_DAYS,
+    contract_ids: list[int] | None = None,
+) -> dict[int, tuple[datetime.date, Decimal]]:
+    """Contracts whose oldest unpaid due is more than `min_days` past as of `as_of` (R18: 90
+    flags for litigation): {contract id: (oldest unpaid due date, overdue amount)}, set-based
+    like the aging; `contract_ids` narrows it to those contracts."""
+    where, params = "", []
+    if contract_ids is not None:
+        if not contract_ids:
+            return {}
+        where = f"AND d.contract_id IN ({', '.join(['%s'] * len(contract_ids))})"
+        params = list(contract_ids)
+    unpaid, unpaid_params = _unpaid_dues_sql(user=None, as_of=as_of, where=where, params=params)
+    day = connection.ops.adapt_datefield_value(as_of)
+    limit = connection.ops.adapt_datefield_value(as_of - datetime.timedelta(days=min_days))
+    sql = f"""
+        SELECT contract_id, MIN(due_on), SUM(CASE WHEN due_on < %s THEN unpaid ELSE 0 END)
+        FROM ({unpaid}) u GROUP BY contract_id HAVING MIN(due_on) < %s
+    """
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [day, *unpaid_params, limit])
+        rows = cursor.fetchall()
+    return {
+        contract_id: (_as_date(oldest), money(overdue)) for contract_id, oldest, overdue in rows
+    }
+
+
+def _as_date(value) -> datetime.date:
+    return value if isinstance(value, datetime.date) else datetime.date.fromisoformat(value)
+
+
+def litigation_list(
+    *, user, status: str = "", owner: str = "", search: str = ""
+) -> QuerySet[LitigationCase]:
+    """Litigation cases, the longest overdue first, with contract, customer and owner joined
+    (R18; for finance, the sales manager and the general manager)."""
+    require_role(user, *LITIGATION_ROLES)
+    qs = LitigationCase.objects.select_related(
+        "contract", "contract__customer", "contract__salesperson", "owner"
+    )
+    if status:
+        qs = qs.filter(status=status)
+    if owner:
+        qs = qs.filter(owner__username=owner)
+    if search:
+        qs = qs.filter(
+            Q(contract__number__icontains=search)
+            | Q(contract__customer__name__icontains=search)
+            | Q(notes__icontains=search)
+        )
+    return qs.order_by("oldest_due_on", "id")
+
+
+def litigation_get(*, user, case_id: int) -> LitigationCase:
+    case = litigation_list(user=user).filter(pk=case_id).first()
+    if case is None:
+        raise NotVisible()
+    return case
+
+
+def litigation_summary(*, user) -> dict:
+    """Cases not closed and their overdue amount (the home card): one aggregate query."""
+    sums = (
+        litigation_list(user=user)
+        .exclude(status=LitigationStatus.CLOSED)
+        .aggregate(cases=Count("id"), amount=Sum("amount"))
+    )
+    return {"cases": sums["cases"], "amount": money(sums["amount"] or 0)}

@@ -231,6 +231,17 @@ CELERY_BEAT_SCHEDULE = {
         "task": "contracts.tasks.ledger_age",
         "schedule": crontab(hour=1, minute=0),
     },
+    # R18: interest accrued kept on the ledger, contracts overdue > 90 days flagged for
+    # litigation — after the ledger's aging.
+    "finance-overdue-daily": {
+        "task": "finance.tasks.overdue_daily",
+        "schedule": crontab(hour=1, minute=10),
+    },
+    # R18/R20: the previous month's overdue interest posted, on the 1st.
+    "finance-interest-post-month": {
+        "task": "finance.tasks.interest_post_month",
+        "schedule": crontab(day_of_month=1, hour=2, minute=0),
+    },
 }
 
 LOGGING = {

@@ -16,10 +16,14 @@ from finance.models import (
     BankStatement,
     BankStatementLine,
     BankStatementLineStatus,
+    InterestPosting,
     JournalEntry,
     JournalLine,
+    LitigationCase,
+    LitigationStatus,
     Receipt,
 )
+from finance.selectors import BUCKETS
 from sales.models import PaymentMethod
 
 
@@ -352,3 +356,107 @@ class BankStatementConfirmedSerializer(BankStatementSerializer):
     class Meta(BankStatementSerializer.Meta):
         fields = [*BankStatementSerializer.Meta.fields, "receipts"]
         read_only_fields = fields
+
+
+# -- overdue interest (R18) ---------------------------------------------------------------------
+
+
+class InterestPostingSerializer(serializers.ModelSerializer):
+    """A month's interest posted on a contract (R18): the journal entry it posted."""
+
+    customer = serializers.IntegerField(source="contract.customer_id", read_only=True)
+    amount = amount_field(read_only=True)
+    posted_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
+
+    class Meta:
+        model = InterestPosting
+        fields = [
+            "id",
+            "contract",
+            "customer",
+            "period",
+            "amount",
+            "entry",
+            "posted_by",
+            "posted_at",
+        ]
+        read_only_fields = fields
+
+
+class InterestRunSerializer(serializers.Serializer):
+    """`POST interest-postings/` {"period"}: post the month's interest of every contract."""
+
+    period = serializers.CharField(max_length=7, help_text=_("A month that has ended, YYYY-MM."))
+
+
+class InterestRunResultSerializer(serializers.Serializer):
+    period = serializers.CharField()
+    checked = serializers.IntegerField(help_text=_("Contracts with a due past its date."))
+    posted = serializers.IntegerField(help_text=_("Contracts posted by this run."))
+    amount = amount_field(help_text=_("Interest posted by this run."))
+    already_posted = serializers.IntegerField(help_text=_("Contracts posted before this run."))
+
+
+# -- litigation follow-up (R18) -----------------------------------------------------------------
+
+
+class LitigationCaseSerializer(serializers.ModelSerializer):
+    """A contract overdue more than 90 days, followed up (R18). PATCH: owner, notes, status."""
+
+    contract_number = serializers.CharField(source="contract.number", read_only=True)
+    customer = serializers.IntegerField(source="contract.customer_id", read_only=True)
+    customer_name = serializers.CharField(source="contract.customer.name", read_only=True)
+    owner = serializers.CharField(source="owner.username", required=False, max_length=150)
+    amount = amount_field(read_only=True)
+    days = serializers.SerializerMethodField(label=_("days overdue"))
+    status = serializers.ChoiceField(choices=LitigationStatus.choices, required=False)
+    notes = serializers.CharField(required=False, allow_blank=True, max_length=5000)
+
+    class Meta:
+        model = LitigationCase
+        fields = [
+            "id",
+            "contract",
+            "contract_number",
+            "customer",
+            "customer_name",
+            "owner",
+            "amount",
+            "oldest_due_on",
+            "days",
+            "notes",
+            "status",
+            "opened_at",
+            "closed_at",
+        ]
+        read_only_fields = ["id", "contract", "oldest_due_on", "opened_at", "closed_at"]
+
+    def get_days(self, case) -> int:
+        return case.days_overdue()
+
+
+# -- aging (R18) --------------------------------------------------------------------------------
+
+AgingBucketsSerializer = type(
+    "AgingBucketsSerializer",
+    (serializers.Serializer,),
+    {name: amount_field(read_only=True) for name in BUCKETS},
+)
+
+
+class AgingCustomerSerializer(serializers.Serializer):
+    customer = serializers.IntegerField(source="customer.pk")
+    code = serializers.CharField(source="customer.code")
+    name = serializers.CharField(source="customer.name")
+    buckets = AgingBucketsSerializer()
+    total = amount_field()
+
+
+class AgingReportSerializer(serializers.Serializer):
+    """API.md `reports/aging/`: unpaid amounts by days past the due date (`current` = not yet
+    due), in total and per customer."""
+
+    as_of = serializers.DateField()
+    buckets = AgingBucketsSerializer()
+    total = amount_field()
+    customers = AgingCustomerSerializer(many=True)

@@ -4,11 +4,12 @@ import django_filters
 from django.db.models import Prefetch
 from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import extend_schema
-from rest_framework import mixins, status, viewsets
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.parsers import JSONParser, MultiPartParser
 from rest_framework.response import Response
+from rest_framework.views import APIView
 
 from approvals.selectors import documents_with_approvals
 from core.api.views import ServiceViewSet
@@ -16,21 +17,36 @@ from core.errors import InvalidInput
 from core.permissions import require_role
 from finance import selectors, services
 from finance.api.serializers import (
+    AgingReportSerializer,
     BankConfirmSerializer,
     BankStatementConfirmedSerializer,
     BankStatementSerializer,
     BankStatementSummarySerializer,
     BankStatementUploadSerializer,
     FapiaoSerializer,
+    InterestPostingSerializer,
+    InterestRunResultSerializer,
+    InterestRunSerializer,
     InvoiceSerializer,
     JournalEntrySerializer,
+    LitigationCaseSerializer,
     ReceiptAllocateSerializer,
     ReceiptCreateSerializer,
     ReceiptReverseSerializer,
     ReceiptSerializer,
     RedInvoiceSerializer,
 )
-from finance.models import Allocation, BankStatement, Invoice, InvoiceStatus, JournalEntry, Receipt
+from finance.models import (
+    Allocation,
+    BankStatement,
+    InterestPosting,
+    Invoice,
+    InvoiceStatus,
+    JournalEntry,
+    LitigationCase,
+    LitigationStatus,
+    Receipt,
+)
 from finance.pdf import invoice_request_pdf_response
 from finance.services.invoices import INVOICE_AUTHORS
 
@@ -300,3 +316,96 @@ class BankStatementViewSet(
         return Response(
             self._detail(statement_id, receipts=ReceiptSerializer(shown, many=True).data)
         )
+
+
+# -- overdue interest (R18) ---------------------------------------------------------------------
+
+
+class InterestPostingFilter(django_filters.FilterSet):
+    contract = django_filters.NumberFilter(field_name="contract_id")
+    customer = django_filters.NumberFilter(field_name="contract__customer_id")
+    period = django_filters.CharFilter(field_name="period")
+
+
+class InterestPostingViewSet(
+    mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet
+):
+    """`GET interest-postings/?contract=&customer=&period=`: the months of interest posted (R18).
+    `POST interest-postings/` {"period"} (finance): post a month that has ended now — what the
+    task does on the 1st; a second run posts nothing (200 with the counts either way)."""
+
+    serializer_class = InterestPostingSerializer
+    filterset_class = InterestPostingFilter
+    queryset = InterestPosting.objects.none()  # for the schema; requests use get_queryset
+
+    def get_queryset(self):
+        if getattr(self, "swagger_fake_view", False):
+            return InterestPosting.objects.none()
+        require_role(self.request.user, *selectors.JOURNAL_READERS)
+        return selectors.interest_postings(user=self.request.user)
+
+    @extend_schema(request=InterestRunSerializer, responses={200: InterestRunResultSerializer})
+    def create(self, request):
+        require_role(request.user, *services.INTEREST_POSTERS)
+        data = InterestRunSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        result = services.interest_post_month(
+            actor=request.user, period=data.validated_data["period"]
+        )
+        return Response(InterestRunResultSerializer(result).data)
+
+
+# -- litigation follow-up (R18) -----------------------------------------------------------------
+
+
+class LitigationFilter(django_filters.FilterSet):
+    status = django_filters.ChoiceFilter(choices=LitigationStatus.choices)
+    owner = django_filters.CharFilter(field_name="owner__username")
+    contract = django_filters.NumberFilter(field_name="contract_id")
+    customer = django_filters.NumberFilter(field_name="contract__customer_id")
+
+
+class LitigationViewSet(ServiceViewSet):
+    """`GET litigation/`: contracts overdue more than 90 days, the longest overdue first (R18),
+    for finance, the sales manager and the general manager; `PATCH litigation/{id}/` edits
+    owner (a username), notes and status (open → in_progress → closed; closed → in_progress)."""
+
+    serializer_class = LitigationCaseSerializer
+    filterset_class = LitigationFilter
+    queryset = LitigationCase.objects.none()  # for the schema; requests use get_queryset
+    http_method_names = ["get", "patch", "head", "options"]
+
+    def get_queryset(self):
+        if getattr(self, "swagger_fake_view", False):
+            return LitigationCase.objects.none()
+        return selectors.litigation_list(user=self.request.user)
+
+    def service_update(self, instance, data):
+        if "owner" in data:
+            data["owner"] = data["owner"]["username"]
+        services.litigation_update(actor=self.request.user, case_id=instance.pk, data=data)
+        return selectors.litigation_get(user=self.request.user, case_id=instance.pk)
+
+
+# -- aging (R18) --------------------------------------------------------------------------------
+
+
+class AsOfSerializer(serializers.Serializer):
+    as_of = serializers.DateField(required=False)
+
+
+class AgingReportView(APIView):
+    """`GET reports/aging/?as_of=`: what is unpaid as of the date (default today), by days past
+    the due date — current (not yet due), 1–30, 31–60, 61–90, 90+ — per customer and in total;
+    a clerk's covers their own customers (R23)."""
+
+    @extend_schema(
+        tags=["reports"],
+        parameters=[OpenApiParameter("as_of", OpenApiTypes.DATE)],
+        responses=AgingReportSerializer,
+    )
+    def get(self, request):
+        query = AsOfSerializer(data=request.query_params)
+        query.is_valid(raise_exception=True)
+        report = selectors.aging_report(user=request.user, as_of=query.validated_data.get("as_of"))
+        return Response(AgingReportSerializer(report).data)

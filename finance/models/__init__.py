@@ -9,6 +9,7 @@ from finance.models.bank import (
     BankStatementStatus,
     PayerMapping,
 )
+from finance.models.interest import InterestPosting
 from finance.models.invoices import (
     FAPIAO_FIELDS,
     ISSUED_STATUSES,
@@ -26,12 +27,14 @@ from finance.models.journal import (
     JournalLine,
     Posted,
 )
+from finance.models.litigation import LITIGATION_DAYS, LitigationCase, LitigationStatus
 from finance.models.receipts import Allocation, Receipt, ReceiptStatus
 
 __all__ = [
     "CHART",
     "FAPIAO_FIELDS",
     "ISSUED_STATUSES",
+    "LITIGATION_DAYS",
     "Account",
     "AccountKind",
     "Allocation",
@@ -39,12 +42,15 @@ __all__ = [
     "BankStatementLine",
     "BankStatementLineStatus",
     "BankStatementStatus",
+    "InterestPosting",
     "Invoice",
     "InvoiceImmutable",
     "InvoiceStatus",
     "JournalEntry",
     "JournalEntryImmutable",
     "JournalLine",
+    "LitigationCase",
+    "LitigationStatus",
     "PayerMapping",
     "Posted",
     "Receipt",

@@ -7,6 +7,12 @@ from finance.services.bank import (  # noqa: F401
     bank_statement_confirm,
     bank_statement_upload,
 )
+from finance.services.interest import (  # noqa: F401
+    INTEREST_POSTERS,
+    interest_accrued_sync,
+    interest_post_month,
+    interests_accrue,
+)
 from finance.services.invoices import (  # noqa: F401
     invoice_cancel,
     invoice_create,
@@ -19,6 +25,7 @@ from finance.services.journal import (  # noqa: F401
     journal_post,
     journal_reverse,
 )
+from finance.services.litigation import litigation_update, litigations_flag  # noqa: F401
 from finance.services.receipts import (  # noqa: F401
     RECEIPT_KEEPERS,
     delivery_advance_apply,

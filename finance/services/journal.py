@@ -30,7 +30,10 @@ must post them):
                                   dated the issue day, source "invoice"; no tax, no entry)
     ✓ red invoice issued (R17)    Dr 2221 / Cr 222102 the tax of the invoice it reverses
                                   (finance/services/invoices.py)
-      monthly interest (R18)      Dr 1122 / Cr 6603
+    ✓ monthly interest (R18)      Dr 1122 / Cr 6603            (finance/services/interest.py:
+                                  per contract and month, dated the month's last day,
+                                  source_type "interest", source the contract, number the
+                                  period)
       commission approved / paid  Dr 6601 / Cr 2211, then Dr 2211 / Cr 1002
     ✓ reversal                    the entry's lines with debit and credit swapped, naming it
 

@@ -418,7 +418,11 @@ def test_ledger_services_move_the_counters(clerk, approved_order, head, finance)
             contract_id=contract.pk, due=Decimal("1000.00"), overdue=Decimal("10.00")
         )
 
-    figures = ledger_figures(contract=Contract.objects.select_related("ledger").get(pk=contract.pk))
+    # The kept counters (live=False): the page and the endpoint compute `interest_accrued` live
+    # from finance's allocations, which this test of the counters does not write.
+    figures = ledger_figures(
+        contract=Contract.objects.select_related("ledger").get(pk=contract.pk), live=False
+    )
     assert figures["shipped"] == figures["delivered"] == Decimal("1000.00")
     assert figures["invoiced"] == Decimal("500.00")
     assert figures["collected"] == Decimal("147395.00")

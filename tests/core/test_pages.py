@@ -56,6 +56,8 @@ def test_superuser_navigation_shows_everything(client, make_user):
         "Receipts",
         "Bank statements",
         "Invoices",
+        "Aging",
+        "Litigation",
     ]
 
 

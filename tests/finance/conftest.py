@@ -1,13 +1,16 @@
 """Fixtures of the finance tests: the inventory chain's (an active contract, a warehouse, the
 people who move goods) plus a signed delivery and a finance user's receipts, all through the
-real services."""
+real services; amounts due and collected on given dates (R18)."""
 
 import datetime
 from decimal import Decimal
 
 import pytest
+from django.db import transaction
 from django.utils import timezone
 
+from contracts.models import ContractDue
+from contracts.services import ledger_add_delivered
 from inventory import services as inventory
 from tests.contracts.conftest import make_order
 from tests.inventory.conftest import (  # noqa: F401  (fixtures)
@@ -70,3 +73,33 @@ def r3_exposure(customer_id) -> Decimal:
 
 
 LIVE_ORDER = ("submitted", "approved", "contracted")
+
+
+def due(contract, amount, due_on: datetime.date) -> ContractDue:  # noqa: F811
+    """A signed delivery of `amount` that falls due on `due_on` (delivered credit days before),
+    through the ledger service the signed delivery calls (R14, R18) — without the goods."""
+    delivered_on = due_on - datetime.timedelta(days=contract.credit_days)
+    with transaction.atomic():
+        ledger_add_delivered(
+            contract_id=contract.pk, amount=Decimal(amount), delivered_on=delivered_on
+        )
+    return ContractDue.objects.filter(contract=contract).latest("id")
+
+
+def collect(actor, contract, amount, on: datetime.date):  # noqa: F811
+    """A receipt of `amount` received on `on`, allocated to `contract` at once (R16)."""
+    from finance.services import receipt_create
+
+    return receipt_create(
+        actor=actor,
+        customer_id=contract.customer_id,
+        amount=Decimal(amount),
+        method="bank_transfer",
+        received_on=on,
+        allocations=[{"contract": contract.pk, "amount": Decimal(amount)}],
+    )
+
+
+def another_contract(*, clerk, customer, catalogue, manager, gm, head, finance):  # noqa: F811
+    order = make_order(clerk=clerk, customer=customer, catalogue=catalogue, manager=manager, gm=gm)
+    return activate(clerk=clerk, order=order, head=head, finance=finance)
