@@ -42,6 +42,7 @@ urlpatterns = [
     path("", include("sales.urls")),
     path("", include("contracts.urls")),
     path("", include("inventory.urls")),
+    path("", include("finance.urls")),
 ]
 
 # Media (signed delivery scans, rendered PDFs) is never served as public files, not even with

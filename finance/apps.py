@@ -14,6 +14,9 @@ class FinanceConfig(AppConfig):
     verbose_name = pgettext_lazy("application", "Finance")
 
     def ready(self) -> None:
+        from finance.views import navigation
         from inventory.signals import delivery_confirmed
+
+        navigation.register()
 
         delivery_confirmed.connect(_book_delivery, dispatch_uid="finance.book_delivery")

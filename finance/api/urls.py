@@ -1,8 +1,20 @@
-"""Routes of the finance API."""
+"""Routes of the finance API. A customer's statement sits under `customers/`, the sales API's
+resource: finance adds the one path here (sales never imports finance), beside the sales
+router's `customers/{id}/…` routes, which it does not overlap."""
+
+from django.urls import path
 
 from core.api.routers import Router
-from finance.api.views import JournalViewSet
+from finance.api.views import CustomerStatementView, JournalViewSet, TrialBalanceView
 
 router = Router()
 router.register("journal", JournalViewSet, basename="journal-entry")
-urlpatterns = router.urls
+urlpatterns = [
+    *router.urls,
+    path(
+        "customers/<int:customer_id>/statement/",
+        CustomerStatementView.as_view(),
+        name="api-customer-statement",
+    ),
+    path("reports/trial-balance/", TrialBalanceView.as_view(), name="api-trial-balance"),
+]
