@@ -3,10 +3,12 @@ from django.utils.translation import pgettext_lazy
 
 
 def _book_delivery(sender, **event) -> None:
-    """R14: revenue and the receivable are posted in the signed delivery's transaction."""
-    from finance.services.journal import delivery_revenue_post
+    """R14: revenue and the receivable are posted in the signed delivery's transaction, and
+    what the contract collected in advance is applied to it (R16)."""
+    from finance.services import delivery_advance_apply, delivery_revenue_post
 
     delivery_revenue_post(**event)
+    delivery_advance_apply(**event)
 
 
 class FinanceConfig(AppConfig):

@@ -1,11 +1,14 @@
 """Serializers of the finance API: parse and shape, no business rule; money through
 `core.api.fields.amount_field`."""
 
+from decimal import Decimal
+
 from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
 from core.api.fields import amount_field
-from finance.models import JournalEntry, JournalLine
+from finance.models import Allocation, JournalEntry, JournalLine, Receipt
+from sales.models import PaymentMethod
 
 
 class JournalLineSerializer(serializers.ModelSerializer):
@@ -82,3 +85,91 @@ class StatementSerializer(serializers.Serializer):
         fields = super().get_fields()
         ordered = {"customer": fields.pop("customer"), "from": serializers.DateField()}
         return {**ordered, **fields}
+
+
+# --- receipts (API.md "Cash", R16) ---------------------------------------------------------------
+# Input is parsed here for its shape only; whether the customer and contracts are known and
+# visible, and every R16 limit, is decided by finance.services.receipts, which names the field.
+
+POSITIVE = Decimal("0.01")
+
+
+class AllocationInputSerializer(serializers.Serializer):
+    contract = serializers.IntegerField(min_value=1)
+    amount = amount_field(min_value=POSITIVE)
+
+
+class ReceiptCreateSerializer(serializers.Serializer):
+    customer = serializers.IntegerField(min_value=1)
+    amount = amount_field(min_value=POSITIVE)
+    method = serializers.ChoiceField(choices=PaymentMethod.choices)
+    received_on = serializers.DateField()
+    reference = serializers.CharField(max_length=60, required=False, allow_blank=True, default="")
+    bill_number = serializers.CharField(max_length=40, required=False, allow_blank=True, default="")
+    bill_bank = serializers.CharField(max_length=100, required=False, allow_blank=True, default="")
+    bill_maturity = serializers.DateField(required=False, allow_null=True, default=None)
+    note = serializers.CharField(max_length=200, required=False, allow_blank=True, default="")
+    allocations = AllocationInputSerializer(
+        many=True,
+        required=False,
+        help_text="Omitted: allocated to the customer's receivables oldest due first; "
+        "[]: all of it stays on account as an advance.",
+    )
+
+
+class ReceiptAllocateSerializer(serializers.Serializer):
+    allocations = AllocationInputSerializer(
+        many=True,
+        required=False,
+        help_text="Omitted: what is unallocated goes to the receivables oldest due first.",
+    )
+
+
+class ReceiptReverseSerializer(serializers.Serializer):
+    reason = serializers.CharField(max_length=200)
+
+
+class AllocationSerializer(serializers.ModelSerializer):
+    contract_number = serializers.CharField(source="contract.number", read_only=True)
+    amount = amount_field(read_only=True)
+
+    class Meta:
+        model = Allocation
+        fields = ["id", "contract", "contract_number", "amount", "allocated_on", "reversed"]
+        read_only_fields = fields
+
+
+class ReceiptSerializer(serializers.ModelSerializer):
+    """A receipt with its allocations; `unallocated_amount` stays on account as an advance."""
+
+    amount = amount_field(read_only=True)
+    allocated_amount = amount_field(source="allocated", read_only=True)
+    unallocated_amount = amount_field(source="unallocated", read_only=True)
+    customer_name = serializers.CharField(source="customer.name", read_only=True)
+    created_by = serializers.CharField(source="created_by.username", read_only=True)
+    allocations = AllocationSerializer(many=True, read_only=True)
+
+    class Meta:
+        model = Receipt
+        fields = [
+            "id",
+            "number",
+            "customer",
+            "customer_name",
+            "amount",
+            "method",
+            "received_on",
+            "reference",
+            "bill_number",
+            "bill_bank",
+            "bill_maturity",
+            "note",
+            "status",
+            "allocated_amount",
+            "unallocated_amount",
+            "allocations",
+            "reversal_reason",
+            "created_by",
+            "created_at",
+        ]
+        read_only_fields = fields

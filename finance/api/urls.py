@@ -5,10 +5,16 @@ router's `customers/{id}/…` routes, which it does not overlap."""
 from django.urls import path
 
 from core.api.routers import Router
-from finance.api.views import CustomerStatementView, JournalViewSet, TrialBalanceView
+from finance.api.views import (
+    CustomerStatementView,
+    JournalViewSet,
+    ReceiptViewSet,
+    TrialBalanceView,
+)
 
 router = Router()
 router.register("journal", JournalViewSet, basename="journal-entry")
+router.register("receipts", ReceiptViewSet, basename="receipt")
 urlpatterns = [
     *router.urls,
     path(

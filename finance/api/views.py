@@ -3,24 +3,30 @@
 import datetime
 
 import django_filters
+from django.db.models import Prefetch
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
-from rest_framework import mixins, viewsets
+from rest_framework import mixins, status, viewsets
+from rest_framework.decorators import action
 from rest_framework.negotiation import DefaultContentNegotiation
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from core.errors import InvalidInput
 from core.permissions import require_role
-from finance import selectors
+from finance import selectors, services
 from finance.api.serializers import (
     JournalEntrySerializer,
+    ReceiptAllocateSerializer,
+    ReceiptCreateSerializer,
+    ReceiptReverseSerializer,
+    ReceiptSerializer,
     StatementSerializer,
     TrialBalanceSerializer,
 )
-from finance.models import JournalEntry
+from finance.models import Allocation, JournalEntry, Receipt
 from finance.pdf import statement_pdf_response
 
 
@@ -138,3 +144,59 @@ class CustomerStatementView(APIView):
         if fmt == "pdf":
             return statement_pdf_response(statement)
         return Response(StatementSerializer(statement).data)
+
+
+class ReceiptFilter(django_filters.FilterSet):
+    customer = django_filters.NumberFilter(field_name="customer_id")
+    status = django_filters.CharFilter(field_name="status")
+    received_from = django_filters.DateFilter(field_name="received_on", lookup_expr="gte")
+    received_to = django_filters.DateFilter(field_name="received_on", lookup_expr="lte")
+
+
+class ReceiptViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+    """`receipts/` (R16): finance records, allocates (`allocate/`) and reverses (`reverse/`);
+    the sales side reads its own customers' receipts (R23)."""
+
+    serializer_class = ReceiptSerializer
+    filterset_class = ReceiptFilter
+
+    def get_queryset(self):
+        if getattr(self, "swagger_fake_view", False):
+            return Receipt.objects.none()
+        require_role(self.request.user, *selectors.RECEIPT_READERS)
+        return selectors.receipt_list(user=self.request.user).prefetch_related(
+            Prefetch("allocations", Allocation.objects.select_related("contract").order_by("id"))
+        )
+
+    def _answer(self, receipt, code=status.HTTP_200_OK):
+        fresh = selectors.receipt_get(user=self.request.user, receipt_id=receipt.pk)
+        return Response(ReceiptSerializer(fresh).data, status=code)
+
+    @extend_schema(request=ReceiptCreateSerializer, responses={201: ReceiptSerializer})
+    def create(self, request):
+        data = ReceiptCreateSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        fields = dict(data.validated_data)
+        fields["customer_id"] = fields.pop("customer")
+        receipt = services.receipt_create(actor=request.user, **fields)
+        return self._answer(receipt, status.HTTP_201_CREATED)
+
+    @extend_schema(request=ReceiptAllocateSerializer, responses={200: ReceiptSerializer})
+    @action(detail=True, methods=["post"])
+    def allocate(self, request, pk=None):
+        data = ReceiptAllocateSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        receipt = services.receipt_allocate(
+            actor=request.user, receipt_id=pk, allocations=data.validated_data.get("allocations")
+        )
+        return self._answer(receipt)
+
+    @extend_schema(request=ReceiptReverseSerializer, responses={200: ReceiptSerializer})
+    @action(detail=True, methods=["post"])
+    def reverse(self, request, pk=None):
+        data = ReceiptReverseSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        receipt = services.receipt_reverse(
+            actor=request.user, receipt_id=pk, reason=data.validated_data["reason"]
+        )
+        return self._answer(receipt)

@@ -8,3 +8,11 @@ from finance.services.journal import (  # noqa: F401
     journal_post,
     journal_reverse,
 )
+from finance.services.receipts import (  # noqa: F401
+    RECEIPT_KEEPERS,
+    delivery_advance_apply,
+    receipt_allocate,
+    receipt_create,
+    receipt_record,
+    receipt_reverse,
+)

@@ -20,9 +20,12 @@ Posting rules (built ones marked ✓; the rest are written here as the issues th
 must post them):
 
     ✓ signed delivery (R14)       Dr 1122 gross / Cr 6001 net, Cr 222102 tax
-      advance applied at delivery Dr 2203 / Cr 1122            (with receipts)
-      receipt allocated (R16)     Dr 1002 / Cr 1122            (with receipts)
-      receipt not allocated       Dr 1002 / Cr 2203            (with receipts)
+    ✓ receipt recorded (R16)      Dr 1002 / Cr 2203 (the customer's, no contract)
+    ✓ allocation (R16)            Dr 2203 (customer) / Cr 1122 what the contract's deliveries
+                                  made receivable, Cr 2203 (contract) the rest (its advance)
+    ✓ advance applied at delivery Dr 2203 (contract) / Cr 1122
+    ✓ receipt reversed (R24)      its allocations and its entry reversed
+                                  (finance/services/receipts.py)
       invoice issued (R17)        Dr 222102 / Cr 2221 tax      (VAT becomes due when invoiced)
       monthly interest (R18)      Dr 1122 / Cr 6603
       commission approved / paid  Dr 6601 / Cr 2211, then Dr 2211 / Cr 1002
@@ -62,28 +65,30 @@ def journal_post(
     source_type: str,
     source_id: int,
     source_number: str = "",
-    lines: Sequence[tuple[str, Decimal, Decimal]],
+    lines: Sequence[tuple],
     contract_id: int | None = None,
     customer_id: int | None = None,
     reverses: JournalEntry | None = None,
 ) -> JournalEntry:
     """Post one balanced entry: `lines` are (account code, debit, credit), each one side above
-    zero. Runs in the caller's transaction (the event it books)."""
+    zero, or (account code, debit, credit, contract id) for a line whose contract is not the
+    entry's (None: the customer's account, e.g. money on account before it is allocated).
+    Runs in the caller's transaction (the event it books)."""
     if not transaction.get_connection().in_atomic_block:
         raise RuntimeError("journal_post runs inside the transaction of the event it books")
     if date > timezone.localdate():
         raise InvalidInput(errors={"date": [_("A posting cannot be dated in the future.")]})
     require_open_period(date, field="date")
-    accounts = {a.code: a for a in Account.objects.filter(code__in={c for c, _d, _c in lines})}
+    accounts = {a.code: a for a in Account.objects.filter(code__in={line[0] for line in lines})}
     rows, errors = [], {}
-    for index, (code, debit, credit) in enumerate(lines):
+    for index, (code, debit, credit, *line_contract) in enumerate(lines):
         debit, credit = money(debit or ZERO), money(credit or ZERO)
         if code not in accounts:
             errors[f"lines.{index}.account"] = [_("Unknown account.")]
         elif (debit > 0) == (credit > 0) or debit < 0 or credit < 0:
             errors[f"lines.{index}"] = [_("A line is a debit or a credit, above zero.")]
         else:
-            rows.append((accounts[code], debit, credit))
+            rows.append((accounts[code], debit, credit, *(line_contract or [contract_id])))
     if not lines:
         errors["lines"] = [_("An entry needs lines.")]
     if errors:
@@ -115,10 +120,10 @@ def journal_post(
             account=account,
             debit=debit,
             credit=credit,
-            contract_id=contract_id,
+            contract_id=line_contract_id,
             customer_id=customer_id,
         )
-        for account, debit, credit in rows
+        for account, debit, credit, line_contract_id in rows
     )
     return entry
 
@@ -144,7 +149,10 @@ def journal_reverse(
         source_type=entry.source_type,
         source_id=entry.source_id,
         source_number=entry.source_number,
-        lines=[(line.account.code, line.credit, line.debit) for line in entry.lines.all()],
+        lines=[
+            (line.account.code, line.credit, line.debit, line.contract_id)
+            for line in entry.lines.all()
+        ],
         contract_id=entry.contract_id,
         customer_id=entry.customer_id,
         reverses=entry,
