@@ -80,18 +80,18 @@ class StatementForm(forms.Form):
 
     def clean_customer(self):
         """The customer the user may see (R23) named by the text; None when empty."""
-        from sales.selectors import customer_list
+        from sales.selectors import customer_get, customer_list
 
         text = (self.cleaned_data.get("customer") or "").strip()
         if not text:
             return None
+        if text.isascii() and text.isdigit():
+            # A link names the customer by id: one the user does not see is a 404 (R23).
+            return customer_get(user=self.user, customer_id=int(text))
         visible = customer_list(user=self.user)
-        if text.isdigit():
-            found = list(visible.filter(pk=int(text))[:1])
-        else:
-            found = list(visible.filter(name__iexact=text)[:2]) or list(
-                visible.filter(code__iexact=text)[:2]
-            )
+        found = list(visible.filter(name__iexact=text)[:2]) or list(
+            visible.filter(code__iexact=text)[:2]
+        )
         if not found:
             raise forms.ValidationError(_("No customer of yours has this name or code."))
         if len(found) > 1:

@@ -392,8 +392,9 @@ class StatementSource:
 
 def _delivery_amount():
     """A signed delivery's gross is its entry's debit on the receivable; a reversal of one
-    counts as the negative of its credit there (an advance applied at delivery, Dr 2203 /
-    Cr 1122, is not a delivery: the receipt is the customer's credit)."""
+    counts as the negative of its credit there. The advance applied at a delivery (Dr 2203 /
+    Cr 1122, `delivery_advance_apply`) is no line of the statement: the receipt that paid it
+    is the customer's credit."""
     return Sum(
         Case(
             When(entry__reverses__isnull=True, then=F("debit")),
@@ -409,9 +410,18 @@ def _journal_lines(customer_id: int, *, account: str, source_type: str):
     ).order_by()
 
 
+def _delivery_lines(customer_id):
+    """The receivable's lines of signed deliveries: an original entry's debit, a reversal's
+    credit — not the advance applied at the delivery (its own entry, Cr 1122 only)."""
+    return _journal_lines(customer_id, account=RECEIVABLE, source_type="shipping_notice").filter(
+        Q(entry__reverses__isnull=True, debit__gt=0)
+        | Q(entry__reverses__isnull=False, credit__gt=0)
+    )
+
+
 def _deliveries(customer_id, start, end):
     rows = (
-        _journal_lines(customer_id, account=RECEIVABLE, source_type="shipping_notice")
+        _delivery_lines(customer_id)
         .filter(entry__date__gte=start, entry__date__lte=end)
         .values("entry_id", "entry__date", "entry__source_number")
         .annotate(amount=_delivery_amount())
@@ -429,7 +439,7 @@ def _deliveries(customer_id, start, end):
 
 def _deliveries_before(customer_id, day):
     sums = (
-        _journal_lines(customer_id, account=RECEIVABLE, source_type="shipping_notice")
+        _delivery_lines(customer_id)
         .filter(entry__date__lt=day)
         .aggregate(amount=_delivery_amount())
     )

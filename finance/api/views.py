@@ -76,11 +76,12 @@ class TrialBalanceView(APIView):
 
 
 class PdfOrJsonNegotiation(DefaultContentNegotiation):
-    """`?format=pdf` asks for the PDF the view answers itself; anything the view answers through
-    a renderer (the statement, an error) is JSON."""
+    """`?format=pdf` asks for the PDF the view answers itself, and the view refuses an unknown
+    format naming the field; what it answers through a renderer (the statement, an error) is
+    JSON."""
 
     def select_renderer(self, request, renderers, format_suffix=None):
-        if request.query_params.get(self.settings.URL_FORMAT_OVERRIDE) == "pdf":
+        if request.query_params.get(self.settings.URL_FORMAT_OVERRIDE) not in (None, "json", "api"):
             format_suffix = "json"
         return super().select_renderer(request, renderers, format_suffix)
 
@@ -129,7 +130,7 @@ class CustomerStatementView(APIView):
             except InvalidInput as error:
                 errors.update(error.errors)
         fmt = params.get("format") or "json"
-        if fmt not in ("json", "pdf"):
+        if fmt not in ("json", "api", "pdf"):
             errors["format"] = [_("Choose json or pdf.")]
         if errors:
             raise InvalidInput(errors=errors)
