@@ -6,10 +6,15 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
 from core.navigation import register_document_link, register_menu_entry, register_menu_group
+from core.roles import Role
 from finance.selectors import JOURNAL_READERS, STATEMENT_READERS
 
+# Statements in the menu for finance and those who answer for customers; a clerk opens their
+# customers' statements from the customer's page, so their short menu stays flat.
+STATEMENT_MENU = tuple(role for role in STATEMENT_READERS if role != Role.SALES_CLERK)
+
 ENTRIES = [
-    ("customer-statement", _("Statements of account"), STATEMENT_READERS, 300),
+    ("customer-statement", _("Statements of account"), STATEMENT_MENU, 300),
     ("journal-list", _("Journal"), JOURNAL_READERS, 310),
     ("trial-balance", _("Trial balance"), JOURNAL_READERS, 320),
 ]
