@@ -12,7 +12,7 @@ from decimal import Decimal
 from django.db.models import Case, F, Prefetch, Q, QuerySet, Sum, Value, When, Window
 from django.db.models.expressions import RowRange
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, pgettext
 
 from contracts.models import Contract, ContractDue, ContractStatus
 from core.errors import InvalidInput, NotVisible
@@ -262,8 +262,8 @@ def journal_sheet(ledger: JournalLedger):
         Column(_("Customer")),
         Column(_("Account")),
         Column(_("Account name")),
-        Column(_("Debit"), Kind.AMOUNT),
-        Column(_("Credit"), Kind.AMOUNT),
+        Column(pgettext("accounting", "Debit"), Kind.AMOUNT),
+        Column(pgettext("accounting", "Credit"), Kind.AMOUNT),
     ]
     if ledger.balance_account:
         columns.append(Column(_("Balance"), Kind.BALANCE))
@@ -352,8 +352,8 @@ def trial_balance_sheet(balance: dict):
         Column(_("Account")),
         Column(_("Account name")),
         Column(_("Opening balance"), Kind.AMOUNT),
-        Column(_("Debit"), Kind.AMOUNT),
-        Column(_("Credit"), Kind.AMOUNT),
+        Column(pgettext("accounting", "Debit"), Kind.AMOUNT),
+        Column(pgettext("accounting", "Credit"), Kind.AMOUNT),
         Column(_("Closing balance"), Kind.AMOUNT),
     ]
     rows = [
