@@ -22,3 +22,4 @@ class FinanceConfig(AppConfig):
         navigation.register()
 
         delivery_confirmed.connect(_book_delivery, dispatch_uid="finance.book_delivery")
+        navigation.register()

@@ -17,9 +17,11 @@ from django.utils.translation import gettext_lazy, pgettext
 from contracts.models import Contract, ContractDue, ContractStatus
 from core.errors import InvalidInput, NotVisible
 from core.fields import AmountField
+from core.listing import apply_shared
 from core.money import money
 from core.permissions import require_role, visible_to
 from core.roles import Role
+from core.spreadsheets import Column, Kind, Sheet, field_column, person
 from core.validation import id_of
 from finance.models import (
     Account,
@@ -145,6 +147,82 @@ def receipt_get(*, user, receipt_id) -> Receipt:
     return receipt
 
 
+def receipt_search(
+    *,
+    user,
+    search: str = "",
+    status: str = "",
+    customer_id: int | None = None,
+    customer_name: str = "",
+    person: str = "",
+    date_from=None,
+    date_to=None,
+) -> QuerySet[Receipt]:
+    """The receipts list (R23): by number, reference or customer; status; customer; who
+    recorded it; the date received."""
+    qs = receipt_list(user=user)
+    if search:
+        qs = qs.filter(
+            Q(number__icontains=search)
+            | Q(reference__icontains=search)
+            | Q(customer__name__icontains=search)
+            | Q(bill_number__icontains=search)
+        )
+    if status:
+        qs = qs.filter(status=status)
+    if customer_id:
+        qs = qs.filter(customer_id=customer_id)
+    return apply_shared(
+        qs,
+        customer_name=customer_name,
+        person=person,
+        date_from=date_from,
+        date_to=date_to,
+        date_field="received_on",
+    )
+
+
+def receipt_sheet(receipts) -> Sheet:
+    """The receipts list's export, one row per receipt."""
+    columns = [
+        field_column(Receipt, "number"),
+        field_column(Receipt, "status"),
+        field_column(Receipt, "customer"),
+        field_column(Receipt, "received_on", Kind.DATE),
+        field_column(Receipt, "method"),
+        field_column(Receipt, "amount", Kind.AMOUNT),
+        field_column(Receipt, "allocated", Kind.AMOUNT),
+        Column(_("on account"), Kind.AMOUNT),
+        field_column(Receipt, "reference"),
+        field_column(Receipt, "bill_number"),
+        field_column(Receipt, "bill_maturity", Kind.DATE),
+        field_column(Receipt, "created_by"),
+    ]
+    rows = [
+        [
+            r.number,
+            r.get_status_display(),
+            r.customer.name,
+            r.received_on,
+            r.get_method_display(),
+            r.amount,
+            r.allocated,
+            r.unallocated,
+            r.reference,
+            r.bill_number,
+            r.bill_maturity,
+            person(r.created_by),
+        ]
+        for r in receipts
+    ]
+    return Sheet(title=_("Receipts"), columns=columns, rows=rows, filename="receipts")
+
+
+def receipts_to_allocate(*, user) -> QuerySet[Receipt]:
+    """Posted receipts with money still on account (finance's home card)."""
+    return receipt_list(user=user).filter(status="posted", allocated__lt=F("amount"))
+
+
 # --- the journal page: lines with running balances ----------------------------------------------
 
 
@@ -251,8 +329,6 @@ def journal_totals(ledger: JournalLedger) -> dict:
 
 def journal_sheet(ledger: JournalLedger):
     """The filtered journal lines as a spreadsheet, with the running balance when one runs."""
-    from core.spreadsheets import Column, Kind, Sheet
-
     columns = [
         Column(_("Date"), Kind.DATE),
         Column(_("Entry"), Kind.INTEGER),
@@ -346,8 +422,6 @@ def trial_balance(*, period: str) -> dict:
 
 
 def trial_balance_sheet(balance: dict):
-    from core.spreadsheets import Column, Kind, Sheet
-
     columns = [
         Column(_("Account")),
         Column(_("Account name")),

@@ -174,6 +174,7 @@ SPECTACULAR_SETTINGS = {
         "PriceListStatusEnum": "sales.models.PriceListStatus",
         "RiskLevelEnum": "sales.models.RiskLevel",
         "RoleEnum": "core.roles.Role",
+        "PaymentMethodEnum": "sales.models.PaymentMethod",
     },
 }
 # The selling company, printed on contracts and other documents.

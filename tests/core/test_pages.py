@@ -53,6 +53,7 @@ def test_superuser_navigation_shows_everything(client, make_user):
         "Service dispatch",
         "Stock",
         "Warehouses",
+        "Receipts",
     ]
 
 

@@ -45,3 +45,28 @@ def second_contract(clerk, customer, catalogue, manager, gm, head, finance):  # 
 
 
 ZERO = Decimal("0.00")
+
+
+def r3_exposure(customer_id) -> Decimal:
+    """R3 computed from history, to compare with the kept counter: Σ gross of the customer's
+    orders submitted, approved or contracted (contract not terminated) − Σ live allocations to
+    those orders' contracts."""
+    from django.db.models import Q, Sum
+
+    from finance.models import Allocation
+    from sales.models import Order
+
+    live = Order.objects.filter(customer_id=customer_id, status__in=LIVE_ORDER).exclude(
+        contract__status="terminated"
+    )
+    gross = live.aggregate(s=Sum("gross_amount"))["s"] or ZERO
+    paid = (
+        Allocation.objects.filter(
+            Q(contract__order__in=live), reversed=False, receipt__status="posted"
+        ).aggregate(s=Sum("amount"))["s"]
+        or ZERO
+    )
+    return gross - paid
+
+
+LIVE_ORDER = ("submitted", "approved", "contracted")

@@ -18,7 +18,7 @@ from tests.factories import CustomerFactory
 
 pytestmark = pytest.mark.django_db
 TODAY = timezone.localdate
-URL = "/finance/journal/"
+URL = "/journal/"
 
 
 def days_ago(n: int) -> datetime.date:
@@ -179,12 +179,12 @@ def test_the_finance_menu_groups_the_pages_by_role(client, make_user, clerk):
     finance_user = make_user("finance", "finance_vp", "general_manager", username="all.fin")
     client.force_login(finance_user)
     page = client.get("/").content.decode()
-    for url in (URL, "/finance/trial-balance/", "/finance/statements/"):
+    for url in (URL, "/trial-balance/", "/statements/"):
         assert f'href="{url}"' in page
 
     client.force_login(clerk)  # their customers' statements are on the customers' pages
     page = client.get("/").content.decode()
-    assert 'href="/finance/statements/"' not in page and f'href="{URL}"' not in page
+    assert 'href="/statements/"' not in page and f'href="{URL}"' not in page
 
 
 def test_the_api_journal_still_filters_by_customer(api, finance, customer, receivables):

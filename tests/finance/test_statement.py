@@ -275,7 +275,7 @@ def test_the_customer_page_links_to_its_statement_of_this_month(client, finance,
     client.force_login(finance)
 
     detail = client.get(f"/customers/{customer.pk}/").content.decode()
-    link = f"/finance/statements/customer/{customer.pk}/"
+    link = f"/statements/customer/{customer.pk}/"
     assert link in detail
     followed = client.get(link, follow=True)
 
@@ -291,18 +291,18 @@ def test_the_page_picks_a_customer_by_name_and_refuses_another_clerks(client, cl
     other = CustomerFactory()
     client.force_login(clerk)
 
-    by_name = client.get("/finance/statements/", {"customer": customer.name})
+    by_name = client.get("/statements/", {"customer": customer.name})
     assert by_name.status_code == 200 and 'id="statement-lines"' in by_name.content.decode()
-    assert client.get("/finance/statements/", {"customer": other.name}).status_code == 400
-    assert client.get("/finance/statements/", {"customer": other.pk}).status_code == 404
-    assert client.get(f"/finance/statements/customer/{other.pk}/").status_code == 404
+    assert client.get("/statements/", {"customer": other.name}).status_code == 400
+    assert client.get("/statements/", {"customer": other.pk}).status_code == 404
+    assert client.get(f"/statements/customer/{other.pk}/").status_code == 404
 
 
 def test_the_page_says_which_date_is_wrong(client, finance, customer):
     client.force_login(finance)
 
     response = client.get(
-        "/finance/statements/",
+        "/statements/",
         {"customer": customer.pk, "date_from": "2025-03-31", "date_to": "2025-03-01"},
     )
 
@@ -314,7 +314,7 @@ def test_the_page_downloads_the_pdf(client, finance, customer, history):
     client.force_login(finance)
 
     response = client.get(
-        "/finance/statements/",
+        "/statements/",
         {"customer": customer.pk, "date_from": days_ago(30).isoformat(), "format": "pdf"},
     )
 

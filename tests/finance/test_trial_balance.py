@@ -133,7 +133,7 @@ def test_a_bad_period_is_400_naming_the_field(api, finance, period):
 def test_only_finance_its_vp_and_the_general_manager_read_it(api, client, make_user, role):
     assert api.as_user(make_user(role)).get("/api/v1/reports/trial-balance/").status_code == 403
     client.force_login(make_user(role, username=f"{role}.page"))
-    assert client.get("/finance/trial-balance/").status_code == 403
+    assert client.get("/trial-balance/").status_code == 403
     for reader in ("finance_vp", "general_manager"):
         user = make_user(reader)
         assert api.as_user(user).get("/api/v1/reports/trial-balance/").status_code == 200
@@ -144,20 +144,20 @@ def test_the_page_shows_the_accounts_a_totals_row_and_the_sign_convention(
 ):
     client.force_login(finance)
 
-    response = client.get("/finance/trial-balance/", {"period": postings})
+    response = client.get("/trial-balance/", {"period": postings})
 
     page = response.content.decode()
     assert response.status_code == 200
     assert 'id="trial-balance-totals"' in page and "1,630.00" in page
     assert 'id="sign-convention"' in page
     assert "-1,000.00" in page  # 2203 opened with the advance
-    assert "/finance/journal/?account=1002" in page
+    assert "/journal/?account=1002" in page
 
 
 def test_the_page_names_a_bad_period(client, finance):
     client.force_login(finance)
 
-    response = client.get("/finance/trial-balance/", {"period": "2025-13"})
+    response = client.get("/trial-balance/", {"period": "2025-13"})
 
     assert response.status_code == 400
     assert 'id="filter-error-period"' in response.content.decode()
@@ -166,7 +166,7 @@ def test_the_page_names_a_bad_period(client, finance):
 def test_the_export_is_a_sheet_of_numbers_with_a_totals_row(client, finance, postings):
     client.force_login(finance)
 
-    response = client.get("/finance/trial-balance/", {"period": postings, "export": "xlsx"})
+    response = client.get("/trial-balance/", {"period": postings, "export": "xlsx"})
 
     assert response["Content-Disposition"].endswith(f'trial-balance-{postings}.xlsx"')
     sheet = load_workbook(io.BytesIO(response.content)).active
