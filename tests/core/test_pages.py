@@ -54,6 +54,9 @@ def test_superuser_navigation_shows_everything(client, make_user):
         "Stock",
         "Warehouses",
         "Receipts",
+        "Statements of account",
+        "Journal",
+        "Trial balance",
     ]
 
 
