@@ -217,7 +217,9 @@ def contract_sheet(contracts) -> Sheet:
 # -- due and overdue (R18) ---------------------------------------------------------------------
 
 
-def contract_due_figures(*, contract_id: int, as_of=None) -> tuple[Decimal, Decimal]:
+def contract_due_figures(
+    *, contract_id: int, as_of=None, collected: Decimal | None = None
+) -> tuple[Decimal, Decimal]:
     """(due, overdue) of one contract as of a date (R18). Due = Σ delivered amounts whose due
     date (delivery + credit days) is on or before `as_of`; overdue = what is past its due date
     (due date before `as_of`: on the due date itself it is due, not yet overdue) − collected,
@@ -226,9 +228,10 @@ def contract_due_figures(*, contract_id: int, as_of=None) -> tuple[Decimal, Deci
     dues = ContractDue.objects.filter(contract_id=contract_id, due_on__lte=as_of)
     sums = dues.aggregate(due=Sum("amount"), past=Sum("amount", filter=Q(due_on__lt=as_of)))
     due, past = sums["due"] or Decimal("0"), sums["past"] or Decimal("0")
-    collected = ContractLedger.objects.values_list("collected", flat=True).get(
-        contract_id=contract_id
-    )
+    if collected is None:  # the caller may know it already (it has just moved it)
+        collected = ContractLedger.objects.values_list("collected", flat=True).get(
+            contract_id=contract_id
+        )
     return money(due), money(max(past - collected, Decimal("0")))
 
 

@@ -83,9 +83,15 @@ def ledger_add_invoiced(*, contract_id: int, amount: Decimal) -> ContractLedger:
 
 
 def ledger_add_collected(*, contract_id: int, amount: Decimal) -> ContractLedger:
-    """A receipt allocated to the contract (R16); the overdue amount shrinks with it."""
-    _ledger_add(contract_id, collected=amount)
-    return ledger_refresh_due(contract_id=contract_id)
+    """A receipt allocated to the contract (R16); the overdue amount shrinks with it (as of
+    today, from the collected figure just moved)."""
+    ledger = _ledger_add(contract_id, collected=amount)
+    due, overdue = contract_due_figures(contract_id=contract_id, collected=ledger.collected)
+    ContractLedger.objects.filter(contract_id=contract_id).update(
+        due=due, overdue=overdue, updated_at=timezone.now()
+    )
+    ledger.due, ledger.overdue = due, overdue
+    return ledger
 
 
 def ledger_add_interest_accrued(*, contract_id: int, amount: Decimal) -> ContractLedger:

@@ -10,15 +10,16 @@ What moves, in the write's one transaction:
 - the contract ledger's `collected` (`contracts.services.ledger_add_collected`), which also
   refreshes the contract's due and overdue (R18);
 - the customer's exposure (R3), through `sales.services.orders.order_exposure_collected`;
-- the journal, through `journal_post`:
-    receipt recorded      Dr 1002 bank / Cr 2203 advances (the customer's, no contract)
-    allocation            Dr 2203 (customer) / Cr 1122 the part of the contract's delivered
-                          amount not yet collected, Cr 2203 (contract) the rest — money for
-                          what is not delivered yet stays an advance, now the contract's
+- the journal, one entry per write through `journal_post`, each line naming its contract:
+    receipt recorded      Dr 1002 bank; per allocation Cr 1122 the part of the contract's
+                          delivered amount not yet collected and Cr 2203 (contract) the rest —
+                          money for what is not delivered yet is the contract's advance —;
+                          Cr 2203 (the customer's, no contract) what stays on account
+    allocated later       Dr 2203 (the customer's) / the same credits
     signed delivery       Dr 2203 (contract) / Cr 1122: the contract's advance applied to what
                           the delivery made receivable (`delivery_advance_apply`)
-    receipt reversed      each allocation's entry reversed with the split as it stands, then
-                          the receipt's entry reversed (Dr 2203 / Cr 1002)
+    receipt reversed      the credits debited back as they stand now, Cr 1002, naming the
+                          receipt's first entry
   so for every contract, at any time: receivable (1122) − its advance (2203) = delivered +
   posted interest − collected, the figure the ledger shows and month end reconciles.
 
@@ -49,7 +50,7 @@ from core.roles import Role
 from core.validation import id_of
 from finance.models import Allocation, JournalEntry, Receipt, ReceiptStatus
 from finance.selectors import open_contracts
-from finance.services.journal import journal_post, journal_reverse
+from finance.services.journal import journal_post
 from sales.models import Customer, PaymentMethod
 from sales.services.orders import order_exposure_collected
 
@@ -168,9 +169,11 @@ def _allocate(
     plan: list[tuple[int, Decimal]],
     day: datetime.date,
     field: str = "allocations",
-) -> list[Allocation]:
+) -> list[tuple]:
     """Apply `plan` [(contract id, amount)] to the locked receipt: R16's limits, then the
-    ledger, the exposure and the journal for each allocation."""
+    allocation rows, the ledger and the exposure; returns the journal's credit lines (what the
+    contracts' deliveries made receivable → Cr 1122, the rest → Cr 2203 the contract's
+    advance), which the caller posts against Dr 1002 or Dr 2203 (the customer's)."""
     if not plan:
         return []
     total = sum((amount for _c, amount in plan), ZERO)
@@ -219,43 +222,51 @@ def _allocate(
                     f"{field}.{index}.amount": [_("More than the contract has left to collect.")]
                 },
             )
-    made = []
+    made, lines = [], []
     for contract_id, amount in plan:
         contract, ledger = contracts[contract_id], ledgers[contract_id]
         applied = min(ledger.collected + amount, ledger.delivered) - min(
             ledger.collected, ledger.delivered
         )
         applied = max(applied, ZERO)
-        allocation = Allocation.objects.create(
-            receipt=receipt,
-            contract=contract,
-            amount=amount,
-            allocated_on=day,
-            created_by=actor,
-        )
-        lines = [("2203", amount, ZERO, None)]
         if applied:
-            lines.append(("1122", ZERO, applied))
+            lines.append(("1122", ZERO, applied, contract.pk))
         if amount - applied:
-            lines.append(("2203", ZERO, amount - applied))
-        journal_post(
-            actor=actor,
-            date=day,
-            memo=_("Receipt %(receipt)s allocated to %(contract)s")
-            % {"receipt": receipt.number, "contract": contract.number},
-            source_type="allocation",
-            source_id=allocation.pk,
-            source_number=receipt.number,
-            lines=lines,
-            contract_id=contract.pk,
-            customer_id=customer.pk,
+            lines.append(("2203", ZERO, amount - applied, contract.pk))
+        made.append(
+            Allocation(
+                receipt=receipt,
+                contract=contract,
+                amount=amount,
+                allocated_on=day,
+                created_by=actor,
+            )
         )
-        ledger_add_collected(contract_id=contract.pk, amount=amount)
-        order_exposure_collected(order_id=contract.order_id, amount=amount)
-        made.append(allocation)
+    Allocation.objects.bulk_create(made)
+    for allocation in made:
+        ledger_add_collected(contract_id=allocation.contract_id, amount=allocation.amount)
+        order_exposure_collected(
+            order_id=contracts[allocation.contract_id].order_id, amount=allocation.amount
+        )
     Receipt.objects.filter(pk=receipt.pk).update(allocated=F("allocated") + total)
-    receipt.refresh_from_db(fields=["allocated"])
-    return made
+    receipt.allocated += total
+    return lines
+
+
+def _post(*, actor, receipt: Receipt, day, memo: str, lines: list, reverses=None) -> JournalEntry:
+    """The write's one journal entry (DESIGN §4): the receipt's, its allocations' or its
+    reversal's lines, each naming its contract (None: the customer's account)."""
+    return journal_post(
+        actor=actor,
+        date=day,
+        memo=memo,
+        source_type="receipt",
+        source_id=receipt.pk,
+        source_number=receipt.number,
+        lines=lines,
+        customer_id=receipt.customer_id,
+        reverses=reverses,
+    )
 
 
 # -- services ------------------------------------------------------------------------------------
@@ -329,20 +340,22 @@ def receipt_record(
         note=(note or "").strip(),
         created_by=actor,
     )
-    journal_post(
-        actor=actor,
-        date=day,
-        memo=_("Receipt %(number)s from %(customer)s")
-        % {"number": receipt.number, "customer": customer.name},
-        source_type="receipt",
-        source_id=receipt.pk,
-        source_number=receipt.number,
-        lines=[("1002", value, ZERO), ("2203", ZERO, value)],
-        customer_id=customer.pk,
-    )
     if plan is None:
         plan = _auto_allocations(customer=customer, available=value)
-    _allocate(actor=actor, receipt=receipt, customer=customer, plan=plan, day=day)
+    lines = _allocate(actor=actor, receipt=receipt, customer=customer, plan=plan, day=day)
+    rest = value - receipt.allocated
+    _post(
+        actor=actor,
+        receipt=receipt,
+        day=day,
+        memo=_("Receipt %(number)s from %(customer)s")
+        % {"number": receipt.number, "customer": customer.name},
+        lines=[
+            ("1002", value, ZERO, None),
+            *lines,
+            *([("2203", ZERO, rest, None)] if rest else []),
+        ],
+    )
     return receipt
 
 
@@ -381,76 +394,72 @@ def receipt_allocate(*, actor: "User", receipt_id, allocations=None) -> Receipt:
         plan = _auto_allocations(customer=customer, available=receipt.amount - receipt.allocated)
     elif not plan:
         raise InvalidInput(errors={"allocations": [_("Enter at least one allocation.")]})
-    _allocate(actor=actor, receipt=receipt, customer=customer, plan=plan, day=timezone.localdate())
+    day = timezone.localdate()
+    lines = _allocate(actor=actor, receipt=receipt, customer=customer, plan=plan, day=day)
+    if lines:
+        total = sum((line[2] for line in lines), ZERO)
+        _post(
+            actor=actor,
+            receipt=receipt,
+            day=day,
+            memo=_("Receipt %(number)s allocated") % {"number": receipt.number},
+            lines=[("2203", total, ZERO, None), *lines],
+        )
     return receipt
 
 
 @transaction.atomic(durable=True)
 def receipt_reverse(*, actor: "User", receipt_id, reason: str) -> Receipt:
     """R24: a receipt entered wrongly is reversed, never edited or deleted. Each allocation is
-    undone — the ledger's `collected`, the exposure while the contract still counts (R3), its
-    journal entry reversed with the split as it stands now — then the receipt's own entry.
-    Dated today; a reversed receipt counts nowhere."""
+    undone — the ledger's `collected`, the exposure while the contract still counts (R3) — and
+    one entry dated today, naming the receipt's entry, takes the money back out of the bank
+    against the receivable and advances as they stand now. A reversed receipt counts nowhere."""
     reason = (reason or "").strip()
     if not reason:
         raise InvalidInput(errors={"reason": [_("Say why the receipt is reversed.")]})
     if len(reason) > 200:
         raise InvalidInput(errors={"reason": [_("Enter at most %(n)s characters.") % {"n": 200}]})
-    receipt, customer = _locked_receipt(actor=actor, receipt_id=receipt_id)
+    receipt, _customer = _locked_receipt(actor=actor, receipt_id=receipt_id)
     if receipt.status != ReceiptStatus.POSTED:
         raise RuleViolation("invalid_transition", detail=_("This receipt is reversed already."))
     today = timezone.localdate()
     live = list(receipt.allocations.filter(reversed=False).select_related("contract"))
-    entries = {
-        e.source_id: e
-        for e in JournalEntry.objects.filter(
-            source_type="allocation", source_id__in=[a.pk for a in live]
-        )
-    }
     ledgers = {
         ledger.contract_id: ledger
         for ledger in ContractLedger.objects.select_for_update().filter(
             contract_id__in={a.contract_id for a in live}
         )
     }
-    memo = _("Reversal of receipt %(number)s: %(reason)s") % {
-        "number": receipt.number,
-        "reason": reason,
-    }
+    lines = []
     for allocation in live:
-        contract, ledger, amount = (
-            allocation.contract,
-            ledgers[allocation.contract_id],
-            allocation.amount,
-        )
+        contract, amount = allocation.contract, allocation.amount
+        ledger = ledgers[contract.pk]
         applied = min(ledger.collected, ledger.delivered) - min(
             ledger.collected - amount, ledger.delivered
         )
         applied = max(applied, ZERO)
-        lines = [("2203", ZERO, amount, None)]
         if applied:
-            lines.append(("1122", applied, ZERO))
+            lines.append(("1122", applied, ZERO, contract.pk))
         if amount - applied:
-            lines.append(("2203", amount - applied, ZERO))
-        journal_post(
-            actor=actor,
-            date=today,
-            memo=memo,
-            source_type="allocation",
-            source_id=allocation.pk,
-            source_number=receipt.number,
-            lines=lines,
-            contract_id=contract.pk,
-            customer_id=customer.pk,
-            reverses=entries.get(allocation.pk),
-        )
-        ledger = ledger_add_collected(contract_id=contract.pk, amount=-amount)
-        ledgers[contract.pk] = ledger
+            lines.append(("2203", amount - applied, ZERO, contract.pk))
+        ledgers[contract.pk] = ledger_add_collected(contract_id=contract.pk, amount=-amount)
         if contract.status == ContractStatus.ACTIVE:
             order_exposure_collected(order_id=contract.order_id, amount=-amount)
     Allocation.objects.filter(pk__in=[a.pk for a in live]).update(reversed=True)
-    entry = JournalEntry.objects.get(source_type="receipt", source_id=receipt.pk, reverses=None)
-    journal_reverse(actor=actor, entry_id=entry.pk, reason=reason, date=today)
+    on_account = receipt.amount - sum((a.amount for a in live), ZERO)
+    if on_account:
+        lines.append(("2203", on_account, ZERO, None))
+    # the receipt's own entry, the first posted for it: what this reversal names
+    first = JournalEntry.objects.filter(source_type="receipt", source_id=receipt.pk).earliest("id")
+    _post(
+        actor=actor,
+        receipt=receipt,
+        day=today,
+        memo=_("Reversal of receipt %(number)s: %(reason)s")
+        % {"number": receipt.number, "reason": reason},
+        lines=[*lines, ("1002", ZERO, receipt.amount, None)],
+        reverses=first,
+    )
     receipt.reverse()
     receipt.reversal_reason = reason
     receipt.reversed_by = actor
