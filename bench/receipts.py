@@ -21,7 +21,6 @@ queries of one call. The report is printed and written to bench/results/receipts
 import argparse
 import gc
 import os
-import statistics
 import sys
 import time
 from decimal import Decimal
@@ -103,14 +102,18 @@ def main() -> None:
     credits = sum(JournalLine.objects.values_list("credit", flat=True))
     lines = [
         "# bench/receipts.py — a receipt with 3 allocations through the services (R16)",
-        f"command: DATABASE_URL=… .venv/bin/python bench/receipts.py --receipts {args.receipts} --contracts {args.contracts}",
+        "command: DATABASE_URL=… .venv/bin/python bench/receipts.py"
+        f" --receipts {args.receipts} --contracts {args.contracts}",
         f"machine: {machine()}",
         f"postgres: {postgres_facts()}",
         f"receipts timed: {figures['n']} (after {args.warmup} warm-up)",
-        f"per receipt: median {figures['median']:.2f} ms · p95 {figures['p95']:.2f} ms · mean {figures['mean']:.2f} ms   (target: median ≤ 30 ms)",
+        f"per receipt: median {figures['median']:.2f} ms · p95 {figures['p95']:.2f} ms"
+        f" · mean {figures['mean']:.2f} ms   (target: median ≤ 30 ms)",
         f"throughput: {args.receipts / wall:.1f} receipts/s sequential",
         f"queries of one receipt with 3 allocations: {count}",
-        f"check: collected on the contracts {collected:,.2f} = 300.00 × {args.receipts + args.warmup + 1} receipts; journal Σ debit {debits:,.2f} = Σ credit {credits:,.2f}",
+        f"check: collected on the contracts {collected:,.2f}"
+        f" = 300.00 × {args.receipts + args.warmup + 1} receipts;"
+        f" journal Σ debit {debits:,.2f} = Σ credit {credits:,.2f}",
         "",
         "queries:",
         *(f"  {q[:160]}" for q in sql),

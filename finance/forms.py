@@ -1,13 +1,16 @@
 """Forms of the finance pages: they parse input only; the finance services and selectors decide
 (R16–R18), and their refusals are shown on these forms by `core.pages.form_add_domain_error`."""
 
+from decimal import Decimal
+
 from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from core import formats
 from core.listing import ListFilterForm, selector_filters
-from finance.models import Account
+from finance.models import Account, BankStatementLineStatus
+from finance.models.bank import IMPORTABLE
 from finance.selectors import PERIOD_PATTERN
 from sales import selectors as sales_selectors
 from sales.models import PaymentMethod
@@ -73,6 +76,125 @@ def allocation_amounts(data, rows) -> tuple[list[dict], dict]:
         if value:
             allocations.append({"contract": row["contract"].pk, "amount": value})
     return allocations, errors
+
+
+# --- bank statements (issue 12 item 4) ---------------------------------------------------------
+
+
+class BankStatementUploadForm(forms.Form):
+    file = forms.FileField(
+        label=_("Bank statement"),
+        help_text=_(
+            "The bank's export, XLSX or CSV (UTF-8 or GBK), with a header row naming the date, "
+            "amount, payer and reference columns — in English or as the bank writes them "
+            "(交易日期, 贷方金额, 对方户名, 流水号)."
+        ),
+    )
+
+
+class BankConfirmForm(forms.Form):
+    """The review page: per line still to confirm, whether to import it, its customer and an
+    amount per open contract of that customer (`import-<row>`, `customer-<row>`,
+    `alloc-<row>-<contract id>`, typed like any amount). `proposals` are the contracts shown
+    for each line (`finance.selectors.bank_line_proposals`, for the customer chosen)."""
+
+    def __init__(self, data=None, *, lines, proposals, customer_choices):
+        super().__init__(data)
+        self.rows: list[dict] = []
+        choices = [("", "—"), *customer_choices]
+        for line in lines:
+            if line.shown_status not in IMPORTABLE:
+                continue
+            row = line.row
+            self.fields[f"import-{row}"] = forms.BooleanField(
+                required=False,
+                initial=line.shown_status == BankStatementLineStatus.MATCHED,
+                label=_("Import row %(row)s") % {"row": row},
+            )
+            self.fields[f"customer-{row}"] = forms.TypedChoiceField(
+                choices=choices,
+                coerce=int,
+                empty_value=None,
+                required=False,
+                initial=line.customer_id,
+                label=_("Customer of row %(row)s") % {"row": row},
+            )
+            contracts = []
+            for proposal in proposals.get(line.pk, []):
+                name = f"alloc-{row}-{proposal['contract'].pk}"
+                self.fields[name] = formats.AmountField(
+                    required=False,
+                    min_value=Decimal("0"),
+                    initial=proposal["suggested"] or None,
+                    label=_("Allocate to %(contract)s")
+                    % {"contract": proposal["contract"].display_number},
+                )
+                contracts.append((proposal, name))
+            self.rows.append({"line": line, "contracts": contracts})
+
+    def clean(self):
+        cleaned = super().clean()
+        for item in self.rows:
+            row = item["line"].row
+            if cleaned.get(f"import-{row}") and not cleaned.get(f"customer-{row}"):
+                self.add_error(f"customer-{row}", _("Choose the customer to import the line for."))
+        return cleaned
+
+    def review_rows(self) -> list[dict]:
+        """Per line: the line, its bound fields and its contracts with their amount fields."""
+        return [
+            {
+                "line": item["line"],
+                "choose": self[f"import-{item['line'].row}"],
+                "customer": self[f"customer-{item['line'].row}"],
+                "contracts": [(proposal, self[name]) for proposal, name in item["contracts"]],
+            }
+            for item in self.rows
+        ]
+
+    def confirm_lines(self) -> list[dict]:
+        """The service's `lines`: the rows chosen, their customer and the amounts typed."""
+        chosen = []
+        for item in self.rows:
+            row = item["line"].row
+            if not self.cleaned_data.get(f"import-{row}"):
+                continue
+            allocations = [
+                {"contract": proposal["contract"].pk, "amount": self.cleaned_data[name]}
+                for proposal, name in item["contracts"]
+                if self.cleaned_data.get(name)
+            ]
+            chosen.append(
+                {
+                    "row": row,
+                    "customer": self.cleaned_data[f"customer-{row}"],
+                    "allocations": allocations,
+                }
+            )
+        return chosen
+
+    def add_confirm_error(self, lines: list[dict], field: str, messages) -> bool:
+        """Put a refusal naming `lines.N.…` beside the line's field (its customer, or the
+        amount of the contract an allocation names); False when it names no line."""
+        parts = field.split(".")
+        if parts[0] != "lines" or len(parts) < 3 or not parts[1].isdigit():
+            return False
+        index = int(parts[1])
+        if index >= len(lines):
+            return False
+        row = lines[index]["row"]
+        target = None
+        if parts[2] == "customer":
+            target = f"customer-{row}"
+        elif parts[2] == "allocations" and len(parts) >= 4 and parts[3].isdigit():
+            allocations = lines[index]["allocations"]
+            if int(parts[3]) < len(allocations):
+                target = f"alloc-{row}-{allocations[int(parts[3])]['contract']}"
+        if target not in self.fields:
+            target = f"import-{row}"
+        for message in messages:
+            self.add_error(target, message)
+        return True
 
 
 class JournalFilterForm(ListFilterForm):

@@ -9,7 +9,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from decimal import Decimal
 
-from django.db.models import Case, F, Prefetch, Q, QuerySet, Sum, Value, When, Window
+from django.db.models import Case, Count, F, Prefetch, Q, QuerySet, Sum, Value, When, Window
 from django.db.models.expressions import RowRange
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, pgettext
@@ -26,11 +26,17 @@ from core.validation import id_of
 from finance.models import (
     Account,
     Allocation,
+    BankStatement,
+    BankStatementLine,
+    BankStatementLineStatus,
     JournalEntry,
     JournalLine,
+    PayerMapping,
     Receipt,
     ReceiptStatus,
 )
+from finance.models.bank import IMPORTABLE, payer_key
+from sales.models import Customer
 from sales.selectors import customer_get
 
 ZERO = Decimal("0.00")
@@ -86,14 +92,22 @@ RECEIPT_READERS = (
 
 
 def open_contracts(*, customer_id: int) -> list[dict]:
-    """The customer's active contracts with something left to collect (R16), oldest due first:
-    each row `{"contract", "gross", "collected", "remaining", "delivered", "receivable",
-    "first_due"}` — `remaining` = gross − collected (what an allocation may take),
-    `receivable` = delivered − collected if above 0, `first_due` the due date of the oldest
-    amount not yet covered by what is collected (None when nothing is delivered and unpaid).
-    Two queries (contracts with ledgers, their dues) for any number of contracts."""
+    """The customer's active contracts with something left to collect (R16), oldest due first
+    (`open_contracts_for`)."""
+    found = open_contracts_for(customer_ids=[customer_id])
+    return next(iter(found.values()), [])  # one customer, whatever type its id was given in
+
+
+def open_contracts_for(*, customer_ids) -> dict[int, list[dict]]:
+    """{customer id: its active contracts with something left to collect (R16), oldest due
+    first}: each row `{"contract", "gross", "collected", "remaining", "delivered",
+    "receivable", "first_due"}` — `remaining` = gross − collected (what an allocation may
+    take), `receivable` = delivered − collected if above 0, `first_due` the due date of the
+    oldest amount not yet covered by what is collected (None when nothing is delivered and
+    unpaid: those come last, oldest signed first). Two queries (contracts with ledgers, their
+    dues) for any number of customers and contracts."""
     contracts = list(
-        Contract.objects.filter(customer_id=customer_id, status=ContractStatus.ACTIVE)
+        Contract.objects.filter(customer_id__in=customer_ids, status=ContractStatus.ACTIVE)
         .filter(ledger__collected__lt=F("gross_amount"))
         .select_related("ledger")
         .order_by("signed_on", "id")
@@ -101,7 +115,7 @@ def open_contracts(*, customer_id: int) -> list[dict]:
     dues: dict[int, list] = {}
     for due in ContractDue.objects.filter(contract__in=contracts).order_by("due_on", "id"):
         dues.setdefault(due.contract_id, []).append(due)
-    rows = []
+    found: dict[int, list[dict]] = {}
     for contract in contracts:
         ledger = contract.ledger
         covered, first_due = ledger.collected, None
@@ -110,7 +124,7 @@ def open_contracts(*, customer_id: int) -> list[dict]:
                 first_due = due.due_on
                 break
             covered -= due.amount
-        rows.append(
+        found.setdefault(contract.customer_id, []).append(
             {
                 "contract": contract,
                 "gross": contract.gross_amount,
@@ -121,8 +135,9 @@ def open_contracts(*, customer_id: int) -> list[dict]:
                 "first_due": first_due,
             }
         )
-    rows.sort(key=lambda r: (r["first_due"] is None, r["first_due"] or datetime.date.max))
-    return rows
+    for rows in found.values():
+        rows.sort(key=lambda r: (r["first_due"] is None, r["first_due"] or datetime.date.max))
+    return found
 
 
 def receipt_list(*, user) -> QuerySet[Receipt]:
@@ -645,3 +660,131 @@ def customer_statement(
         "credit": money(credit),
         "closing_balance": money(balance),
     }
+
+
+# -- bank statements (issue 12 item 4) ---------------------------------------------------------
+
+# Who reads imported statements; only finance uploads and confirms (finance.services.bank).
+STATEMENT_READERS = ("finance", "finance_vp", "general_manager")
+
+
+def bank_lines_imported(*, keys) -> set[tuple]:
+    """The (date, amount, reference) among `keys` that a bank line already became a receipt
+    for, from any statement. One query."""
+    keys = {key for key in keys if key[0] is not None and key[1] is not None}
+    if not keys:
+        return set()
+    rows = BankStatementLine.objects.filter(
+        status=BankStatementLineStatus.IMPORTED,
+        date__in={date for date, _a, _r in keys},
+        amount__in={amount for _d, amount, _r in keys},
+    ).values_list("date", "amount", "reference")
+    return set(rows) & keys
+
+
+def payer_customers(*, payers) -> dict[str, int]:
+    """{payer_key(payer): customer id} for the payers that name one customer: a mapping finance
+    confirmed before, else the one active customer of exactly that name, else the one whose
+    name is the same once normalised (`payer_key`). Several customers of the name: no match.
+    Three queries (the last reads the active customers' names, only when some payer is still
+    unmatched)."""
+    keys = {payer_key(payer): payer.strip() for payer in payers if payer_key(payer)}
+    found = dict(PayerMapping.objects.filter(payer__in=keys).values_list("payer", "customer_id"))
+    rest = {key: payer for key, payer in keys.items() if key not in found}
+    if rest:
+        by_name: dict[str, set[int]] = {}
+        active = Customer.objects.filter(is_active=True)
+        for name, pk in active.filter(name__in=rest.values()).values_list("name", "id"):
+            by_name.setdefault(name, set()).add(pk)
+        for key, payer in rest.items():
+            if len(by_name.get(payer, ())) == 1:
+                found[key] = next(iter(by_name[payer]))
+    rest = {key for key in keys if key not in found}
+    if rest:
+        by_key: dict[str, set[int]] = {}
+        for pk, name in active.values_list("id", "name").iterator():
+            key = payer_key(name)
+            if key in rest:
+                by_key.setdefault(key, set()).add(pk)
+        found.update({key: next(iter(ids)) for key, ids in by_key.items() if len(ids) == 1})
+    return found
+
+
+def bank_statement_list(*, user) -> QuerySet[BankStatement]:
+    """Statements, newest first, with who uploaded them and their lines counted by status."""
+    require_role(user, *STATEMENT_READERS)
+    counts = {
+        f"lines_{status}": Count("lines", filter=Q(lines__status=status))
+        for status in BankStatementLineStatus.values
+    }
+    return (
+        BankStatement.objects.select_related("uploaded_by")
+        .annotate(lines_total=Count("lines"), **counts)
+        .order_by("-uploaded_at", "-id")
+    )
+
+
+def bank_statement_get(*, user, statement_id) -> BankStatement:
+    """One statement with its lines (customer, receipt joined), in row order; each line's
+    `shown_status` is its status, or `duplicate` for a line still to confirm whose date, amount
+    and reference another statement's line has become a receipt for meanwhile. Three queries."""
+    require_role(user, *STATEMENT_READERS)
+    statement = (
+        BankStatement.objects.select_related("uploaded_by")
+        .prefetch_related(
+            Prefetch(
+                "lines",
+                BankStatementLine.objects.select_related("customer", "receipt").order_by("row"),
+            )
+        )
+        .filter(pk=id_of(statement_id))
+        .first()
+    )
+    if statement is None:
+        raise NotVisible()
+    lines = list(statement.lines.all())
+    waiting = [line for line in lines if line.status in IMPORTABLE]
+    imported = bank_lines_imported(keys={(ln.date, ln.amount, ln.reference) for ln in waiting})
+    for line in lines:
+        key = (line.date, line.amount, line.reference)
+        taken = line.status in IMPORTABLE and key in imported
+        line.shown_status = BankStatementLineStatus.DUPLICATE if taken else line.status
+    return statement
+
+
+def bank_line_proposals(lines, *, customers: dict | None = None) -> dict[int, list[dict]]:
+    """{line pk: the open contracts of its customer, oldest due first (`open_contracts_for`),
+    each with `suggested`: the line's amount spread over them in that order} for the lines
+    still to confirm. `customers` {line pk: customer id} overrides the customer a line is
+    matched to (the one finance chose on the page). Lines of one customer share what the
+    contracts have left: an earlier row's suggestion is not suggested again for a later one."""
+    customers = customers or {}
+    waiting = {
+        line.pk: (line, customers.get(line.pk, line.customer_id))
+        for line in lines
+        if getattr(line, "shown_status", line.status) in IMPORTABLE
+    }
+    waiting = {pk: pair for pk, pair in waiting.items() if pair[1]}
+    contracts = open_contracts_for(customer_ids={customer for _l, customer in waiting.values()})
+    left = {row["contract"].pk: row["remaining"] for rows in contracts.values() for row in rows}
+    proposals = {}
+    for line, customer in sorted(waiting.values(), key=lambda pair: pair[0].row):
+        money_left, rows = line.amount, []
+        for row in contracts.get(customer, []):
+            take = max(min(left[row["contract"].pk], money_left), Decimal("0.00"))
+            left[row["contract"].pk] -= take
+            money_left -= take
+            rows.append({**row, "suggested": take})
+        proposals[line.pk] = rows
+    return proposals
+
+
+def customer_choices(*, including=()) -> list[tuple[int, str]]:
+    """The active customers, and those `including` names (the lines' matches), as a select's
+    choices (code and name), by name: one query, read once for every line of a page."""
+    return [
+        (pk, f"{code} {name}")
+        for pk, code, name in Customer.objects.filter(Q(is_active=True) | Q(pk__in=including))
+        .order_by("name", "code")
+        .values_list("pk", "code", "name")
+    ]

@@ -3,13 +3,23 @@
 
 from django.urls import path
 
-from finance.views import journal, receipts, statements
+from finance.views import bank, journal, receipts, statements
 
 urlpatterns = [
     path("receipts/", receipts.receipt_list, name="receipt-list"),
     path("receipts/new/", receipts.receipt_create, name="receipt-create"),
     path("receipts/<int:pk>/", receipts.receipt_detail, name="receipt-detail"),
     path("receipts/<int:pk>/<str:action>/", receipts.receipt_action, name="receipt-action"),
+    # Bank statement import (issue 12 item 4).
+    path("bank-statements/", bank.statement_list, name="bank-statement-list"),
+    path("bank-statements/upload/", bank.statement_upload, name="bank-statement-upload"),
+    path("bank-statements/<int:pk>/", bank.statement_detail, name="bank-statement-detail"),
+    path(
+        "bank-statements/<int:pk>/rows/<int:row>/contracts/",
+        bank.statement_line_contracts,
+        name="bank-statement-line-contracts",
+    ),
+    # The journal, the trial balance and customers' statements of account (issue 12 items 8, 9).
     path("journal/", journal.journal_list, name="journal-list"),
     path("trial-balance/", journal.trial_balance, name="trial-balance"),
     path("statements/", statements.customer_statement, name="customer-statement"),

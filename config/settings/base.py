@@ -175,6 +175,8 @@ SPECTACULAR_SETTINGS = {
         "RiskLevelEnum": "sales.models.RiskLevel",
         "RoleEnum": "core.roles.Role",
         "PaymentMethodEnum": "sales.models.PaymentMethod",
+        "BankStatementStatusEnum": "finance.models.BankStatementStatus",
+        "BankStatementLineStatusEnum": "finance.models.BankStatementLineStatus",
     },
 }
 # The selling company, printed on contracts and other documents.

@@ -4,10 +4,19 @@
 from decimal import Decimal
 
 from django.utils.translation import gettext_lazy as _
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from core.api.fields import amount_field
-from finance.models import Allocation, JournalEntry, JournalLine, Receipt
+from finance.models import (
+    Allocation,
+    BankStatement,
+    BankStatementLine,
+    BankStatementLineStatus,
+    JournalEntry,
+    JournalLine,
+    Receipt,
+)
 from sales.models import PaymentMethod
 
 
@@ -172,4 +181,136 @@ class ReceiptSerializer(serializers.ModelSerializer):
             "created_by",
             "created_at",
         ]
+        read_only_fields = fields
+
+
+# --- bank statements (issue 12 item 4) --------------------------------------------------------
+
+
+class BankProposalSerializer(serializers.Serializer):
+    """An open contract of the line's customer, oldest due first, with the part of the line's
+    amount suggested for it."""
+
+    contract = serializers.IntegerField(source="contract.pk")
+    number = serializers.CharField(source="contract.number")
+    remaining = amount_field(help_text="Gross − collected: the most an allocation may take.")
+    first_due = serializers.DateField(allow_null=True)
+    suggested = amount_field()
+
+
+class BankStatementLineSerializer(serializers.ModelSerializer):
+    """API.md `bank-statements/` line: `{"row","date","amount","payer","reference","customer",
+    "status","errors"}`, with the receipt it became and the proposed contracts added."""
+
+    amount = amount_field(read_only=True, allow_null=True)
+    status = serializers.ChoiceField(
+        source="shown_status",
+        choices=BankStatementLineStatus.choices,
+        read_only=True,
+        help_text="`matched`, `unmatched`, `duplicate`, `invalid` or `imported`.",
+    )
+    errors = serializers.DictField(
+        child=serializers.ListField(child=serializers.CharField()),
+        read_only=True,
+        help_text="By column (`date`, `amount`, `payer`, `reference`) for an invalid line.",
+    )
+    proposed = serializers.SerializerMethodField()
+
+    class Meta:
+        model = BankStatementLine
+        fields = [
+            "row",
+            "date",
+            "amount",
+            "payer",
+            "reference",
+            "customer",
+            "status",
+            "errors",
+            "receipt",
+            "proposed",
+        ]
+        read_only_fields = fields
+
+    @extend_schema_field(BankProposalSerializer(many=True))
+    def get_proposed(self, line) -> list:
+        proposals = self.context.get("proposals", {}).get(line.pk, [])
+        return BankProposalSerializer(proposals, many=True).data
+
+
+class BankStatementSerializer(serializers.ModelSerializer):
+    uploaded_by = serializers.CharField(source="uploaded_by.username", read_only=True)
+    lines = serializers.SerializerMethodField()
+
+    class Meta:
+        model = BankStatement
+        fields = ["id", "filename", "status", "uploaded_by", "uploaded_at", "lines"]
+        read_only_fields = fields
+
+    @extend_schema_field(BankStatementLineSerializer(many=True))
+    def get_lines(self, statement) -> list:
+        """The lines as `finance.selectors.bank_statement_get` read them, with the proposals
+        the view put in the context (`bank_line_proposals`)."""
+        return BankStatementLineSerializer(
+            statement.lines.all(), many=True, context=self.context
+        ).data
+
+
+class BankStatementSummarySerializer(serializers.ModelSerializer):
+    """A statement in the list: its lines counted by status."""
+
+    uploaded_by = serializers.CharField(source="uploaded_by.username", read_only=True)
+    lines = serializers.IntegerField(source="lines_total", read_only=True)
+    imported = serializers.IntegerField(source="lines_imported", read_only=True)
+    matched = serializers.IntegerField(source="lines_matched", read_only=True)
+    unmatched = serializers.IntegerField(source="lines_unmatched", read_only=True)
+    duplicate = serializers.IntegerField(source="lines_duplicate", read_only=True)
+    invalid = serializers.IntegerField(source="lines_invalid", read_only=True)
+
+    class Meta:
+        model = BankStatement
+        fields = [
+            "id",
+            "filename",
+            "status",
+            "uploaded_by",
+            "uploaded_at",
+            "lines",
+            "imported",
+            "matched",
+            "unmatched",
+            "duplicate",
+            "invalid",
+        ]
+        read_only_fields = fields
+
+
+class BankStatementUploadSerializer(serializers.Serializer):
+    file = serializers.FileField(
+        help_text="The bank's export: XLSX, or CSV in UTF-8 or GBK, with a header row naming "
+        "date, amount, payer and optionally reference (or 交易日期, 贷方金额, 对方户名, 流水号)."
+    )
+
+
+class BankConfirmLineSerializer(serializers.Serializer):
+    row = serializers.IntegerField(min_value=1)
+    customer = serializers.IntegerField(min_value=1)
+    allocations = AllocationInputSerializer(
+        many=True,
+        required=False,
+        help_text="Omitted or []: all of the line stays on the customer's account.",
+    )
+
+
+class BankConfirmSerializer(serializers.Serializer):
+    lines = BankConfirmLineSerializer(many=True)
+
+
+class BankStatementConfirmedSerializer(BankStatementSerializer):
+    """`confirm/`'s answer: the statement, and the receipts its lines became."""
+
+    receipts = ReceiptSerializer(many=True, read_only=True)
+
+    class Meta(BankStatementSerializer.Meta):
+        fields = [*BankStatementSerializer.Meta.fields, "receipts"]
         read_only_fields = fields

@@ -6,6 +6,7 @@ from django.urls import path
 
 from core.api.routers import Router
 from finance.api.views import (
+    BankStatementViewSet,
     CustomerStatementView,
     JournalViewSet,
     ReceiptViewSet,
@@ -15,6 +16,7 @@ from finance.api.views import (
 router = Router()
 router.register("journal", JournalViewSet, basename="journal-entry")
 router.register("receipts", ReceiptViewSet, basename="receipt")
+router.register("bank-statements", BankStatementViewSet, basename="bank-statement")
 urlpatterns = [
     *router.urls,
     path(

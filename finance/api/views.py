@@ -11,6 +11,7 @@ from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.negotiation import DefaultContentNegotiation
+from rest_framework.parsers import JSONParser, MultiPartParser
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
@@ -18,6 +19,11 @@ from core.errors import InvalidInput
 from core.permissions import require_role
 from finance import selectors, services
 from finance.api.serializers import (
+    BankConfirmSerializer,
+    BankStatementConfirmedSerializer,
+    BankStatementSerializer,
+    BankStatementSummarySerializer,
+    BankStatementUploadSerializer,
     JournalEntrySerializer,
     ReceiptAllocateSerializer,
     ReceiptCreateSerializer,
@@ -26,7 +32,7 @@ from finance.api.serializers import (
     StatementSerializer,
     TrialBalanceSerializer,
 )
-from finance.models import Allocation, JournalEntry, Receipt
+from finance.models import Allocation, BankStatement, JournalEntry, Receipt
 from finance.pdf import statement_pdf_response
 
 
@@ -201,3 +207,83 @@ class ReceiptViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.
             actor=request.user, receipt_id=pk, reason=data.validated_data["reason"]
         )
         return self._answer(receipt)
+
+
+ALLOCATIONS = Allocation.objects.select_related("contract").order_by("id")
+
+
+class BankStatementViewSet(
+    mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet
+):
+    """`bank-statements/` (issue 12 item 4): finance uploads the bank's export (multipart
+    `file`) and confirms its lines into receipts (`confirm/`); finance, its VP and the general
+    manager read them."""
+
+    serializer_class = BankStatementSummarySerializer
+    filterset_fields = ["status"]
+    parser_classes = [JSONParser, MultiPartParser]
+
+    def get_queryset(self):
+        if getattr(self, "swagger_fake_view", False):
+            return BankStatement.objects.none()
+        return selectors.bank_statement_list(user=self.request.user)
+
+    def _detail(self, statement_id, **extra):
+        statement = selectors.bank_statement_get(user=self.request.user, statement_id=statement_id)
+        proposals = selectors.bank_line_proposals(statement.lines.all())
+        context = {**self.get_serializer_context(), "proposals": proposals}
+        return {**BankStatementSerializer(statement, context=context).data, **extra}
+
+    @extend_schema(responses=BankStatementSerializer)
+    def retrieve(self, request, pk=None):
+        """One statement: each line's status, customer, errors by column, the receipt it
+        became, and the customer's open contracts proposed (oldest due first)."""
+        return Response(self._detail(self.get_object().pk))
+
+    def get_object(self):
+        return selectors.bank_statement_get(user=self.request.user, statement_id=self.kwargs["pk"])
+
+    @extend_schema(
+        request={"multipart/form-data": BankStatementUploadSerializer},
+        responses={201: BankStatementSerializer},
+    )
+    def create(self, request):
+        """Upload a statement (CSV or XLSX by content); 201 with its lines matched, duplicate
+        or invalid (errors by column). A file that is not a statement: 400 naming `file`."""
+        if len(request.FILES.getlist("file")) > 1:
+            raise InvalidInput(errors={"file": [_("Upload one file: the bank statement.")]})
+        data = BankStatementUploadSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        statement = services.bank_statement_upload(
+            actor=request.user, upload=data.validated_data["file"]
+        )
+        return Response(self._detail(statement.pk), status=status.HTTP_201_CREATED)
+
+    @extend_schema(request=BankConfirmSerializer, responses=BankStatementConfirmedSerializer)
+    @action(detail=True, methods=["post"])
+    def confirm(self, request, pk=None):
+        """Import the chosen lines as receipts (bank transfer, received on the line's date, the
+        line's reference), each with the allocations given (none: on account), all or nothing;
+        200 with the statement and the receipts created (`receipts`). Refusals name the line:
+        `lines.N.row` (duplicate, imported already), `lines.N.allocations.M.amount`
+        (`over_collection`), `lines.N.received_on` (`period_closed`)."""
+        statement_id = self.get_object().pk
+        data = BankConfirmSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        _statement, receipts = services.bank_statement_confirm(
+            actor=request.user, statement_id=statement_id, lines=data.validated_data["lines"]
+        )
+        created = (
+            selectors.receipt_list(user=request.user)
+            .filter(pk__in=[receipt.pk for receipt in receipts])
+            .prefetch_related(
+                Prefetch(
+                    "allocations", Allocation.objects.select_related("contract").order_by("id")
+                )
+            )
+            .in_bulk()
+        )
+        shown = [created[receipt.pk] for receipt in receipts]
+        return Response(
+            self._detail(statement_id, receipts=ReceiptSerializer(shown, many=True).data)
+        )

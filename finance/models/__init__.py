@@ -2,6 +2,13 @@
 re-exported here, so `from finance.models import X` works whichever module X lives in."""
 
 from finance.models import chains  # noqa: F401  (R17, R19 approval chains)
+from finance.models.bank import (
+    BankStatement,
+    BankStatementLine,
+    BankStatementLineStatus,
+    BankStatementStatus,
+    PayerMapping,
+)
 from finance.models.journal import (
     CHART,
     Account,
@@ -18,9 +25,14 @@ __all__ = [
     "Account",
     "AccountKind",
     "Allocation",
+    "BankStatement",
+    "BankStatementLine",
+    "BankStatementLineStatus",
+    "BankStatementStatus",
     "JournalEntry",
     "JournalEntryImmutable",
     "JournalLine",
+    "PayerMapping",
     "Posted",
     "Receipt",
     "ReceiptStatus",

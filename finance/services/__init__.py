@@ -3,6 +3,10 @@ interest, commission, reconciliation, periods; R16–R20): `<entity>_<verb>(*, a
 entry points `@transaction.atomic(durable=True)`, re-exported here (STYLE.md). Contract ledger
 figures are moved through `contracts.services.ledger_add_*` inside these transactions."""
 
+from finance.services.bank import (  # noqa: F401
+    bank_statement_confirm,
+    bank_statement_upload,
+)
 from finance.services.journal import (  # noqa: F401
     delivery_revenue_post,
     journal_post,

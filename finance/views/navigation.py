@@ -40,6 +40,7 @@ def register() -> None:
     register_menu_group("finance", label=pgettext_lazy("menu", "Finance"))
     entries = [
         ("receipt-list", _("Receipts"), FINANCE, 200, "finance"),
+        ("bank-statement-list", _("Bank statements"), FINANCE, 210, "finance"),
         ("customer-statement", _("Statements of account"), STATEMENT_MENU, 300, "finance"),
         ("journal-list", _("Journal"), JOURNAL_READERS, 310, "finance"),
         ("trial-balance", _("Trial balance"), JOURNAL_READERS, 320, "finance"),

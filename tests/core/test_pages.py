@@ -54,6 +54,7 @@ def test_superuser_navigation_shows_everything(client, make_user):
         "Stock",
         "Warehouses",
         "Receipts",
+        "Bank statements",
         "Statements of account",
         "Journal",
         "Trial balance",
