@@ -45,7 +45,7 @@ ZERO = Decimal("0.00")
 JOURNAL_READERS = ("finance", "finance_vp", "general_manager")
 # Who reads a customer's statement of account: whoever sees customers — a clerk only their own
 # customers' (R23, checked by `customer_get`), the other roles every customer's.
-STATEMENT_READERS = (
+CUSTOMER_STATEMENT_READERS = (
     Role.SALES_CLERK,
     Role.SALES_MANAGER,
     Role.SALES_HEAD,
@@ -618,7 +618,7 @@ def customer_statement(
     each with the balance after it, and the closing balance = opening + Σ debit − Σ credit.
     A positive balance is what the customer owes, a negative one an advance it has paid.
     R23: a clerk reads only their own customers' statements (404 otherwise)."""
-    require_role(user, *STATEMENT_READERS)
+    require_role(user, *CUSTOMER_STATEMENT_READERS)
     customer = customer_get(user=user, customer_id=customer_id)
     if date_to < date_from:
         raise InvalidInput(errors={"to": [_("The end date is before the start date.")]})

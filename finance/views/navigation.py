@@ -10,13 +10,13 @@ from core.home import register_home_cards
 from core.navigation import register_document_link, register_menu_entry, register_menu_group
 from core.permissions import user_roles
 from core.roles import Role
-from finance.selectors import JOURNAL_READERS, STATEMENT_READERS
+from finance.selectors import CUSTOMER_STATEMENT_READERS, JOURNAL_READERS
 
 # Cash (R16–R18): finance keeps it; those who answer for it read it.
 FINANCE = (Role.FINANCE, Role.FINANCE_VP, Role.GENERAL_MANAGER)
 # Statements in the menu for finance and those who answer for customers; a clerk opens their
 # customers' statements from the customer's page, so their short menu stays flat.
-STATEMENT_MENU = tuple(role for role in STATEMENT_READERS if role != Role.SALES_CLERK)
+STATEMENT_MENU = tuple(role for role in CUSTOMER_STATEMENT_READERS if role != Role.SALES_CLERK)
 
 
 def home_cards(user) -> list[dict]:
@@ -53,6 +53,6 @@ def register() -> None:
         "customer",
         "customer-statement-for",
         label=_("Statement of account"),
-        roles=STATEMENT_READERS,
+        roles=CUSTOMER_STATEMENT_READERS,
         order=10,
     )

@@ -15,7 +15,7 @@ from sales.selectors import customer_get
 
 @login_required
 def customer_statement(request):
-    require_role(request.user, *selectors.STATEMENT_READERS)
+    require_role(request.user, *selectors.CUSTOMER_STATEMENT_READERS)
     form = StatementForm(request.GET, user=request.user)
     valid = form.is_valid()
     customer = form.cleaned_data.get("customer") if valid else None
@@ -41,6 +41,6 @@ def customer_statement(request):
 def customer_statement_for(request, pk: int):
     """From the customer's page: this customer's statement, this month so far (R23: 404 for a
     customer the user does not see)."""
-    require_role(request.user, *selectors.STATEMENT_READERS)
+    require_role(request.user, *selectors.CUSTOMER_STATEMENT_READERS)
     customer = customer_get(user=request.user, customer_id=pk)
     return redirect(f"{reverse('customer-statement')}?customer={customer.pk}")
