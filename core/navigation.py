@@ -124,3 +124,44 @@ def menu_tree(items: list[dict]) -> list[dict]:
         {"link": node["entries"][0]} if "entries" in node and len(node["entries"]) == 1 else node
         for node in nodes
     ]
+
+
+# --- links a later app adds to an earlier app's document page ---------------------------------
+
+
+@dataclass(frozen=True)
+class DocumentLink:
+    label: str
+    url_name: str  # a page taking the document's pk
+    roles: frozenset[str] | None
+    order: int
+
+
+_document_links: dict[str, dict[str, DocumentLink]] = {}
+
+
+def register_document_link(
+    document: str, url_name: str, *, label, roles: Iterable[str | Role] | None, order: int = 0
+) -> None:
+    """Show a button `label` on the page of `document` (a key the page names, e.g. "customer")
+    linking to `url_name` with the document's pk, to the holders of `roles` (None: everyone
+    signed in). A later app adds its page to an earlier app's document this way — finance's
+    statement on the customer's page — without the earlier app importing it (DESIGN §5)."""
+    _document_links.setdefault(document, {})[url_name] = DocumentLink(
+        label=label,
+        url_name=url_name,
+        roles=None if roles is None else frozenset(str(r) for r in roles),
+        order=order,
+    )
+
+
+def document_links(document: str, user, pk: int) -> list[dict]:
+    """The buttons registered for `document` that `user` may follow, in order, each
+    {"label", "url"}."""
+    roles = user_roles(user)
+    links = sorted(_document_links.get(document, {}).values(), key=lambda link: link.order)
+    return [
+        {"label": link.label, "url": reverse(link.url_name, args=[pk])}
+        for link in links
+        if link.roles is None or roles & link.roles
+    ]

@@ -45,6 +45,7 @@ class Kind(StrEnum):
     TEXT = "text"
     INTEGER = "integer"
     AMOUNT = "amount"
+    BALANCE = "balance"  # an amount that is not summed: a running or closing balance
     QUANTITY = "quantity"
     RATE = "rate"
     DATE = "date"
@@ -54,6 +55,7 @@ class Kind(StrEnum):
 NUMBER_FORMATS = {
     Kind.INTEGER: "0",
     Kind.AMOUNT: "#,##0.00",
+    Kind.BALANCE: "#,##0.00",
     Kind.QUANTITY: "#,##0.000",
     Kind.RATE: "0.00%",
     Kind.DATE: "yyyy-mm-dd",
@@ -114,7 +116,9 @@ def _cell_value(kind: Kind, value):
         if timezone.is_aware(value):
             value = timezone.localtime(value)
         return value.replace(tzinfo=None)
-    if kind in (Kind.AMOUNT, Kind.QUANTITY, Kind.RATE) and not isinstance(value, Decimal):
+    if kind in (Kind.AMOUNT, Kind.BALANCE, Kind.QUANTITY, Kind.RATE) and not isinstance(
+        value, Decimal
+    ):
         return Decimal(str(value))
     return value
 
@@ -123,7 +127,7 @@ def _shown(kind: Kind, value) -> str:
     """Roughly what Excel shows for a value, to fit the column's width to it."""
     if value is None:
         return ""
-    if kind == Kind.AMOUNT:
+    if kind in (Kind.AMOUNT, Kind.BALANCE):
         return f"{value:,.2f}"
     if kind == Kind.QUANTITY:
         return f"{value:,.3f}"

@@ -23,6 +23,8 @@ class FinanceConfig(AppConfig):
         from finance.views import navigation
         from inventory.signals import delivery_confirmed
 
+        navigation.register()
+
         delivery_confirmed.connect(_book_delivery, dispatch_uid="finance.book_delivery")
         # R18: the contract ledger shows the interest accrued since the last posting live.
         register_interest_accrued_source(contract_interest_accrued)

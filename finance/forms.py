@@ -1,5 +1,5 @@
-"""Forms of the finance pages: they parse input only; the finance services decide (R16–R18),
-and their refusals are shown on these forms by `core.pages.form_add_domain_error`."""
+"""Forms of the finance pages: they parse input only; the finance services and selectors decide
+(R16–R18), and their refusals are shown on these forms by `core.pages.form_add_domain_error`."""
 
 from decimal import Decimal
 
@@ -13,9 +13,11 @@ from django.utils.translation import gettext_lazy as _
 from contracts import selectors as contract_selectors
 from contracts.models import ContractStatus
 from core import formats
+from core.listing import ListFilterForm, selector_filters
 from core.roles import Role
-from finance.models import BankStatementLineStatus, LitigationStatus
+from finance.models import Account, BankStatementLineStatus, LitigationStatus
 from finance.models.bank import IMPORTABLE
+from finance.selectors import PERIOD_PATTERN
 from sales import selectors as sales_selectors
 from sales.models import PaymentMethod
 
@@ -320,3 +322,103 @@ class InterestRunForm(forms.Form):
         max_length=7,
         widget=forms.TextInput(attrs={"type": "month", "placeholder": "YYYY-MM"}),
     )
+
+
+class JournalFilterForm(ListFilterForm):
+    """The journal page's filters: the shared search (memo, source number), customer and dates,
+    and a contract (number or id) and an account of the chart. No salesperson or status: a
+    journal line has neither."""
+
+    contract = forms.CharField(required=False, label=_("Contract"), max_length=40)
+    account = forms.ChoiceField(required=False, label=_("Account"))
+
+    def __init__(self, data=None, **kwargs):
+        super().__init__(data, **kwargs)
+        del self.fields["salesperson"], self.fields["status"]
+        self.fields["account"].choices = [
+            ("", _("all")),
+            *((a.code, str(a)) for a in Account.objects.order_by("code")),
+        ]
+
+    def journal_filters(self) -> dict:
+        """The valid filters as the keyword arguments of `selectors.journal_ledger`."""
+        shared = selector_filters(self.values())
+        data = self.cleaned_data if self.is_valid() else {}
+        contract = (data.get("contract") or "").strip() if "contract" not in self.errors else ""
+        return {
+            "search": shared["search"],
+            "customer_id": shared["customer_id"],
+            "customer_name": shared["customer_name"],
+            "date_from": shared["date_from"],
+            "date_to": shared["date_to"],
+            "contract_id": int(contract) if contract.isdigit() else None,
+            "contract_number": "" if contract.isdigit() else contract,
+            "account": data.get("account", "") if "account" not in self.errors else "",
+        }
+
+
+class PeriodForm(forms.Form):
+    """A month, YYYY-MM (the browser's month picker sends that); this month when empty."""
+
+    period = forms.CharField(required=False, label=_("Period"), max_length=7)
+
+    def __init__(self, data=None, **kwargs):
+        super().__init__(data, **kwargs)
+        self.fields["period"].widget = forms.TextInput(attrs={"type": "month"})
+
+    def clean_period(self) -> str:
+        period = (self.cleaned_data.get("period") or "").strip()
+        if not period:
+            return f"{timezone.localdate():%Y-%m}"
+        match = PERIOD_PATTERN.match(period)
+        if not match or int(match.group(1)) < 1900:
+            raise forms.ValidationError(_("Enter a month as YYYY-MM, e.g. 2025-03."))
+        return period
+
+
+class StatementForm(forms.Form):
+    """A customer (by name as suggested, by code, or by id from the customer's page) and a date
+    range, this month so far when not given."""
+
+    customer = forms.CharField(required=False, label=_("Customer"), max_length=200)
+    date_from = forms.DateField(required=False, label=_("From"))
+    date_to = forms.DateField(required=False, label=_("To"))
+
+    def __init__(self, data=None, *, user, **kwargs):
+        super().__init__(data, **kwargs)
+        self.user = user
+        for name in ("date_from", "date_to"):
+            self.fields[name].widget = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+        self.fields["customer"].widget.attrs.update(
+            {"list": "customer-name-suggestions", "autocomplete": "off"}
+        )
+
+    def clean_customer(self):
+        """The customer the user may see (R23) named by the text; None when empty."""
+        from sales.selectors import customer_get, customer_list
+
+        text = (self.cleaned_data.get("customer") or "").strip()
+        if not text:
+            return None
+        if text.isascii() and text.isdigit():
+            # A link names the customer by id: one the user does not see is a 404 (R23).
+            return customer_get(user=self.user, customer_id=int(text))
+        visible = customer_list(user=self.user)
+        found = list(visible.filter(name__iexact=text)[:2]) or list(
+            visible.filter(code__iexact=text)[:2]
+        )
+        if not found:
+            raise forms.ValidationError(_("No customer of yours has this name or code."))
+        if len(found) > 1:
+            raise forms.ValidationError(_("Several customers have this name; type the code."))
+        return found[0]
+
+    def clean(self):
+        cleaned = super().clean()
+        today = timezone.localdate()
+        cleaned["date_from"] = cleaned.get("date_from") or today.replace(day=1)
+        cleaned["date_to"] = cleaned.get("date_to") or max(today, cleaned["date_from"])
+        valid = "date_from" not in self.errors and "date_to" not in self.errors
+        if valid and cleaned["date_to"] < cleaned["date_from"]:
+            self.add_error("date_to", _("The end date is before the start date."))
+        return cleaned

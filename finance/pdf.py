@@ -5,11 +5,14 @@ The invoice request (开票通知单, R17): what finance asks the tax system to 
 tax details (name, tax id, address and phone, bank and account), the contract and its lines,
 this invoice's net, tax and gross in figures and in words, what the contract has collected and
 invoiced, and who requested and approved it; a red invoice names the invoice (and fapiao) it
-reverses. Rendered when asked, not cached: it is short, and shows the invoice as it is now."""
+reverses. Rendered when asked, not cached: it is short, and shows the invoice as it is now.
+
+The statement of account (对账单) the customer signs and returns (`statement_pdf_bytes`).
+"""
 
 from django.conf import settings
 from django.http import HttpResponse
-from django.utils import translation
+from django.utils import timezone, translation
 
 from approvals.models import DecisionKind, RequestStatus
 from core.money import amount_in_words
@@ -60,4 +63,26 @@ def invoice_request_pdf_response(invoice) -> HttpResponse:
     response = HttpResponse(invoice_request_pdf_bytes(invoice), content_type="application/pdf")
     name = invoice.number or f"invoice-draft-{invoice.pk}"
     response["Content-Disposition"] = f'inline; filename="{name}.pdf"'
+    return response
+
+
+def statement_pdf_bytes(statement: dict) -> bytes:
+    """对账单 of `selectors.customer_statement`: the company, the customer, the period, the
+    lines with opening and closing balances, and a signature and seal block for both sides.
+    Rendered on demand: a statement is read, not stored."""
+    closing = statement["closing_balance"]
+    context = {
+        **statement,
+        "company": settings.COMPANY,
+        "printed_on": timezone.localdate(),
+        "closing_words": amount_in_words(abs(closing)),
+    }
+    return render_pdf("finance/pdf/statement.html", context)
+
+
+def statement_pdf_response(statement: dict) -> HttpResponse:
+    customer = statement["customer"]
+    response = HttpResponse(statement_pdf_bytes(statement), content_type="application/pdf")
+    filename = f"statement-{customer.code}-{statement['from']:%Y%m%d}-{statement['to']:%Y%m%d}"
+    response["Content-Disposition"] = f'inline; filename="{filename}.pdf"'
     return response

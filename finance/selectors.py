@@ -2,18 +2,24 @@
 read a page, an endpoint or a report needs, with its joins, and R23 applied through
 `core.permissions.visible_to`. Selectors never import services."""
 
+import calendar
 import datetime
+import re
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 from decimal import Decimal
 
 from django.db import connection, transaction
-from django.db.models import Count, F, Prefetch, Q, QuerySet, Sum
+from django.db.models import Case, Count, F, Prefetch, Q, QuerySet, Sum, Value, When, Window
+from django.db.models.expressions import RowRange
 from django.db.models.functions import Round
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import pgettext
+from django.utils.translation import gettext_lazy, pgettext
 
 from contracts.models import Contract, ContractDue, ContractLedger, ContractStatus
-from core.errors import NotVisible
+from core.errors import InvalidInput, NotVisible
+from core.fields import AmountField
 from core.history import document_transitions
 from core.listing import apply_shared, list_totals
 from core.money import money
@@ -24,6 +30,7 @@ from core.validation import id_of
 from finance import interest
 from finance.models import (
     LITIGATION_DAYS,
+    Account,
     Allocation,
     BankStatement,
     BankStatementLine,
@@ -41,9 +48,27 @@ from finance.models import (
 )
 from finance.models.bank import IMPORTABLE, payer_key
 from sales.models import Customer
+from sales.selectors import customer_get
+
+ZERO = Decimal("0.00")
 
 # Who reads the journal: finance and those who answer for it.
 JOURNAL_READERS = ("finance", "finance_vp", "general_manager")
+# Who reads a customer's statement of account: whoever sees customers — a clerk only their own
+# customers' (R23, checked by `customer_get`), the other roles every customer's.
+CUSTOMER_STATEMENT_READERS = (
+    Role.SALES_CLERK,
+    Role.SALES_MANAGER,
+    Role.SALES_HEAD,
+    Role.SALES_VP,
+    Role.GENERAL_MANAGER,
+    Role.FINANCE,
+    Role.FINANCE_VP,
+    Role.CREDIT_CONTROLLER,
+    Role.MARKETING_DIRECTOR,
+)
+RECEIVABLE = "1122"
+INTEREST_INCOME = "6603"
 
 
 def journal_entries(
@@ -397,6 +422,456 @@ def contract_ledger_invoice_moves(ledger, limit: int = 50) -> list[dict]:
         into={InvoiceStatus.ISSUED: (label, "amount")},
         limit=limit,
     )
+
+
+# --- the journal page: lines with running balances ----------------------------------------------
+
+
+@dataclass
+class JournalLedger:
+    """What the journal page shows: the lines (a queryset, annotated with `running` when a
+    balance is kept), the account whose balance runs (`""`: none), and the balance before the
+    first line (everything of the same filters dated before `date_from`)."""
+
+    lines: QuerySet[JournalLine]
+    balance_account: str
+    opening: Decimal
+
+
+def journal_ledger(
+    *,
+    account: str = "",
+    contract_id: int | None = None,
+    contract_number: str = "",
+    customer_id: int | None = None,
+    customer_name: str = "",
+    date_from: datetime.date | None = None,
+    date_to: datetime.date | None = None,
+    search: str = "",
+) -> JournalLedger:
+    """Journal lines in posting order (date, entry, line), each with its entry, account,
+    contract and customer joined. The balance that runs beside them is the account's when one
+    is chosen, else the receivable's (1122) when a contract or a customer is chosen; it is
+    Σ debit − credit of that account over the filtered lines up to each line (a window, one
+    query) plus the opening balance. A search in memo or source number shows the matching
+    lines without a balance: a sum over some of an account's lines balances nothing."""
+    lines = JournalLine.objects.select_related("entry", "account", "contract", "customer")
+    if account:
+        lines = lines.filter(account__code=account)
+    if contract_id is not None:
+        lines = lines.filter(contract_id=contract_id)
+    if contract_number:
+        lines = lines.filter(contract__number__iexact=contract_number)
+    if customer_id is not None:
+        lines = lines.filter(customer_id=customer_id)
+    if customer_name:
+        lines = lines.filter(customer__name__icontains=customer_name)
+    if search:
+        lines = lines.filter(
+            Q(entry__memo__icontains=search) | Q(entry__source_number__icontains=search)
+        )
+    balance_account = (
+        ""
+        if search
+        else account
+        or (RECEIVABLE if (contract_id or contract_number or customer_id or customer_name) else "")
+    )
+    opening = ZERO
+    if balance_account and date_from:
+        sums = (
+            lines.filter(account__code=balance_account, entry__date__lt=date_from)
+            .order_by()
+            .aggregate(debit=Sum("debit"), credit=Sum("credit"))
+        )
+        opening = money((sums["debit"] or 0) - (sums["credit"] or 0))
+    if date_from:
+        lines = lines.filter(entry__date__gte=date_from)
+    if date_to:
+        lines = lines.filter(entry__date__lte=date_to)
+    order = [F("entry__date").asc(), F("entry_id").asc(), F("id").asc()]
+    if balance_account:
+        movement = Case(
+            When(account__code=balance_account, then=F("debit") - F("credit")),
+            default=Value(ZERO),
+            output_field=AmountField(),
+        )
+        lines = lines.annotate(
+            running=Window(Sum(movement), order_by=order, frame=RowRange(start=None, end=0))
+        )
+    return JournalLedger(
+        lines=lines.order_by(*order), balance_account=balance_account, opening=opening
+    )
+
+
+def journal_rows(ledger: JournalLedger, lines: Iterable[JournalLine]) -> list[dict]:
+    """The page's (or the export's) rows of `lines`, each with its balance to the cent."""
+    rows = []
+    for line in lines:
+        running = getattr(line, "running", None)
+        rows.append(
+            {
+                "line": line,
+                "balance": money(ledger.opening + running) if running is not None else None,
+            }
+        )
+    return rows
+
+
+def journal_totals(ledger: JournalLedger) -> dict:
+    """Σ debit and Σ credit of the filtered lines (one aggregate), and the closing balance."""
+    sums = ledger.lines.order_by().aggregate(debit=Sum("debit"), credit=Sum("credit"))
+    totals = {"debit": money(sums["debit"] or 0), "credit": money(sums["credit"] or 0)}
+    if ledger.balance_account:
+        moved = ledger.lines.filter(account__code=ledger.balance_account).order_by()
+        kept = moved.aggregate(debit=Sum("debit"), credit=Sum("credit"))
+        totals["closing"] = money(ledger.opening + (kept["debit"] or 0) - (kept["credit"] or 0))
+    return totals
+
+
+def journal_sheet(ledger: JournalLedger):
+    """The filtered journal lines as a spreadsheet, with the running balance when one runs."""
+    columns = [
+        Column(_("Date"), Kind.DATE),
+        Column(_("Entry"), Kind.INTEGER),
+        Column(_("Memo")),
+        Column(_("Source document")),
+        Column(_("Contract")),
+        Column(_("Customer")),
+        Column(_("Account")),
+        Column(_("Account name")),
+        Column(pgettext("accounting", "Debit"), Kind.AMOUNT),
+        Column(pgettext("accounting", "Credit"), Kind.AMOUNT),
+    ]
+    if ledger.balance_account:
+        columns.append(Column(_("Balance"), Kind.BALANCE))
+    rows = []
+    for row in journal_rows(ledger, ledger.lines):
+        line = row["line"]
+        values = [
+            line.entry.date,
+            line.entry_id,
+            line.entry.memo,
+            line.entry.source_number,
+            line.contract.number if line.contract else "",
+            line.customer.name if line.customer else "",
+            line.account.code,
+            line.account.name,
+            line.debit,
+            line.credit,
+        ]
+        if ledger.balance_account:
+            values.append(row["balance"])
+        rows.append(values)
+    return Sheet(title=_("Journal"), filename="journal", columns=columns, rows=rows)
+
+
+# --- the trial balance --------------------------------------------------------------------------
+
+PERIOD_PATTERN = re.compile(r"^(\d{4})-(0[1-9]|1[0-2])$")
+
+
+def period_bounds(period: str, *, field: str = "period") -> tuple[datetime.date, datetime.date]:
+    """The first and last day of a month written YYYY-MM; anything else is a 400 naming
+    `field`."""
+    match = PERIOD_PATTERN.match(period or "")
+    if not match or int(match.group(1)) < 1900:
+        raise InvalidInput(errors={field: [_("Enter a month as YYYY-MM, e.g. 2025-03.")]})
+    year, month = int(match.group(1)), int(match.group(2))
+    return (
+        datetime.date(year, month, 1),
+        datetime.date(year, month, calendar.monthrange(year, month)[1]),
+    )
+
+
+def trial_balance(*, period: str) -> dict:
+    """试算平衡表 of a month (API.md `reports/trial-balance/?period=`): every account of the
+    chart with its opening balance (Σ before the month's first day), the month's debits and
+    credits, and its closing balance — in one aggregate query over the journal.
+
+    Sign convention: opening and closing are debit-minus-credit balances, so an asset's usual
+    balance is positive and a liability's or revenue's negative; Σ opening = Σ closing = 0 and
+    Σ debit = Σ credit, because every entry balances. Sub-accounts (222102) are shown as
+    posted, not rolled up into their parent."""
+    first, last = period_bounds(period)
+    before = Q(lines__entry__date__lt=first)
+    within = Q(lines__entry__date__gte=first, lines__entry__date__lte=last)
+    accounts = Account.objects.annotate(
+        before_debit=Sum("lines__debit", filter=before),
+        before_credit=Sum("lines__credit", filter=before),
+        month_debit=Sum("lines__debit", filter=within),
+        month_credit=Sum("lines__credit", filter=within),
+    ).order_by("code")
+    rows = []
+    for account in accounts:
+        opening = money((account.before_debit or 0) - (account.before_credit or 0))
+        debit, credit = money(account.month_debit or 0), money(account.month_credit or 0)
+        rows.append(
+            {
+                "account": account.code,
+                "name": account.name,
+                "opening": opening,
+                "debit": debit,
+                "credit": credit,
+                "closing": money(opening + debit - credit),
+            }
+        )
+    totals = {
+        key: money(sum((row[key] for row in rows), ZERO))
+        for key in ("opening", "debit", "credit", "closing")
+    }
+    return {"period": f"{first:%Y-%m}", "accounts": rows, "totals": totals}
+
+
+def trial_balance_sheet(balance: dict):
+    columns = [
+        Column(_("Account")),
+        Column(_("Account name")),
+        Column(_("Opening balance"), Kind.AMOUNT),
+        Column(pgettext("accounting", "Debit"), Kind.AMOUNT),
+        Column(pgettext("accounting", "Credit"), Kind.AMOUNT),
+        Column(_("Closing balance"), Kind.AMOUNT),
+    ]
+    rows = [
+        [r["account"], r["name"], r["opening"], r["debit"], r["credit"], r["closing"]]
+        for r in balance["accounts"]
+    ]
+    return Sheet(
+        title=_("Trial balance %(period)s") % {"period": balance["period"]},
+        filename=f"trial-balance-{balance['period']}",
+        columns=columns,
+        rows=rows,
+    )
+
+
+# --- the statement of account (对账单) ---------------------------------------------------------
+
+STATEMENT_KINDS = {
+    "delivery": gettext_lazy("Delivery"),
+    "interest": gettext_lazy("Interest"),
+    "invoice": gettext_lazy("Invoice"),
+    "receipt": gettext_lazy("Receipt"),
+}
+
+
+@dataclass(frozen=True)
+class StatementSource:
+    """Where lines of a statement come from (`STATEMENT_SOURCES`): `lines(customer_id, start,
+    end)` gives dicts {"date", "kind", "document", "debit", "credit", "sort"} dated from
+    `start` to `end`, and `before(customer_id, day)` the net debit − credit of those dated
+    before `day` (for the opening balance), each in a query or two whatever the history."""
+
+    kind: str
+    lines: Callable[[int, datetime.date, datetime.date], Iterable[dict]]
+    before: Callable[[int, datetime.date], Decimal]
+
+
+def _delivery_amount():
+    """A signed delivery's gross is its entry's debit on the receivable; a reversal of one
+    counts as the negative of its credit there. The advance applied at a delivery (Dr 2203 /
+    Cr 1122, `delivery_advance_apply`) is no line of the statement: the receipt that paid it
+    is the customer's credit."""
+    return Sum(
+        Case(
+            When(entry__reverses__isnull=True, then=F("debit")),
+            default=-F("credit"),
+            output_field=AmountField(),
+        )
+    )
+
+
+def _journal_lines(customer_id: int, *, account: str, source_type: str):
+    return JournalLine.objects.filter(
+        customer_id=customer_id, account__code=account, entry__source_type=source_type
+    ).order_by()
+
+
+def _delivery_lines(customer_id):
+    """The receivable's lines of signed deliveries: an original entry's debit, a reversal's
+    credit — not the advance applied at the delivery (its own entry, Cr 1122 only)."""
+    return _journal_lines(customer_id, account=RECEIVABLE, source_type="shipping_notice").filter(
+        Q(entry__reverses__isnull=True, debit__gt=0)
+        | Q(entry__reverses__isnull=False, credit__gt=0)
+    )
+
+
+def _deliveries(customer_id, start, end):
+    rows = (
+        _delivery_lines(customer_id)
+        .filter(entry__date__gte=start, entry__date__lte=end)
+        .values("entry_id", "entry__date", "entry__source_number")
+        .annotate(amount=_delivery_amount())
+    )
+    for row in rows:
+        yield {
+            "date": row["entry__date"],
+            "kind": "delivery",
+            "document": row["entry__source_number"],
+            "debit": money(row["amount"] or 0),
+            "credit": ZERO,
+            "sort": row["entry_id"],
+        }
+
+
+def _deliveries_before(customer_id, day):
+    sums = (
+        _delivery_lines(customer_id)
+        .filter(entry__date__lt=day)
+        .aggregate(amount=_delivery_amount())
+    )
+    return money(sums["amount"] or 0)
+
+
+def _interest_lines(customer_id):
+    return _journal_lines(customer_id, account=INTEREST_INCOME, source_type="interest")
+
+
+def _interest(customer_id, start, end):
+    rows = (
+        _interest_lines(customer_id)
+        .filter(entry__date__gte=start, entry__date__lte=end)
+        .values("entry_id", "entry__date", "entry__source_number", "entry__memo")
+        .annotate(credit=Sum("credit"), debit=Sum("debit"))
+    )
+    for row in rows:
+        yield {
+            "date": row["entry__date"],
+            "kind": "interest",
+            "document": row["entry__source_number"] or row["entry__memo"],
+            # Interest income credited to 6603 is the customer's debit; a reversal negative.
+            "debit": money((row["credit"] or 0) - (row["debit"] or 0)),
+            "credit": ZERO,
+            "sort": row["entry_id"],
+        }
+
+
+def _interest_before(customer_id, day):
+    sums = (
+        _interest_lines(customer_id)
+        .filter(entry__date__lt=day)
+        .aggregate(credit=Sum("credit"), debit=Sum("debit"))
+    )
+    return money((sums["credit"] or 0) - (sums["debit"] or 0))
+
+
+def _posted_receipts(customer_id):
+    # A reversed receipt counts nowhere (API.md), not even before the period.
+    return Receipt.objects.filter(customer_id=customer_id, status=ReceiptStatus.POSTED).order_by()
+
+
+def _receipts(customer_id, start, end):
+    rows = _posted_receipts(customer_id).filter(received_on__gte=start, received_on__lte=end)
+    for receipt in rows.values("id", "number", "received_on", "amount"):
+        yield {
+            "date": receipt["received_on"],
+            "kind": "receipt",
+            "document": receipt["number"],
+            "debit": ZERO,
+            "credit": money(receipt["amount"]),
+            "sort": receipt["id"],
+        }
+
+
+def _receipts_before(customer_id, day):
+    total = _posted_receipts(customer_id).filter(received_on__lt=day).aggregate(s=Sum("amount"))
+    return -money(total["s"] or 0)
+
+
+def _invoices(customer_id, start, end):
+    """Invoices issued in the period, red ones too (a reversed original stays listed: it was
+    issued): listed 0/0 — they move no balance, the receivable arises at the signed delivery
+    (DESIGN §4) — with the amount in the document column for the customer to tick off."""
+    rows = Invoice.objects.filter(
+        customer_id=customer_id,
+        issued_on__gte=start,
+        issued_on__lte=end,
+        status__in=(InvoiceStatus.ISSUED, InvoiceStatus.REVERSED),
+    ).order_by()
+    for invoice in rows.values("id", "number", "issued_on", "amount", "fapiao_number"):
+        fapiao = f" / {invoice['fapiao_number']}" if invoice["fapiao_number"] else ""
+        yield {
+            "date": invoice["issued_on"],
+            "kind": "invoice",
+            "document": f"{invoice['number']}{fapiao} ({invoice['amount']:,.2f})",
+            "debit": ZERO,
+            "credit": ZERO,
+            "sort": invoice["id"],
+        }
+
+
+def _invoices_before(customer_id, day):
+    return ZERO
+
+
+# The statement's line sources, in the order a day's lines are shown; more may be registered
+# with `register_statement_source`.
+STATEMENT_SOURCES: list[StatementSource] = [
+    StatementSource("delivery", _deliveries, _deliveries_before),
+    StatementSource("interest", _interest, _interest_before),
+    StatementSource("invoice", _invoices, _invoices_before),
+    StatementSource("receipt", _receipts, _receipts_before),
+]
+
+
+def register_statement_source(source: StatementSource, *, before_kind: str = "receipt") -> None:
+    """Add a source of statement lines (registering a kind again replaces it); its lines are
+    shown before `before_kind`'s on the same day."""
+    STATEMENT_SOURCES[:] = [s for s in STATEMENT_SOURCES if s.kind != source.kind]
+    kinds = [s.kind for s in STATEMENT_SOURCES]
+    at = kinds.index(before_kind) if before_kind in kinds else len(kinds)
+    STATEMENT_SOURCES.insert(at, source)
+
+
+def customer_statement(
+    *, user, customer_id: int, date_from: datetime.date, date_to: datetime.date
+) -> dict:
+    """对账单 of a customer from `date_from` to `date_to` (API.md `customers/{id}/statement/`):
+    the opening balance (everything before `date_from`), the lines in date order — debit:
+    signed deliveries (gross) and posted interest; credit: posted receipts; invoices 0/0 —
+    each with the balance after it, and the closing balance = opening + Σ debit − Σ credit.
+    A positive balance is what the customer owes, a negative one an advance it has paid.
+    R23: a clerk reads only their own customers' statements (404 otherwise)."""
+    require_role(user, *CUSTOMER_STATEMENT_READERS)
+    customer = customer_get(user=user, customer_id=customer_id)
+    if date_to < date_from:
+        raise InvalidInput(errors={"to": [_("The end date is before the start date.")]})
+    opening = money(sum((s.before(customer.pk, date_from) for s in STATEMENT_SOURCES), ZERO))
+    order = {source.kind: index for index, source in enumerate(STATEMENT_SOURCES)}
+    lines = sorted(
+        (
+            line
+            for source in STATEMENT_SOURCES
+            for line in source.lines(customer.pk, date_from, date_to)
+        ),
+        key=lambda line: (line["date"], order[line["kind"]], line["sort"]),
+    )
+    balance = opening
+    debit = credit = ZERO
+    shown = []
+    for line in lines:
+        balance += line["debit"] - line["credit"]
+        debit += line["debit"]
+        credit += line["credit"]
+        shown.append(
+            {
+                "date": line["date"],
+                "kind": line["kind"],
+                "kind_label": STATEMENT_KINDS.get(line["kind"], line["kind"]),
+                "document": line["document"],
+                "debit": line["debit"],
+                "credit": line["credit"],
+                "balance": money(balance),
+            }
+        )
+    return {
+        "customer": customer,
+        "from": date_from,
+        "to": date_to,
+        "opening_balance": opening,
+        "lines": shown,
+        "debit": money(debit),
+        "credit": money(credit),
+        "closing_balance": money(balance),
+    }
 
 
 # -- bank statements (issue 12 item 4) ---------------------------------------------------------

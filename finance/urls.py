@@ -3,7 +3,7 @@
 
 from django.urls import path
 
-from finance.views import aging, bank, invoices, litigation, receipts
+from finance.views import aging, bank, invoices, journal, litigation, receipts, statements
 
 urlpatterns = [
     path("receipts/", receipts.receipt_list, name="receipt-list"),
@@ -39,4 +39,13 @@ urlpatterns = [
     path("finance/litigation/", litigation.litigation_list, name="litigation-list"),
     path("finance/litigation/<int:pk>/", litigation.litigation_edit, name="litigation-edit"),
     path("finance/interest/post/", litigation.interest_post, name="interest-post"),
+    # The journal, the trial balance and customers' statements of account (issue 12 items 8, 9).
+    path("journal/", journal.journal_list, name="journal-list"),
+    path("trial-balance/", journal.trial_balance, name="trial-balance"),
+    path("statements/", statements.customer_statement, name="customer-statement"),
+    path(
+        "statements/customer/<int:pk>/",
+        statements.customer_statement_for,
+        name="customer-statement-for",
+    ),
 ]

@@ -36,3 +36,13 @@ def percent(value) -> str:
 def chart_max(bars) -> float:
     """The largest value of a home card's chart (at least 1, so an empty month draws no bar)."""
     return max([float(bar["value"]) for bar in bars] + [1.0])
+
+
+@register.simple_tag(takes_context=True)
+def document_links(context, document: str, pk: int) -> list[dict]:
+    """`{% document_links "customer" customer.pk as links %}`: the buttons later apps register
+    for a document's page (`core.navigation.register_document_link`)."""
+    from core.navigation import document_links as links_for
+
+    request = context.get("request")
+    return links_for(document, getattr(request, "user", None), pk)

@@ -53,6 +53,56 @@ class JournalEntrySerializer(serializers.ModelSerializer):
         return {"type": entry.source_type, "id": entry.source_id, "number": entry.source_number}
 
 
+class TrialBalanceRowSerializer(serializers.Serializer):
+    account = serializers.CharField(help_text=_("Account code"))
+    name = serializers.CharField()
+    opening = amount_field(help_text=_("Debit minus credit before the month's first day"))
+    debit = amount_field()
+    credit = amount_field()
+    closing = amount_field(help_text=_("Opening + debit − credit"))
+
+
+class TrialBalanceTotalsSerializer(serializers.Serializer):
+    opening = amount_field()
+    debit = amount_field()
+    credit = amount_field()
+    closing = amount_field()
+
+
+class TrialBalanceSerializer(serializers.Serializer):
+    """API.md `reports/trial-balance/?period=`: Σ debit = Σ credit; balances debit − credit."""
+
+    period = serializers.CharField(help_text=_("YYYY-MM"))
+    accounts = TrialBalanceRowSerializer(many=True)
+    totals = TrialBalanceTotalsSerializer()
+
+
+class StatementLineSerializer(serializers.Serializer):
+    date = serializers.DateField()
+    kind = serializers.ChoiceField(choices=["delivery", "interest", "invoice", "receipt"])
+    document = serializers.CharField()
+    debit = amount_field()
+    credit = amount_field()
+    balance = amount_field()
+
+
+class StatementSerializer(serializers.Serializer):
+    """API.md `customers/{id}/statement/`: balance = opening + Σ debit − Σ credit; positive is
+    what the customer owes, negative an advance."""
+
+    customer = serializers.IntegerField(source="customer.pk")
+    # `from` is a Python keyword: the field is named in `get_fields`.
+    to = serializers.DateField()
+    opening_balance = amount_field()
+    lines = StatementLineSerializer(many=True)
+    closing_balance = amount_field()
+
+    def get_fields(self):
+        fields = super().get_fields()
+        ordered = {"customer": fields.pop("customer"), "from": serializers.DateField()}
+        return {**ordered, **fields}
+
+
 # --- receipts (API.md "Cash", R16) ---------------------------------------------------------------
 # Input is parsed here for its shape only; whether the customer and contracts are known and
 # visible, and every R16 limit, is decided by finance.services.receipts, which names the field.

@@ -1,4 +1,6 @@
-"""Routes of the finance API."""
+"""Routes of the finance API. A customer's statement sits under `customers/`, the sales API's
+resource: finance adds the one path here (sales never imports finance), beside the sales
+router's `customers/{id}/…` routes, which it does not overlap."""
 
 from django.urls import path
 
@@ -6,11 +8,13 @@ from core.api.routers import Router
 from finance.api.views import (
     AgingReportView,
     BankStatementViewSet,
+    CustomerStatementView,
     InterestPostingViewSet,
     InvoiceViewSet,
     JournalViewSet,
     LitigationViewSet,
     ReceiptViewSet,
+    TrialBalanceView,
 )
 
 router = Router()
@@ -23,4 +27,10 @@ router.register("litigation", LitigationViewSet, basename="litigation-case")
 urlpatterns = [
     *router.urls,
     path("reports/aging/", AgingReportView.as_view(), name="api-aging-report"),
+    path(
+        "customers/<int:customer_id>/statement/",
+        CustomerStatementView.as_view(),
+        name="api-customer-statement",
+    ),
+    path("reports/trial-balance/", TrialBalanceView.as_view(), name="api-trial-balance"),
 ]

@@ -1,18 +1,24 @@
-"""What the finance app adds to the menu and the home page (`core.navigation`, `core.home`):
-receipts (R16), the aging report and the litigation follow-up (R18). The overdue card is the
-contracts app's ("Contracts overdue"), not repeated here."""
+"""What the finance app adds to the menu, the home page and other apps' pages
+(`core.navigation`, `core.home`): receipts and bank statements (R16), invoices (R17), the aging
+report and the litigation follow-up (R18), statements of account, the journal and the trial
+balance. One menu group, "Finance": each page adds one row to `register()`'s entries. The
+overdue card is the contracts app's ("Contracts overdue"), not repeated here."""
 
 from django.urls import reverse
 from django.utils.translation import gettext, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
 
 from core.home import register_home_cards, yuan
-from core.navigation import register_menu_entry, register_menu_group
+from core.navigation import register_document_link, register_menu_entry, register_menu_group
 from core.permissions import has_role, user_roles
 from core.roles import Role
+from finance.selectors import CUSTOMER_STATEMENT_READERS, JOURNAL_READERS
 
 # Cash (R16–R18): finance keeps it; those who answer for it read it.
 FINANCE = (Role.FINANCE, Role.FINANCE_VP, Role.GENERAL_MANAGER)
+# Statements in the menu for finance and those who answer for customers; a clerk opens their
+# customers' statements from the customer's page, so their short menu stays flat.
+STATEMENT_MENU = tuple(role for role in CUSTOMER_STATEMENT_READERS if role != Role.SALES_CLERK)
 
 
 def home_cards(user) -> list[dict]:
@@ -96,7 +102,18 @@ def register() -> None:
         ("invoice-list", _("Invoices"), invoices, 220, "finance"),
         ("aging-report", _("Aging"), aging_readers, 230, "finance"),
         ("litigation-list", _("Litigation"), LITIGATION_ROLES, 240, "finance"),
+        ("customer-statement", _("Statements of account"), STATEMENT_MENU, 300, "finance"),
+        ("journal-list", _("Journal"), JOURNAL_READERS, 310, "finance"),
+        ("trial-balance", _("Trial balance"), JOURNAL_READERS, 320, "finance"),
     ]
     for url_name, label, roles, order, group in entries:
         register_menu_entry(url_name, label=label, roles=roles, order=order, group=group)
     register_home_cards(home_cards)
+    # The customer's page links to its statement (sales does not import finance).
+    register_document_link(
+        "customer",
+        "customer-statement-for",
+        label=_("Statement of account"),
+        roles=CUSTOMER_STATEMENT_READERS,
+        order=10,
+    )

@@ -58,6 +58,9 @@ def test_superuser_navigation_shows_everything(client, make_user):
         "Invoices",
         "Aging",
         "Litigation",
+        "Statements of account",
+        "Journal",
+        "Trial balance",
     ]
 
 

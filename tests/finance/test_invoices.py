@@ -969,3 +969,22 @@ def test_the_invoice_request_pdf_shows_the_buyers_tax_details_and_the_amounts(
     ):
         assert expected in text, expected
     assert api.as_user(finance).get(f"/api/v1/invoices/{invoice.pk}/pdf/").status_code == 200
+
+
+@pytest.mark.rule("R17")
+def test_issued_invoices_show_on_the_statement_at_0_0(contract, finance, vp):  # noqa: F811
+    from finance.selectors import customer_statement
+
+    collect(contract, "250000.00")
+    invoice = issued(contract, finance, vp)
+    today = timezone.localdate()
+
+    statement = customer_statement(
+        user=finance, customer_id=contract.customer_id, date_from=today, date_to=today
+    )
+
+    lines = [line for line in statement["lines"] if line["kind"] == "invoice"]
+    assert len(lines) == 1 and invoice.number in lines[0]["document"]
+    assert (lines[0]["debit"], lines[0]["credit"]) == (Decimal("0.00"), Decimal("0.00"))
+    receipts = sum(line["credit"] for line in statement["lines"])
+    assert statement["closing_balance"] == statement["opening_balance"] - receipts
