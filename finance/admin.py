@@ -7,6 +7,7 @@ from simple_history.admin import SimpleHistoryAdmin
 
 from finance.models import (
     Account,
+    Allocation,
     BankStatement,
     BankStatementLine,
     InterestPosting,
@@ -15,6 +16,7 @@ from finance.models import (
     JournalLine,
     LitigationCase,
     PayerMapping,
+    Receipt,
 )
 
 
@@ -56,6 +58,28 @@ class JournalEntryAdmin(ReadOnlyAdmin):
     search_fields = ["memo", "source_number", "contract__number", "customer__name"]
     list_select_related = ["contract", "customer", "reverses"]
     inlines = [JournalLineInline]
+
+
+class AllocationInline(admin.TabularInline):
+    model = Allocation
+    extra = 0
+    can_delete = False
+    fields = ["contract", "amount", "allocated_on", "reversed", "created_by"]
+    readonly_fields = fields
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Receipt)
+class ReceiptAdmin(ReadOnlyAdmin):
+    """Receipts read only (R16, R24): recorded, allocated and reversed by finance through the
+    pages or the API, which keep the ledger, the exposure and the journal with them."""
+
+    list_display = ["number", "customer", "received_on", "method", "amount", "allocated", "status"]
+    list_filter = ["status", "method"]
+    search_fields = ["number", "reference", "customer__name", "bill_number"]
+    inlines = [AllocationInline]
 
 
 @admin.register(Invoice)

@@ -491,3 +491,28 @@ def test_a_clerk_sees_only_their_customers_receipts(api, finance, clerk, make_us
     assert api.get("/api/v1/receipts/").json()["count"] == 0
     api.force_authenticate(clerk)
     assert api.get("/api/v1/receipts/").json()["count"] == 1
+
+
+@pytest.mark.rule("R24")
+def test_a_receipt_is_never_edited_or_deleted_through_the_api_or_the_admin(
+    api, client, make_user, finance, contract, customer
+):
+    receipt = _receipt(finance, customer, "1000.00", [{"contract": contract.pk, "amount": "10.00"}])
+    url = f"/api/v1/receipts/{receipt.pk}/"
+    for answer in (
+        api.as_user(finance).patch(url, {"amount": "1.00"}, format="json"),
+        api.as_user(finance).put(url, {"amount": "1.00"}, format="json"),
+        api.as_user(finance).delete(url),
+    ):
+        assert answer.status_code == 405
+    client.force_login(make_user("general_manager", is_staff=True, is_superuser=True))
+    page = client.get(f"/admin/finance/receipt/{receipt.pk}/change/")
+    deleted = client.post(f"/admin/finance/receipt/{receipt.pk}/delete/", {"post": "yes"})
+    assert page.status_code == 200 and 'name="amount"' not in page.content.decode()
+    assert deleted.status_code == 403
+    kept = Receipt.objects.get(pk=receipt.pk)
+    assert (kept.amount, kept.allocated, kept.status) == (
+        Decimal("1000.00"),
+        Decimal("10.00"),
+        "posted",
+    )
