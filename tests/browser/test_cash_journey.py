@@ -116,6 +116,7 @@ def test_finance_imports_the_bank_statement_invoices_and_the_customer_gets_its_s
     expect(mapped.get_by_label(allocate)).to_have_count(0)
 
     # The second payer is the customer's: she chooses it, its open contract comes in (htmx).
+    page.wait_for_load_state("load")  # htmx (deferred) has bound the select's trigger
     mapped.get_by_role("combobox").select_option(label=f"{customer.code} {customer.name}")
     expect(mapped.get_by_label(allocate)).to_have_value(re.compile(r"^75,?000\.00$"))
     mapped.get_by_role("checkbox").check()
