@@ -18,17 +18,9 @@ from core.roles import Role
 from finance.models import Account, BankStatementLineStatus, LitigationStatus
 from finance.models.bank import IMPORTABLE
 from finance.selectors import PERIOD_PATTERN
+from inventory.forms import DateInput  # the one date picker widget of the pages
 from sales import selectors as sales_selectors
 from sales.models import PaymentMethod
-
-
-class DateInput(forms.DateInput):
-    """A browser date picker that shows a bound value as YYYY-MM-DD."""
-
-    input_type = "date"
-
-    def __init__(self, attrs=None):
-        super().__init__(attrs=attrs, format="%Y-%m-%d")
 
 
 class ReceiptForm(forms.Form):
@@ -140,7 +132,7 @@ class FapiaoForm(forms.Form):
     fapiao_date = forms.DateField(
         label=_("fapiao date"),
         required=False,
-        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+        widget=DateInput(),
     )
 
 
@@ -388,7 +380,7 @@ class StatementForm(forms.Form):
         super().__init__(data, **kwargs)
         self.user = user
         for name in ("date_from", "date_to"):
-            self.fields[name].widget = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+            self.fields[name].widget = DateInput()
         self.fields["customer"].widget.attrs.update(
             {"list": "customer-name-suggestions", "autocomplete": "off"}
         )

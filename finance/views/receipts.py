@@ -12,6 +12,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from core.errors import DomainError
+from core.formats import format_amount
 from core.listing import ListFilterForm, list_totals, selector_filters
 from core.pages import form_add_domain_error, paginate, querystring_without_page
 from core.permissions import has_role, require_role
@@ -92,7 +93,7 @@ def receipt_create(request):
                 messages.success(
                     request,
                     _("Receipt %(number)s recorded; %(left)s stays on account.")
-                    % {"number": receipt.number, "left": f"{receipt.unallocated:,.2f}"},
+                    % {"number": receipt.number, "left": format_amount(receipt.unallocated)},
                 )
                 return redirect("receipt-detail", pk=receipt.pk)
             except DomainError as error:
