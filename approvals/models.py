@@ -26,6 +26,7 @@ class DocumentType(models.TextChoices):
     SERVICE_DISPATCH = "service_dispatch", _("Service dispatch")
     INVOICE = "invoice", _("Invoice")
     COMMISSION_SLIP = "commission_slip", _("Commission slip")
+    RECONCILIATION = "reconciliation", _("Month-end reconciliation")
 
 
 class ApprovalPolicy(models.Model):

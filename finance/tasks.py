@@ -28,3 +28,31 @@ def interest_post_month(period: str | None = None) -> dict:
 
     result = post(actor=system_user(), period=period or previous_period())
     return {**result, "amount": str(result["amount"])}
+
+
+@shared_task(name="finance.tasks.month_end_run", acks_late=True)
+def month_end_run(reconciliation_id: int, token: str) -> dict:
+    """R20: work through a started month-end run (finance/services/monthend.py); a task whose
+    run was started again, or has finished, does nothing."""
+    from finance.services import month_end_execute
+
+    result = month_end_execute(reconciliation_id=reconciliation_id, token=token)
+    if result is None:
+        return {"reconciliation": reconciliation_id, "status": "superseded"}
+    return {"reconciliation": result.pk, "status": result.status}
+
+
+@shared_task(name="finance.tasks.month_end_start", acks_late=True)
+def month_end_start(period: str | None = None) -> dict:
+    """R20, on the 1st (beat): start the previous month's run as the system. A run already
+    working, or a month already closed, is reported, not raised."""
+    from core.errors import RuleViolation
+    from finance.services import month_end_start as start
+    from finance.services.interest import previous_period
+
+    period = period or previous_period()
+    try:
+        reconciliation = start(actor=system_user(), period=period)
+    except RuleViolation as refusal:
+        return {"period": period, "refused": refusal.code}
+    return {"period": period, "reconciliation": reconciliation.pk}

@@ -242,7 +242,20 @@ CELERY_BEAT_SCHEDULE = {
         "task": "finance.tasks.interest_post_month",
         "schedule": crontab(day_of_month=1, hour=2, minute=0),
     },
+    # R20: the previous month's month-end run (its interest step finds the month posted by
+    # the entry above and posts nothing twice), on the 1st after the interest.
+    "finance-month-end": {
+        "task": "finance.tasks.month_end_start",
+        "schedule": crontab(day_of_month=1, hour=3, minute=0),
+    },
 }
+
+# R20, the month-end run (finance/services/monthend.py): contracts reconciled per batch; a run
+# with no sign of life for this many seconds counts as dead and may be started again; a pause
+# between batches (seconds) keeps a run in office hours from weighing on the database.
+MONTH_END_BATCH = int(os.environ.get("MONTH_END_BATCH", "2000"))
+MONTH_END_STALE_SECONDS = float(os.environ.get("MONTH_END_STALE_SECONDS", "120"))
+MONTH_END_THROTTLE = float(os.environ.get("MONTH_END_THROTTLE", "0"))
 
 LOGGING = {
     "version": 1,

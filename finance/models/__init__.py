@@ -28,10 +28,28 @@ from finance.models.journal import (
     Posted,
 )
 from finance.models.litigation import LITIGATION_DAYS, LitigationCase, LitigationStatus
+from finance.models.monthend import (
+    Difference,
+    Figure,
+    PeriodAction,
+    PeriodEvent,
+    Reconciliation,
+    ReconciliationStatus,
+    RunStep,
+    Source,
+)
 from finance.models.receipts import Allocation, Receipt, ReceiptStatus
 
 __all__ = [
     "CHART",
+    "Difference",
+    "Figure",
+    "PeriodAction",
+    "PeriodEvent",
+    "Reconciliation",
+    "ReconciliationStatus",
+    "RunStep",
+    "Source",
     "FAPIAO_FIELDS",
     "ISSUED_STATUSES",
     "LITIGATION_DAYS",

@@ -25,6 +25,16 @@ from finance.services.journal import (  # noqa: F401
     journal_post,
     journal_reverse,
 )
+from finance.services.monthend import (  # noqa: F401
+    MONTH_END_STARTERS,
+    PERIOD_CLOSERS,
+    PERIOD_REOPENERS,
+    month_end_execute,
+    month_end_start,
+    period_close,
+    period_reopen,
+    reconciliation_confirm,
+)
 from finance.services.litigation import litigation_update, litigations_flag  # noqa: F401
 from finance.services.receipts import (  # noqa: F401
     RECEIPT_KEEPERS,

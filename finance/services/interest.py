@@ -118,7 +118,7 @@ def _contract_post(*, actor: "User", contract_id: int, period: str) -> InterestP
         return posting
 
 
-def interest_post_month(*, actor: "User", period: str) -> dict:
+def interest_post_month(*, actor: "User", period: str, on_progress=None) -> dict:
     """R18/R20, monthly (the beat task on the 1st, finance on demand, `manage.py
     post_interest`): post every contract's interest of `period`. Idempotent: a contract whose
     month is posted is skipped, so a second run posts nothing. A closed month is refused
@@ -137,6 +137,8 @@ def interest_post_month(*, actor: "User", period: str) -> dict:
     posted, amount = 0, ZERO
     candidates = selectors.interest_contracts_to_post(period=period)
     for contract_id in candidates:
+        if on_progress is not None:  # the month-end run's sign of life
+            on_progress()
         posting = _contract_post(actor=actor, contract_id=contract_id, period=period)
         if posting is not None:
             posted += 1
