@@ -1490,3 +1490,47 @@ def litigation_summary(*, user) -> dict:
         .aggregate(cases=Count("id"), amount=Sum("amount"))
     )
     return {"cases": sums["cases"], "amount": money(sums["amount"] or 0)}
+
+
+# -- month end (R20) ------------------------------------------------------------------------------
+
+# Who reads the month-end runs and the months' status: finance, its VP, the general manager and
+# the sales manager (who confirms the runs).
+MONTH_END_READERS = ("finance", "finance_vp", "general_manager", "sales_manager")
+
+
+def _month_after(period: str) -> str:
+    year, month = int(period[:4]), int(period[5:])
+    return f"{year + month // 12:04d}-{month % 12 + 1:02d}"
+
+
+def periods_overview() -> list[dict]:
+    """The months from the first with activity (a journal entry, a run or a close) to the
+    current one, newest first, each with its status: `closed` (a `ClosedPeriod` row), else its
+    run's status (`running`, `computed`, `returned`, `failed`, `confirmed`), else `open`."""
+    from core.models import ClosedPeriod
+    from core.periods import period_of
+    from finance.models import Reconciliation
+
+    runs = {r.period: r for r in Reconciliation.objects.all()}
+    closed = dict(ClosedPeriod.objects.values_list("period", "closed_at"))
+    current = period_of(timezone.localdate())
+    first_entry = JournalEntry.objects.order_by("date").values_list("date", flat=True).first()
+    starts = [*runs, *closed, current]
+    if first_entry is not None:
+        starts.append(period_of(first_entry))
+    period, rows = min(starts), []
+    while period <= current:
+        run = runs.get(period)
+        rows.append(
+            {
+                "period": period,
+                "status": "closed" if period in closed else (run.status if run else "open"),
+                "reconciliation": run.pk if run else None,
+                "difference_count": run.difference_count if run else 0,
+                "closed_at": closed.get(period),
+                "run": run,
+            }
+        )
+        period = _month_after(period)
+    return rows[::-1]

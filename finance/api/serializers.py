@@ -16,12 +16,14 @@ from finance.models import (
     BankStatement,
     BankStatementLine,
     BankStatementLineStatus,
+    Difference,
     InterestPosting,
     JournalEntry,
     JournalLine,
     LitigationCase,
     LitigationStatus,
     Receipt,
+    Reconciliation,
 )
 from finance.selectors import BUCKETS
 from sales.models import PaymentMethod
@@ -510,3 +512,88 @@ class AgingReportSerializer(serializers.Serializer):
     buckets = AgingBucketsSerializer()
     total = amount_field()
     customers = AgingCustomerSerializer(many=True)
+
+
+# -- month end (R20) ------------------------------------------------------------------------------
+
+
+class DifferenceSerializer(serializers.ModelSerializer):
+    """A figure of a contract that disagrees with its source of truth."""
+
+    contract_number = serializers.CharField(source="contract.number", read_only=True)
+    customer = serializers.IntegerField(source="contract.customer_id", read_only=True)
+    ledger = amount_field(source="ledger_value", read_only=True)
+    source_value = amount_field(read_only=True)
+    difference = amount_field(read_only=True)
+
+    class Meta:
+        model = Difference
+        fields = [
+            "contract",
+            "contract_number",
+            "customer",
+            "figure",
+            "source",
+            "ledger",
+            "source_value",
+            "difference",
+        ]
+        read_only_fields = fields
+
+
+class ReconciliationSerializer(serializers.ModelSerializer):
+    """A month's run: its progress while `running`, then its differences and the co-sign of
+    the sales manager and finance (`approval`); `confirmed` once both confirmed (R20, R21)."""
+
+    started_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
+    differences = serializers.SerializerMethodField()
+    approval = DocumentApprovalField()
+
+    class Meta:
+        model = Reconciliation
+        fields = [
+            "id",
+            "period",
+            "status",
+            "step",
+            "done",
+            "total",
+            "runs",
+            "started_by",
+            "started_at",
+            "finished_at",
+            "journal_entries",
+            "difference_count",
+            "summary",
+            "error",
+            "differences",
+            "approval",
+        ]
+        read_only_fields = fields
+
+    @extend_schema_field(DifferenceSerializer(many=True))
+    def get_differences(self, reconciliation):
+        if self.context.get("brief"):
+            return []
+        rows = reconciliation.differences.select_related("contract")
+        return DifferenceSerializer(rows, many=True).data
+
+
+class ReconciliationStartSerializer(serializers.Serializer):
+    period = serializers.CharField(help_text="YYYY-MM, up to the current month")
+
+
+class PeriodReopenSerializer(serializers.Serializer):
+    reason = serializers.CharField(allow_blank=True, max_length=200)
+
+
+class PeriodSerializer(serializers.Serializer):
+    """A month and where it stands in its close (R20)."""
+
+    period = serializers.CharField()
+    status = serializers.ChoiceField(
+        choices=["open", "running", "computed", "returned", "failed", "confirmed", "closed"]
+    )
+    reconciliation = serializers.IntegerField(allow_null=True)
+    difference_count = serializers.IntegerField(required=False)
+    closed_at = serializers.DateTimeField(allow_null=True, required=False)

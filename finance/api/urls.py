@@ -13,7 +13,9 @@ from finance.api.views import (
     InvoiceViewSet,
     JournalViewSet,
     LitigationViewSet,
+    PeriodViewSet,
     ReceiptViewSet,
+    ReconciliationViewSet,
     TrialBalanceView,
 )
 
@@ -24,6 +26,8 @@ router.register("invoices", InvoiceViewSet, basename="invoice")
 router.register("bank-statements", BankStatementViewSet, basename="bank-statement")
 router.register("interest-postings", InterestPostingViewSet, basename="interest-posting")
 router.register("litigation", LitigationViewSet, basename="litigation-case")
+router.register("reconciliations", ReconciliationViewSet, basename="reconciliation")
+router.register("periods", PeriodViewSet, basename="period")
 urlpatterns = [
     *router.urls,
     path("reports/aging/", AgingReportView.as_view(), name="api-aging-report"),

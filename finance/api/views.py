@@ -34,10 +34,14 @@ from finance.api.serializers import (
     InvoiceSerializer,
     JournalEntrySerializer,
     LitigationCaseSerializer,
+    PeriodReopenSerializer,
+    PeriodSerializer,
     ReceiptAllocateSerializer,
     ReceiptCreateSerializer,
     ReceiptReverseSerializer,
     ReceiptSerializer,
+    ReconciliationSerializer,
+    ReconciliationStartSerializer,
     RedInvoiceSerializer,
     StatementSerializer,
     TrialBalanceSerializer,
@@ -52,6 +56,8 @@ from finance.models import (
     LitigationCase,
     LitigationStatus,
     Receipt,
+    Reconciliation,
+    ReconciliationStatus,
 )
 from finance.pdf import invoice_request_pdf_response, statement_pdf_response
 from finance.services.invoices import INVOICE_AUTHORS
@@ -512,3 +518,107 @@ class AgingReportView(APIView):
         query.is_valid(raise_exception=True)
         report = selectors.aging_report(user=request.user, as_of=query.validated_data.get("as_of"))
         return Response(AgingReportSerializer(report).data)
+
+
+# -- month end (R20) ------------------------------------------------------------------------------
+
+
+class ReconciliationFilter(django_filters.FilterSet):
+    period = django_filters.CharFilter(field_name="period")
+    status = django_filters.ChoiceFilter(choices=ReconciliationStatus.choices)
+
+
+class ReconciliationViewSet(
+    mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet
+):
+    """`POST reconciliations/` {"period"} (finance): start the month's run — 202 `running`
+    while a worker works on it (poll `GET reconciliations/{id}/`), 201 `computed` where it ran
+    at once; a run already working → 409 `run_in_progress`. `confirm/` (sales manager, finance)
+    → `confirmed` once both have (R20, R21). Lists leave the differences out."""
+
+    serializer_class = ReconciliationSerializer
+    filterset_class = ReconciliationFilter
+    queryset = Reconciliation.objects.none()  # for the schema; requests use get_queryset
+
+    def get_queryset(self):
+        if getattr(self, "swagger_fake_view", False):
+            return Reconciliation.objects.none()
+        require_role(self.request.user, *selectors.MONTH_END_READERS)
+        return Reconciliation.objects.select_related("started_by").order_by("-period")
+
+    def get_serializer_context(self):
+        return {**super().get_serializer_context(), "brief": self.action == "list"}
+
+    def _answer(self, pk, code=status.HTTP_200_OK):
+        reconciliation = Reconciliation.objects.select_related("started_by").get(pk=pk)
+        return Response(
+            ReconciliationSerializer(reconciliation, context=self.get_serializer_context()).data,
+            status=code,
+        )
+
+    @extend_schema(
+        request=ReconciliationStartSerializer,
+        responses={201: ReconciliationSerializer, 202: ReconciliationSerializer},
+    )
+    def create(self, request):
+        data = ReconciliationStartSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        started = services.month_end_start(actor=request.user, period=data.validated_data["period"])
+        running = (
+            Reconciliation.objects.filter(pk=started.pk).values_list("status", flat=True).get()
+            == ReconciliationStatus.RUNNING
+        )
+        return self._answer(
+            started.pk, status.HTTP_202_ACCEPTED if running else status.HTTP_201_CREATED
+        )
+
+    @extend_schema(request=None, responses={200: ReconciliationSerializer})
+    @action(detail=True, methods=["post"])
+    def confirm(self, request, pk=None):
+        reconciliation = self.get_object()
+        services.reconciliation_confirm(actor=request.user, reconciliation_id=reconciliation.pk)
+        return self._answer(reconciliation.pk)
+
+
+class PeriodViewSet(viewsets.ViewSet):
+    """`GET periods/`: the months with their status — `open`, `running`, `computed` (run,
+    awaiting confirmation), `returned`, `failed`, `confirmed`, `closed` — newest first;
+    `POST periods/{period}/close/` (finance): close a month whose run is confirmed (R20);
+    later postings dated in it → 409 `period_closed`; `POST periods/{period}/reopen/`
+    {"reason"} (finance_vp)."""
+
+    lookup_field = "period"
+    lookup_value_regex = r"[0-9]{4}-[0-9]{2}"
+    serializer_class = PeriodSerializer
+
+    def _period(self, period):
+        return next(
+            (row for row in selectors.periods_overview() if row["period"] == period),
+            {"period": period, "status": "open", "reconciliation": None},
+        )
+
+    @extend_schema(responses={200: PeriodSerializer(many=True)})
+    def list(self, request):
+        require_role(request.user, *selectors.MONTH_END_READERS)
+        return Response(PeriodSerializer(selectors.periods_overview(), many=True).data)
+
+    @extend_schema(responses={200: PeriodSerializer})
+    def retrieve(self, request, period=None):
+        require_role(request.user, *selectors.MONTH_END_READERS)
+        return Response(PeriodSerializer(self._period(period)).data)
+
+    @extend_schema(request=None, responses={200: PeriodSerializer})
+    @action(detail=True, methods=["post"])
+    def close(self, request, period=None):
+        services.period_close(actor=request.user, period=period)
+        return Response(PeriodSerializer(self._period(period)).data)
+
+    @extend_schema(request=PeriodReopenSerializer, responses={200: PeriodSerializer})
+    @action(detail=True, methods=["post"])
+    def reopen(self, request, period=None):
+        data = PeriodReopenSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        services.period_reopen(
+            actor=request.user, period=period, reason=data.validated_data["reason"]
+        )
+        return Response(PeriodSerializer(self._period(period)).data)

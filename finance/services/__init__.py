@@ -25,6 +25,7 @@ from finance.services.journal import (  # noqa: F401
     journal_post,
     journal_reverse,
 )
+from finance.services.litigation import litigation_update, litigations_flag  # noqa: F401
 from finance.services.monthend import (  # noqa: F401
     MONTH_END_STARTERS,
     PERIOD_CLOSERS,
@@ -35,7 +36,6 @@ from finance.services.monthend import (  # noqa: F401
     period_reopen,
     reconciliation_confirm,
 )
-from finance.services.litigation import litigation_update, litigations_flag  # noqa: F401
 from finance.services.receipts import (  # noqa: F401
     RECEIPT_KEEPERS,
     delivery_advance_apply,

@@ -144,11 +144,12 @@ def _event(period: str, action: str, actor, reason: str = "") -> None:
 
 # -- start ---------------------------------------------------------------------------------------
 @transaction.atomic(durable=True)
-def month_end_start(*, actor: "User", period) -> Reconciliation:
+def month_end_start(*, actor: "User", period, send: bool = True) -> Reconciliation:
     """Start (or start again) the month-end run of `period` (finance, or the system for the
     beat task): the run row is marked running with a new token and its task is sent once this
-    commits. Refused while a run of the month is alive (`run_in_progress`) and for a closed
-    month (`period_closed`)."""
+    commits (`send=False`: the caller runs `month_end_execute` itself, as the management
+    command does to draw its progress bar). Refused while a run of the month is alive
+    (`run_in_progress`) and for a closed month (`period_closed`)."""
     if not is_system_user(actor):
         require_role(actor, *MONTH_END_STARTERS)
     period = period_valid(period)
@@ -197,12 +198,13 @@ def month_end_start(*, actor: "User", period) -> Reconciliation:
     _event(period, PeriodAction.RUN, actor)
     pk = reconciliation.pk
 
-    def send() -> None:
+    def send_task() -> None:
         from finance.tasks import month_end_run
 
         month_end_run.delay(pk, token)
 
-    transaction.on_commit(send)
+    if send:
+        transaction.on_commit(send_task)
     return reconciliation
 
 
@@ -222,9 +224,12 @@ def _throttle() -> None:
         time.sleep(pause)
 
 
-def month_end_execute(*, reconciliation_id: int, token: str) -> Reconciliation | None:
+def month_end_execute(
+    *, reconciliation_id: int, token: str, progress=None
+) -> Reconciliation | None:
     """The run's steps (see the module's docstring), each in its own transactions; None when
-    this run is not the month's any more (started again) or is already finished."""
+    this run is not the month's any more (started again) or is already finished. `progress`,
+    if given, is called with the fields of each sign of life (step, done, total)."""
     reconciliation = Reconciliation.objects.filter(pk=reconciliation_id).first()
     if (
         reconciliation is None
@@ -233,26 +238,28 @@ def month_end_execute(*, reconciliation_id: int, token: str) -> Reconciliation |
     ):
         return None
     period, actor = reconciliation.period, reconciliation.started_by
+
+    def alive(**fields) -> None:
+        _alive(reconciliation_id, token, **fields)
+        if progress is not None:
+            progress(fields)
+
     try:
         summary = dict(reconciliation.summary)
         if _month_over(period):
-            _alive(reconciliation_id, token, step=RunStep.INTEREST)
-            posted = interest_post_month(
-                actor=actor,
-                period=period,
-                on_progress=lambda: _alive(reconciliation_id, token),
-            )
+            alive(step=RunStep.INTEREST)
+            posted = interest_post_month(actor=actor, period=period, on_progress=alive)
             summary["interest"] = {
                 "posted": posted["posted"],
                 "amount": str(posted["amount"]),
                 "already_posted": posted["already_posted"],
             }
         entries = _journal_count(period)
-        _alive(reconciliation_id, token, step=RunStep.RECONCILE, journal_entries=entries)
-        digest = _reconcile(reconciliation_id, token)
-        _alive(reconciliation_id, token, step=RunStep.DOCUMENTS)
+        alive(step=RunStep.RECONCILE, journal_entries=entries)
+        digest = _reconcile(reconciliation_id, alive)
+        alive(step=RunStep.DOCUMENTS)
         summary["documents"] = _documents_close(actor=actor, period=period)
-        _alive(reconciliation_id, token, step=RunStep.COMMISSION)
+        alive(step=RunStep.COMMISSION)
         summary["commission"] = _commission_prepare(actor=actor, period=period)
         return _finish(reconciliation_id, token, digest=digest, entries=entries, summary=summary)
     except RunSuperseded:
@@ -339,12 +346,12 @@ def _cents(value) -> Decimal:
     return money(Decimal(str(value if value is not None else 0)))
 
 
-def _reconcile(pk: int, token: str) -> str:
+def _reconcile(pk: int, alive) -> str:
     """Step 3: the differences, batch by batch; returns their digest."""
     sql = _reconcile_sql()
     Difference.objects.filter(reconciliation_id=pk).delete()
     total = ContractLedger.objects.count()
-    _alive(pk, token, total=total, done=0)
+    alive(total=total, done=0)
     digest = hashlib.sha256()
     size, after, done = _batch_size(), 0, 0
     while True:
@@ -380,7 +387,7 @@ def _reconcile(pk: int, token: str) -> str:
         done += len(ids)
         with transaction.atomic():
             Difference.objects.bulk_create(found)
-            _alive(pk, token, done=done)
+            alive(done=done)
         after = hi
         _throttle()
     return digest.hexdigest()

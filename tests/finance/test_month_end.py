@@ -153,7 +153,7 @@ def test_a_ledger_figure_broken_by_sql_is_exactly_one_difference_naming_it(run, 
 def test_each_figure_is_reconciled_against_its_source(run, books, finance, figure, source):
     with connection.cursor() as cursor:
         cursor.execute(
-            f"UPDATE contracts_contractledger SET {figure} = {figure} + 0.01 "  # noqa: S608
+            f"UPDATE contracts_contractledger SET {figure} = {figure} + 0.01 "
             "WHERE contract_id = %s",
             [books.pk],
         )
