@@ -7,8 +7,13 @@ test process, so its tasks see the test database; that needs committed data, hen
 `transactional_db`.
 """
 
+import os
+import signal
+import subprocess
+import sys
 import uuid
 import warnings
+from pathlib import Path
 
 import pytest
 from celery import signals
@@ -17,6 +22,7 @@ from django.conf import settings
 
 from config.celery import app
 
+ROOT = Path(__file__).resolve().parents[1]
 SKIP_REASON = (
     "needs a Redis broker for the real Celery worker: "
     "set CELERY_BROKER_URL=redis://127.0.0.1:6379/15"
@@ -73,11 +79,78 @@ def _delete_queue(name: str) -> None:
         queue.delete()
 
 
+@pytest.fixture
+def celery_worker_processes(transactional_db):
+    """`spawn()` starts a worker *process* (`celery -A config worker`, solo pool) on a queue of this
+    test's own, against the test database, so a test can kill it (SIGKILL) half way; every
+    worker still alive is killed at the end. Month-end runs go in batches of one contract with a
+    pause, so a test can catch one half way."""
+    if not settings.CELERY_BROKER_URL.startswith("redis://"):
+        pytest.skip(SKIP_REASON)
+    from django.db import connection
+
+    db = connection.settings_dict
+    queue = f"o2c-kill-{uuid.uuid4().hex}"
+    env = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "config.settings.base",  # tasks not inline
+        "DATABASE_URL": f"postgres://{db['USER']}@{db['HOST']}:{db['PORT']}/{db['NAME']}",
+        "CELERY_BROKER_URL": settings.CELERY_BROKER_URL,
+        "MONTH_END_BATCH": "1",
+        "MONTH_END_THROTTLE": "0.4",
+    }
+    overrides = {"task_always_eager": False, "task_default_queue": queue}
+    saved = {name: app.conf[name] for name in overrides}
+    app.conf.update(overrides)
+    started: list[subprocess.Popen] = []
+
+    def spawn() -> subprocess.Popen:
+        process = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "celery",
+                "-A",
+                "config",
+                "worker",
+                "--pool=solo",
+                "-Q",
+                queue,
+                "--without-gossip",
+                "--without-mingle",
+                "--without-heartbeat",
+                "--loglevel=WARNING",
+            ],
+            cwd=ROOT,
+            env=env,
+            start_new_session=True,
+        )
+        started.append(process)
+        return process
+
+    try:
+        yield spawn
+    finally:
+        for process in started:
+            if process.poll() is None:
+                os.killpg(process.pid, signal.SIGKILL)
+                process.wait()
+        app.conf.update(saved)
+        with app.connection_for_write() as conn:
+            bound = app.amqp.queues[queue](conn.default_channel)
+            bound.declare()
+            bound.delete()
+
+
 @pytest.fixture(autouse=True)
 def _celery_worker_marker_needs_the_live_worker(request):
     """Without the fixture a `celery_worker` test would quietly run its tasks inline."""
     if (
         request.node.get_closest_marker("celery_worker")
         and "celery_live_worker" not in request.fixturenames
+        and "celery_worker_processes" not in request.fixturenames
     ):
-        pytest.fail("tests marked celery_worker must use the celery_live_worker fixture")
+        pytest.fail(
+            "tests marked celery_worker must use the celery_live_worker fixture "
+            "(or celery_worker_processes)"
+        )
