@@ -51,6 +51,11 @@ DESIGN_CHAINS = {
             (3, "general_manager", None, False),
         ],
     ),
+    # R20: the month-end run, confirmed by the sales manager and finance (a co-sign).
+    "reconciliation": (
+        "月末对账确认 Month-end reconciliation",
+        [(1, "sales_manager", None, False), (1, "finance", None, False)],
+    ),
 }
 
 
