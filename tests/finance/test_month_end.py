@@ -380,3 +380,25 @@ def test_a_rejected_run_goes_back_and_a_new_run_asks_again(run, books, finance, 
     again = run(finance)
     assert again.status == "computed"
     assert again.approval_request.status == RequestStatus.PENDING
+
+
+@pytest.mark.rule("R20", "R22")
+def test_the_confirmation_waits_in_the_inbox_and_is_decided_from_its_page(
+    run, books, finance, finance2, manager, client
+):
+    reconciliation = run(finance)
+    request = reconciliation.approval_request
+
+    client.force_login(manager)
+    inbox = client.get("/approvals/")
+    assert inbox.status_code == 200
+    assert previous_period() in inbox.content.decode()
+    detail = client.get(f"/approvals/{request.pk}/")
+    assert detail.status_code == 200
+    assert "Month-end reconciliation" in detail.content.decode()
+    decided = client.post(f"/approvals/{request.pk}/decide/", {"decision": "approve"})
+    assert decided.status_code in (200, 302)
+
+    client.force_login(finance2)
+    client.post(f"/approvals/{request.pk}/decide/", {"decision": "approve"})
+    assert Reconciliation.objects.get(pk=reconciliation.pk).status == "confirmed"
