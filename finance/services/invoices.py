@@ -41,6 +41,7 @@ from core.errors import InvalidInput, NotVisible, RuleViolation
 from core.formats import format_amount, format_percent
 from core.money import MAX_AMOUNT, money, within_bounds
 from core.numbering import document_number
+from core.periods import require_open_period
 from core.permissions import require_role, sees_customer
 from core.roles import Role
 from core.validation import beyond_bounds_message, id_of
@@ -294,6 +295,8 @@ def invoice_issue(*, invoice: Invoice, request: ApprovalRequest, actor: "User") 
     locked): R17 once more for an invoice, then issued with its number, the ledger's
     `invoiced` and the VAT reclassification; a red invoice's original becomes `reversed`."""
     today = timezone.localdate()
+    # R20: issued today, even when there is no tax to post; today's month closed refuses it.
+    require_open_period(today, field="issued_on")
     original = None
     if invoice.is_red:
         original = Invoice.objects.select_for_update().get(pk=invoice.reverses_id)

@@ -395,6 +395,8 @@ def receipt_allocate(*, actor: "User", receipt_id, allocations=None) -> Receipt:
     elif not plan:
         raise InvalidInput(errors={"allocations": [_("Enter at least one allocation.")]})
     day = timezone.localdate()
+    # R20: an allocation is dated today; today's month closed refuses it before anything moves.
+    require_open_period(day, field="allocated_on")
     lines = _allocate(actor=actor, receipt=receipt, customer=customer, plan=plan, day=day)
     if lines:
         total = sum((line[2] for line in lines), ZERO)
@@ -423,6 +425,8 @@ def receipt_reverse(*, actor: "User", receipt_id, reason: str) -> Receipt:
     if receipt.status != ReceiptStatus.POSTED:
         raise RuleViolation("invalid_transition", detail=_("This receipt is reversed already."))
     today = timezone.localdate()
+    # R20: the reversal is dated today; today's month closed refuses it before anything moves.
+    require_open_period(today, field="reversed_at")
     live = list(receipt.allocations.filter(reversed=False).select_related("contract"))
     ledgers = {
         ledger.contract_id: ledger
