@@ -44,13 +44,13 @@ from core.errors import InvalidInput, NotVisible, RuleViolation
 from core.formats import format_amount
 from core.money import MAX_AMOUNT, money
 from core.numbering import document_number
-from core.periods import require_open_period
+from core.periods import booking_date, require_open_period
 from core.permissions import require_role, sees_customer
 from core.roles import Role
 from core.validation import id_of
 from finance.models import Allocation, JournalEntry, Receipt, ReceiptStatus
 from finance.selectors import open_contracts
-from finance.services.journal import journal_post
+from finance.services.journal import journal_post, late_memo
 from sales.models import Customer, PaymentMethod
 from sales.services.orders import order_exposure_collected
 
@@ -285,10 +285,14 @@ def receipt_record(
     bill_maturity=None,
     note: str = "",
     allocations=None,
+    book_in_open_period: bool = False,
 ) -> Receipt:
     """Record a receipt (R16) inside the caller's transaction (the bank import confirms many in
     one). `allocations`: a list of `{"contract", "amount"}`; None allocates oldest due first;
-    [] leaves it all on account. An acceptance bill needs its number, bank and maturity."""
+    [] leaves it all on account. An acceptance bill needs its number, bank and maturity.
+    Received in a closed month: refused (`period_closed`), unless `book_in_open_period` — a
+    late document (`core.periods`): it keeps `received_on` (its allocations count from it,
+    R18) and its entry is dated the first day of the first open month, kept as `booked_on`."""
     require_role(actor, *RECEIPT_KEEPERS)
     errors: dict = {}
     value = _amount(amount, "amount", errors)
@@ -326,13 +330,14 @@ def receipt_record(
     customer = _lock_customer(customer_id)
     if not sees_customer(actor, owner_id=customer.owner_id):
         raise NotVisible()
-    require_open_period(day, field="received_on")
+    booked = booking_date(day, late_ok=bool(book_in_open_period), field="received_on")
     receipt = Receipt.objects.create(
         number=document_number(prefix="SK", series="receipt"),
         customer=customer,
         amount=value,
         method=method,
         received_on=day,
+        booked_on=booked if booked != day else None,
         reference=(reference or "").strip(),
         bill_number=(bill_number or "").strip() if method == PaymentMethod.ACCEPTANCE_BILL else "",
         bill_bank=(bill_bank or "").strip() if method == PaymentMethod.ACCEPTANCE_BILL else "",
@@ -347,9 +352,13 @@ def receipt_record(
     _post(
         actor=actor,
         receipt=receipt,
-        day=day,
-        memo=_("Receipt %(number)s from %(customer)s")
-        % {"number": receipt.number, "customer": customer.name},
+        day=booked,
+        memo=late_memo(
+            _("Receipt %(number)s from %(customer)s")
+            % {"number": receipt.number, "customer": customer.name},
+            dated=day,
+            booked=booked,
+        ),
         lines=[
             ("1002", value, ZERO, None),
             *lines,
@@ -476,7 +485,7 @@ def receipt_reverse(*, actor: "User", receipt_id, reason: str) -> Receipt:
 
 
 def delivery_advance_apply(
-    *, notice, contract_id: int, amount, delivered_on, actor, **_event
+    *, notice, contract_id: int, amount, delivered_on, actor, booked_on=None, **_event
 ) -> JournalEntry | None:
     """R14 with R16: at the signed delivery, what the contract already collected beyond its
     earlier deliveries (its advance, 2203) pays the new receivable: Dr 2203 / Cr 1122, in the
@@ -489,8 +498,12 @@ def delivery_advance_apply(
         return None
     return journal_post(
         actor=actor,
-        date=delivered_on,
-        memo=_("Advance applied to delivery %(number)s") % {"number": notice.number},
+        date=booked_on or delivered_on,
+        memo=late_memo(
+            _("Advance applied to delivery %(number)s") % {"number": notice.number},
+            dated=delivered_on,
+            booked=booked_on,
+        ),
         source_type="shipping_notice",
         source_id=notice.pk,
         source_number=notice.number,
