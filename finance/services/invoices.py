@@ -36,6 +36,7 @@ from django.utils.translation import gettext as _
 from approvals.models import ApprovalRequest
 from approvals.services import approval_request_open
 from contracts.models import Contract, ContractLedger, ContractStatus
+from contracts.services import contracts_reopen
 from contracts.services.ledger import ledger_add_invoiced
 from core.errors import InvalidInput, NotVisible, RuleViolation
 from core.formats import format_amount, format_percent
@@ -300,6 +301,12 @@ def invoice_issue(*, invoice: Invoice, request: ApprovalRequest, actor: "User") 
     original = None
     if invoice.is_red:
         original = Invoice.objects.select_for_update().get(pk=invoice.reverses_id)
+        # A completed contract invoiced less again has something to do: active again.
+        contracts_reopen(
+            contract_ids=[invoice.contract_id],
+            actor=actor,
+            reason=_("reopened: red invoice of %(number)s") % {"number": original.display_number},
+        )
     else:
         ledger = _locked_ledger(invoice.contract)
         _require_invoiceable(

@@ -39,7 +39,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from contracts.models import Contract, ContractLedger, ContractStatus
-from contracts.services import ledger_add_collected
+from contracts.services import contracts_reopen, ledger_add_collected
 from core.errors import InvalidInput, NotVisible, RuleViolation
 from core.formats import format_amount
 from core.money import MAX_AMOUNT, money
@@ -437,6 +437,13 @@ def receipt_reverse(*, actor: "User", receipt_id, reason: str) -> Receipt:
     # R20: the reversal is dated today; today's month closed refuses it before anything moves.
     require_open_period(today, field="reversed_at")
     live = list(receipt.allocations.filter(reversed=False).select_related("contract"))
+    # A completed contract loses what made it complete: active again (contract rows before
+    # ledger rows, the order `contracts_complete` locks them in).
+    contracts_reopen(
+        contract_ids={a.contract_id for a in live},
+        actor=actor,
+        reason=_("reopened: receipt %(number)s reversed") % {"number": receipt.number},
+    )
     ledgers = {
         ledger.contract_id: ledger
         for ledger in ContractLedger.objects.select_for_update().filter(
@@ -456,7 +463,8 @@ def receipt_reverse(*, actor: "User", receipt_id, reason: str) -> Receipt:
         if amount - applied:
             lines.append(("2203", amount - applied, ZERO, contract.pk))
         ledgers[contract.pk] = ledger_add_collected(contract_id=contract.pk, amount=-amount)
-        if contract.status == ContractStatus.ACTIVE:
+        if contract.status in (ContractStatus.ACTIVE, ContractStatus.COMPLETED):
+            # R3: the exposure counts every contract not terminated.
             order_exposure_collected(order_id=contract.order_id, amount=-amount)
     Allocation.objects.filter(pk__in=[a.pk for a in live]).update(reversed=True)
     on_account = receipt.amount - sum((a.amount for a in live), ZERO)
