@@ -1,7 +1,9 @@
 """Small helpers the browser views share: pagination and showing a domain refusal on a form."""
 
+from django import forms
 from django.core.paginator import Paginator
 from django.forms import Form
+from django.utils.translation import gettext_lazy as _
 
 from core.errors import DomainError
 
@@ -30,6 +32,34 @@ def form_add_domain_error(form: Form, error: DomainError) -> None:
             form.add_error(target, message if target else f"{field}: {message}")
     if error.code not in {"invalid"}:
         form.add_error(None, error.detail)
+
+
+LATE_FIELD = "book_in_open_period"
+
+
+def _late_field() -> forms.BooleanField:
+    return forms.BooleanField(
+        label=_("Book it as a late document"),
+        required=False,
+        help_text=_(
+            "The document keeps its date; its entries are dated the first day of the first "
+            "open month."
+        ),
+    )
+
+
+def keep_late_booking(form: Form) -> None:
+    """In a form's `__init__`: the late-document checkbox (`core.periods`), once offered, stays
+    on the form that comes back with it."""
+    if form.is_bound and LATE_FIELD in form.data:
+        form.fields[LATE_FIELD] = _late_field()
+
+
+def offer_late_booking(form: Form, error: DomainError, *, field: str) -> None:
+    """A date refused as being in a closed month (`period_closed` beside `field`): the form
+    comes back with the checkbox that books the document late, in the first open month."""
+    if error.code == "period_closed" and field in error.errors:
+        form.fields.setdefault(LATE_FIELD, _late_field())
 
 
 def object_form_page(request, *, form_class, instance, save, title, back: str, saved_message: str):

@@ -14,6 +14,7 @@ from contracts import selectors as contract_selectors
 from contracts.models import ContractStatus
 from core import formats
 from core.listing import ListFilterForm, selector_filters
+from core.pages import keep_late_booking
 from core.roles import Role
 from finance.models import Account, BankStatementLineStatus, LitigationStatus
 from finance.models.bank import IMPORTABLE
@@ -42,6 +43,7 @@ class ReceiptForm(forms.Form):
     def __init__(self, *args, user, **kwargs):
         kwargs.setdefault("initial", {}).setdefault("received_on", timezone.localdate())
         super().__init__(*args, **kwargs)
+        keep_late_booking(self)
         self.fields["customer"].queryset = sales_selectors.customer_list(user=user).order_by("name")
         self.fields["customer"].widget.attrs.update(
             {

@@ -14,6 +14,7 @@ from django.utils.translation import pgettext_lazy
 from contracts import selectors as contract_selectors
 from contracts.models import ContractStatus
 from core import formats
+from core.pages import keep_late_booking
 from inventory.models import (
     DEFAULT_VALIDITY_DAYS,
     ProductionNotice,
@@ -286,3 +287,4 @@ class DeliveryForm(forms.Form):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["signed_by"].widget.attrs["autofocus"] = True
+        keep_late_booking(self)

@@ -11,7 +11,9 @@ Arguments (amounts Decimal with 2 places, quantities 3):
     sender        ShippingNotice (the class)
     notice        the delivered ShippingNotice, locked, status `delivered`
     contract_id   its contract
-    delivered_on  the customer's signing date (datetime.date): the posting date
+    delivered_on  the customer's signing date (datetime.date): where the amount falls due from
+    booked_on     the posting date: `delivered_on`, or for a late document (signed in a closed
+                  month, `core.periods`) the first day of the first open month after it
     net, tax      the notice's net amount and output VAT
     amount        its gross (= net + tax)
     lines         [{"contract_line", "product", "quantity", "net", "tax", "gross"}] per line;

@@ -49,7 +49,9 @@ class ContractSerializer(serializers.ModelSerializer):
     created_by = serializers.CharField(source="created_by.username", read_only=True)
     # A plain string in the schema: an enum named `status` would collide with other documents'.
     status = serializers.CharField(
-        read_only=True, help_text="`draft`, `pending_signoff`, `active` or `terminated`."
+        read_only=True,
+        help_text="`draft`, `pending_signoff`, `active`, `completed` (delivered, invoiced and "
+        "collected in full) or `terminated`.",
     )
     first_payment_ratio = _rate(_("first payment ratio"))
     credit_days = serializers.IntegerField(min_value=0, required=False, label=_("credit days"))

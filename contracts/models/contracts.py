@@ -49,10 +49,12 @@ class ContractStatus(models.TextChoices):
     DRAFT = "draft", _("Draft")
     PENDING_SIGNOFF = "pending_signoff", _("Pending co-sign")
     ACTIVE = "active", pgettext_lazy("contract status", "Active")
+    # 已完结: delivered, invoiced and collected in full (`contracts_complete`, month end R20).
+    COMPLETED = "completed", pgettext_lazy("contract status", "Completed")
     TERMINATED = "terminated", _("Terminated")
 
 
-NUMBERED_STATUSES = (ContractStatus.ACTIVE, ContractStatus.TERMINATED)
+NUMBERED_STATUSES = (ContractStatus.ACTIVE, ContractStatus.COMPLETED, ContractStatus.TERMINATED)
 
 
 class Contract(ConcurrentTransitionMixin, ApprovableDocument):
@@ -115,6 +117,7 @@ class Contract(ConcurrentTransitionMixin, ApprovableDocument):
     submitted_at = models.DateTimeField(_("submitted at"), null=True, blank=True)
     activated_at = models.DateTimeField(_("activated at"), null=True, blank=True)
     signed_on = models.DateField(_("signed on"), null=True, blank=True)
+    completed_on = models.DateField(_("completed on"), null=True, blank=True)
     history = HistoricalRecords()  # R24
 
     class Meta:
@@ -220,6 +223,15 @@ class Contract(ConcurrentTransitionMixin, ApprovableDocument):
     @transition(field=status, source=ContractStatus.ACTIVE, target=ContractStatus.TERMINATED)
     def terminate(self) -> None:
         pass
+
+    @transition(field=status, source=ContractStatus.ACTIVE, target=ContractStatus.COMPLETED)
+    def complete(self) -> None:
+        """Finished: delivered, invoiced and collected in full (`contracts_complete`)."""
+
+    @transition(field=status, source=ContractStatus.COMPLETED, target=ContractStatus.ACTIVE)
+    def reopen(self) -> None:
+        """A correction (a receipt reversed, a red invoice issued) left something to do."""
+        self.completed_on = None
 
 
 register(Contract)

@@ -15,6 +15,8 @@ from contracts.services.contracts import (
     contract_submit,
     contract_update_terms,
     contract_withdraw,
+    contracts_complete,
+    contracts_reopen,
 )
 from contracts.services.ledger import (
     ledger_add_collected,
@@ -37,6 +39,8 @@ __all__ = [
     "contract_submit",
     "contract_update_terms",
     "contract_withdraw",
+    "contracts_complete",
+    "contracts_reopen",
     "ledger_add_collected",
     "ledger_add_delivered",
     "ledger_add_interest_accrued",

@@ -1,15 +1,19 @@
 """Contracts (R8, R9): every write of a contract's life — draft from an approved order, terms,
-submit for co-sign, withdraw — and its activation when both co-signers have signed.
+submit for co-sign, withdraw — its activation when both co-signers have signed, and at month end
+its completion once delivered, invoiced and collected in full (`contracts_complete`; a
+correction reopens it, `contracts_reopen`).
 
 Locks are taken parents first: the order, then the contract. A contract is numbered only when
 it becomes active, in the approval's transaction, from the locked counter row of
 core.numbering (gapless per year).
 """
 
+import datetime
 from collections.abc import Mapping
 from typing import TYPE_CHECKING
 
 from django.db import transaction
+from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -26,6 +30,7 @@ from core.errors import InvalidInput, NotVisible, RuleViolation
 from core.numbering import document_number
 from core.permissions import require_role, sees_customer
 from core.roles import Role
+from core.system import system_user
 from core.validation import reject_unknown_fields, validate_instance
 from sales.models import Order, OrderStatus
 
@@ -200,3 +205,70 @@ def _render_pdf_after_commit(contract_id: int) -> None:
     from contracts.tasks import render_contract_pdf
 
     transaction.on_commit(lambda: render_contract_pdf.delay(contract_id), robust=True)
+
+
+# --- finished contracts (已完结; month end, R20) -----------------------------------------------
+
+
+def _finished(ledger: ContractLedger) -> bool:
+    """Delivered in full, invoiced as far as delivered, and collected what was delivered plus
+    the interest posted on it."""
+    return (
+        ledger.contracted > 0
+        and ledger.delivered == ledger.contracted
+        and ledger.invoiced == ledger.delivered
+        and ledger.collected >= ledger.delivered + ledger.interest
+    )
+
+
+def contracts_complete(*, as_of: datetime.date) -> int:
+    """Month end (R20: "orders that are finished are closed"): every active contract fully
+    delivered (ledger `delivered` = `contracted`), fully invoiced (`invoiced` = `delivered`)
+    and fully collected (`collected` ≥ `delivered` + `interest`) becomes `completed` (已完结),
+    `completed_on` = `as_of`. One durable transaction per contract, its row then its ledger's
+    locked (the order of every service that locks both) and the figures read again under the
+    locks. Idempotent: a second call completes nothing. Returns how many were completed."""
+    candidates = (
+        Contract.objects.filter(
+            status=ContractStatus.ACTIVE,
+            ledger__contracted__gt=0,
+            ledger__delivered=F("ledger__contracted"),
+            ledger__invoiced=F("ledger__delivered"),
+            ledger__collected__gte=F("ledger__delivered") + F("ledger__interest"),
+        )
+        .order_by("pk")
+        .values_list("pk", flat=True)
+    )
+    actor = system_user()
+    completed = 0
+    for contract_id in list(candidates):
+        with transaction.atomic(durable=True):
+            contract = Contract.objects.select_for_update(of=("self",)).get(pk=contract_id)
+            ledger = ContractLedger.objects.select_for_update().get(contract_id=contract_id)
+            if contract.status != ContractStatus.ACTIVE or not _finished(ledger):
+                continue  # changed since the list was read
+            contract.complete()
+            contract.completed_on = as_of
+            contract._history_user = actor
+            contract._change_reason = _("completed: delivered, invoiced and collected in full")
+            contract.save()
+            completed += 1
+    return completed
+
+
+def contracts_reopen(*, contract_ids, actor: "User", reason: str) -> list[int]:
+    """A correction that leaves a completed contract with something to do again (a receipt
+    reversed, a red invoice issued) makes it `active` again, in the caller's transaction, before
+    the caller touches the ledger (contract rows, then ledger rows). Returns the ids reopened."""
+    reopened = []
+    for contract in (
+        Contract.objects.select_for_update(of=("self",))
+        .filter(pk__in=list(contract_ids), status=ContractStatus.COMPLETED)
+        .order_by("pk")
+    ):
+        contract.reopen()
+        contract._history_user = actor
+        contract._change_reason = reason
+        contract.save()
+        reopened.append(contract.pk)
+    return reopened

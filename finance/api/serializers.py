@@ -117,6 +117,13 @@ class AllocationInputSerializer(serializers.Serializer):
     amount = amount_field(min_value=POSITIVE)
 
 
+BOOK_LATE_HELP = (
+    "A late document: received in a closed month, book its entry on the first day of the first "
+    "open month after that date (received_on is kept; booked_on shows the day). Without it a "
+    "date in a closed month is 409 period_closed."
+)
+
+
 class ReceiptCreateSerializer(serializers.Serializer):
     customer = serializers.IntegerField(min_value=1)
     amount = amount_field(min_value=POSITIVE)
@@ -132,6 +139,9 @@ class ReceiptCreateSerializer(serializers.Serializer):
         required=False,
         help_text="Omitted: allocated to the customer's receivables oldest due first; "
         "[]: all of it stays on account as an advance.",
+    )
+    book_in_open_period = serializers.BooleanField(
+        required=False, default=False, help_text=BOOK_LATE_HELP
     )
 
 
@@ -177,6 +187,7 @@ class ReceiptSerializer(serializers.ModelSerializer):
             "amount",
             "method",
             "received_on",
+            "booked_on",
             "reference",
             "bill_number",
             "bill_bank",
@@ -393,6 +404,9 @@ class BankConfirmLineSerializer(serializers.Serializer):
         many=True,
         required=False,
         help_text="Omitted or []: all of the line stays on the customer's account.",
+    )
+    book_in_open_period = serializers.BooleanField(
+        required=False, default=False, help_text=BOOK_LATE_HELP
     )
 
 

@@ -39,6 +39,8 @@ class Receipt(models.Model):
     amount = AmountField(_("amount"))
     method = models.CharField(_("payment method"), max_length=20, choices=PaymentMethod.choices)
     received_on = models.DateField(_("received on"))
+    # A late document (core.periods): received in a closed month, its entry dated this day.
+    booked_on = models.DateField(_("booked on"), null=True, blank=True)
     reference = models.CharField(_("reference"), max_length=60, blank=True)
     # 承兑汇票: a bank acceptance bill's number, issuing bank and maturity date (R16).
     bill_number = models.CharField(_("bill number"), max_length=40, blank=True)

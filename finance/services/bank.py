@@ -30,7 +30,9 @@ Each row becomes a line, numbered as the spreadsheet numbers it (the header is a
 Confirm (`bank_statement_confirm`) turns the chosen lines into receipts, all or nothing, in one
 transaction: for each, `receipt_record` (bank transfer, received on the line's date, reference
 the line's) with the allocations finance chose — none leaves the money on account — then the
-line is `imported` with its receipt and the payer → customer mapping is remembered.
+line is `imported` with its receipt and the payer → customer mapping is remembered. A line
+dated in a closed month is refused (`period_closed`) unless finance books it as a late document
+(`book_in_open_period`, `core.periods`): received on its date, posted in the first open month.
 
 Locks, in this order: the statement (FOR UPDATE: two confirms of one statement run one after
 the other, and the second finds the line imported), its lines, then each receipt's own (the
@@ -363,7 +365,7 @@ def _finish_if_done(statement: BankStatement) -> None:
 
 # -- confirm -----------------------------------------------------------------------------------
 
-CONFIRM_FIELDS = ("row", "customer", "allocations")
+CONFIRM_FIELDS = ("row", "customer", "allocations", "book_in_open_period")
 
 
 def _parse_confirm(lines, by_row: dict[int, BankStatementLine]) -> list[tuple[int, dict]]:
@@ -408,11 +410,22 @@ def _parse_confirm(lines, by_row: dict[int, BankStatementLine]) -> list[tuple[in
             allocations = []
         if not isinstance(allocations, Sequence) or isinstance(allocations, str | bytes):
             errors[f"{prefix}.allocations"] = [_("Enter a list of allocations.")]
+        late = item.get("book_in_open_period", False)
+        if not isinstance(late, bool):
+            errors[f"{prefix}.book_in_open_period"] = [_("Enter true or false.")]
         if row is not None:
             seen.add(row)
         if line is not None and customer_id is not None:
             parsed.append(
-                (index, {"line": line, "customer_id": customer_id, "allocations": allocations})
+                (
+                    index,
+                    {
+                        "line": line,
+                        "customer_id": customer_id,
+                        "allocations": allocations,
+                        "late": late is True,
+                    },
+                )
             )
     if errors:
         raise InvalidInput(errors=errors)
@@ -474,11 +487,12 @@ def _remember_payer(*, actor: "User", payer: str, customer_id: int) -> None:
 
 @transaction.atomic(durable=True)
 def bank_statement_confirm(*, actor: "User", statement_id, lines) -> tuple[BankStatement, list]:
-    """Import the chosen lines `[{"row","customer","allocations"?:[{"contract","amount"}]}]`
-    as receipts, all or nothing (the module's docstring). Returns the statement and the
-    receipts created, in the request's order. A refusal of the receipt service
+    """Import the chosen lines `[{"row","customer","allocations"?:[{"contract","amount"}],
+    "book_in_open_period"?}]` as receipts, all or nothing (the module's docstring). Returns the
+    statement and the receipts created, in the request's order. A refusal of the receipt service
     (`over_collection`, `over_allocation`, `period_closed`, a bad allocation) refuses the whole
-    confirm and names the line: `lines.N.allocations.M.amount`."""
+    confirm and names the line: `lines.N.allocations.M.amount`. A line dated in a closed month
+    with `book_in_open_period` becomes a late receipt (`core.periods`)."""
     require_role(actor, *STATEMENT_KEEPERS)
     statement = BankStatement.objects.select_for_update().filter(pk=id_of(statement_id)).first()
     if statement is None:
@@ -515,6 +529,7 @@ def bank_statement_confirm(*, actor: "User", statement_id, lines) -> tuple[BankS
                 reference=line.reference,
                 note=note[:200],
                 allocations=list(p["allocations"]),
+                book_in_open_period=p["late"],
             )
         except DomainError as error:
             raise _renamed(error, prefix, line.row) from error

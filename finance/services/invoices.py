@@ -36,11 +36,13 @@ from django.utils.translation import gettext as _
 from approvals.models import ApprovalRequest
 from approvals.services import approval_request_open
 from contracts.models import Contract, ContractLedger, ContractStatus
+from contracts.services import contracts_reopen
 from contracts.services.ledger import ledger_add_invoiced
 from core.errors import InvalidInput, NotVisible, RuleViolation
 from core.formats import format_amount, format_percent
 from core.money import MAX_AMOUNT, money, within_bounds
 from core.numbering import document_number
+from core.periods import require_open_period
 from core.permissions import require_role, sees_customer
 from core.roles import Role
 from core.validation import beyond_bounds_message, id_of
@@ -294,9 +296,17 @@ def invoice_issue(*, invoice: Invoice, request: ApprovalRequest, actor: "User") 
     locked): R17 once more for an invoice, then issued with its number, the ledger's
     `invoiced` and the VAT reclassification; a red invoice's original becomes `reversed`."""
     today = timezone.localdate()
+    # R20: issued today, even when there is no tax to post; today's month closed refuses it.
+    require_open_period(today, field="issued_on")
     original = None
     if invoice.is_red:
         original = Invoice.objects.select_for_update().get(pk=invoice.reverses_id)
+        # A completed contract invoiced less again has something to do: active again.
+        contracts_reopen(
+            contract_ids=[invoice.contract_id],
+            actor=actor,
+            reason=_("reopened: red invoice of %(number)s") % {"number": original.display_number},
+        )
     else:
         ledger = _locked_ledger(invoice.contract)
         _require_invoiceable(

@@ -165,19 +165,32 @@ def journal_reverse(
     )
 
 
+def late_memo(memo: str, *, dated: datetime.date, booked: datetime.date | None) -> str:
+    """The memo of an entry a late document posts (`core.periods`: booked on the first day of
+    the first open month) names the document's own date; otherwise `memo` as it is."""
+    if booked is None or booked == dated:
+        return memo
+    return _("Late document dated %(day)s: %(memo)s") % {"memo": memo, "day": dated.isoformat()}
+
+
 def delivery_revenue_post(
-    *, notice, contract_id: int, delivered_on, net, tax, amount, actor, **_event
+    *, notice, contract_id: int, delivered_on, net, tax, amount, actor, booked_on=None, **_event
 ) -> JournalEntry:
     """R14: the customer-signed copy books revenue and the receivable, in the delivery's
     transaction (`inventory.signals.delivery_confirmed`; a failure here rolls the signature
-    back). The VAT waits on 222102 until the invoice is issued (R17)."""
+    back), on `booked_on` (a late document's) or the signing day. The VAT waits on 222102
+    until the invoice is issued (R17)."""
     lines = [("1122", amount, ZERO), ("6001", ZERO, net)]
     if tax:
         lines.append(("222102", ZERO, tax))
     return journal_post(
         actor=actor,
-        date=delivered_on,
-        memo=_("Signed delivery %(number)s") % {"number": notice.number},
+        date=booked_on or delivered_on,
+        memo=late_memo(
+            _("Signed delivery %(number)s") % {"number": notice.number},
+            dated=delivered_on,
+            booked=booked_on,
+        ),
         source_type="shipping_notice",
         source_id=notice.pk,
         source_number=notice.number,

@@ -39,18 +39,18 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from contracts.models import Contract, ContractLedger, ContractStatus
-from contracts.services import ledger_add_collected
+from contracts.services import contracts_reopen, ledger_add_collected
 from core.errors import InvalidInput, NotVisible, RuleViolation
 from core.formats import format_amount
 from core.money import MAX_AMOUNT, money
 from core.numbering import document_number
-from core.periods import require_open_period
+from core.periods import booking_date, require_open_period
 from core.permissions import require_role, sees_customer
 from core.roles import Role
 from core.validation import id_of
 from finance.models import Allocation, JournalEntry, Receipt, ReceiptStatus
 from finance.selectors import open_contracts
-from finance.services.journal import journal_post
+from finance.services.journal import journal_post, late_memo
 from sales.models import Customer, PaymentMethod
 from sales.services.orders import order_exposure_collected
 
@@ -285,10 +285,14 @@ def receipt_record(
     bill_maturity=None,
     note: str = "",
     allocations=None,
+    book_in_open_period: bool = False,
 ) -> Receipt:
     """Record a receipt (R16) inside the caller's transaction (the bank import confirms many in
     one). `allocations`: a list of `{"contract", "amount"}`; None allocates oldest due first;
-    [] leaves it all on account. An acceptance bill needs its number, bank and maturity."""
+    [] leaves it all on account. An acceptance bill needs its number, bank and maturity.
+    Received in a closed month: refused (`period_closed`), unless `book_in_open_period` — a
+    late document (`core.periods`): it keeps `received_on` (its allocations count from it,
+    R18) and its entry is dated the first day of the first open month, kept as `booked_on`."""
     require_role(actor, *RECEIPT_KEEPERS)
     errors: dict = {}
     value = _amount(amount, "amount", errors)
@@ -326,13 +330,14 @@ def receipt_record(
     customer = _lock_customer(customer_id)
     if not sees_customer(actor, owner_id=customer.owner_id):
         raise NotVisible()
-    require_open_period(day, field="received_on")
+    booked = booking_date(day, late_ok=bool(book_in_open_period), field="received_on")
     receipt = Receipt.objects.create(
         number=document_number(prefix="SK", series="receipt"),
         customer=customer,
         amount=value,
         method=method,
         received_on=day,
+        booked_on=booked if booked != day else None,
         reference=(reference or "").strip(),
         bill_number=(bill_number or "").strip() if method == PaymentMethod.ACCEPTANCE_BILL else "",
         bill_bank=(bill_bank or "").strip() if method == PaymentMethod.ACCEPTANCE_BILL else "",
@@ -347,9 +352,13 @@ def receipt_record(
     _post(
         actor=actor,
         receipt=receipt,
-        day=day,
-        memo=_("Receipt %(number)s from %(customer)s")
-        % {"number": receipt.number, "customer": customer.name},
+        day=booked,
+        memo=late_memo(
+            _("Receipt %(number)s from %(customer)s")
+            % {"number": receipt.number, "customer": customer.name},
+            dated=day,
+            booked=booked,
+        ),
         lines=[
             ("1002", value, ZERO, None),
             *lines,
@@ -395,6 +404,8 @@ def receipt_allocate(*, actor: "User", receipt_id, allocations=None) -> Receipt:
     elif not plan:
         raise InvalidInput(errors={"allocations": [_("Enter at least one allocation.")]})
     day = timezone.localdate()
+    # R20: an allocation is dated today; today's month closed refuses it before anything moves.
+    require_open_period(day, field="allocated_on")
     lines = _allocate(actor=actor, receipt=receipt, customer=customer, plan=plan, day=day)
     if lines:
         total = sum((line[2] for line in lines), ZERO)
@@ -423,7 +434,16 @@ def receipt_reverse(*, actor: "User", receipt_id, reason: str) -> Receipt:
     if receipt.status != ReceiptStatus.POSTED:
         raise RuleViolation("invalid_transition", detail=_("This receipt is reversed already."))
     today = timezone.localdate()
+    # R20: the reversal is dated today; today's month closed refuses it before anything moves.
+    require_open_period(today, field="reversed_at")
     live = list(receipt.allocations.filter(reversed=False).select_related("contract"))
+    # A completed contract loses what made it complete: active again (contract rows before
+    # ledger rows, the order `contracts_complete` locks them in).
+    contracts_reopen(
+        contract_ids={a.contract_id for a in live},
+        actor=actor,
+        reason=_("reopened: receipt %(number)s reversed") % {"number": receipt.number},
+    )
     ledgers = {
         ledger.contract_id: ledger
         for ledger in ContractLedger.objects.select_for_update().filter(
@@ -443,7 +463,8 @@ def receipt_reverse(*, actor: "User", receipt_id, reason: str) -> Receipt:
         if amount - applied:
             lines.append(("2203", amount - applied, ZERO, contract.pk))
         ledgers[contract.pk] = ledger_add_collected(contract_id=contract.pk, amount=-amount)
-        if contract.status == ContractStatus.ACTIVE:
+        if contract.status in (ContractStatus.ACTIVE, ContractStatus.COMPLETED):
+            # R3: the exposure counts every contract not terminated.
             order_exposure_collected(order_id=contract.order_id, amount=-amount)
     Allocation.objects.filter(pk__in=[a.pk for a in live]).update(reversed=True)
     on_account = receipt.amount - sum((a.amount for a in live), ZERO)
@@ -472,7 +493,7 @@ def receipt_reverse(*, actor: "User", receipt_id, reason: str) -> Receipt:
 
 
 def delivery_advance_apply(
-    *, notice, contract_id: int, amount, delivered_on, actor, **_event
+    *, notice, contract_id: int, amount, delivered_on, actor, booked_on=None, **_event
 ) -> JournalEntry | None:
     """R14 with R16: at the signed delivery, what the contract already collected beyond its
     earlier deliveries (its advance, 2203) pays the new receivable: Dr 2203 / Cr 1122, in the
@@ -485,8 +506,12 @@ def delivery_advance_apply(
         return None
     return journal_post(
         actor=actor,
-        date=delivered_on,
-        memo=_("Advance applied to delivery %(number)s") % {"number": notice.number},
+        date=booked_on or delivered_on,
+        memo=late_memo(
+            _("Advance applied to delivery %(number)s") % {"number": notice.number},
+            dated=delivered_on,
+            booked=booked_on,
+        ),
         source_type="shipping_notice",
         source_id=notice.pk,
         source_number=notice.number,

@@ -14,7 +14,12 @@ from django.views.decorators.http import require_http_methods, require_POST
 from core.errors import DomainError
 from core.formats import format_amount
 from core.listing import ListFilterForm, list_totals, selector_filters
-from core.pages import form_add_domain_error, paginate, querystring_without_page
+from core.pages import (
+    form_add_domain_error,
+    offer_late_booking,
+    paginate,
+    querystring_without_page,
+)
 from core.permissions import has_role, require_role
 from core.spreadsheets import export_response
 from finance import selectors, services
@@ -98,6 +103,7 @@ def receipt_create(request):
                 return redirect("receipt-detail", pk=receipt.pk)
             except DomainError as error:
                 form_add_domain_error(form, error)
+                offer_late_booking(form, error, field="received_on")
                 grid_errors = _grid_errors(error, allocations)
                 status = error.status_code
         rows = _grid(customer_id if customer_id.isdigit() else None, request.POST, grid_errors)

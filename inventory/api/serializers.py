@@ -270,6 +270,12 @@ class ShippingNoticeSerializer(_DocumentSerializer):
     exited_at = serializers.DateTimeField(read_only=True)
     signed_by = serializers.CharField(read_only=True)
     signed_at = serializers.DateField(read_only=True)
+    booked_on = serializers.DateField(
+        read_only=True,
+        allow_null=True,
+        help_text="A late document (signed in a closed month): the day its entries are dated, "
+        "the first day of the first open month; null when booked on the signing day.",
+    )
     has_scan = serializers.SerializerMethodField(help_text="A scan of the signed copy is on file.")
     delivery_recorded_by = _username("delivery_recorded_by")
     delivery_recorded_at = serializers.DateTimeField(read_only=True)
@@ -305,7 +311,16 @@ class DeliverySerializer(serializers.Serializer):
 
     signed_by = serializers.CharField(max_length=100, label=_("signed by"))
     signed_at = serializers.DateField(
-        label=_("signed on"), help_text="Any past date; not in the future nor a closed period."
+        label=_("signed on"),
+        help_text="Any past date; not in the future nor (unless book_in_open_period) in a "
+        "closed period.",
+    )
+    book_in_open_period = serializers.BooleanField(
+        required=False,
+        default=False,
+        help_text="A late document: signed in a closed month, book its entries on the first day "
+        "of the first open month after that date (signed_at is kept; booked_on shows the day). "
+        "Without it a signing date in a closed month is 409 period_closed.",
     )
     scan = serializers.FileField(
         required=False,

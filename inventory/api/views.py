@@ -368,6 +368,7 @@ class ShippingNoticeViewSet(_ApprovableViewSet):
             signed_by=data.validated_data["signed_by"],
             signed_at=data.validated_data["signed_at"],
             scan=data.validated_data.get("scan"),
+            book_in_open_period=data.validated_data["book_in_open_period"],
         )
         return self._answer(notice)
 

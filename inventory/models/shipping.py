@@ -118,6 +118,8 @@ class ShippingNotice(ConcurrentTransitionMixin, ApprovableDocument):
     # The customer-signed copy (R14).
     signed_by = models.CharField(_("signed by"), max_length=100, blank=True)
     signed_at = models.DateField(pgettext_lazy("delivery", "signed on"), null=True, blank=True)
+    # A late document (core.periods): signed in a closed month, its entries dated this day.
+    booked_on = models.DateField(_("booked on"), null=True, blank=True)
     signed_scan = models.FileField(
         _("signed copy (scan)"), upload_to=delivery_scan_path, blank=True, max_length=200
     )

@@ -41,7 +41,7 @@ from core.errors import InvalidInput, NotVisible, RuleViolation
 from core.formats import format_amount, format_quantity
 from core.money import MAX_AMOUNT, MAX_QUANTITY, document_amounts, money
 from core.numbering import document_number
-from core.periods import require_open_period
+from core.periods import booking_date
 from core.permissions import has_role, require_role
 from core.roles import Role
 from core.validation import (
@@ -535,9 +535,10 @@ def _check_scan(scan) -> list[str]:
     return []
 
 
-def _delivery_post(*, notice: ShippingNotice, day, actor: "User") -> None:
-    """Revenue (R14): the ledger's `delivered` and the amount due, then the event finance
-    posts to the journal — all in the recording transaction."""
+def _delivery_post(*, notice: ShippingNotice, day, booked_on, actor: "User") -> None:
+    """Revenue (R14): the ledger's `delivered` and the amount due (from the signing day, R18),
+    then the event finance posts to the journal on `booked_on` — all in the recording
+    transaction."""
     ledger_add_delivered(
         contract_id=notice.contract_id,
         amount=notice.gross_amount,
@@ -549,6 +550,7 @@ def _delivery_post(*, notice: ShippingNotice, day, actor: "User") -> None:
         notice=notice,
         contract_id=notice.contract_id,
         delivered_on=day,
+        booked_on=booked_on,
         net=notice.net_amount,
         tax=notice.tax_amount,
         amount=notice.gross_amount,
@@ -569,12 +571,21 @@ def _delivery_post(*, notice: ShippingNotice, day, actor: "User") -> None:
 
 @transaction.atomic(durable=True)
 def shipping_notice_confirm_delivery(
-    *, actor: "User", notice_id: int, signed_by, signed_at, scan=None
+    *,
+    actor: "User",
+    notice_id: int,
+    signed_by,
+    signed_at,
+    scan=None,
+    book_in_open_period: bool = False,
 ) -> ShippingNotice:
     """Record the customer-signed delivery copy (R14): signer, signing date (any past date —
-    late paperwork — but not a future one nor one in a closed period), optional scan. Only now
-    is the shipment revenue and due: the contract ledger's `delivered` grows, the amount falls
-    due on the signing date + credit days, and `delivery_confirmed` is sent for finance."""
+    late paperwork — but not a future one nor, unless `book_in_open_period`, one in a closed
+    period), optional scan. Only now is the shipment revenue and due: the contract ledger's
+    `delivered` grows, the amount falls due on the signing date + credit days, and
+    `delivery_confirmed` is sent for finance. A late document (`core.periods`): signed in a
+    closed month and `book_in_open_period`, it keeps its signing date and posts on the first
+    day of the first open month after it, recorded as `booked_on`."""
     require_role(actor, Role.SALES_CLERK)
     notice = _locked(notice_id, actor=actor)
     errors: dict[str, list[str]] = {}
@@ -598,10 +609,11 @@ def shipping_notice_confirm_delivery(
         raise InvalidInput(errors=errors)
     if notice.status != ShippingNoticeStatus.SHIPPED:
         refuse_state(notice, _("confirmed as delivered"))
-    require_open_period(day, field="signed_at")
+    booked = booking_date(day, late_ok=bool(book_in_open_period), field="signed_at")
     notice.deliver()
     notice.signed_by = signed_by
     notice.signed_at = day
+    notice.booked_on = booked if booked != day else None
     notice.delivery_recorded_by = actor
     notice.delivery_recorded_at = timezone.now()
     if scan is not None:
@@ -609,7 +621,7 @@ def shipping_notice_confirm_delivery(
     try:
         notice._history_user = actor
         notice.save()
-        _delivery_post(notice=notice, day=day, actor=actor)
+        _delivery_post(notice=notice, day=day, booked_on=booked, actor=actor)
     except BaseException:
         # The transaction rolls back: the stored scan must not stay behind without its row.
         if scan is not None:

@@ -22,9 +22,11 @@ from core.errors import DomainError, NotVisible
 from core.history import history_rows
 from core.listing import ListFilterForm, list_totals, selector_filters
 from core.pages import (
+    LATE_FIELD,
     document_action,
     form_add_domain_error,
     formset_add_domain_error,
+    offer_late_booking,
     paginate,
     querystring_without_page,
 )
@@ -420,6 +422,7 @@ def delivery_confirm(request, pk: int):
                     signed_by=form.cleaned_data["signed_by"],
                     signed_at=form.cleaned_data["signed_at"],
                     scan=form.cleaned_data["scan"],
+                    book_in_open_period=form.cleaned_data.get(LATE_FIELD, False),
                 )
                 messages.success(
                     request,
@@ -430,6 +433,7 @@ def delivery_confirm(request, pk: int):
             except DomainError as error:
                 status = error.status_code
                 form_add_domain_error(form, error)
+                offer_late_booking(form, error, field="signed_at")
     else:
         if notice.status != ShippingNoticeStatus.SHIPPED:
             messages.error(
