@@ -395,16 +395,15 @@ def _reconcile(pk: int, alive) -> str:
 
 def _documents_close(*, actor, period: str) -> dict:
     """Step 4: what is finished or expired is closed (R12, R20), as of today."""
+    from contracts.services import contracts_complete
     from inventory.services import shipping_notices_expire
 
-    expired = shipping_notices_expire(as_of=timezone.localdate())
-    result = {"notices_expired": expired.get("expired", 0)}
-    try:
-        from contracts.services import contracts_complete
-    except ImportError:  # pragma: no cover - before contracts can complete
-        return result
-    result["contracts_completed"] = contracts_complete(as_of=timezone.localdate())
-    return result
+    today = timezone.localdate()
+    expired = shipping_notices_expire(as_of=today)
+    return {
+        "notices_expired": expired.get("expired", 0),
+        "contracts_completed": contracts_complete(as_of=today),
+    }
 
 
 def _commission_prepare(*, actor, period: str) -> dict:

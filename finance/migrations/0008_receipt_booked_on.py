@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('finance', '0006_interest_litigation'),
+        ('finance', '0007_month_end'),
     ]
 
     operations = [
