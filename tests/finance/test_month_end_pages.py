@@ -365,3 +365,14 @@ def test_the_summary_table_is_on_the_list(client, books, finance):
 
     assert f'id="summary-{previous_period()}"' in html
     assert "50,000.00" in html and "130,800.00" in html
+
+
+@pytest.mark.rule("R21")
+def test_the_inbox_shows_the_run_and_links_to_its_month(client, books, finance, manager, run):
+    reconciliation = run(finance)
+    client.force_login(manager)
+
+    page = client.get(reverse("approval-detail", args=[reconciliation.approval_request.pk]))
+
+    assert page.status_code == 200
+    assert f'href="{detail()}"' in page.content.decode()
