@@ -148,3 +148,47 @@ def test_finance_runs_confirms_and_closes_the_month_then_a_receipt_in_it_is_refu
         "This date is in a closed period."
     )
     expect(page).to_have_url(re.compile(r"/receipts/new/"))
+
+
+@pytest.mark.postgres
+@pytest.mark.rule("R20")
+def test_the_page_polls_a_working_run_and_shows_what_it_found_when_it_ends(
+    page, login, books, finance, settings
+):
+    """The run works beside the page (its task in another thread, slowed after each batch of
+    one contract): the progress polls every second, and once the run is done the page reloads
+    with its result, the polling stopped."""
+    import threading
+
+    from django.db import connection as thread_connection
+
+    from finance.services import month_end_start
+
+    settings.MONTH_END_BATCH = 1
+    settings.MONTH_END_THROTTLE = 4
+    period = previous_period()
+
+    def start():
+        try:
+            month_end_start(actor=finance, period=period)
+        finally:
+            thread_connection.close()
+
+    login(page, finance)
+    worker = threading.Thread(target=start)
+    worker.start()
+    try:
+        for _attempt in range(100):
+            run = Reconciliation.objects.filter(period=period).first()
+            if run is not None and run.total:
+                break
+            page.wait_for_timeout(100)
+        page.goto(f"/finance/month-end/{period}/")
+        expect(page.locator("#run-status")).to_have_text("Running")
+        expect(page.locator("#run-progress[hx-trigger]")).to_have_count(1)
+        expect(page.locator("#run-done")).to_have_text("1 / 1")
+        expect(page.locator("#run-status")).to_have_text("Awaiting confirmation", timeout=15_000)
+        expect(page.locator("#run-progress[hx-trigger]")).to_have_count(0)
+        expect(page.locator("#difference-rows tbody tr")).to_have_count(1)
+    finally:
+        worker.join(timeout=30)
