@@ -418,11 +418,14 @@ def summary_chart(rows: list[dict], *, width: int = 720, height: int = 240) -> d
             )
         centre = Decimal(left) + slot * index + slot / 2
         overdue = row[CHART_LINE[0]]
-        points.append(
-            {"x": f"{centre:.1f}", "y": f"{y_of(overdue):.1f}", "amount": overdue}
-        )
+        points.append({"x": f"{centre:.1f}", "y": f"{y_of(overdue):.1f}", "amount": overdue})
         months.append(
-            {"period": row["period"], "x": f"{centre:.1f}", "label": row["period"][2:], "bars": bars}
+            {
+                "period": row["period"],
+                "x": f"{centre:.1f}",
+                "label": row["period"][2:],
+                "bars": bars,
+            }
         )
     grid = []
     for step in range(5):

@@ -203,15 +203,11 @@ def month_end_action(request, period: str, action: str):
     form = PeriodReopenForm(request.POST)
     form.is_valid()
     try:
-        period_reopen(
-            actor=request.user, period=period, reason=form.cleaned_data.get("reason", "")
-        )
+        period_reopen(actor=request.user, period=period, reason=form.cleaned_data.get("reason", ""))
     except DomainError as error:
         form_add_domain_error(form, error)
         context = _detail_context(request, period)
         context.update({"reopen_form": form, "can_reopen": True})
-        return render(
-            request, "finance/month_end_detail.html", context, status=error.status_code
-        )
+        return render(request, "finance/month_end_detail.html", context, status=error.status_code)
     messages.success(request, _("%(period)s is open again.") % {"period": period})
     return redirect(back)

@@ -16,7 +16,15 @@ from finance.models import PeriodEvent, Reconciliation
 from finance.selectors_monthend import month_summary, periods_overview
 from finance.services import month_end_execute, month_end_start, reconciliation_confirm
 from finance.services.interest import previous_period
-from tests.finance.test_month_end import books, finance2, last_month_day, run, vp  # noqa: F401
+from tests.finance import test_month_end as service_tests
+
+# The month-end services' fixtures: a contract delivered 100 days ago and 50,000.00 of it
+# collected last month (`books`), a run started with its task inline (`run`), another finance
+# user and the VP of finance.
+books = service_tests.books
+run = service_tests.run
+finance2 = service_tests.finance2
+vp = service_tests.vp
 
 pytestmark = pytest.mark.rule("R20")
 
@@ -157,15 +165,13 @@ def test_only_finance_starts_a_run(client, manager):
     assert not Reconciliation.objects.exists()
 
 
-def test_the_progress_polls_while_the_run_works_and_stops_when_it_is_done(
-    client, books, finance
-):
+def test_the_progress_polls_while_the_run_works_and_stops_when_it_is_done(client, books, finance):
     client.force_login(finance)
     started = month_end_start(actor=finance, period=previous_period())  # not sent yet: running
     progress = reverse("month-end-progress", args=[previous_period()])
 
     page = client.get(detail()).content.decode()
-    assert 'hx-get="%s"' % progress in page and 'hx-trigger="every 1s"' in page
+    assert f'hx-get="{progress}"' in page and 'hx-trigger="every 1s"' in page
     poll = client.get(progress, HTTP_HX_REQUEST="true")
     assert poll.status_code == 200 and 'hx-trigger="every 1s"' in poll.content.decode()
     assert "HX-Refresh" not in poll
@@ -175,7 +181,7 @@ def test_the_progress_polls_while_the_run_works_and_stops_when_it_is_done(
 
     done = client.get(progress, HTTP_HX_REQUEST="true")
     html = done.content.decode()
-    assert 'hx-trigger' not in html and 'id="run-progress"' in html
+    assert "hx-trigger" not in html and 'id="run-progress"' in html
     assert "Done" in html and 'value="100"' in html
     assert done["HX-Refresh"] == "true"  # the page reloads once, with what the run found
 
@@ -268,9 +274,7 @@ def test_the_sales_manager_and_another_finance_confirm_the_starter_cannot(
     client.force_login(finance2)
     confirmed = client.post(action("confirm"), follow=True)
 
-    assert "Month-end reconciliation of %s confirmed." % previous_period() in messages_of(
-        confirmed
-    )
+    assert f"Month-end reconciliation of {previous_period()} confirmed." in messages_of(confirmed)
     assert Reconciliation.objects.get().status == "confirmed"
     html = confirmed.content.decode()
     assert "manager.wang" in html or manager.get_full_name() in html
@@ -293,7 +297,7 @@ def test_closing_needs_the_confirmation_then_closes_the_month(
 
     closed = client.post(action("close"), follow=True)
 
-    assert "%s is closed." % previous_period() in messages_of(closed)
+    assert f"{previous_period()} is closed." in messages_of(closed)
     assert ClosedPeriod.objects.filter(period=previous_period()).exists()
     html = closed.content.decode()
     assert 'id="closed-note"' in html and 'id="run-month-end"' not in html
