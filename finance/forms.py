@@ -416,3 +416,48 @@ class StatementForm(forms.Form):
         if valid and cleaned["date_to"] < cleaned["date_from"]:
             self.add_error("date_to", _("The end date is before the start date."))
         return cleaned
+
+
+# -- month end (R20) ------------------------------------------------------------------------------
+
+
+class MonthEndRunForm(forms.Form):
+    """Start a month's month-end run (finance): the month, checked by the service (a bad or
+    future month, a closed one, a run under way are shown beside it)."""
+
+    period = forms.CharField(
+        label=_("Month"),
+        max_length=7,
+        widget=forms.TextInput(attrs={"type": "month", "placeholder": "YYYY-MM"}),
+    )
+
+
+class PeriodReopenForm(forms.Form):
+    """Reopen a closed month (the VP of finance), with the reason kept in its history."""
+
+    reason = forms.CharField(
+        label=_("Reason"),
+        required=False,  # the service says why it is needed and how long it may be
+        widget=forms.TextInput(attrs={"size": 60}),
+    )
+
+
+class DifferenceFilterForm(forms.Form):
+    """The differences' filters: a figure of the ledger and a customer (name, code or id)."""
+
+    figure = forms.ChoiceField(required=False, label=_("Figure"))
+    customer = forms.CharField(required=False, label=_("Customer"), max_length=100)
+
+    def __init__(self, data=None, **kwargs):
+        from finance.models import Figure
+
+        super().__init__(data, **kwargs)
+        self.fields["figure"].choices = [("", _("all")), *Figure.choices]
+
+    def values(self) -> dict:
+        self.is_valid()
+        data = getattr(self, "cleaned_data", {})
+        return {
+            "figure": data.get("figure", "") if "figure" not in self.errors else "",
+            "customer": (data.get("customer") or "").strip(),
+        }

@@ -3,7 +3,16 @@
 
 from django.urls import path
 
-from finance.views import aging, bank, invoices, journal, litigation, receipts, statements
+from finance.views import (
+    aging,
+    bank,
+    invoices,
+    journal,
+    litigation,
+    monthend,
+    receipts,
+    statements,
+)
 
 urlpatterns = [
     path("receipts/", receipts.receipt_list, name="receipt-list"),
@@ -47,5 +56,19 @@ urlpatterns = [
         "statements/customer/<int:pk>/",
         statements.customer_statement_for,
         name="customer-statement-for",
+    ),
+    # Month end (R20): the months, a month's run, its differences, confirmation and close.
+    path("finance/month-end/", monthend.month_end_list, name="month-end-list"),
+    path("finance/month-end/run/", monthend.month_end_run, name="month-end-run"),
+    path("finance/month-end/<str:period>/", monthend.month_end_detail, name="month-end-detail"),
+    path(
+        "finance/month-end/<str:period>/progress/",
+        monthend.month_end_progress,
+        name="month-end-progress",
+    ),
+    path(
+        "finance/month-end/<str:period>/<str:action>/",
+        monthend.month_end_action,
+        name="month-end-action",
     ),
 ]

@@ -608,6 +608,6 @@ class PeriodSerializer(serializers.Serializer):
     status = serializers.ChoiceField(
         choices=["open", "running", "computed", "returned", "failed", "confirmed", "closed"]
     )
-    reconciliation = serializers.IntegerField(allow_null=True)
-    difference_count = serializers.IntegerField(required=False)
-    closed_at = serializers.DateTimeField(allow_null=True, required=False)
+    reconciliation = serializers.IntegerField(source="reconciliation.pk", allow_null=True)
+    difference_count = serializers.IntegerField()
+    closed_at = serializers.DateTimeField(source="closed.closed_at", allow_null=True)

@@ -19,7 +19,7 @@ from approvals.selectors import documents_with_approvals
 from core.api.views import ServiceViewSet
 from core.errors import InvalidInput
 from core.permissions import require_role
-from finance import selectors, services
+from finance import selectors, selectors_monthend, services
 from finance.api.serializers import (
     AgingReportSerializer,
     BankConfirmSerializer,
@@ -543,7 +543,7 @@ class ReconciliationViewSet(
     def get_queryset(self):
         if getattr(self, "swagger_fake_view", False):
             return Reconciliation.objects.none()
-        require_role(self.request.user, *selectors.MONTH_END_READERS)
+        require_role(self.request.user, *selectors_monthend.MONTH_END_READERS)
         return Reconciliation.objects.select_related("started_by").order_by("-period")
 
     def get_serializer_context(self):
@@ -592,19 +592,16 @@ class PeriodViewSet(viewsets.ViewSet):
     serializer_class = PeriodSerializer
 
     def _period(self, period):
-        return next(
-            (row for row in selectors.periods_overview() if row["period"] == period),
-            {"period": period, "status": "open", "reconciliation": None},
-        )
+        return selectors_monthend.period_overview(period)
 
     @extend_schema(responses={200: PeriodSerializer(many=True)})
     def list(self, request):
-        require_role(request.user, *selectors.MONTH_END_READERS)
-        return Response(PeriodSerializer(selectors.periods_overview(), many=True).data)
+        require_role(request.user, *selectors_monthend.MONTH_END_READERS)
+        return Response(PeriodSerializer(selectors_monthend.periods_overview(), many=True).data)
 
     @extend_schema(responses={200: PeriodSerializer})
     def retrieve(self, request, period=None):
-        require_role(request.user, *selectors.MONTH_END_READERS)
+        require_role(request.user, *selectors_monthend.MONTH_END_READERS)
         return Response(PeriodSerializer(self._period(period)).data)
 
     @extend_schema(request=None, responses={200: PeriodSerializer})

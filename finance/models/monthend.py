@@ -112,8 +112,13 @@ class Reconciliation(ApprovableDocument):
     def __str__(self) -> str:
         return self.period
 
+    @property
+    def number(self) -> str:
+        """What the pages call it (core.pages.document_action's messages): its month."""
+        return self.period
+
     def get_absolute_url(self) -> str:
-        return reverse("finance:month_end_detail", args=[self.period])
+        return reverse("month-end-detail", args=[self.period])
 
     # -- the approval engine (R21) ---------------------------------------------------------
     def approval_number(self) -> str:

@@ -90,6 +90,7 @@ def register() -> None:
     # clerk reads their own customers' invoices from the contract page (R23), and their menu
     # stays short enough to show flat.
     from finance.selectors import AGING_READERS, INVOICE_READERS, LITIGATION_ROLES
+    from finance.selectors_monthend import MONTH_END_READERS
 
     invoices = tuple(r for r in INVOICE_READERS if r != Role.SALES_CLERK)
     register_menu_group("finance", label=pgettext_lazy("menu", "Finance"))
@@ -105,6 +106,7 @@ def register() -> None:
         ("customer-statement", _("Statements of account"), STATEMENT_MENU, 300, "finance"),
         ("journal-list", _("Journal"), JOURNAL_READERS, 310, "finance"),
         ("trial-balance", _("Trial balance"), JOURNAL_READERS, 320, "finance"),
+        ("month-end-list", _("Month end"), MONTH_END_READERS, 330, "finance"),
     ]
     for url_name, label, roles, order, group in entries:
         register_menu_entry(url_name, label=label, roles=roles, order=order, group=group)

@@ -61,6 +61,7 @@ def test_superuser_navigation_shows_everything(client, make_user):
         "Statements of account",
         "Journal",
         "Trial balance",
+        "Month end",
     ]
 
 
