@@ -18,7 +18,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, pgettext
 
 from contracts.models import Contract, ContractDue, ContractLedger, ContractStatus
-from core.errors import InvalidInput, NotVisible
+from core.errors import InvalidInput, NotVisible, PermissionRefused
 from core.fields import AmountField
 from core.history import document_transitions
 from core.listing import apply_shared, by_person_name, list_totals
@@ -1109,6 +1109,8 @@ COMMISSION_READERS = (
     Role.FINANCE,
     Role.FINANCE_VP,
 )
+# Who reads the department's accrual (部门提成): the readers who see every salesperson.
+COMMISSION_DEPARTMENT_READERS = tuple(r for r in COMMISSION_READERS if r != Role.SALES_CLERK)
 # Where collected money lands per contract (DESIGN §4): the receivable and the contract's advance.
 COMMISSION_ACCOUNTS = (RECEIVABLE, "2203")
 DEPARTMENT = 0  # the key of the whole sales department in the grouped figures
@@ -1281,6 +1283,33 @@ def commission_live(*, salesperson, period: str | None = None) -> commission.Com
     period = period or period_of(timezone.localdate())
     salesperson_id = getattr(salesperson, "pk", salesperson)
     return commission_figures(period=period, salesperson_ids=[salesperson_id])[salesperson_id]
+
+
+def commission_live_for(*, user, salesperson=None, period=None) -> commission.CommissionFigures:
+    """The live figure `user` asks for (R19, R23): their own by default; another
+    salesperson's only for a role that sees every customer (a clerk is refused)."""
+    from django.contrib.auth import get_user_model
+
+    require_role(user, *COMMISSION_READERS)
+    period = commission_period(period or period_of(timezone.localdate()))
+    if salesperson in (None, ""):
+        person = user
+    else:
+        key = str(salesperson).strip()
+        people = get_user_model().objects
+        person = (
+            people.filter(pk=int(key)) if key.isdigit() else people.filter(username=key)
+        ).first()
+        if person is None:
+            raise InvalidInput(errors={"salesperson": [_("Unknown salesperson.")]})
+    if person.pk != user.pk and not sees_all_customers(user):
+        raise PermissionRefused(
+            detail=_("A sales clerk sees only their own commission."),
+            errors={"salesperson": [_("You can only see your own commission.")]},
+        )
+    figures = commission_live(salesperson=person, period=period)
+    figures.salesperson = person.username
+    return figures
 
 
 def commission_department(*, period: str) -> dict:

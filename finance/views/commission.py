@@ -18,7 +18,7 @@ from core.errors import DomainError
 from core.history import history_rows
 from core.pages import document_action, form_add_domain_error, paginate, querystring_without_page
 from core.periods import period_of
-from core.permissions import has_role, require_role, sees_all_customers
+from core.permissions import has_role, require_role
 from core.spreadsheets import export_response
 from finance import selectors, services
 from finance.forms import CommissionPayForm, CommissionSlipFilterForm, CommissionSlipForm
@@ -49,7 +49,7 @@ def commission_slip_list(request):
     page.object_list = documents_with_approvals(page.object_list)
     this_month = period_of(timezone.localdate())
     department = None
-    if sees_all_customers(request.user):
+    if has_role(request.user, *selectors.COMMISSION_DEPARTMENT_READERS):
         department = selectors.commission_department(period=filters.get("period") or this_month)
     mine = None
     if _is_salesperson(request.user):

@@ -146,9 +146,10 @@ def test_a_frozen_slip_anchors_the_carry_with_its_stored_figure():
 
 @pytest.fixture
 def carry(contract, second_contract, finance):
-    """The clerk's two contracts at 2.5 % (the price list's rate): A (`contract`) has 10,000.00 overdue from Jul 1 2026
-    (5.00 interest a day) until it is collected on Sep 1; B (`second_contract`) collects
-    5,000.00 in July, 5,000.00 in August and 20,000.00 in September."""
+    """The clerk's two contracts at 2.5 % (the price list's rate): A (`contract`) has
+    10,000.00 overdue from Jul 1 2026 (5.00 interest a day) until it is collected on Sep 1;
+    B (`second_contract`) collects 5,000.00 in July, 5,000.00 in August and 20,000.00 in
+    September."""
     assert contract.commission_rate == second_contract.commission_rate == Decimal("0.0250")
     due(contract, "10000.00", D(2026, 6, 30))
     collect(finance, second_contract, "5000.00", D(2026, 7, 15))
