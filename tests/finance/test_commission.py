@@ -598,3 +598,19 @@ def test_the_departments_accrual_pools_every_contract_with_its_year_to_date(carr
     )
     assert rows["2026-09"]["total"] == Decimal("690.00")
     assert accrual["year_to_date"] == rows["2026-09"]["cumulative"] == Decimal("690.00")
+
+
+@pytest.mark.rule("R19", "R20")
+@pytest.mark.celery_worker
+def test_worker_prepares_the_month_once(celery_live_worker, carry, clerk):
+    first = prepare_task.delay("2026-09")
+    assert not isinstance(first, EagerResult)
+    assert first.get(timeout=30) == {
+        "period": "2026-09",
+        "created": 1,
+        "recomputed": 0,
+        "unchanged": 0,
+        "frozen": 0,
+    }
+    assert prepare_task.delay("2026-09").get(timeout=30)["unchanged"] == 1
+    assert CommissionSlip.objects.get().total == Decimal("690.00")
