@@ -461,3 +461,61 @@ class DifferenceFilterForm(forms.Form):
             "figure": data.get("figure", "") if "figure" not in self.errors else "",
             "customer": (data.get("customer") or "").strip(),
         }
+
+
+# --- commission slips (R19) ----------------------------------------------------------------------
+
+
+class CommissionSlipForm(forms.Form):
+    """提成单: whose and which month; the figures are computed (R19). A clerk is offered only
+    themselves (R23); the service decides."""
+
+    salesperson = forms.TypedChoiceField(label=_("Salesperson"), coerce=int)
+    period = forms.CharField(
+        label=_("Month"),
+        max_length=7,
+        widget=forms.TextInput(attrs={"type": "month", "placeholder": "YYYY-MM"}),
+    )
+
+    def __init__(self, data=None, *, salespeople, **kwargs):
+        super().__init__(data, **kwargs)
+        self.fields["salesperson"].choices = salespeople
+
+
+class CommissionSlipFilterForm(forms.Form):
+    """The slip list's filters: month, salesperson (name), status."""
+
+    period = forms.CharField(
+        required=False,
+        label=_("Month"),
+        max_length=7,
+        widget=forms.TextInput(attrs={"type": "month", "placeholder": "YYYY-MM"}),
+    )
+    salesperson = forms.CharField(required=False, label=_("Salesperson"), max_length=100)
+    status = forms.ChoiceField(required=False, label=_("Status"))
+
+    def __init__(self, data=None, *, statuses=(), **kwargs):
+        super().__init__(data, **kwargs)
+        self.fields["status"].choices = [("", _("all")), *statuses]
+
+    def clean_period(self) -> str:
+        period = (self.cleaned_data.get("period") or "").strip()
+        match = PERIOD_PATTERN.match(period)
+        if period and (not match or int(match.group(1)) < 1900):
+            raise forms.ValidationError(_("Enter a month as YYYY-MM, e.g. 2025-03."))
+        return period
+
+    def values(self) -> dict:
+        self.is_valid()
+        data = getattr(self, "cleaned_data", {})
+        return {
+            name: (data.get(name) or "").strip()
+            for name in ("period", "salesperson", "status")
+            if name not in self.errors
+        }
+
+
+class CommissionPayForm(forms.Form):
+    """The payment day of an approved slip (default today)."""
+
+    paid_on = forms.DateField(label=_("Paid on"), required=False, widget=DateInput())

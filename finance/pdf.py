@@ -86,3 +86,45 @@ def statement_pdf_response(statement: dict) -> HttpResponse:
     filename = f"statement-{customer.code}-{statement['from']:%Y%m%d}-{statement['to']:%Y%m%d}"
     response["Content-Disposition"] = f'inline; filename="{filename}.pdf"'
     return response
+
+
+def commission_slip_pdf_context(slip) -> dict:
+    """提成单 (R19): whose and which month, a line per contract, the offset, the carry and the
+    total in figures and in words, who prepared, approved and paid it. A draft shows its live
+    figures (R19: recomputed while draft), a submitted slip its frozen ones."""
+    from finance.selectors import commission_slip_figures
+
+    figures = commission_slip_figures(slip)
+    request = slip.approval_request
+    approvers = []
+    if request is not None:
+        approvers = [
+            {"name": _person(d.user), "role": d.get_role_display(), "date": d.decided_at}
+            for d in request.decisions.select_related("user").order_by("decided_at", "id")
+            if d.decision == DecisionKind.APPROVED
+        ]
+    return {
+        "slip": slip,
+        "figures": figures,
+        "company": settings.COMPANY,
+        "salesperson": _person(slip.salesperson),
+        "prepared_by": _person(slip.created_by),
+        "paid_by": _person(slip.paid_by),
+        "status": slip.get_status_display(),
+        "total_words": amount_in_words(figures.total),
+        "approvers": approvers,
+        "printed_on": timezone.localdate(),
+    }
+
+
+def commission_slip_pdf_bytes(slip) -> bytes:
+    with translation.override("zh-hans"):
+        context = commission_slip_pdf_context(slip)
+    return render_pdf("finance/pdf/commission_slip.html", context)
+
+
+def commission_slip_pdf_response(slip) -> HttpResponse:
+    response = HttpResponse(commission_slip_pdf_bytes(slip), content_type="application/pdf")
+    name = slip.number or f"commission-draft-{slip.pk}"
+    response["Content-Disposition"] = f'inline; filename="{name}.pdf"'
+    return response

@@ -12,29 +12,35 @@ from decimal import Decimal
 from django.db import connection, transaction
 from django.db.models import Case, Count, F, Prefetch, Q, QuerySet, Sum, Value, When, Window
 from django.db.models.expressions import RowRange
-from django.db.models.functions import Round
+from django.db.models.functions import Round, TruncMonth
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, pgettext
 
 from contracts.models import Contract, ContractDue, ContractLedger, ContractStatus
-from core.errors import InvalidInput, NotVisible
+from core.errors import InvalidInput, NotVisible, PermissionRefused
 from core.fields import AmountField
 from core.history import document_transitions
-from core.listing import apply_shared, list_totals
+from core.listing import apply_shared, by_person_name, list_totals
 from core.money import money
+from core.periods import period_of
 from core.permissions import require_role, sees_all_customers, visible_to
 from core.roles import Role
 from core.spreadsheets import Column, Kind, Sheet, field_column, person, yes_no
 from core.validation import id_of
-from finance import interest
+from finance import commission, interest
+from finance.commission import period_add
 from finance.models import (
+    FROZEN_STATUSES,
     LITIGATION_DAYS,
     Account,
     Allocation,
     BankStatement,
     BankStatementLine,
     BankStatementLineStatus,
+    CommissionSlip,
+    CommissionSlipLine,
+    CommissionSlipStatus,
     InterestPosting,
     Invoice,
     InvoiceStatus,
@@ -1088,6 +1094,404 @@ def interest_postings(
     if period:
         qs = qs.filter(period=period)
     return qs.order_by("-period", "contract_id")
+
+
+# -- commission (R19) ---------------------------------------------------------------------------
+
+# Who reads commission slips: the salespeople (a clerk only their own, R23), sales management,
+# finance and those who approve them (finance/models/chains.py).
+COMMISSION_READERS = (
+    Role.SALES_CLERK,
+    Role.SALES_MANAGER,
+    Role.SALES_HEAD,
+    Role.SALES_VP,
+    Role.GENERAL_MANAGER,
+    Role.FINANCE,
+    Role.FINANCE_VP,
+)
+# Who reads the department's accrual (部门提成): the readers who see every salesperson.
+COMMISSION_DEPARTMENT_READERS = tuple(r for r in COMMISSION_READERS if r != Role.SALES_CLERK)
+# Where collected money lands per contract (DESIGN §4): the receivable and the contract's advance.
+COMMISSION_ACCOUNTS = (RECEIVABLE, "2203")
+DEPARTMENT = 0  # the key of the whole sales department in the grouped figures
+
+
+def commission_period(period, *, field: str = "period") -> str:
+    """A month `YYYY-MM` no later than the current one (R20: the current month gives the
+    figures so far); anything else is a 400 naming `field`."""
+    first, _last = period_bounds(period if isinstance(period, str) else "", field=field)
+    if first > timezone.localdate():
+        raise InvalidInput(errors={field: [_("Choose a month no later than the current one.")]})
+    return period
+
+
+@dataclass
+class CommissionActivity:
+    """What the commission of some salespeople is computed from, per key (a salesperson, or
+    `DEPARTMENT`): money collected per month and contract, interest per month and contract, and
+    each contract's rate and number."""
+
+    collected: dict
+    interest: dict
+    rates: dict
+    numbers: dict
+
+
+def commission_activity(
+    *,
+    first: datetime.date,
+    end: datetime.date,
+    salesperson_ids: Iterable[int] | None = None,
+    department: bool = False,
+) -> CommissionActivity:
+    """R19's inputs from `first` to `end`, set-based (four queries whatever the number of
+    salespeople): collected = Σ(credit − debit) of the journal lines on 1122 and 2203 that
+    carry a contract, of entries from receipts (source_type "receipt": recorded, allocated,
+    reversed), by the entry's month — money left on account carries no contract and earns
+    nothing; interest = R18's interest of each month (the current one up to `end`) on the
+    contracts with a due before `end`."""
+    ids = None if salesperson_ids is None else list(salesperson_ids)
+    lines = JournalLine.objects.filter(
+        account__code__in=COMMISSION_ACCOUNTS,
+        entry__source_type="receipt",
+        entry__date__gte=first,
+        entry__date__lte=end,
+        contract__isnull=False,
+    )
+    dues = ContractDue.objects.filter(due_on__lt=end)
+    if ids is not None:
+        lines = lines.filter(contract__salesperson_id__in=ids)
+        dues = dues.filter(contract__salesperson_id__in=ids)
+    grouped = (
+        lines.annotate(month=TruncMonth("entry__date"))
+        .values("contract__salesperson_id", "contract_id", "month")
+        .annotate(amount=Sum(F("credit") - F("debit")))
+        .order_by()
+    )
+    collected: dict = {}
+    contract_ids = set()
+    for row in grouped:
+        key = DEPARTMENT if department else row["contract__salesperson_id"]
+        month = row["month"]
+        period = f"{month.year:04d}-{month.month:02d}"
+        per_contract = collected.setdefault(key, {}).setdefault(period, {})
+        per_contract[row["contract_id"]] = per_contract.get(row["contract_id"], ZERO) + money(
+            row["amount"] or 0
+        )
+        contract_ids.add(row["contract_id"])
+    due_rows: dict[int, list] = {}
+    for contract_id, due_on, amount in dues.order_by("due_on", "id").values_list(
+        "contract_id", "due_on", "amount"
+    ):
+        due_rows.setdefault(contract_id, []).append((due_on, amount))
+    contract_ids |= set(due_rows)
+    contracts = {
+        pk: (salesperson_id, number or "", rate, rate_daily)
+        for pk, salesperson_id, number, rate, rate_daily in Contract.objects.filter(
+            pk__in=contract_ids
+        ).values_list("pk", "salesperson_id", "number", "commission_rate", "interest_rate_daily")
+    }
+    allocation_rows: dict[int, list] = {}
+    if due_rows:
+        allocations = Allocation.objects.filter(
+            contract_id__in=list(due_rows),
+            reversed=False,
+            receipt__status=ReceiptStatus.POSTED,
+            allocated_on__lte=end,
+        )
+        for contract_id, day, amount in allocations.order_by("allocated_on", "id").values_list(
+            "contract_id", "allocated_on", "amount"
+        ):
+            allocation_rows.setdefault(contract_id, []).append((day, amount))
+    interest_by: dict = {}
+    for contract_id, rows in due_rows.items():
+        salesperson_id, _number, _rate, rate_daily = contracts[contract_id]
+        start = interest.first_overdue_day(rows)
+        if start is None or start > end:
+            continue
+        by_month = interest.interest_by_month(
+            dues=rows,
+            allocations=allocation_rows.get(contract_id, []),
+            rate_daily=rate_daily,
+            start=max(start, first),
+            end=end,
+        )
+        key = DEPARTMENT if department else salesperson_id
+        for period, amount in by_month.items():
+            per_contract = interest_by.setdefault(key, {}).setdefault(period, {})
+            per_contract[contract_id] = amount
+    return CommissionActivity(
+        collected=collected,
+        interest=interest_by,
+        rates={pk: c[2] for pk, c in contracts.items()},
+        numbers={pk: c[1] for pk, c in contracts.items()},
+    )
+
+
+def _commission_window(period: str) -> tuple[datetime.date, datetime.date]:
+    """The days the carry chain of `period` may look at: from `CARRY_MONTHS` before it to its
+    last day, or today in the current month (the figures so far)."""
+    first, _l = period_bounds(period_add(period, -commission.CARRY_MONTHS))
+    _f, last = period_bounds(period)
+    return first, min(last, timezone.localdate())
+
+
+def commission_figures(
+    *, period: str, salesperson_ids: Iterable[int] | None = None
+) -> dict[int, commission.CommissionFigures]:
+    """R19's figures of `period`, computed live, per salesperson: those given, or (None) every
+    salesperson with activity in the month — money collected or interest accrued on their
+    contracts. The carry starts after each one's latest frozen slip (its stored
+    `carried_out`), else from the first month with activity. Five queries in all."""
+    first, end = _commission_window(period)
+    ids = None if salesperson_ids is None else list(salesperson_ids)
+    activity = commission_activity(first=first, end=end, salesperson_ids=ids)
+    frozen = CommissionSlip.objects.filter(
+        status__in=FROZEN_STATUSES, period__lt=period, period__gte=period_of(first)
+    )
+    if ids is not None:
+        frozen = frozen.filter(salesperson_id__in=ids)
+    anchors: dict[int, tuple[str, Decimal]] = {}
+    for salesperson_id, slip_period, carried_out in frozen.order_by(
+        "salesperson_id", "-period"
+    ).values_list("salesperson_id", "period", "carried_out"):
+        anchors.setdefault(salesperson_id, (slip_period, carried_out))
+    if ids is None:
+        ids = sorted(
+            key
+            for key in set(activity.collected) | set(activity.interest)
+            if period in activity.collected.get(key, {}) or period in activity.interest.get(key, {})
+        )
+    result = {}
+    for salesperson_id in ids:
+        figures = commission.walk(
+            target=period,
+            collected=activity.collected.get(salesperson_id, {}),
+            interest=activity.interest.get(salesperson_id, {}),
+            rates=activity.rates,
+            numbers=activity.numbers,
+            anchor=anchors.get(salesperson_id),
+        )[period]
+        if salesperson_ids is None and not figures.lines:
+            continue
+        result[salesperson_id] = figures
+    return result
+
+
+def commission_live(*, salesperson, period: str | None = None) -> commission.CommissionFigures:
+    """A salesperson's live figure of a month (default: the current one, so far)."""
+    period = period or period_of(timezone.localdate())
+    salesperson_id = getattr(salesperson, "pk", salesperson)
+    return commission_figures(period=period, salesperson_ids=[salesperson_id])[salesperson_id]
+
+
+def commission_live_for(*, user, salesperson=None, period=None) -> commission.CommissionFigures:
+    """The live figure `user` asks for (R19, R23): their own by default; another
+    salesperson's only for a role that sees every customer (a clerk is refused)."""
+    from django.contrib.auth import get_user_model
+
+    require_role(user, *COMMISSION_READERS)
+    period = commission_period(period or period_of(timezone.localdate()))
+    if salesperson in (None, ""):
+        person = user
+    else:
+        key = str(salesperson).strip()
+        people = get_user_model().objects
+        person = (
+            people.filter(pk=int(key)) if key.isdigit() else people.filter(username=key)
+        ).first()
+        if person is None:
+            raise InvalidInput(errors={"salesperson": [_("Unknown salesperson.")]})
+    if person.pk != user.pk and not sees_all_customers(user):
+        raise PermissionRefused(
+            detail=_("A sales clerk sees only their own commission."),
+            errors={"salesperson": [_("You can only see your own commission.")]},
+        )
+    figures = commission_live(salesperson=person, period=period)
+    figures.salesperson = person.username
+    return figures
+
+
+def commission_department(*, period: str) -> dict:
+    """部门提成: the sales department's commission accrual, computed the same way over all
+    contracts of all salespeople as one pool (its own carry), for each month of the year up to
+    `period`, with the cumulative year-to-date total."""
+    first, end = _commission_window(period)
+    activity = commission_activity(first=first, end=end, department=True)
+    months = commission.periods_between(f"{period[:4]}-01", period)
+    figures = commission.walk(
+        target=period,
+        collected=activity.collected.get(DEPARTMENT, {}),
+        interest=activity.interest.get(DEPARTMENT, {}),
+        rates=activity.rates,
+        keep=months,
+    )
+    rows, cumulative = [], ZERO
+    for month in months:
+        row = figures[month]
+        cumulative += row.total
+        rows.append({"period": month, **row.as_dict(), "cumulative": cumulative})
+    return {"period": period, "rows": rows, "year_to_date": cumulative}
+
+
+def commission_slip_list(
+    *,
+    user,
+    period: str = "",
+    salesperson: str | int = "",
+    status: str = "",
+    search: str = "",
+) -> QuerySet[CommissionSlip]:
+    """The slips `user` may see — a clerk only their own (R23) —, newest month first, with the
+    salesperson and the preparer joined; filtered by month, salesperson (id or name), status
+    and number."""
+    qs = CommissionSlip.objects.select_related("salesperson", "created_by")
+    if not sees_all_customers(user):
+        qs = qs.filter(salesperson_id=user.pk)
+    if period:
+        qs = qs.filter(period=period)
+    if isinstance(salesperson, int) or str(salesperson).isdigit():
+        qs = qs.filter(salesperson_id=int(salesperson))
+    elif salesperson:
+        qs = by_person_name(qs, str(salesperson), field="salesperson")
+    if status:
+        qs = qs.filter(status=status)
+    if search:
+        qs = qs.filter(Q(number__icontains=search) | Q(salesperson__username__icontains=search))
+    return qs.order_by("-period", "salesperson__username", "-id")
+
+
+def commission_slip_get(*, user, slip_id) -> CommissionSlip:
+    slip = (
+        commission_slip_list(user=user)
+        .prefetch_related(Prefetch("lines", CommissionSlipLine.objects.select_related("contract")))
+        .filter(pk=id_of(slip_id) or 0)
+        .first()
+    )
+    if slip is None:
+        raise NotVisible()
+    return slip
+
+
+def _stored_figures(slip: CommissionSlip) -> commission.CommissionFigures:
+    return commission.CommissionFigures(
+        period=slip.period,
+        lines=[
+            commission.CommissionLine(
+                contract_id=line.contract_id,
+                collected=line.collected,
+                rate=line.rate,
+                amount=line.amount,
+                interest=line.interest,
+                contract_number=line.contract.number or "",
+            )
+            for line in slip.lines.all()
+        ],
+        collected=slip.collected,
+        gross=slip.gross,
+        offset=slip.offset,
+        carried_in=slip.carried_in,
+        total=slip.total,
+        carried_out=slip.carried_out,
+    )
+
+
+def commission_slips_with_figures(slips) -> list[CommissionSlip]:
+    """The slips with `figures` attached: a draft's computed live (R19: recomputed while
+    draft; one computation per month among them), the others' as stored (frozen at submit)."""
+    slips = list(slips)
+    drafts: dict[str, list[int]] = {}
+    for slip in slips:
+        if slip.status == CommissionSlipStatus.DRAFT:
+            drafts.setdefault(slip.period, []).append(slip.salesperson_id)
+    live = {
+        period: commission_figures(period=period, salesperson_ids=ids)
+        for period, ids in drafts.items()
+    }
+    for slip in slips:
+        if slip.status == CommissionSlipStatus.DRAFT:
+            slip.figures = live[slip.period][slip.salesperson_id]
+        else:
+            slip.figures = _stored_figures(slip)
+    return slips
+
+
+def commission_slip_figures(slip: CommissionSlip) -> commission.CommissionFigures:
+    """One slip's figures: live while draft, stored once submitted (R19)."""
+    return commission_slips_with_figures([slip])[0].figures
+
+
+def commission_slip_totals(slips: list[CommissionSlip]) -> dict:
+    """The totals row of a list whose slips carry their `figures`."""
+    names = ("collected", "gross", "offset", "total")
+    return {
+        "count": len(slips),
+        **{name: sum((getattr(s.figures, name) for s in slips), ZERO) for name in names},
+    }
+
+
+def commission_total_for_period(*, period: str) -> Decimal:
+    """Σ the commission of a month (the month-end summary): the stored totals of its slips in
+    approval, approved or paid (frozen), and the live totals of its drafts."""
+    period_bounds(period)
+    slips = CommissionSlip.objects.filter(period=period).exclude(
+        status=CommissionSlipStatus.CANCELLED
+    )
+    frozen = slips.filter(status__in=FROZEN_STATUSES).aggregate(s=Sum("total"))["s"] or ZERO
+    drafts = list(
+        slips.filter(status=CommissionSlipStatus.DRAFT).values_list("salesperson_id", flat=True)
+    )
+    live = commission_figures(period=period, salesperson_ids=drafts) if drafts else {}
+    return money(frozen + sum((f.total for f in live.values()), ZERO))
+
+
+def commission_slip_sheet(slips: list[CommissionSlip]) -> Sheet:
+    """The slip list's export (slips with their `figures`), amounts as numbers."""
+    columns = [
+        field_column(CommissionSlip, "number"),
+        field_column(CommissionSlip, "period"),
+        field_column(CommissionSlip, "salesperson"),
+        field_column(CommissionSlip, "status"),
+        field_column(CommissionSlip, "collected", Kind.AMOUNT),
+        field_column(CommissionSlip, "gross", Kind.AMOUNT),
+        field_column(CommissionSlip, "offset", Kind.AMOUNT),
+        field_column(CommissionSlip, "carried_in", Kind.AMOUNT),
+        field_column(CommissionSlip, "total", Kind.AMOUNT),
+        field_column(CommissionSlip, "carried_out", Kind.AMOUNT),
+        field_column(CommissionSlip, "paid_on", Kind.DATE),
+    ]
+    rows = [
+        [
+            s.display_number,
+            s.period,
+            person(s.salesperson),
+            s.get_status_display(),
+            s.figures.collected,
+            s.figures.gross,
+            s.figures.offset,
+            s.figures.carried_in,
+            s.figures.total,
+            s.figures.carried_out,
+            s.paid_on,
+        ]
+        for s in slips
+    ]
+    return Sheet(_("Commission slips"), "commission-slips", columns, rows)
+
+
+def commission_salespeople() -> list[tuple[int, str]]:
+    """Who a slip may be prepared for: the active users holding the clerk's role or named
+    salesperson of a contract, by name."""
+    from django.contrib.auth import get_user_model
+
+    users = (
+        get_user_model()
+        .objects.filter(is_active=True)
+        .filter(Q(groups__name=Role.SALES_CLERK) | Q(contracts__isnull=False))
+        .distinct()
+        .order_by("username")
+    )
+    return [(u.pk, u.get_full_name() or u.username) for u in users]
 
 
 # -- aging (R18) --------------------------------------------------------------------------------

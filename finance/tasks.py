@@ -56,3 +56,14 @@ def month_end_start(period: str | None = None) -> dict:
     except RuleViolation as refusal:
         return {"period": period, "refused": refusal.code}
     return {"period": period, "reconciliation": reconciliation.pk}
+
+
+@shared_task(name="finance.tasks.commission_slips_prepare", acks_late=True)
+def commission_slips_prepare(period: str | None = None) -> dict:
+    """R19: the month's commission slips prepared as the system — a draft for every
+    salesperson with activity, drafts recomputed (default: the previous month). Idempotent;
+    the month-end run calls the service itself, no beat entry."""
+    from finance.services import commission_slips_prepare as prepare
+    from finance.services.interest import previous_period
+
+    return prepare(actor=system_user(), period=period or previous_period())

@@ -6,6 +6,7 @@ from django.urls import path
 from finance.views import (
     aging,
     bank,
+    commission,
     invoices,
     journal,
     litigation,
@@ -25,6 +26,27 @@ urlpatterns = [
     path("invoices/<int:pk>/", invoices.invoice_detail, name="invoice-detail"),
     path("invoices/<int:pk>/pdf/", invoices.invoice_pdf, name="invoice-pdf"),
     path("invoices/<int:pk>/<str:action>/", invoices.invoice_action, name="invoice-action"),
+    # Commission slips (R19).
+    path("commission-slips/", commission.commission_slip_list, name="commission-slip-list"),
+    path("commission-slips/new/", commission.commission_slip_create, name="commission-slip-create"),
+    path(
+        "commission-slips/prepare/",
+        commission.commission_slip_prepare,
+        name="commission-slip-prepare",
+    ),
+    path(
+        "commission-slips/<int:pk>/",
+        commission.commission_slip_detail,
+        name="commission-slip-detail",
+    ),
+    path(
+        "commission-slips/<int:pk>/pdf/", commission.commission_slip_pdf, name="commission-slip-pdf"
+    ),
+    path(
+        "commission-slips/<int:pk>/<str:action>/",
+        commission.commission_slip_action,
+        name="commission-slip-action",
+    ),
     # Bank statement import (issue 12 item 4).
     path("bank-statements/", bank.statement_list, name="bank-statement-list"),
     path("bank-statements/upload/", bank.statement_upload, name="bank-statement-upload"),

@@ -611,3 +611,98 @@ class PeriodSerializer(serializers.Serializer):
     reconciliation = serializers.IntegerField(source="reconciliation.pk", allow_null=True)
     difference_count = serializers.IntegerField()
     closed_at = serializers.DateTimeField(source="closed.closed_at", allow_null=True)
+
+
+# --- commission slips (R19) ----------------------------------------------------------------------
+
+
+class CommissionLineSerializer(serializers.Serializer):
+    contract = serializers.IntegerField(source="contract_id")
+    contract_number = serializers.CharField()
+    collected = amount_field(help_text="Collected on the contract in the month (journal, R19).")
+    rate = serializers.DecimalField(max_digits=5, decimal_places=4)
+    amount = amount_field(help_text="collected × rate, to the cent.")
+    interest = amount_field(help_text="Interest accrued on the contract in the month (R18).")
+
+
+class CommissionFiguresSerializer(serializers.Serializer):
+    """R19's figures of a salesperson (or the department) and a month."""
+
+    period = serializers.CharField()
+    lines = CommissionLineSerializer(many=True)
+    collected = amount_field()
+    gross = amount_field(help_text="Σ line amounts.")
+    offset = amount_field(help_text="Σ interest accrued in the month.")
+    carried_in = amount_field(help_text="The previous month's deficit.")
+    total = amount_field(help_text="max(0, gross − offset − carried_in).")
+    carried_out = amount_field(help_text="The deficit carried to the next month (≥ 0).")
+
+
+class CommissionLiveSerializer(CommissionFiguresSerializer):
+    salesperson = serializers.CharField()
+
+
+class CommissionSlipSerializer(serializers.Serializer):
+    """API.md `commission-slips/`: POST `{"salesperson","period"}` → a draft computed from the
+    journal (R19); a draft's figures are live on every read, frozen at `submit/`."""
+
+    id = serializers.IntegerField(read_only=True)
+    number = serializers.CharField(
+        read_only=True, allow_null=True, help_text="TC-YYYY-NNNNN, given at the first submit."
+    )
+    salesperson = serializers.CharField(
+        source="salesperson.username", help_text="Username; a clerk: themselves (R23)."
+    )
+    period = serializers.CharField(max_length=7, help_text="YYYY-MM, not after this month.")
+    status = serializers.CharField(
+        read_only=True,
+        help_text="`draft`, `submitted` (in approval), `approved`, `paid` or `cancelled`.",
+    )
+    lines = CommissionLineSerializer(many=True, read_only=True, source="figures.lines")
+    collected = amount_field(read_only=True, source="figures.collected")
+    gross = amount_field(read_only=True, source="figures.gross")
+    offset = amount_field(read_only=True, source="figures.offset")
+    carried_in = amount_field(read_only=True, source="figures.carried_in")
+    total = amount_field(read_only=True, source="figures.total")
+    carried_out = amount_field(read_only=True, source="figures.carried_out")
+    created_by = _username("created_by")
+    created_at = serializers.DateTimeField(read_only=True)
+    submitted_at = serializers.DateTimeField(read_only=True)
+    approved_on = serializers.DateField(read_only=True)
+    paid_on = serializers.DateField(read_only=True)
+    approval = DocumentApprovalField()
+
+
+class CommissionPaySerializer(serializers.Serializer):
+    paid_on = serializers.DateField(required=False, help_text="Default today.")
+
+
+class CommissionPrepareSerializer(serializers.Serializer):
+    period = serializers.CharField(max_length=7, help_text="YYYY-MM")
+
+
+class CommissionPrepareResultSerializer(serializers.Serializer):
+    period = serializers.CharField()
+    created = serializers.IntegerField()
+    recomputed = serializers.IntegerField()
+    unchanged = serializers.IntegerField()
+    frozen = serializers.IntegerField()
+
+
+class CommissionDepartmentRowSerializer(serializers.Serializer):
+    period = serializers.CharField()
+    collected = amount_field()
+    gross = amount_field()
+    offset = amount_field()
+    carried_in = amount_field()
+    total = amount_field()
+    carried_out = amount_field()
+    cumulative = amount_field(help_text="Σ totals of the year up to this month.")
+
+
+class CommissionDepartmentSerializer(serializers.Serializer):
+    """部门提成: the sales department's accrual per month of the year, and year to date."""
+
+    period = serializers.CharField()
+    rows = CommissionDepartmentRowSerializer(many=True)
+    year_to_date = amount_field()

@@ -8,6 +8,7 @@ from core.api.routers import Router
 from finance.api.views import (
     AgingReportView,
     BankStatementViewSet,
+    CommissionSlipViewSet,
     CustomerStatementView,
     InterestPostingViewSet,
     InvoiceViewSet,
@@ -23,6 +24,7 @@ router = Router()
 router.register("journal", JournalViewSet, basename="journal-entry")
 router.register("receipts", ReceiptViewSet, basename="receipt")
 router.register("invoices", InvoiceViewSet, basename="invoice")
+router.register("commission-slips", CommissionSlipViewSet, basename="commission-slip")
 router.register("bank-statements", BankStatementViewSet, basename="bank-statement")
 router.register("interest-postings", InterestPostingViewSet, basename="interest-posting")
 router.register("litigation", LitigationViewSet, basename="litigation-case")

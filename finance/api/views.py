@@ -27,6 +27,12 @@ from finance.api.serializers import (
     BankStatementSerializer,
     BankStatementSummarySerializer,
     BankStatementUploadSerializer,
+    CommissionDepartmentSerializer,
+    CommissionLiveSerializer,
+    CommissionPaySerializer,
+    CommissionPrepareResultSerializer,
+    CommissionPrepareSerializer,
+    CommissionSlipSerializer,
     FapiaoSerializer,
     InterestPostingSerializer,
     InterestRunResultSerializer,
@@ -49,6 +55,8 @@ from finance.api.serializers import (
 from finance.models import (
     Allocation,
     BankStatement,
+    CommissionSlip,
+    CommissionSlipLine,
     InterestPosting,
     Invoice,
     InvoiceStatus,
@@ -59,7 +67,12 @@ from finance.models import (
     Reconciliation,
     ReconciliationStatus,
 )
-from finance.pdf import invoice_request_pdf_response, statement_pdf_response
+from finance.pdf import (
+    commission_slip_pdf_response,
+    invoice_request_pdf_response,
+    statement_pdf_response,
+)
+from finance.services.commission import COMMISSION_MANAGERS, COMMISSION_PREPARERS
 from finance.services.invoices import INVOICE_AUTHORS
 
 
@@ -619,3 +632,155 @@ class PeriodViewSet(viewsets.ViewSet):
             actor=request.user, period=period, reason=data.validated_data["reason"]
         )
         return Response(PeriodSerializer(self._period(period)).data)
+
+
+# --- commission slips (R19) ----------------------------------------------------------------------
+
+
+class CommissionSlipFilter(django_filters.FilterSet):
+    period = django_filters.CharFilter()
+    salesperson = django_filters.CharFilter(field_name="salesperson__username")
+    status = django_filters.CharFilter(help_text="draft, submitted, approved, paid, cancelled")
+
+    class Meta:
+        model = CommissionSlip
+        fields = ["period", "salesperson", "status"]
+
+
+class CommissionSlipViewSet(
+    mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet
+):
+    """Commission slips (R19): POST `{"salesperson","period"}` prepares a draft computed from
+    the journal — a clerk their own (R23), finance or a sales manager anyone's; a draft's
+    figures are live on every read and stored by `recompute/`; `submit/` freezes and numbers
+    it and starts the chain finance → VP of finance → GM (`approvals/{id}/approve/`), whose
+    last approval books Dr 6601 / Cr 2211; `pay/` (finance) books Dr 2211 / Cr 1002. `live/`
+    is a salesperson's figure of a month so far, `department/` the sales department's accrual
+    (部门提成), `prepare/` the month's drafts for every salesperson with activity."""
+
+    serializer_class = CommissionSlipSerializer
+    queryset = CommissionSlip.objects.none()  # for the schema; requests use get_queryset
+    filterset_class = CommissionSlipFilter
+    search_fields = ["number", "salesperson__username"]
+    ordering_fields = ["period", "number", "created_at"]
+    http_method_names = ["get", "post", "head", "options"]
+
+    def get_queryset(self):
+        if getattr(self, "swagger_fake_view", False):
+            return CommissionSlip.objects.none()
+        require_role(self.request.user, *selectors.COMMISSION_READERS)
+        return selectors.commission_slip_list(user=self.request.user).prefetch_related(
+            Prefetch("lines", CommissionSlipLine.objects.select_related("contract"))
+        )
+
+    def paginate_queryset(self, queryset):
+        page = super().paginate_queryset(queryset)
+        if page is None:
+            return None
+        return selectors.commission_slips_with_figures(documents_with_approvals(page))
+
+    def get_object(self):
+        slip = super().get_object()
+        return selectors.commission_slips_with_figures([slip])[0]
+
+    def _answer(self, slip, code=status.HTTP_200_OK):
+        fresh = selectors.commission_slip_get(user=self.request.user, slip_id=slip.pk)
+        fresh = selectors.commission_slips_with_figures([fresh])[0]
+        return Response(self.get_serializer(fresh).data, status=code)
+
+    @extend_schema(request=CommissionSlipSerializer, responses={201: CommissionSlipSerializer})
+    def create(self, request):
+        require_role(request.user, *COMMISSION_PREPARERS)
+        data = CommissionPrepareSerializer(data=request.data)
+        errors = {} if data.is_valid() else dict(data.errors)
+        if not str(request.data.get("salesperson") or "").strip():
+            errors["salesperson"] = [_("This field is required.")]
+        if errors:
+            raise InvalidInput(errors=errors)
+        slip = services.commission_slip_create(
+            actor=request.user,
+            salesperson=str(request.data["salesperson"]).strip(),
+            period=data.validated_data["period"].strip(),
+        )
+        return self._answer(slip, status.HTTP_201_CREATED)
+
+    def _act(self, service, **kwargs):
+        slip = service(actor=self.request.user, slip_id=self.get_object().pk, **kwargs)
+        return self._answer(slip)
+
+    @extend_schema(request=None, responses=CommissionSlipSerializer)
+    @action(detail=True, methods=["post"])
+    def submit(self, request, pk=None):
+        """Draft → in approval: recomputed, frozen, numbered."""
+        return self._act(services.commission_slip_submit)
+
+    @extend_schema(request=None, responses=CommissionSlipSerializer)
+    @action(detail=True, methods=["post"])
+    def recompute(self, request, pk=None):
+        """A draft's figures stored anew."""
+        return self._act(services.commission_slip_recompute)
+
+    @extend_schema(request=None, responses=CommissionSlipSerializer)
+    @action(detail=True, methods=["post"])
+    def cancel(self, request, pk=None):
+        """Draft → cancelled."""
+        return self._act(services.commission_slip_cancel)
+
+    @extend_schema(request=CommissionPaySerializer, responses=CommissionSlipSerializer)
+    @action(detail=True, methods=["post"])
+    def pay(self, request, pk=None):
+        """Approved → paid (finance), Dr 2211 / Cr 1002 dated `paid_on` (409 period_closed)."""
+        data = CommissionPaySerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        return self._act(services.commission_slip_pay, **data.validated_data)
+
+    @extend_schema(request=None, responses={(200, "application/pdf"): OpenApiTypes.BINARY})
+    @action(detail=True, methods=["get"])
+    def pdf(self, request, pk=None):
+        """提成单 as a PDF."""
+        return commission_slip_pdf_response(self.get_object())
+
+    @extend_schema(
+        parameters=[
+            OpenApiParameter("salesperson", str, description="username; default the caller"),
+            OpenApiParameter("period", str, description="YYYY-MM; default this month"),
+        ],
+        responses=CommissionLiveSerializer,
+    )
+    @action(detail=False, methods=["get"])
+    def live(self, request):
+        """A salesperson's commission of a month as it stands now (R19; a clerk: their own)."""
+        figures = selectors.commission_live_for(
+            user=request.user,
+            salesperson=request.query_params.get("salesperson"),
+            period=request.query_params.get("period"),
+        )
+        return Response(CommissionLiveSerializer(figures).data)
+
+    @extend_schema(
+        parameters=[OpenApiParameter("period", str, description="YYYY-MM; default this month")],
+        responses=CommissionDepartmentSerializer,
+    )
+    @action(detail=False, methods=["get"])
+    def department(self, request):
+        """部门提成: the department's accrual per month of the year, and year to date."""
+        require_role(request.user, *selectors.COMMISSION_DEPARTMENT_READERS)
+        period = selectors.commission_period(
+            request.query_params.get("period") or f"{timezone.localdate():%Y-%m}"
+        )
+        return Response(
+            CommissionDepartmentSerializer(selectors.commission_department(period=period)).data
+        )
+
+    @extend_schema(request=CommissionPrepareSerializer, responses=CommissionPrepareResultSerializer)
+    @action(detail=False, methods=["post"])
+    def prepare(self, request):
+        """The month's drafts for every salesperson with activity; drafts recomputed. A second
+        call changes nothing."""
+        require_role(request.user, *COMMISSION_MANAGERS)
+        data = CommissionPrepareSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        result = services.commission_slips_prepare(
+            actor=request.user, period=data.validated_data["period"].strip()
+        )
+        return Response(CommissionPrepareResultSerializer(result).data)

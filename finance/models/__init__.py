@@ -9,6 +9,12 @@ from finance.models.bank import (
     BankStatementStatus,
     PayerMapping,
 )
+from finance.models.commission import (
+    FROZEN_STATUSES,
+    CommissionSlip,
+    CommissionSlipLine,
+    CommissionSlipStatus,
+)
 from finance.models.interest import InterestPosting
 from finance.models.invoices import (
     FAPIAO_FIELDS,
@@ -43,6 +49,7 @@ from finance.models.receipts import Allocation, Receipt, ReceiptStatus
 __all__ = [
     "CHART",
     "FAPIAO_FIELDS",
+    "FROZEN_STATUSES",
     "ISSUED_STATUSES",
     "LITIGATION_DAYS",
     "Account",
@@ -52,6 +59,9 @@ __all__ = [
     "BankStatementLine",
     "BankStatementLineStatus",
     "BankStatementStatus",
+    "CommissionSlip",
+    "CommissionSlipLine",
+    "CommissionSlipStatus",
     "Difference",
     "Figure",
     "InterestPosting",

@@ -7,6 +7,17 @@ from finance.services.bank import (  # noqa: F401
     bank_statement_confirm,
     bank_statement_upload,
 )
+from finance.services.commission import (  # noqa: F401
+    COMMISSION_MANAGERS,
+    COMMISSION_PAYERS,
+    COMMISSION_PREPARERS,
+    commission_slip_cancel,
+    commission_slip_create,
+    commission_slip_pay,
+    commission_slip_recompute,
+    commission_slip_submit,
+    commission_slips_prepare,
+)
 from finance.services.interest import (  # noqa: F401
     INTEREST_POSTERS,
     interest_accrued_sync,

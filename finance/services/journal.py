@@ -34,7 +34,10 @@ must post them):
                                   per contract and month, dated the month's last day,
                                   source_type "interest", source the contract, number the
                                   period)
-      commission approved / paid  Dr 6601 / Cr 2211, then Dr 2211 / Cr 1002
+    ✓ commission approved (R19)   Dr 6601 / Cr 2211 the slip's total, dated the approval day
+    ✓ commission paid (R19)       Dr 2211 / Cr 1002 the same, dated the payment day
+                                  (finance/services/commission.py; source "commission_slip",
+                                  no contract; a zero total posts nothing)
     ✓ reversal                    the entry's lines with debit and credit swapped, naming it
 
 Every entry balances exactly (no tolerance), is dated no later than today (TIME_ZONE) and not

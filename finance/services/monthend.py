@@ -407,12 +407,11 @@ def _documents_close(*, actor, period: str) -> dict:
 
 
 def _commission_prepare(*, actor, period: str) -> dict:
-    """Step 5: the month's commission slips prepared in draft (R19)."""
-    try:
-        from finance.services.commission import commission_slips_prepare
-    except ImportError:  # pragma: no cover - before commission slips exist
-        return {}
-    return commission_slips_prepare(actor=actor, period=period)
+    """Step 5: the month's commission slips prepared in draft (R19), as the system."""
+    from core.system import system_user
+    from finance.services.commission import commission_slips_prepare
+
+    return commission_slips_prepare(actor=system_user(), period=period)
 
 
 @transaction.atomic

@@ -12,7 +12,7 @@ from core.home import register_home_cards, yuan
 from core.navigation import register_document_link, register_menu_entry, register_menu_group
 from core.permissions import has_role, user_roles
 from core.roles import Role
-from finance.selectors import CUSTOMER_STATEMENT_READERS, JOURNAL_READERS
+from finance.selectors import COMMISSION_READERS, CUSTOMER_STATEMENT_READERS, JOURNAL_READERS
 
 # Cash (R16–R18): finance keeps it; those who answer for it read it.
 FINANCE = (Role.FINANCE, Role.FINANCE_VP, Role.GENERAL_MANAGER)
@@ -25,11 +25,14 @@ def home_cards(user) -> list[dict]:
     """Finance's cards: receipts with money still on account, to allocate (R16); the invoices
     to request — active contracts whose threshold is collected and whose gross is not all
     invoiced (R17) — and issued invoices still without their fapiao; the litigation cases not
-    closed (R18); a clerk's customers' receivables (R18, R23)."""
+    closed (R18); a clerk's customers' receivables (R18, R23) and their commission this month
+    (R19)."""
     from finance.models import InvoiceStatus
     from finance.selectors import (
         LITIGATION_ROLES,
         aging_report,
+        commission_live,
+        commission_slip_list,
         contracts_to_invoice,
         invoice_list,
         litigation_summary,
@@ -82,6 +85,18 @@ def home_cards(user) -> list[dict]:
                 "action": None,
             }
         )
+    if Role.SALES_CLERK in user_roles(user):
+        # R19: the salesperson's live figure of the month so far, and their own slips (R23).
+        live = commission_live(salesperson=user)
+        cards.append(
+            {
+                "title": gettext("My commission this month"),
+                "count": commission_slip_list(user=user).filter(salesperson=user).count(),
+                "figure": yuan(live.total),
+                "url": reverse("commission-slip-list"),
+                "action": (gettext("Prepare commission slip"), reverse("commission-slip-create")),
+            }
+        )
     return cards
 
 
@@ -93,6 +108,8 @@ def register() -> None:
     from finance.selectors_monthend import MONTH_END_READERS
 
     invoices = tuple(r for r in INVOICE_READERS if r != Role.SALES_CLERK)
+    # A clerk reaches their own slips from their home card ("My commission this month", R19).
+    commission_menu = tuple(r for r in COMMISSION_READERS if r != Role.SALES_CLERK)
     register_menu_group("finance", label=pgettext_lazy("menu", "Finance"))
     # A clerk's menu stays flat (core.navigation.FLAT_MENU_MAX): clerks reach their customers'
     # aging (R23) from their home card.
@@ -103,6 +120,7 @@ def register() -> None:
         ("invoice-list", _("Invoices"), invoices, 220, "finance"),
         ("aging-report", _("Aging"), aging_readers, 230, "finance"),
         ("litigation-list", _("Litigation"), LITIGATION_ROLES, 240, "finance"),
+        ("commission-slip-list", _("Commission slips"), commission_menu, 250, "finance"),
         ("customer-statement", _("Statements of account"), STATEMENT_MENU, 300, "finance"),
         ("journal-list", _("Journal"), JOURNAL_READERS, 310, "finance"),
         ("trial-balance", _("Trial balance"), JOURNAL_READERS, 320, "finance"),

@@ -58,6 +58,7 @@ def test_superuser_navigation_shows_everything(client, make_user):
         "Invoices",
         "Aging",
         "Litigation",
+        "Commission slips",
         "Statements of account",
         "Journal",
         "Trial balance",
