@@ -402,3 +402,17 @@ def test_the_confirmation_waits_in_the_inbox_and_is_decided_from_its_page(
     client.force_login(finance2)
     client.post(f"/approvals/{request.pk}/decide/", {"decision": "approve"})
     assert Reconciliation.objects.get(pk=reconciliation.pk).status == "confirmed"
+
+
+@pytest.mark.rule("R19", "R20")
+def test_the_run_prepares_the_months_commission_slips_once(run, books, finance, clerk):
+    from finance.models import CommissionSlip
+
+    first = run(finance)
+    slip = CommissionSlip.objects.get(period=previous_period())
+    assert (slip.salesperson, slip.status) == (books.salesperson, "draft")
+    assert first.summary["commission"]["created"] == 1
+
+    again = run(finance)
+    assert CommissionSlip.objects.filter(period=previous_period()).count() == 1
+    assert again.summary["commission"]["created"] == 0
