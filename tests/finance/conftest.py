@@ -3,14 +3,16 @@ people who move goods) plus a signed delivery and a finance user's receipts, all
 real services; amounts due and collected on given dates (R18)."""
 
 import datetime
+import threading
 from decimal import Decimal
 
 import pytest
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 
 from contracts.models import ContractDue
 from contracts.services import ledger_add_delivered
+from core.errors import RuleViolation
 from inventory import services as inventory
 from tests.contracts.conftest import make_order
 from tests.inventory.conftest import (  # noqa: F401  (fixtures)
@@ -103,3 +105,26 @@ def collect(actor, contract, amount, on: datetime.date):  # noqa: F811
 def another_contract(*, clerk, customer, catalogue, manager, gm, head, finance):  # noqa: F811
     order = make_order(clerk=clerk, customer=customer, catalogue=catalogue, manager=manager, gm=gm)
     return activate(clerk=clerk, order=order, head=head, finance=finance)
+
+
+def race(*calls):
+    """Run the calls at once (a barrier), each on its own connection; their results or
+    refusals, in call order."""
+    start = threading.Barrier(len(calls))
+    results: list = [None] * len(calls)
+
+    def run(index, call):
+        try:
+            start.wait()
+            results[index] = call()
+        except RuleViolation as refused:
+            results[index] = refused.code
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=run, args=(i, c)) for i, c in enumerate(calls)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return results

@@ -3,13 +3,10 @@ once → one runs, the other is told so; a posting racing the close of its month
 before the close (counted by the confirmed run, else the close is refused as stale) or refused
 (`period_closed`) — never in a closed month unreconciled."""
 
-import threading
 import time
 
 import pytest
-from django.db import connection
 
-from core.errors import RuleViolation
 from core.models import ClosedPeriod
 from finance.models import JournalEntry, Reconciliation
 from finance.services import (
@@ -19,7 +16,7 @@ from finance.services import (
     reconciliation_confirm,
 )
 from finance.services.interest import previous_period
-from tests.finance.conftest import collect
+from tests.finance.conftest import collect, race
 from tests.finance.test_month_end import books, finance2, last_month_day  # noqa: F401
 
 pytestmark = [
@@ -27,27 +24,6 @@ pytestmark = [
     pytest.mark.django_db(transaction=True),
     pytest.mark.rule("R20"),
 ]
-
-
-def _race(*calls):
-    start = threading.Barrier(len(calls))
-    results: list = [None] * len(calls)
-
-    def run(index, call):
-        try:
-            start.wait()
-            results[index] = call()
-        except RuleViolation as refused:
-            results[index] = refused.code
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=run, args=(i, c)) for i, c in enumerate(calls)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    return results
 
 
 def _run_and_confirm(finance, confirmers):
@@ -61,7 +37,7 @@ def _run_and_confirm(finance, confirmers):
 def test_two_starts_of_one_month_at_once_run_once(finance, finance2):  # noqa: F811
     period = previous_period()
 
-    results = _race(
+    results = race(
         lambda: month_end_start(actor=finance, period=period, send=False),
         lambda: month_end_start(actor=finance2, period=period, send=False),
     )
@@ -93,7 +69,7 @@ def test_a_posting_racing_the_close_is_before_it_and_counted_or_refused(
             time.sleep(0.05)
         return collect(finance, books, "10.00", last_month_day(25))
 
-    closed, posted = _race(close, post)
+    closed, posted = race(close, post)
 
     assert (closed, posted).count("period_closed") + (closed, posted).count(
         "reconciliation_stale"

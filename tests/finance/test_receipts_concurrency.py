@@ -3,20 +3,17 @@ customer's row lock, so two finance users allocating the last remainder of one c
 success and one `over_collection`, and an allocation racing an order submit for the same
 customer leaves the exposure exactly what R3 defines."""
 
-import threading
 from decimal import Decimal
 
 import pytest
-from django.db import connection
 from django.utils import timezone
 
 from contracts.models import ContractLedger
-from core.errors import RuleViolation
 from finance.models import Allocation
 from finance.services import receipt_allocate, receipt_create
 from sales.models import Customer
 from sales.services.orders import order_create, order_submit
-from tests.finance.conftest import r3_exposure
+from tests.finance.conftest import r3_exposure, race
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 GROSS = Decimal("368490.00")
@@ -31,29 +28,6 @@ def _on_account(finance, customer, amount):
         received_on=timezone.localdate(),
         allocations=[],
     )
-
-
-def _race(*calls):
-    """Run the calls at once (a barrier), each on its own connection; their results or
-    refusals, in call order."""
-    start = threading.Barrier(len(calls))
-    results: list = [None] * len(calls)
-
-    def run(index, call):
-        try:
-            start.wait()
-            results[index] = call()
-        except RuleViolation as refused:
-            results[index] = refused.code
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=run, args=(i, c)) for i, c in enumerate(calls)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    return results
 
 
 @pytest.mark.rule("R16")
@@ -75,7 +49,7 @@ def test_two_finance_users_allocating_the_last_remainder_get_one_over_collection
         _on_account(other, customer, remainder),
     )
 
-    results = _race(
+    results = race(
         lambda: (
             receipt_allocate(
                 actor=finance,
@@ -111,7 +85,7 @@ def test_an_allocation_racing_an_order_submit_leaves_the_exposure_exact(
         lines=[{"product": catalogue["lathe"].pk, "quantity": "1", "unit_price": "160000.00"}],
     )
 
-    results = _race(
+    results = race(
         lambda: (
             receipt_allocate(
                 actor=finance,
