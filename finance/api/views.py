@@ -562,6 +562,10 @@ class ReconciliationViewSet(
     def get_serializer_context(self):
         return {**super().get_serializer_context(), "brief": self.action == "list"}
 
+    def paginate_queryset(self, queryset):
+        page = super().paginate_queryset(queryset)
+        return None if page is None else documents_with_approvals(page)
+
     def _answer(self, pk, code=status.HTTP_200_OK):
         reconciliation = Reconciliation.objects.select_related("started_by").get(pk=pk)
         return Response(

@@ -64,6 +64,7 @@ from core.periods import period_is_closed, period_lock
 from core.permissions import require_role
 from core.roles import Role
 from core.system import is_system_user
+from core.validation import id_of
 from finance import interest
 from finance.models import (
     Account,
@@ -468,7 +469,7 @@ def reconciliation_returned(*, reconciliation: Reconciliation, actor) -> None:
 def reconciliation_confirm(*, actor: "User", reconciliation_id) -> Reconciliation:
     """`confirm/` and the page's button: the actor's step of the month's co-sign, decided
     through the approval engine in its own transaction (R21 refusals come from it)."""
-    reconciliation = Reconciliation.objects.filter(pk=_id(reconciliation_id)).first()
+    reconciliation = Reconciliation.objects.filter(pk=id_of(reconciliation_id) or 0).first()
     if reconciliation is None:
         raise InvalidInput(errors={"reconciliation": [_("No such reconciliation.")]})
     if reconciliation.status != ReconciliationStatus.COMPUTED:
@@ -480,13 +481,6 @@ def reconciliation_confirm(*, actor: "User", reconciliation_id) -> Reconciliatio
     approval_decide(actor=actor, request_id=request.pk, approve=True, comment="")
     reconciliation.refresh_from_db()
     return reconciliation
-
-
-def _id(value) -> int:
-    try:
-        return int(value)
-    except (TypeError, ValueError):
-        return 0
 
 
 # -- close and reopen ------------------------------------------------------------------------------
