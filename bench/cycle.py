@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import json
 import os
 import statistics
 import sys
@@ -553,6 +554,7 @@ def main() -> None:
         help="Redis URL: tasks go to a real Celery worker (default: inline, no broker)",
     )
     parser.add_argument("--keep-db", action="store_true")
+    parser.add_argument("--json", action="store_true", help="the figures as JSON at the end")
     args = parser.parse_args()
     results = run(
         cycles=args.cycles,
@@ -566,6 +568,8 @@ def main() -> None:
     print_result("services", results["services"])
     if "rest" in results:
         print_result(f"REST ({results['rest']['mode']})", results["rest"])
+    if args.json:
+        print("\nJSON " + json.dumps(results))
 
 
 if __name__ == "__main__":

@@ -1,0 +1,383 @@
+"""Every benchmark, on PostgreSQL, in one run, with one table of figures beside their targets.
+
+    .venv/bin/python -m bench                 # the full run (≈ 40 minutes on 2 cores)
+    .venv/bin/python -m bench --quick         # small sizes: checks that everything runs
+    .venv/bin/python -m bench --only cycle,tryton
+
+The order-to-cash cycle (bench/cycle.py) through the services and through REST (gunicorn, one
+client over HTTP), Tryton 8.2's own cycle on this machine right after it (bench/tryton.py) and
+the ratios; concurrency under gunicorn with several workers (bench/concurrency.py); growth at
+10 k, 100 k and 1 M orders (bench/growth.py); then the earlier benchmarks (inbox, orders,
+aging, reconcile, receipts, fulfilment, commission) as they run alone. Each benchmark builds
+its own database (the name contains "bench"; dropped and created again), seeds it in bulk with
+a progress bar, and writes its full report to bench/results/<name>.txt; this command prints
+the table and writes bench/RESULTS.md.
+
+PostgreSQL at 127.0.0.1:5432 (user postgres) and Redis at 127.0.0.1:6379 (db 15) by default;
+`BENCH_PG` and `BENCH_REDIS` change them.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime
+import json
+import os
+import re
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+RESULTS = ROOT / "bench" / "results"
+PG = os.environ.get("BENCH_PG", "postgres://postgres@127.0.0.1:5432")
+REDIS = os.environ.get("BENCH_REDIS", "redis://127.0.0.1:6379/15")
+
+# The figures every full run must reach (issue 14 and the earlier issues).
+SERVICES_RATIO = 40
+REST_RATIO = 15
+
+
+def say(message: str) -> None:
+    print(f"[{time.strftime('%H:%M:%S %Z')}] {message}", file=sys.stderr, flush=True)
+
+
+def python_bench(module: str, args: list[str], database: str, extra_env: dict | None = None):
+    """Run `python -m bench.<module> args` on its own database; return (seconds, stdout)."""
+    env = dict(os.environ)
+    env["DATABASE_URL"] = f"{PG}/{database}"
+    env.pop("CELERY_BROKER_URL", None)
+    env.update(extra_env or {})
+    env["PYTHONPATH"] = str(ROOT)
+    began = time.perf_counter()
+    done = subprocess.run(
+        [sys.executable, "-m", f"bench.{module}", *args],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+    )
+    if done.returncode:
+        raise RuntimeError(f"bench.{module} failed:\n{done.stderr[-3000:]}")
+    return time.perf_counter() - began, done.stdout
+
+
+def figure(text: str, pattern: str, cast=float):
+    found = re.search(pattern, text)
+    return cast(found[1]) if found else None
+
+
+# --- the rows of the table -----------------------------------------------------------------
+
+
+class Table:
+    def __init__(self):
+        self.rows = []  # (section, figure, measured, target, met, command)
+
+    def add(self, section, name, measured, target="", met=None, command=""):
+        self.rows.append((section, name, measured, target, met, command))
+
+    def render_text(self) -> str:
+        width = max(len(r[1]) for r in self.rows) + 2
+        lines = [f"{'figure':<{width}}{'measured':>22}  {'target':<22}met"]
+        section = None
+        for sec, name, measured, target, met, _ in self.rows:
+            if sec != section:
+                lines.append(f"-- {sec}")
+                section = sec
+            mark = "" if met is None else ("yes" if met else "NO")
+            lines.append(f"{name:<{width}}{measured:>22}  {target:<22}{mark}")
+        return "\n".join(lines)
+
+    def render_markdown(self) -> str:
+        out = ["| section | figure | measured | target | met |", "|---|---|---|---|---|"]
+        for sec, name, measured, target, met, _ in self.rows:
+            mark = "" if met is None else ("yes" if met else "**no**")
+            out.append(f"| {sec} | {name} | {measured} | {target} | {mark} |")
+        return "\n".join(out)
+
+
+# --- the sections ------------------------------------------------------------------------------
+
+
+def run_cycle_and_tryton(table: Table, args, sections: dict) -> None:
+    cycles = 20 if args.quick else args.cycles
+    command = f".venv/bin/python -m bench.cycle --cycles {cycles} --rest http --broker {REDIS}"
+    say(f"cycle: {command}")
+    seconds, out = python_bench(
+        "cycle",
+        ["--cycles", str(cycles), "--rest", "http", "--broker", REDIS, "--json"],
+        "o2c_bench_cycle",
+    )
+    text, _, raw = out.partition("\nJSON ")
+    ours = json.loads(raw)
+    sections["cycle"] = {"command": command, "text": text, "seconds": seconds}
+    (RESULTS / "cycle.txt").write_text(text)
+    peer = None
+    if "tryton" in args.sections:
+        from bench import tryton
+
+        if tryton.available():
+            peer = tryton.run(cycles=5 if args.quick else args.tryton_cycles, say=say)
+            sections["tryton"] = peer
+            (RESULTS / "tryton.txt").write_text(peer["output"])
+        else:
+            say("tryton: the peer is not beside the checkout; no ratio")
+    for path, label, ratio in (
+        ("services", "services", SERVICES_RATIO),
+        ("rest", "REST", REST_RATIO),
+    ):
+        result = ours[path]
+        sec = f"cycle ({label})"
+        table.add(
+            sec,
+            "cycles/s (caller)",
+            f"{result['cycles_per_second']:.2f}",
+            f"≥ {ratio} × Tryton" if peer else "",
+            None,
+            command,
+        )
+        if "drained_per_second" in result:
+            table.add(sec, "cycles/s, worker drained", f"{result['drained_per_second']:.2f}")
+        table.add(
+            sec,
+            "cycle p50 / p95 ms",
+            f"{result['cycle']['median']:.0f} / {result['cycle']['p95']:.0f}",
+        )
+        if peer:
+            measured = result["cycles_per_second"] / peer["cycles_per_second"]
+            table.add(
+                sec, "ratio to Tryton", f"{measured:.1f} ×", f"≥ {ratio} ×", measured >= ratio
+            )
+            if "drained_per_second" in result:
+                drained = result["drained_per_second"] / peer["cycles_per_second"]
+                table.add(
+                    sec,
+                    "ratio, worker drained",
+                    f"{drained:.1f} ×",
+                    f"≥ {ratio} ×",
+                    drained >= ratio,
+                )
+    if peer:
+        table.add(
+            "Tryton 8.2 (peer)",
+            "cycles/s",
+            f"{peer['cycles_per_second']:.2f}",
+            command=peer["command"],
+        )
+        table.add(
+            "Tryton 8.2 (peer)",
+            "cycle p50 / p95 ms",
+            f"{peer['cycle']['median']:.0f} / {peer['cycle']['p95']:.0f}",
+        )
+
+
+def run_legacy(table: Table, args, sections: dict) -> None:
+    """The earlier issues' benchmarks, each alone, with the figure its issue asked for."""
+    quick = args.quick
+    plans = [
+        (
+            "inbox",
+            ["--pending", "1000" if quick else "10000", "--runs", "10" if quick else "50"],
+            [
+                (
+                    "inbox first page (selector) ms",
+                    r"first page \(selector\) median ([\d.]+) ms",
+                    "≤ 50",
+                    lambda v: v <= 50,
+                )
+            ],
+        ),
+        (
+            "orders",
+            [
+                "--runs",
+                "20" if quick else "200",
+                "--check-runs",
+                "10" if quick else "60",
+                "--large",
+                "20000" if quick else "1000000",
+            ],
+            [
+                (
+                    "order submit 1 M / 1 k past orders",
+                    r"order_submit [\d,]+ / [\d,]+: ([\d.]+)",
+                    "≤ 1.2",
+                    lambda v: v <= 1.2,
+                )
+            ],
+        ),
+        (
+            "aging",
+            [
+                "--dues",
+                "50000" if quick else "1000000",
+                "--contracts",
+                "2000" if quick else "20000",
+                "--runs",
+                "3" if quick else "7",
+            ],
+            [
+                (
+                    "aging report, 1 M dues, ms",
+                    r"aging_report\(gm\): every customer\s+([\d.]+)",
+                    "≤ 2000",
+                    lambda v: v <= 2000,
+                )
+            ],
+        ),
+        (
+            "reconcile",
+            ["--contracts", "5000" if quick else "100000"],
+            [
+                (
+                    "month-end reconcile 100 k contracts, s",
+                    r"first run\s+[\d.]+\s+([\d.]+)",
+                    "≤ 60",
+                    lambda v: v <= 60,
+                )
+            ],
+        ),
+        (
+            "receipts",
+            ["--receipts", "30" if quick else "300"],
+            [
+                (
+                    "receipt with 3 allocations, median ms",
+                    r"per receipt: median ([\d.]+) ms",
+                    "≤ 30",
+                    lambda v: v <= 30,
+                )
+            ],
+        ),
+        (
+            "fulfilment",
+            ["--notices", "30" if quick else "300", "--moves", "5000" if quick else "100000"],
+            [
+                (
+                    "notices issued per second",
+                    r"issue \(shipping_notice_issue\):\s+([\d.]+) notices/s",
+                    "",
+                    None,
+                )
+            ],
+        ),
+        (
+            "commission",
+            ["--salespeople", "20" if quick else "200", "--runs", "2" if quick else "5"],
+            [
+                (
+                    "commission slips, 200 salespeople, s",
+                    r"creating every slip:\s+median ([\d.]+)",
+                    "≤ 10",
+                    lambda v: v <= 10,
+                )
+            ],
+        ),
+    ]
+    for name, bench_args, figures in plans:
+        if name not in args.sections:
+            continue
+        command = f".venv/bin/python bench/{name}.py {' '.join(bench_args)}"
+        say(f"{name}: {command}")
+        seconds, out = python_bench(name, bench_args, f"o2c_bench_{name}")
+        sections[name] = {"command": command, "text": out, "seconds": seconds}
+        for label, pattern, target, check in figures:
+            value = figure(out, pattern)
+            table.add(
+                name,
+                label,
+                "—" if value is None else f"{value:g}",
+                target,
+                None if (check is None or value is None) else check(value),
+                command,
+            )
+
+
+def run_module(table: Table, args, sections: dict, name: str) -> None:
+    """bench/concurrency.py and bench/growth.py: they add their own rows."""
+    import importlib
+
+    module = importlib.import_module(f"bench.{name}")
+    say(f"{name}: …")
+    result = module.bench_main(quick=args.quick, say=say)
+    sections[name] = result
+    for row in result["rows"]:
+        table.add(name, *row)
+
+
+def write_results(table: Table, sections: dict, started: str, args) -> Path:
+    from bench.inbox import machine, postgres_facts
+
+    lines = [
+        "# Benchmark results",
+        "",
+        f"Run {started} with `{' '.join(['.venv/bin/python -m bench', *sys.argv[1:]])}` "
+        "(all on PostgreSQL; each benchmark on its own fresh database).",
+        "",
+        f"Machine: {machine()}; PostgreSQL: {postgres_facts()}.",
+        "",
+        table.render_markdown(),
+        "",
+        "## Commands",
+        "",
+    ]
+    for name, section in sections.items():
+        if isinstance(section, dict) and section.get("command"):
+            lines.append(f"- {name}: `{section['command']}`")
+    lines.append("")
+    for name in ("cycle", "tryton"):
+        if name in sections:
+            body = sections[name].get("text") or sections[name].get("output")
+            lines += [f"## {name}", "", "```", body.strip(), "```", ""]
+    path = ROOT / "bench" / ("RESULTS.quick.md" if args.quick else "RESULTS.md")
+    path.write_text("\n".join(lines))
+    return path
+
+
+ALL = (
+    "cycle",
+    "tryton",
+    "concurrency",
+    "growth",
+    "inbox",
+    "orders",
+    "aging",
+    "reconcile",
+    "receipts",
+    "fulfilment",
+    "commission",
+)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--quick", action="store_true", help="small sizes, to check it runs")
+    parser.add_argument("--only", default=",".join(ALL), help="comma-separated sections")
+    parser.add_argument("--cycles", type=int, default=100)
+    parser.add_argument("--tryton-cycles", type=int, default=30)
+    args = parser.parse_args()
+    args.sections = [s for s in args.only.split(",") if s]
+    sys.path.insert(0, str(ROOT))
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.base")
+    os.environ.setdefault("DATABASE_URL", f"{PG}/o2c_bench_cycle")
+    RESULTS.mkdir(exist_ok=True)
+    started = datetime.datetime.now().astimezone().strftime("%Y-%m-%d %H:%M %Z")
+    table, sections = Table(), {}
+    if "cycle" in args.sections:
+        run_cycle_and_tryton(table, args, sections)
+    for name in ("concurrency", "growth"):
+        if name in args.sections:
+            run_module(table, args, sections, name)
+    run_legacy(table, args, sections)
+    print(table.render_text())
+    import django
+
+    django.setup()
+    path = write_results(table, sections, started, args)
+    say(f"written {path.relative_to(ROOT)}")
+
+
+if __name__ == "__main__":
+    main()
