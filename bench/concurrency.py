@@ -164,7 +164,15 @@ def free_port() -> int:
 class Server:
     """gunicorn config.wsgi on loopback, in its own process group; stopped on exit."""
 
-    def __init__(self, *, workers: int, worker_class: str, threads: int, settings: str):
+    def __init__(
+        self,
+        *,
+        workers: int,
+        worker_class: str,
+        threads: int,
+        settings: str,
+        conn_max_age: str | None = None,
+    ):
         self.port = free_port()
         self.base = f"127.0.0.1:{self.port}"
         handle, self.log_path = tempfile.mkstemp(prefix="o2c-gunicorn-", suffix=".log")
@@ -176,6 +184,8 @@ class Server:
             DJANGO_SETTINGS_MODULE=f"config.settings.{settings}",
             PYTHONPATH=str(ROOT),
         )
+        if conn_max_age is not None:
+            env["DB_CONN_MAX_AGE"] = conn_max_age
         if settings == "production":
             env.setdefault("SECRET_KEY", "bench-only-" + uuid.uuid4().hex * 2)
             env["SECURE_SSL_REDIRECT"] = "false"
@@ -650,6 +660,7 @@ def run(
     threads: int = 1,
     settings: str = "base",
     lock_runs: int = 30,
+    compare: tuple[str, ...] = (),
     database_url: str | None = None,
 ) -> dict:
     """Set up the bench database, start gunicorn, run (a), (b), (c) and the lock profile;
@@ -683,6 +694,7 @@ def run(
             "conn_max_age": os.environ["DB_CONN_MAX_AGE"],
             "celery_broker": os.environ["CELERY_BROKER_URL"],
         },
+        "load_before": os.getloadavg(),
         "clients": clients,
         "per_client": per_client,
         "order_gross": gross,
@@ -740,6 +752,30 @@ def run(
              for n in range(clients)],
             dbname=dbname, master=master,
         )  # fmt: skip
+    figures["compare"] = []
+    for config in compare:
+        kind, n, t, *age = config.split(":")
+        say(f"(b) with {config} …")
+        with Server(
+            workers=int(n),
+            worker_class=kind,
+            threads=int(t),
+            settings=settings,
+            conn_max_age=age[0] if age else None,
+        ) as server:
+            port, master = server.port, server.process.pid
+            scenario(port, [orders_spec(clerk, ctx["warm"].pk, 4) for _ in range(clients)])
+            result = scenario(
+                port,
+                [
+                    orders_spec(ctx["clerks"][i], ctx["customers"][i], per_client)
+                    for i in range(clients)
+                ],
+                dbname=dbname,
+                master=master,
+            )
+        result.pop("approvals")
+        figures["compare"].append((config, result))
     say("lock profile (services, in process) …")
     figures["lock"] = lock_profile(ctx, runs=lock_runs)
     purge_broker()
@@ -764,7 +800,8 @@ def report(f: dict) -> str:
     out = [
         "Concurrency benchmark (issue 14, item 4) — bench/concurrency.py",
         f"machine: {m['cpus']} CPUs ({m['model']}), {m['ram']}, kernel {m['kernel']}; "
-        f"PostgreSQL {f['postgres']['server_version']}",
+        f"PostgreSQL {f['postgres']['server_version']}; load average before the run "
+        f"{f['load_before'][0]:.1f}, after {os.getloadavg()[0]:.1f} (other work on the machine)",
         f"server: gunicorn {g['workers']} {g['worker_class']} workers × {g['threads']} "
         f"threads, {g['settings']}, DEBUG=false, CONN_MAX_AGE={g['conn_max_age']}, "
         f"Celery broker {g['celery_broker']}",
@@ -852,6 +889,24 @@ def report(f: dict) -> str:
             f"{clients_:5.1f}  → {1000 / (server + database):5.1f} per s per core "
             f"(server + database)"
         )
+    if f["compare"]:
+        out.append("")
+        out.append(
+            f"(b) with {f['clients']} clients on other server settings (worker class:workers:"
+            "threads[:CONN_MAX_AGE]); CPU ms per order:"
+        )
+        for config, s in f["compare"]:
+            cpu = s["cpu"]
+            database = (
+                f"{1000 * cpu['database'] / max(1, s['done']):5.1f}"
+                if config.count(":") < 3 or config.rsplit(":", 1)[1] != "0"
+                else "n/a (a connection per request: its backend is gone before it is measured)"
+            )
+            out.append(
+                f"  {config:<20} {s['per_second']:6.1f} orders/s  p50 {s['request']['p50']:7.1f}  "
+                f"p95 {s['request']['p95']:7.1f}  errors {len(s['errors'])}  server "
+                f"{1000 * cpu['server'] / max(1, s['done']):5.1f}  database {database}"
+            )
     lock = f["lock"]
     out.append("")
     out.append(
@@ -890,6 +945,12 @@ def main() -> None:
     parser.add_argument("--threads", type=int, default=1)
     parser.add_argument("--settings", choices=("base", "production"), default="base")
     parser.add_argument("--lock-runs", type=int, default=30)
+    parser.add_argument(
+        "--compare",
+        default="",
+        help="also run (b) on these servers, e.g. gthread:2:4,sync:5:1:0 "
+        "(class:workers:threads[:CONN_MAX_AGE])",
+    )
     parser.add_argument("--no-save", action="store_true", help="do not write the results file")
     args = parser.parse_args()
     figures = run(
@@ -900,6 +961,7 @@ def main() -> None:
         threads=args.threads,
         settings=args.settings,
         lock_runs=args.lock_runs,
+        compare=tuple(c for c in args.compare.split(",") if c),
     )
     text = report(figures)
     command = "python -m bench.concurrency " + " ".join(sys.argv[1:])
