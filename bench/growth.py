@@ -21,9 +21,12 @@ create while measuring never collides with the next level. Per order n:
 - customer: 1 per 100 orders (100, 1 000, 10 000); every 5th order belongs to one "hot"
   customer (20 % of the history); the others are spread over all customers;
 - 3 lines (the same three products and prices as bench/orders.py);
-- status: the level's last 200 orders `submitted` (pending at the sales manager: the inbox
-  holds 200, 400, 600), else by n mod 20: 10 % draft, 5 % cancelled, 10 % approved, 75 %
-  contracted; created over the last 3 years;
+- entered n × 150 s ago: each level adds older history (1 M orders ≈ 4.8 years at ~580 a
+  day), so the open work (recent orders, undelivered or unpaid contracts, the 200 newest
+  orders `submitted` and pending at the sales manager) is the same at every level and only
+  the history grows — "year five", as the issue puts it;
+- status: the 200 newest `submitted`, else by n mod 20: 10 % draft, 5 % cancelled, 10 %
+  approved, 75 % contracted;
 - approval requests with their steps and decisions: the order's (sales manager, general
   manager), the contract's (sales head, finance) and the shipping notice's (sales manager);
 - a contract (active; `completed` once delivered, invoiced and collected in full, as the
@@ -82,7 +85,8 @@ from bench.inbox import machine, p95, postgres_facts, recreate_database  # noqa:
 RESULTS = ROOT / "bench" / "results" / "growth.txt"
 RATIO_BUDGET = 1.2
 SIZES = (10_000, 100_000, 1_000_000)
-PENDING_PER_LEVEL = 200
+PENDING = 200  # the newest orders, submitted: the sales manager's inbox at every level
+SPACING_SECONDS = 150  # order n was entered n × 150 s ago: 1 M orders ≈ 4.8 years
 HOT = 1001  # the hot customer's id; customer c (1-based) has id 1000 + c
 SEQUENCE_FLOOR = 10_000_000_000  # service-made rows get ids above every seeded one
 LINES = [  # (product index, quantity, unit price): bench/orders.py's order
@@ -161,12 +165,13 @@ def _defaults(model, given: set[str]) -> tuple[list[str], list]:
 def _insert(cursor, model, select: dict[str, str], source: str, params: list | None = None):
     """INSERT INTO model's table (columns of `select` + defaults) SELECT … FROM `source`."""
     table = model if isinstance(model, str) else model._meta.db_table
-    extra_columns, extra_values = ([], []) if isinstance(model, str) else _defaults(model, set(select))
+    extra_columns, extra_values = (
+        ([], []) if isinstance(model, str) else _defaults(model, set(select))
+    )
     columns = list(select) + extra_columns
     expressions = list(select.values()) + ["%s"] * len(extra_values)
     sql = (
-        f"INSERT INTO {table} ({', '.join(columns)}) "
-        f"SELECT {', '.join(expressions)} FROM {source}"
+        f"INSERT INTO {table} ({', '.join(columns)}) SELECT {', '.join(expressions)} FROM {source}"
     )
     cursor.execute(sql, [*extra_values, *(params or [])])
     return cursor.rowcount
@@ -260,11 +265,8 @@ def seed_level(ctx: dict, *, start: int, end: int, progress: bool = True) -> dic
               SELECT n,
                 CASE WHEN mod(n, 5) = 0 THEN {HOT}
                      ELSE 1002 + mod(n * 7919, %(others)s) END AS customer_id,
-                CASE WHEN n > %(end)s - {PENDING_PER_LEVEL}
-                       THEN now() - make_interval(mins => (%(end)s - n)::int)
-                     ELSE now() - make_interval(secs => mod(n * 2654435761, 94608000)::double precision)
-                END AS created,
-                CASE WHEN n > %(end)s - {PENDING_PER_LEVEL} THEN 'submitted'
+                now() - make_interval(secs => n * {SPACING_SECONDS}) AS created,
+                CASE WHEN n <= {PENDING} THEN 'submitted'
                      WHEN mod(n, 20) IN (1, 2) THEN 'draft'
                      WHEN mod(n, 20) = 3 THEN 'cancelled'
                      WHEN mod(n, 20) IN (4, 6) THEN 'approved'
@@ -347,7 +349,7 @@ def seed_level(ctx: dict, *, start: int, end: int, progress: bool = True) -> dic
             cur,
             ApprovalRequest,
             {
-                "id": "3 * n - 2",
+                "id": "1000 + 3 * n - 2",
                 "document_type": "'order'",
                 "document_id": "n",
                 "document_number": "'SO-G' || lpad(n::text, 9, '0')",
@@ -369,8 +371,8 @@ def seed_level(ctx: dict, *, start: int, end: int, progress: bool = True) -> dic
             cur,
             RequestStep,
             {
-                "id": "10 * n + s",
-                "request_id": "3 * n - 2",
+                "id": "1000 + 10 * n + s",
+                "request_id": "1000 + 3 * n - 2",
                 "sequence": "seq",
                 "role": "role",
                 "status": "CASE WHEN status <> 'submitted' THEN 'approved'"
@@ -383,9 +385,9 @@ def seed_level(ctx: dict, *, start: int, end: int, progress: bool = True) -> dic
             cur,
             Decision,
             {
-                "id": "10 * n + s",
-                "request_id": "3 * n - 2",
-                "step_id": "10 * n + s",
+                "id": "1000 + 10 * n + s",
+                "request_id": "1000 + 3 * n - 2",
+                "step_id": "1000 + 10 * n + s",
                 "user_id": "who",
                 "role": "role",
                 "decision": "'approved'",
@@ -442,8 +444,7 @@ def seed_level(ctx: dict, *, start: int, end: int, progress: bool = True) -> dic
                 "tax": "ol.tax",
                 "gross": "ol.gross",
             },
-            "growth_n g JOIN sales_orderline ol ON ol.order_id = g.n"
-            " WHERE g.status = 'contracted'",
+            "growth_n g JOIN sales_orderline ol ON ol.order_id = g.n WHERE g.status = 'contracted'",
         )
         done = "CASE WHEN delivered_on IS NOT NULL THEN " + G + " ELSE 0 END"
         _insert(
@@ -473,7 +474,7 @@ def seed_level(ctx: dict, *, start: int, end: int, progress: bool = True) -> dic
             cur,
             ApprovalRequest,
             {
-                "id": "3 * g.n - 1",
+                "id": "1000 + 3 * g.n - 1",
                 "document_type": "'contract'",
                 "document_id": "g.n",
                 "document_number": "'HT-G' || lpad(g.n::text, 9, '0')",
@@ -494,8 +495,8 @@ def seed_level(ctx: dict, *, start: int, end: int, progress: bool = True) -> dic
             cur,
             RequestStep,
             {
-                "id": "10 * n + s",
-                "request_id": "3 * n - 1",
+                "id": "1000 + 10 * n + s",
+                "request_id": "1000 + 3 * n - 1",
                 "sequence": "1",
                 "role": "role",
                 "status": "'approved'",
@@ -506,9 +507,9 @@ def seed_level(ctx: dict, *, start: int, end: int, progress: bool = True) -> dic
             cur,
             Decision,
             {
-                "id": "10 * n + s",
-                "request_id": "3 * n - 1",
-                "step_id": "10 * n + s",
+                "id": "1000 + 10 * n + s",
+                "request_id": "1000 + 3 * n - 1",
+                "step_id": "1000 + 10 * n + s",
                 "user_id": "who",
                 "role": "role",
                 "decision": "'approved'",
@@ -570,9 +571,7 @@ def seed_level(ctx: dict, *, start: int, end: int, progress: bool = True) -> dic
             " WHERE g.delivered_on IS NOT NULL",
         )
         where = f"t.id > {start} AND t.id <= {end}"
-        _history(
-            cur, ShippingNotice, where=where, status="issued", when="t.issued_at", user=gm
-        )
+        _history(cur, ShippingNotice, where=where, status="issued", when="t.issued_at", user=gm)
         _history(
             cur,
             ShippingNotice,
@@ -585,7 +584,7 @@ def seed_level(ctx: dict, *, start: int, end: int, progress: bool = True) -> dic
             cur,
             ApprovalRequest,
             {
-                "id": "3 * g.n",
+                "id": "1000 + 3 * g.n",
                 "document_type": "'shipping_notice'",
                 "document_id": "g.n",
                 "document_number": "'FH-G' || lpad(g.n::text, 9, '0')",
@@ -605,8 +604,8 @@ def seed_level(ctx: dict, *, start: int, end: int, progress: bool = True) -> dic
             cur,
             RequestStep,
             {
-                "id": "10 * n + 5",
-                "request_id": "3 * n",
+                "id": "1000 + 10 * n + 5",
+                "request_id": "1000 + 3 * n",
                 "sequence": "1",
                 "role": "'sales_manager'",
                 "status": "'approved'",
@@ -617,9 +616,9 @@ def seed_level(ctx: dict, *, start: int, end: int, progress: bool = True) -> dic
             cur,
             Decision,
             {
-                "id": "10 * n + 5",
-                "request_id": "3 * n",
-                "step_id": "10 * n + 5",
+                "id": "1000 + 10 * n + 5",
+                "request_id": "1000 + 3 * n",
+                "step_id": "1000 + 10 * n + 5",
                 "user_id": str(manager),
                 "role": "'sales_manager'",
                 "decision": "'approved'",
@@ -955,8 +954,11 @@ def measure_level(ctx: dict, *, runs: int, size: int) -> dict:
             "GET /api/v1/approvals/?mine=pending (SM)",
             get(api, "/api/v1/approvals/", ctx["sm_token"], {"mine": "pending"}),
         ),
-        (f"GET /contracts/{{id}}/ (HTML)", get(browser_gm, f"/contracts/{contract}/")),
-        (f"GET /contracts/{{id}}/ledger/ (HTML)", get(browser_gm, f"/contracts/{contract}/ledger/")),
+        ("GET /contracts/{id}/ (HTML)", get(browser_gm, f"/contracts/{contract}/")),
+        (
+            "GET /contracts/{id}/ledger/ (HTML)",
+            get(browser_gm, f"/contracts/{contract}/ledger/"),
+        ),
         (
             "GET /api/v1/contracts/{id}/ledger/",
             get(api, f"/api/v1/contracts/{contract}/ledger/", ctx["gm_token"]),
@@ -971,7 +973,9 @@ def measure_level(ctx: dict, *, runs: int, size: int) -> dict:
         "customers",
         "approvals",
     ):
-        pages.append((f"GET /api/v1/{name}/ (page 1, GM)", get(api, f"/api/v1/{name}/", ctx["gm_token"])))
+        pages.append(
+            (f"GET /api/v1/{name}/ (page 1, GM)", get(api, f"/api/v1/{name}/", ctx["gm_token"]))
+        )
     for label, call in pages:
         figures[label] = timed(call, runs=runs, warmup=warmup)
 
