@@ -139,6 +139,7 @@ class ApprovalRequest(ConcurrentTransitionMixin, models.Model):
         indexes = [
             models.Index(fields=["document_type", "document_id"], name="approval_document_idx"),
             models.Index(fields=["status", "created_at"], name="approval_status_created_idx"),
+            models.Index(fields=["created_at", "id"], name="approval_created_idx"),  # lists
         ]
 
     def __str__(self) -> str:

@@ -10,7 +10,7 @@ from django.utils import timezone
 from django.utils.text import capfirst
 from django.utils.translation import gettext as _
 
-from contracts.models import Contract, ContractDue, ContractLedger, ContractLine
+from contracts.models import Contract, ContractDue, ContractLedger, ContractLine, ContractStatus
 from core.errors import NotVisible
 from core.listing import apply_shared
 from core.money import money, rate
@@ -254,12 +254,20 @@ def contract_due_figures(
 
 def customer_overdue(*, customer_id: int, as_of=None) -> Decimal:
     """Σ over the customer's contracts of their overdue amount as of `as_of` (R18): what the
-    R4 credit check, the R12 shipping check and the nightly review read. One query."""
+    R4 credit check, the R12 shipping check and the nightly review read. One query.
+
+    Only contracts that can owe anything are read: a completed contract is delivered,
+    invoiced and collected in full (a correction reopens it first, `contracts_reopen`), and a
+    draft or one awaiting co-sign has delivered nothing. So the read walks the customer's open
+    contracts through contract_customer_status_idx, not its whole history (issue 14: the
+    credit check costs the same at 10 k or 1 M orders)."""
     as_of = as_of or timezone.localdate()
     past_due = ContractDue.objects.filter(contract=OuterRef("pk"), due_on__lt=as_of)
     total = past_due.order_by().values("contract").annotate(total=Sum("amount")).values("total")
     rows = (
-        Contract.objects.filter(customer_id=customer_id)
+        Contract.objects.filter(
+            customer_id=customer_id, status__in=(ContractStatus.ACTIVE, ContractStatus.TERMINATED)
+        )
         .filter(Exists(past_due))
         .annotate(past_total=Coalesce(Subquery(total), Decimal("0")))
         .values_list("past_total", "ledger__collected")

@@ -150,6 +150,7 @@ class Contract(ConcurrentTransitionMixin, ApprovableDocument):
         indexes = [
             models.Index(fields=["customer", "status"], name="contract_customer_status_idx"),
             models.Index(fields=["salesperson", "status"], name="contract_salesperson_idx"),
+            models.Index(fields=["created_at", "id"], name="contract_created_idx"),  # lists
         ]
 
     TERMS = (

@@ -179,6 +179,7 @@ class Invoice(ConcurrentTransitionMixin, ApprovableDocument):
         indexes = [
             models.Index(fields=["contract", "status"], name="invoice_contract_status_idx"),
             models.Index(fields=["customer", "status"], name="invoice_customer_status_idx"),
+            models.Index(fields=["created_at", "id"], name="invoice_created_idx"),  # lists
         ]
 
     def __str__(self) -> str:

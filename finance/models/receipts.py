@@ -87,6 +87,7 @@ class Receipt(models.Model):
         ]
         indexes = [
             models.Index(fields=["customer", "received_on"], name="receipt_customer_day_idx"),
+            models.Index(fields=["received_on", "id"], name="receipt_day_idx"),  # lists
         ]
 
     def __str__(self) -> str:

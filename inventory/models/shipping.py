@@ -147,6 +147,7 @@ class ShippingNotice(ConcurrentTransitionMixin, ApprovableDocument):
         indexes = [
             models.Index(fields=["status", "valid_until"], name="shipnotice_status_idx"),
             models.Index(fields=["contract", "status"], name="shipnotice_contract_idx"),
+            models.Index(fields=["created_at", "id"], name="shipnotice_created_idx"),  # lists
         ]
 
     def __str__(self) -> str:

@@ -121,7 +121,11 @@ class Order(ConcurrentTransitionMixin, ApprovableDocument):
                 name="order_first_payment_ratio_range",
             ),
         ]
-        indexes = [models.Index(fields=["customer", "status"], name="order_customer_status_idx")]
+        indexes = [
+            models.Index(fields=["customer", "status"], name="order_customer_status_idx"),
+            # The lists' order (newest first): page 1 without sorting every order (issue 14).
+            models.Index(fields=["created_at", "id"], name="order_created_idx"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.number} {self.customer.name}"
