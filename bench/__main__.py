@@ -295,16 +295,90 @@ def run_legacy(table: Table, args, sections: dict) -> None:
             )
 
 
-def run_module(table: Table, args, sections: dict, name: str) -> None:
-    """bench/concurrency.py and bench/growth.py: they add their own rows."""
-    import importlib
+def run_concurrency(table: Table, args, sections: dict) -> None:
+    bench_args = ["--clients", "8", "--per-client", "5" if args.quick else "40"]
+    command = f".venv/bin/python -m bench.concurrency {' '.join(bench_args)}"
+    say(f"concurrency: {command}")
+    seconds, out = python_bench(
+        "concurrency",
+        bench_args,
+        "o2c_bench_concurrency",
+        {"CELERY_BROKER_URL": REDIS},
+    )
+    sections["concurrency"] = {"command": command, "text": out, "seconds": seconds}
+    hot = figure(out, r"\(a\) ([\d.]+) orders/s for one hot customer")
+    table.add(
+        "concurrency",
+        "8 clients, one hot customer: orders/s (REST)",
+        f"{hot:g}" if hot is not None else "—",
+        "≥ 200",
+        hot is not None and hot >= 200,
+        command,
+    )
+    one = figure(out, r"\(b\) orders, 1 client\s+1\s+\d+\s+([\d.]+)")
+    many = figure(out, r"\(b\) ([\d.]+) orders/s with \d+ customers")
+    scale = figure(out, r"customers = ([\d.]+) × one client")
+    table.add("concurrency", "1 client: orders/s", f"{one:g}" if one is not None else "—")
+    table.add(
+        "concurrency", "8 clients, 8 customers: orders/s", f"{many:g}" if many is not None else "—"
+    )
+    cores = os.cpu_count() or 1
+    table.add(
+        "concurrency",
+        "8 customers / 1 client",
+        f"{scale:g} ×" if scale else "—",
+        f"scales with the {cores} cores",
+        None,
+    )
+    waits = re.search(r"lock waits sampled: (\d+) of (\d+) samples", out)
+    table.add(
+        "concurrency",
+        "parallel approvals: samples waiting on a lock",
+        f"{waits[1]} of {waits[2]}" if waits else "—",
+        "0",
+        bool(waits) and waits[1] == "0",
+    )
+    checked = "→ OK" in out.split("after (a):", 1)[-1].split("\n", 1)[0]
+    table.add(
+        "concurrency",
+        "hot customer: exposure = R3 from rows, limit kept",
+        "yes" if checked else "no",
+        "yes",
+        checked,
+    )
 
-    module = importlib.import_module(f"bench.{name}")
-    say(f"{name}: …")
-    result = module.bench_main(quick=args.quick, say=say)
-    sections[name] = result
-    for row in result["rows"]:
-        table.add(name, *row)
+
+def run_growth(table: Table, args, sections: dict) -> None:
+    sizes = "2000,10000" if args.quick else "10000,100000,1000000"
+    bench_args = ["--sizes", sizes, "--runs", "5" if args.quick else "30", "--quiet"]
+    command = f".venv/bin/python -m bench.growth {' '.join(bench_args)}"
+    say(f"growth: {command}")
+    seconds, out = python_bench("growth", bench_args, "o2c_bench_growth")
+    sections["growth"] = {"command": command, "text": out, "seconds": seconds}
+    for line in out.splitlines():
+        row = re.match(r"^(\S.*?\S)\s{2,}[\d.]+ /.*\s([\d.]+) (ok|OVER)$", line)
+        if row:
+            table.add(
+                "growth",
+                f"{row[1]}: largest / smallest",
+                f"{float(row[2]):.2f}",
+                "≤ 1.2",
+                row[3] == "ok",
+                command,
+            )
+        per_k = re.findall(r"([\d,]+): ([\d.]+) ms/1k \((\d+) q\)", line)
+        if per_k:
+            name = line.strip().split("  ")[0]
+            measured = " → ".join(f"{ms}" for _, ms, _ in per_k) + " ms per 1 k orders"
+            queries = {q for _, _, q in per_k}
+            table.add(
+                "growth",
+                f"{name} (report)",
+                measured,
+                "linear, queries constant",
+                len(queries) == 1,
+                command,
+            )
 
 
 def write_results(table: Table, sections: dict, started: str, args) -> Path:
@@ -367,9 +441,10 @@ def main() -> None:
     table, sections = Table(), {}
     if "cycle" in args.sections:
         run_cycle_and_tryton(table, args, sections)
-    for name in ("concurrency", "growth"):
-        if name in args.sections:
-            run_module(table, args, sections, name)
+    if "concurrency" in args.sections:
+        run_concurrency(table, args, sections)
+    if "growth" in args.sections:
+        run_growth(table, args, sections)
     run_legacy(table, args, sections)
     print(table.render_text())
     import django
