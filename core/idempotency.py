@@ -83,8 +83,7 @@ def _fingerprint(request) -> str:
 def _claim(user, key: str, fingerprint: str) -> bool:
     """Take the key for this request: one `INSERT … ON CONFLICT DO NOTHING`, no read first and
     no savepoint (a conflict is not an error, so it is safe inside a transaction too). False
-    when the key is taken; its record then answers instead (replay, 422 or 409). A record
-    older than the retention period no longer counts: it is removed and the key taken anew."""
+    when the key is taken already."""
     record = IdempotencyRecord(user=user, key=key, fingerprint=fingerprint, status_code=None)
     record.created_at = timezone.now()
     fields = [IdempotencyRecord._meta.get_field(name) for name in _CLAIM_FIELDS]
@@ -96,17 +95,19 @@ def _claim(user, key: str, fingerprint: str) -> bool:
         f"VALUES ({', '.join(['%s'] * len(fields))}) "
         f"ON CONFLICT ({quote('user_id')}, {quote('key')}) DO NOTHING"
     )
-    for _attempt in range(2):
-        with connection.cursor() as cursor:
-            cursor.execute(sql, params)
-            if cursor.rowcount == 1:
-                return True
-        deleted, _details = IdempotencyRecord.objects.filter(
-            user=user, key=key, created_at__lt=_expiry_cutoff()
-        ).delete()
-        if not deleted:
-            return False
-    return False
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return cursor.rowcount == 1
+
+
+def _holder(user, key: str) -> IdempotencyRecord | None:
+    """The record holding a key that could not be claimed; one older than the retention
+    period no longer counts: it is removed and None returned, so the key is taken anew."""
+    existing = IdempotencyRecord.objects.filter(user=user, key=key).first()
+    if existing is not None and existing.created_at < _expiry_cutoff():
+        IdempotencyRecord.objects.filter(pk=existing.pk, created_at=existing.created_at).delete()
+        return None
+    return existing
 
 
 _CLAIM_FIELDS = ("user", "key", "fingerprint", "status_code", "content_type", "body", "created_at")
@@ -133,9 +134,14 @@ class IdempotencyMiddleware:
 
         fingerprint = _fingerprint(request)
 
-        if not _claim(user, key, fingerprint):
-            existing = IdempotencyRecord.objects.filter(user=user, key=key).first()
-            if existing is None:  # its first request just failed and let it go: retry later
+        claimed, existing = _claim(user, key, fingerprint), None
+        if not claimed:
+            existing = _holder(user, key)
+            if existing is None:  # expired (now removed) or just let go: take it anew
+                claimed = _claim(user, key, fingerprint)
+                existing = None if claimed else _holder(user, key)
+        if not claimed:
+            if existing is None:  # let go again meanwhile: the client may retry
                 return error_response(
                     409,
                     "idempotency_key_in_progress",
