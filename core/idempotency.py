@@ -11,11 +11,11 @@ import hashlib
 from datetime import timedelta
 
 from django.conf import settings
-from django.db import IntegrityError, transaction
+from django.db import connection
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from rest_framework.authtoken.models import Token
 
+from core.api.authentication import request_token, token_key
 from core.api.errors import error_response
 from core.models import IdempotencyRecord
 
@@ -27,14 +27,15 @@ NOT_KEPT = frozenset({401, 403, 429, 500, 502, 503, 504})
 
 
 def _caller(request):
+    """The user the view will see: the token's (DRF tries the token first), read once per
+    request and shared with DRF's authentication; else the session's user."""
+    key = token_key(request)
+    if key is not None:
+        token = request_token(request, key)
+        return token.user if token is not None and token.user.is_active else None
     user = getattr(request, "user", None)
     if user is not None and user.is_authenticated:
         return user
-    auth = request.META.get("HTTP_AUTHORIZATION", "").split()
-    if len(auth) == 2 and auth[0].lower() == "token":
-        token = Token.objects.select_related("user").filter(key=auth[1]).first()
-        if token is not None and token.user.is_active:
-            return token.user
     return None
 
 
@@ -79,6 +80,39 @@ def _fingerprint(request) -> str:
     return digest.hexdigest()
 
 
+def _claim(user, key: str, fingerprint: str) -> bool:
+    """Take the key for this request: one `INSERT … ON CONFLICT DO NOTHING`, no read first and
+    no savepoint (a conflict is not an error, so it is safe inside a transaction too). False
+    when the key is taken already."""
+    record = IdempotencyRecord(user=user, key=key, fingerprint=fingerprint, status_code=None)
+    record.created_at = timezone.now()
+    fields = [IdempotencyRecord._meta.get_field(name) for name in _CLAIM_FIELDS]
+    params = [field.get_db_prep_save(field.pre_save(record, False), connection) for field in fields]
+    quote = connection.ops.quote_name
+    sql = (
+        f"INSERT INTO {quote(IdempotencyRecord._meta.db_table)} "
+        f"({', '.join(quote(field.column) for field in fields)}) "
+        f"VALUES ({', '.join(['%s'] * len(fields))}) "
+        f"ON CONFLICT ({quote('user_id')}, {quote('key')}) DO NOTHING"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return cursor.rowcount == 1
+
+
+def _holder(user, key: str) -> IdempotencyRecord | None:
+    """The record holding a key that could not be claimed; one older than the retention
+    period no longer counts: it is removed and None returned, so the key is taken anew."""
+    existing = IdempotencyRecord.objects.filter(user=user, key=key).first()
+    if existing is not None and existing.created_at < _expiry_cutoff():
+        IdempotencyRecord.objects.filter(pk=existing.pk, created_at=existing.created_at).delete()
+        return None
+    return existing
+
+
+_CLAIM_FIELDS = ("user", "key", "fingerprint", "status_code", "content_type", "body", "created_at")
+
+
 class IdempotencyMiddleware:
     def __init__(self, get_response):
         self.get_response = get_response
@@ -100,16 +134,19 @@ class IdempotencyMiddleware:
 
         fingerprint = _fingerprint(request)
 
-        IdempotencyRecord.objects.filter(
-            user=user, key=key, created_at__lt=_expiry_cutoff()
-        ).delete()
-        try:
-            with transaction.atomic():
-                record = IdempotencyRecord.objects.create(
-                    user=user, key=key, fingerprint=fingerprint
+        claimed, existing = _claim(user, key, fingerprint), None
+        if not claimed:
+            existing = _holder(user, key)
+            if existing is None:  # expired (now removed) or just let go: take it anew
+                claimed = _claim(user, key, fingerprint)
+                existing = None if claimed else _holder(user, key)
+        if not claimed:
+            if existing is None:  # let go again meanwhile: the client may retry
+                return error_response(
+                    409,
+                    "idempotency_key_in_progress",
+                    _("A request with this Idempotency-Key is still being processed."),
                 )
-        except IntegrityError:
-            existing = IdempotencyRecord.objects.get(user=user, key=key)
             if existing.fingerprint != fingerprint:
                 return error_response(
                     422,
@@ -125,18 +162,20 @@ class IdempotencyMiddleware:
                 )
             return _replay(existing)
 
+        mine = IdempotencyRecord.objects.filter(user=user, key=key, status_code__isnull=True)
         try:
             response = self.get_response(request)
         except BaseException:
-            record.delete()
+            mine.delete()
             raise
         if response.status_code in NOT_KEPT or getattr(response, "streaming", False):
-            record.delete()
+            mine.delete()
             return response
         if hasattr(response, "render") and not getattr(response, "is_rendered", True):
             response.render()
-        record.status_code = response.status_code
-        record.content_type = response.get("Content-Type", "")
-        record.body = response.content
-        record.save(update_fields=["status_code", "content_type", "body"])
+        mine.update(
+            status_code=response.status_code,
+            content_type=response.get("Content-Type", ""),
+            body=response.content,
+        )
         return response

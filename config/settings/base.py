@@ -138,8 +138,10 @@ SITE_URL = os.environ.get("SITE_URL", "http://localhost:8000").rstrip("/")
 # REST API (API.md): token or session auth, paginated lists, one error body.
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        # Token first, so an anonymous call gets 401 with `WWW-Authenticate: Token`.
-        "rest_framework.authentication.TokenAuthentication",
+        # Token first, so an anonymous call gets 401 with `WWW-Authenticate: Token`. DRF's,
+        # reading the token, its user and their roles in one query shared with the
+        # idempotency middleware (issue 14).
+        "core.api.authentication.TokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],

@@ -72,7 +72,7 @@ class ContractViewSet(ServiceViewSet):
     @action(detail=True, methods=["post"])
     def submit(self, request, pk=None):
         """Draft → pending_signoff: the head of sales and finance co-sign, in either order (R8)."""
-        contract = services.contract_submit(actor=request.user, contract_id=self.get_object().pk)
+        contract = services.contract_submit(actor=request.user, contract_id=self.object_id())
         return Response(self.get_serializer(self._fresh(contract)).data)
 
     @extend_schema(request=None, responses={(200, "application/pdf"): OpenApiTypes.BINARY})

@@ -1,7 +1,9 @@
 from django.contrib.auth import authenticate
+from django.core.exceptions import ValidationError
+from django.http import Http404
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
-from rest_framework import mixins, serializers, status, viewsets
+from rest_framework import generics, mixins, serializers, status, viewsets
 from rest_framework.authtoken.models import Token
 from rest_framework.decorators import action
 from rest_framework.parsers import MultiPartParser
@@ -60,6 +62,24 @@ class ServiceViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.
 
     def check_input(self, data) -> None:
         """Hook for refusals that must come before field validation (e.g. R2)."""
+
+    def object_id(self) -> int:
+        """The id in the URL, once `get_object()` would have found it (same queryset, same
+        filters, else 404), for an action that hands the id to a service and answers with a
+        fresh read: one EXISTS query instead of loading the document, its lines and its
+        prefetches only to take its id (issue 14)."""
+        if type(self).get_object is not generics.GenericAPIView.get_object:
+            return self.get_object().pk  # a view that finds its objects its own way
+        lookup_url_kwarg = self.lookup_url_kwarg or self.lookup_field
+        value = self.kwargs[lookup_url_kwarg]
+        queryset = self.filter_queryset(self.get_queryset())
+        try:
+            found = queryset.filter(**{self.lookup_field: value}).exists()
+        except (TypeError, ValueError, ValidationError):
+            found = False
+        if not found:
+            raise Http404
+        return int(value)
 
     def create(self, request, *args, **kwargs):
         self.check_input(request.data)

@@ -318,14 +318,14 @@ class InvoiceViewSet(ServiceViewSet):
     @action(detail=True, methods=["post"])
     def submit(self, request, pk=None):
         """Draft → in approval by the VP of finance; R17 checked again (409)."""
-        invoice = services.invoice_submit(actor=request.user, invoice_id=self.get_object().pk)
+        invoice = services.invoice_submit(actor=request.user, invoice_id=self.object_id())
         return self._answer(invoice)
 
     @extend_schema(request=None, responses=InvoiceSerializer)
     @action(detail=True, methods=["post"])
     def cancel(self, request, pk=None):
         """Draft → cancelled."""
-        invoice = services.invoice_cancel(actor=request.user, invoice_id=self.get_object().pk)
+        invoice = services.invoice_cancel(actor=request.user, invoice_id=self.object_id())
         return self._answer(invoice)
 
     @extend_schema(request=RedInvoiceSerializer, responses={201: InvoiceSerializer})
@@ -333,7 +333,7 @@ class InvoiceViewSet(ServiceViewSet):
     def red(self, request, pk=None):
         """An issued invoice → 201 its red invoice in draft (negative amounts, `reverses`);
         the same chain; once issued, the original becomes `reversed`."""
-        invoice_id = self.get_object().pk
+        invoice_id = self.object_id()
         data = RedInvoiceSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         red = services.invoice_red_create(
@@ -345,7 +345,7 @@ class InvoiceViewSet(ServiceViewSet):
     @action(detail=True, methods=["post"])
     def fapiao(self, request, pk=None):
         """The tax system's fapiao number and date of an issued invoice, recorded once."""
-        invoice_id = self.get_object().pk
+        invoice_id = self.object_id()
         data = FapiaoSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         invoice = services.invoice_fapiao_record(

@@ -185,27 +185,21 @@ class ProductionNoticeViewSet(_ApprovableViewSet):
     @action(detail=True, methods=["post"])
     def submit(self, request, pk=None):
         """Draft → submitted for the sales VP (R10); `over_production` checked again."""
-        notice = services.production_notice_submit(
-            actor=request.user, notice_id=self.get_object().pk
-        )
+        notice = services.production_notice_submit(actor=request.user, notice_id=self.object_id())
         return self._answer(notice)
 
     @extend_schema(request=None, responses=ProductionNoticeSerializer)
     @action(detail=True, methods=["post"])
     def complete(self, request, pk=None):
         """Released → completed (the planner)."""
-        notice = services.production_notice_complete(
-            actor=request.user, notice_id=self.get_object().pk
-        )
+        notice = services.production_notice_complete(actor=request.user, notice_id=self.object_id())
         return self._answer(notice)
 
     @extend_schema(request=None, responses=ProductionNoticeSerializer)
     @action(detail=True, methods=["post"])
     def cancel(self, request, pk=None):
         """Draft → cancelled (the planner)."""
-        notice = services.production_notice_cancel(
-            actor=request.user, notice_id=self.get_object().pk
-        )
+        notice = services.production_notice_cancel(actor=request.user, notice_id=self.object_id())
         return self._answer(notice)
 
 
@@ -255,16 +249,14 @@ class GoodsReceiptViewSet(ServiceViewSet):
     @action(detail=True, methods=["post"])
     def confirm(self, request, pk=None):
         """Recorded → posted by QC: the stock goes up in the same transaction (R11)."""
-        receipt = services.goods_receipt_confirm(
-            actor=request.user, receipt_id=self.get_object().pk
-        )
+        receipt = services.goods_receipt_confirm(actor=request.user, receipt_id=self.object_id())
         return self._answer(receipt)
 
     @extend_schema(request=ReasonSerializer, responses=GoodsReceiptSerializer)
     @action(detail=True, methods=["post"])
     def reject(self, request, pk=None):
         """Recorded → rejected by QC with the reason; nothing enters stock."""
-        receipt_id = self.get_object().pk
+        receipt_id = self.object_id()
         data = ReasonSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         receipt = services.goods_receipt_reject(
@@ -316,14 +308,14 @@ class ShippingNoticeViewSet(_ApprovableViewSet):
     def submit(self, request, pk=None):
         """Draft → submitted for the sales manager; quantities (`over_shipment`) and the
         customer's overdue amount (`customer_overdue`) checked again (R12)."""
-        notice = services.shipping_notice_submit(actor=request.user, notice_id=self.get_object().pk)
+        notice = services.shipping_notice_submit(actor=request.user, notice_id=self.object_id())
         return self._answer(notice)
 
     @extend_schema(request=None, responses=ShippingNoticeSerializer)
     @action(detail=True, methods=["post"])
     def issue(self, request, pk=None):
         """Approved → issued by the warehouse: stock out, gate pass number (R13)."""
-        notice = services.shipping_notice_issue(actor=request.user, notice_id=self.get_object().pk)
+        notice = services.shipping_notice_issue(actor=request.user, notice_id=self.object_id())
         return self._answer(notice)
 
     @extend_schema(request=GatePassSerializer, responses=ShippingNoticeSerializer)
@@ -331,7 +323,7 @@ class ShippingNoticeViewSet(_ApprovableViewSet):
     def exit(self, request, pk=None):
         """Issued → shipped: security records the exit; a gate pass number, when given, must
         be the notice's (400 naming `gate_pass_no`)."""
-        notice_id = self.get_object().pk
+        notice_id = self.object_id()
         data = GatePassSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         notice = services.shipping_notice_exit(
@@ -357,7 +349,7 @@ class ShippingNoticeViewSet(_ApprovableViewSet):
     def confirm_delivery(self, request, pk=None):
         """Shipped → delivered with the customer-signed copy (R14): signer, signing date, and
         in multipart an optional `scan` (PDF, JPEG or PNG). The revenue is booked now."""
-        notice_id = self.get_object().pk
+        notice_id = self.object_id()
         if len(request.FILES.getlist("scan")) > 1:
             raise InvalidInput(errors={"scan": [_("Upload one file: the signed copy.")]})
         data = DeliverySerializer(data=request.data)
@@ -377,7 +369,7 @@ class ShippingNoticeViewSet(_ApprovableViewSet):
     def cancel(self, request, pk=None):
         """A draft (its author) or an approved, not yet issued notice (its author or a sales
         manager) → cancelled; an approved one gives back its reservation."""
-        notice = services.shipping_notice_cancel(actor=request.user, notice_id=self.get_object().pk)
+        notice = services.shipping_notice_cancel(actor=request.user, notice_id=self.object_id())
         return self._answer(notice)
 
     @extend_schema(request=None, responses={(200, "application/pdf"): OpenApiTypes.BINARY})
@@ -449,7 +441,7 @@ class ServiceDispatchViewSet(_ApprovableViewSet):
     def submit(self, request, pk=None):
         """Draft → submitted for the sales manager, once the first payment is in (R15)."""
         dispatch = services.service_dispatch_submit(
-            actor=request.user, dispatch_id=self.get_object().pk
+            actor=request.user, dispatch_id=self.object_id()
         )
         return self._answer(dispatch)
 
@@ -457,7 +449,7 @@ class ServiceDispatchViewSet(_ApprovableViewSet):
     @action(detail=True, methods=["post"])
     def complete(self, request, pk=None):
         """Approved → completed with the customer's acceptance report number (验收)."""
-        dispatch_id = self.get_object().pk
+        dispatch_id = self.object_id()
         data = AcceptanceSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         dispatch = services.service_dispatch_complete(
@@ -472,6 +464,6 @@ class ServiceDispatchViewSet(_ApprovableViewSet):
     def cancel(self, request, pk=None):
         """Draft → cancelled (its clerk)."""
         dispatch = services.service_dispatch_cancel(
-            actor=request.user, dispatch_id=self.get_object().pk
+            actor=request.user, dispatch_id=self.object_id()
         )
         return self._answer(dispatch)

@@ -158,14 +158,14 @@ class CreditChangeViewSet(ServiceViewSet):
     @action(detail=True, methods=["post"])
     def submit(self, request, pk=None):
         """Draft → pending: the general manager's step opens (R2, R21)."""
-        change = credit.credit_change_submit(actor=request.user, change_id=self.get_object().pk)
+        change = credit.credit_change_submit(actor=request.user, change_id=self.object_id())
         return Response(self.get_serializer(change).data)
 
     @extend_schema(request=None, responses=CreditChangeSerializer)
     @action(detail=True, methods=["post"])
     def cancel(self, request, pk=None):
         """Draft → cancelled."""
-        change = credit.credit_change_cancel(actor=request.user, change_id=self.get_object().pk)
+        change = credit.credit_change_cancel(actor=request.user, change_id=self.object_id())
         return Response(self.get_serializer(change).data)
 
 
@@ -230,7 +230,7 @@ class PriceListViewSet(ServiceViewSet):
         """Draft → pending: the general manager's step opens (R6, R21); 409
         `price_list_overlap` when an active list covers part of the range."""
         price_list = price_lists.price_list_submit(
-            actor=request.user, price_list_id=self.get_object().pk
+            actor=request.user, price_list_id=self.object_id()
         )
         return Response(self.get_serializer(self._fresh(price_list)).data)
 
@@ -239,7 +239,7 @@ class PriceListViewSet(ServiceViewSet):
     def close(self, request, pk=None):
         """Active → closed (general manager): the list is no longer used for orders."""
         price_list = price_lists.price_list_close(
-            actor=request.user, price_list_id=self.get_object().pk
+            actor=request.user, price_list_id=self.object_id()
         )
         return Response(self.get_serializer(self._fresh(price_list)).data)
 
@@ -320,7 +320,7 @@ class OrderViewSet(ServiceViewSet):
     def submit(self, request, pk=None):
         """Draft → submitted: lines re-checked against today's list (409 `below_floor_price`,
         `not_on_price_list`, R5), credit check (R4: `passed` or `hold`), chain opened (R7)."""
-        order = orders.order_submit(actor=request.user, order_id=self.get_object().pk)
+        order = orders.order_submit(actor=request.user, order_id=self.object_id())
         return Response(self.get_serializer(self._fresh(order)).data)
 
     @extend_schema(request=None, responses=OrderSerializer)
@@ -328,5 +328,5 @@ class OrderViewSet(ServiceViewSet):
     def cancel(self, request, pk=None):
         """Draft or submitted → cancelled (a submitted order is withdrawn from approval and
         its exposure released, R3)."""
-        order = orders.order_cancel(actor=request.user, order_id=self.get_object().pk)
+        order = orders.order_cancel(actor=request.user, order_id=self.object_id())
         return Response(self.get_serializer(self._fresh(order)).data)

@@ -1,0 +1,194 @@
+"""What a REST call costs on top of the service it wraps (issue 14), in queries, pinned exactly.
+
+Each test runs the same operation twice on documents in the same state: once by calling the
+service (with a user whose roles are already known, as inside a request that asked before) and
+once through the API with a token and an `Idempotency-Key`, as API.md asks of integrations. The
+difference is the API's own work, whatever the service's own count becomes:
+
+- 1 query for the caller: the token, its user and the user's roles (core.api.authentication),
+  shared by the idempotency middleware and DRF;
+- 2 for the Idempotency-Key: claim it (one INSERT … ON CONFLICT DO NOTHING), keep the answer
+  (one UPDATE);
+- what the view adds: references checked while the body is parsed (a 400 names the field), the
+  URL's id checked once (one EXISTS), and the answer read afresh (the document, its lines, its
+  approval with its open steps and decisions).
+"""
+
+import uuid
+from decimal import Decimal
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
+
+from approvals.services import approval_decide
+from finance.services import receipt_create
+from sales.models import Order
+from sales.services.orders import order_create, order_submit
+
+pytestmark = pytest.mark.django_db
+
+# The caller (1) and the Idempotency-Key (2), on every POST.
+CALLER_AND_KEY = 3
+
+
+class Counted(list):
+    """The SQL of the queries a call made; compared as a number, shown in full on failure."""
+
+    def __sub__(self, other):
+        return len(self) - len(other)
+
+
+def queries(call) -> Counted:
+    with CaptureQueriesContext(connection) as captured:
+        call()
+    return Counted(query["sql"] for query in captured.captured_queries)
+
+
+def poster(api, user):
+    """POST as `user` (token set beforehand, so its look-up is not counted)."""
+    client = api.as_user(user)
+
+    def post(path: str, body: dict | None = None, *, key: str | None = None):
+        response = client.post(
+            f"/api/v1/{path}",
+            body or {},
+            format="json",
+            HTTP_IDEMPOTENCY_KEY=key or uuid.uuid4().hex,
+        )
+        assert response.status_code < 300, response.content
+        return response
+
+    return post
+
+
+def _lines(catalogue) -> list[dict]:
+    return [
+        {"product": catalogue["lathe"].pk, "quantity": "1", "unit_price": "160000.00"},
+        {"product": catalogue["service"].pk, "quantity": "1", "unit_price": "4500.00"},
+    ]
+
+
+def _draft(clerk, customer, catalogue) -> Order:
+    return order_create(actor=clerk, customer_id=customer.pk, lines=_lines(catalogue))
+
+
+def _submitted(clerk, customer, catalogue) -> Order:
+    order = _draft(clerk, customer, catalogue)
+    order_submit(actor=clerk, order_id=order.pk)
+    return Order.objects.get(pk=order.pk)
+
+
+def test_order_create_costs_the_service_and_seven_queries(api, clerk, customer, catalogue):
+    _draft(clerk, customer, catalogue)  # the year's numbering counter exists from here on
+    service = queries(lambda: _draft(clerk, customer, catalogue))
+    body = {"customer": customer.pk, "lines": _lines(catalogue)}
+
+    post = poster(api, clerk)
+
+    rest = queries(lambda: post("orders/", body))
+
+    # + the customer and the products of the lines, checked while parsing (400 naming them);
+    # + the order, its lines and its approval (none yet) read afresh.
+    assert rest - service == CALLER_AND_KEY + 2 + 3, (rest, service)
+
+
+def test_order_submit_costs_the_service_and_nine_queries(api, clerk, customer, catalogue):
+    first, second, third = (_draft(clerk, customer, catalogue) for _ in range(3))
+    order_submit(actor=clerk, order_id=first.pk)  # the approvals' numbering counter
+    service = queries(lambda: order_submit(actor=clerk, order_id=second.pk))
+
+    post = poster(api, clerk)
+
+    rest = queries(lambda: post(f"orders/{third.pk}/submit/"))
+
+    # + the order's id checked (EXISTS); + the order, its lines, its approval, the approval's
+    # open steps and its decisions read afresh.
+    assert rest - service == CALLER_AND_KEY + 1 + 5, (rest, service)
+
+
+def test_approval_approve_costs_the_service_and_six_queries(
+    api, clerk, manager, customer, catalogue
+):
+    first, second, third = (_submitted(clerk, customer, catalogue) for _ in range(3))
+    approval_decide(actor=manager, request_id=first.approval_request.pk, approve=True)
+    request_id = second.approval_request.pk
+    service = queries(lambda: approval_decide(actor=manager, request_id=request_id, approve=True))
+
+    post = poster(api, manager)
+    path = f"approvals/{third.approval_request.pk}/approve/"
+
+    rest = queries(lambda: post(path))
+
+    # + the approval, its open steps and its decisions read afresh.
+    assert rest - service == CALLER_AND_KEY + 3, (rest, service)
+
+
+def test_receipt_create_costs_the_service_and_five_queries(api, contract, customer, finance):
+    today = timezone.localdate()
+
+    def by_service():
+        receipt_create(
+            actor=finance,
+            customer_id=customer.pk,
+            amount=Decimal("1000.00"),
+            method="bank_transfer",
+            received_on=today,
+            allocations=[{"contract": contract.pk, "amount": "1000.00"}],
+        )
+
+    by_service()  # the year's receipt numbers and the month's period lock exist from here on
+    service = queries(by_service)
+    body = {
+        "customer": customer.pk,
+        "amount": "1000.00",
+        "method": "bank_transfer",
+        "received_on": today.isoformat(),
+        "allocations": [{"contract": contract.pk, "amount": "1000.00"}],
+    }
+
+    post = poster(api, finance)
+
+    rest = queries(lambda: post("receipts/", body))
+
+    # + the receipt and its allocations read afresh.
+    assert rest - service == CALLER_AND_KEY + 2, (rest, service)
+
+
+def test_a_replayed_submit_answers_the_first_response_in_three_queries(
+    api, clerk, customer, catalogue
+):
+    order = _draft(clerk, customer, catalogue)
+    post = poster(api, clerk)
+    first = post(f"orders/{order.pk}/submit/", key="submit-1")
+    replies = []
+
+    captured = queries(lambda: replies.append(post(f"orders/{order.pk}/submit/", key="submit-1")))
+
+    again = replies[0]
+    assert again.content == first.content
+    assert again.status_code == first.status_code == 200
+    assert again["Content-Type"] == first["Content-Type"]
+    assert again["Idempotent-Replayed"] == "true"
+    assert "Idempotent-Replayed" not in first
+    # The caller, the key's claim (taken), the first answer: the view never runs again.
+    assert len(captured) == 3, captured
+    assert Order.objects.get(pk=order.pk).status == "submitted"
+
+
+def test_a_refused_request_lets_the_key_go_for_a_retry(api, clerk, make_user, customer):
+    """A 403 is not kept (API.md): the same key may be used again once the caller may act."""
+    outsider = make_user("warehouse")
+    body = {"customer": customer.pk, "lines": []}
+    response = api.as_user(outsider).post(
+        "/api/v1/orders/", body, format="json", HTTP_IDEMPOTENCY_KEY="k"
+    )
+    assert response.status_code == 403
+
+    again = api.as_user(outsider).post(
+        "/api/v1/orders/", body, format="json", HTTP_IDEMPOTENCY_KEY="k"
+    )
+
+    assert again.status_code == 403
+    assert "Idempotent-Replayed" not in again
