@@ -21,10 +21,12 @@ create while measuring never collides with the next level. Per order n:
 - customer: 1 per 100 orders (100, 1 000, 10 000); every 5th order belongs to one "hot"
   customer (20 % of the history); the others are spread over all customers;
 - 3 lines (the same three products and prices as bench/orders.py);
-- entered n × 150 s ago: each level adds older history (1 M orders ≈ 4.8 years at ~580 a
-  day), so the open work (recent orders, undelivered or unpaid contracts, the 200 newest
-  orders `submitted` and pending at the sales manager) is the same at every level and only
-  the history grows — "year five", as the issue puts it;
+- entered n × 400 s ago: each level adds older history (1 M orders ≈ 12.7 years at ~216 a
+  day). An order is delivered ~10 days after entry and due 30 days later, so the open work of
+  the newest ~40 days is ~8,640 orders — inside the smallest level — and the open work
+  (recent orders, undelivered or unpaid contracts, the 200 newest orders `submitted` and
+  pending at the sales manager) is the same at every level and only the history grows
+  — "year five", as the issue puts it;
 - status: the 200 newest `submitted`, else by n mod 20: 10 % draft, 5 % cancelled, 10 %
   approved, 75 % contracted;
 - approval requests with their steps and decisions: the order's (sales manager, general
@@ -86,7 +88,8 @@ RESULTS = ROOT / "bench" / "results" / "growth.txt"
 RATIO_BUDGET = 1.2
 SIZES = (10_000, 100_000, 1_000_000)
 PENDING = 200  # the newest orders, submitted: the sales manager's inbox at every level
-SPACING_SECONDS = 150  # order n was entered n × 150 s ago: 1 M orders ≈ 4.8 years
+SPACING_SECONDS = 400  # order n was entered n × 400 s ago: 1 M orders ≈ 12.7 years; the
+# ~40-day pipeline (≈ 8,640 orders) fits in the smallest level, so the open work is the same at all
 HOT = 1001  # the hot customer's id; customer c (1-based) has id 1000 + c
 SEQUENCE_FLOOR = 10_000_000_000  # service-made rows get ids above every seeded one
 LINES = [  # (product index, quantity, unit price): bench/orders.py's order
