@@ -8,7 +8,7 @@ from datetime import date, timedelta
 from decimal import Decimal
 
 from django.contrib.auth import get_user_model
-from django.db.models import Count, Prefetch, Q, QuerySet, Sum
+from django.db.models import Count, OuterRef, Prefetch, Q, QuerySet, Subquery, Sum
 from django.db.models.functions import TruncMonth
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -364,14 +364,44 @@ def price_list_history(*, price_list: PriceList, limit: int = 50) -> list[dict]:
 # --- orders and credit (R3, R4) ---------------------------------------------------------------
 
 
-def price_list_active(*, on) -> PriceList | None:
-    """The active price list valid on `on` (R5, R6; active lists never overlap)."""
-    return (
-        PriceList.objects.filter(status="active", valid_from__lte=on)
-        .filter(Q(valid_to__isnull=True) | Q(valid_to__gte=on))
-        .prefetch_related("items")
-        .first()
+def price_list_active(*, on, with_items: bool = True) -> PriceList | None:
+    """The active price list valid on `on` (R5, R6; active lists never overlap), its items
+    prefetched unless `with_items` is False (the order services read only the floor prices of
+    the products ordered: `products_priced`, `order_lines_priced`)."""
+    lists = PriceList.objects.filter(status="active", valid_from__lte=on).filter(
+        Q(valid_to__isnull=True) | Q(valid_to__gte=on)
     )
+    if with_items:
+        lists = lists.prefetch_related("items")
+    return lists.first()
+
+
+def _floor_price_on(price_list: PriceList, product):
+    """The floor price of `product` (an OuterRef) on `price_list`; NULL when it is not on it."""
+    items = PriceListItem.objects.filter(price_list=price_list, product=product)
+    return Subquery(items.values("floor_price")[:1])
+
+
+def products_priced(*, price_list: PriceList, product_ids) -> dict[int, Product]:
+    """The products of `product_ids` by id, each with `list_floor_price`: its floor price on
+    `price_list`, None when it is not on the list (R5). One query, whatever the list's length."""
+    products = Product.objects.filter(pk__in=list(product_ids)).annotate(
+        list_floor_price=_floor_price_on(price_list, OuterRef("pk"))
+    )
+    return {product.pk: product for product in products}
+
+
+def order_lines_priced(*, order: Order, price_list: PriceList) -> list[OrderLine]:
+    """The lines of `order` with their products, each product with `list_floor_price` on
+    `price_list` as in `products_priced`: the R5 re-check of a submit in one query."""
+    lines = list(
+        order.lines.select_related("product").annotate(
+            list_floor_price=_floor_price_on(price_list, OuterRef("product_id"))
+        )
+    )
+    for line in lines:
+        line.product.list_floor_price = line.list_floor_price
+    return lines
 
 
 # Deliveries, their due dates and the collected amounts live in later apps (contracts keeps

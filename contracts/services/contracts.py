@@ -16,6 +16,7 @@ from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from simple_history.utils import bulk_create_with_history
 
 from approvals.models import ApprovalRequest
 from approvals.services import approval_request_open, approval_withdraw_document
@@ -59,7 +60,10 @@ def contract_draft(*, actor: "User", order_id: int, terms: Mapping | None = None
     if order is None or not sees_customer(actor, owner_id=order.customer.owner_id):
         # An id in the body that is unknown or not visible names the field (API.md, R23).
         raise InvalidInput(errors={"order": [_("Unknown order.")]})
-    if Contract.objects.filter(order_id=order.pk).exists():
+    # An order with a contract is `contracted` (drafting marks it so, in this transaction and
+    # under this lock): only an order that is not approved can have one, so only then is it
+    # looked for; the one-to-one's unique constraint is the backstop.
+    if order.status != OrderStatus.APPROVED and Contract.objects.filter(order_id=order.pk).exists():
         raise RuleViolation(
             "invalid_transition",
             detail=_("Order %(number)s already has a contract.") % {"number": order.number},
@@ -91,27 +95,39 @@ def contract_draft(*, actor: "User", order_id: int, terms: Mapping | None = None
         payment_method=order.payment_method,
     )
     _set_terms(contract, terms)
-    validate_instance(contract, exclude=["number", "order"])
+    # The customer, the salesperson, the author and the clause set were just read: no query to
+    # check they exist. The table constraints repeat the rates' field validators or hold by
+    # construction (the order's amounts); the database keeps them (core.validation).
+    validate_instance(
+        contract,
+        exclude=["number", "order", "customer", "salesperson", "created_by", "clause_set"],
+        constraints=False,
+    )
     contract._history_user = actor
     contract.save()
-    for line in order.lines.all():
-        contract_line = ContractLine(
-            contract=contract,
-            order_line=line,
-            product_id=line.product_id,
-            quantity=line.quantity,
-            unit_price=line.unit_price,
-            tax_rate=line.tax_rate,
-            net=line.net,
-            tax=line.tax,
-            gross=line.gross,
-        )
-        contract_line._history_user = actor
-        contract_line.save()
+    # The lines and their history rows (R24) in one INSERT each, whatever their number.
+    bulk_create_with_history(
+        [
+            ContractLine(
+                contract=contract,
+                order_line=line,
+                product_id=line.product_id,
+                quantity=line.quantity,
+                unit_price=line.unit_price,
+                tax_rate=line.tax_rate,
+                net=line.net,
+                tax=line.tax,
+                gross=line.gross,
+            )
+            for line in order.lines.all()
+        ],
+        ContractLine,
+        default_user=actor,
+    )
     ContractLedger.objects.create(contract=contract)
     order.mark_contracted()
     order._history_user = actor
-    order.save()
+    order.save(update_fields=["status"])
     return contract
 
 
@@ -168,7 +184,7 @@ def contract_submit(*, actor: "User", contract_id: int) -> Contract:
     contract.submit()
     contract.submitted_at = timezone.now()
     contract._history_user = actor
-    contract.save()
+    contract.save(update_fields=["status", "submitted_at"])
     approval_request_open(document=contract, actor=actor)
     return contract
 
@@ -191,7 +207,7 @@ def contract_activate(*, contract: Contract, request: ApprovalRequest, actor: "U
     contract.activated_at = timezone.now()
     contract.signed_on = timezone.localdate()
     contract._history_user = actor
-    contract.save()
+    contract.save(update_fields=["status", "number", "activated_at", "signed_on"])
     ContractLedger.objects.filter(contract_id=contract.pk).update(contracted=contract.gross_amount)
     # The inbox and the decision history show the number the contract now carries.
     request.document_number = contract.number

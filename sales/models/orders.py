@@ -172,7 +172,7 @@ class Order(ConcurrentTransitionMixin, ApprovableDocument):
     def approval_granted(self, *, request, actor: "User") -> None:
         self.approve()
         self._history_user = actor
-        self.save()
+        self.save(update_fields=["status"])
 
     def approval_returned(self, *, request, actor: "User", comment: str) -> None:
         from sales.services.orders import order_release_exposure

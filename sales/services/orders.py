@@ -15,6 +15,7 @@ from django.db.models import F
 from django.utils import timezone
 from django.utils.dateparse import parse_date
 from django.utils.translation import gettext as _
+from simple_history.utils import bulk_create_with_history
 
 from approvals.services import approval_request_open, approval_withdraw_document
 from core.errors import InvalidInput, NotVisible, PermissionRefused, RuleViolation
@@ -33,7 +34,13 @@ from sales.models import (
     PriceList,
     Product,
 )
-from sales.selectors import customer_list, order_credit_outlook, price_list_active
+from sales.selectors import (
+    customer_list,
+    order_credit_outlook,
+    order_lines_priced,
+    price_list_active,
+    products_priced,
+)
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import User
@@ -60,7 +67,7 @@ def _decimal(value, field: str, errors: dict) -> Decimal | None:
 
 
 def _active_price_list() -> PriceList:
-    price_list = price_list_active(on=timezone.localdate())
+    price_list = price_list_active(on=timezone.localdate(), with_items=False)
     if price_list is None:
         raise RuleViolation(
             "not_on_price_list",
@@ -69,14 +76,23 @@ def _active_price_list() -> PriceList:
     return price_list
 
 
-def order_lines_build(*, lines: Sequence[Mapping], price_list: PriceList) -> list[OrderLine]:
+def order_lines_build(
+    *,
+    lines: Sequence[Mapping],
+    price_list: PriceList,
+    products: Mapping[int, Product] | None = None,
+) -> list[OrderLine]:
     """Lines with their amounts, checked against the price list (R5). Bad input is a 400
-    naming `lines.N.field`; a product off the list or a price below its floor is a 409."""
+    naming `lines.N.field`; a product off the list or a price below its floor is a 409.
+    `products`: the products by id, each with its `list_floor_price` on `price_list`
+    (`sales.selectors.products_priced`), when the caller has them already; else one query
+    reads the products and their floor prices together."""
     if not lines:
         raise InvalidInput(errors={"lines": [_("Add at least one line.")]})
     errors: dict[str, list[str]] = {}
     ids = [id_of(line.get("product")) for line in lines]
-    products = {p.pk: p for p in Product.objects.filter(pk__in=[i for i in ids if i])}
+    if products is None:
+        products = products_priced(price_list=price_list, product_ids={i for i in ids if i})
     built = []
     for index, line in enumerate(lines):
         reject_unknown_fields(line, LINE_FIELDS)
@@ -122,24 +138,23 @@ def order_lines_build(*, lines: Sequence[Mapping], price_list: PriceList) -> lis
         errors["lines"] = [_("The order total is beyond the largest amount that can be recorded.")]
     if errors:
         raise InvalidInput(errors=errors)
-    items = {item.product_id: item for item in price_list.items.all()}
     for index, order_line in built:
-        item = items.get(order_line.product_id)
-        if item is None:
+        floor_price = order_line.product.list_floor_price
+        if floor_price is None:
             raise RuleViolation(
                 "not_on_price_list",
                 detail=_("%(product)s is not on the active price list %(list)s.")
                 % {"product": order_line.product, "list": price_list.number},
                 errors={f"lines.{index}.product": [_("Not on the active price list.")]},
             )
-        if order_line.unit_price < item.floor_price:
+        if order_line.unit_price < floor_price:
             raise RuleViolation(
                 "below_floor_price",
                 detail=_("The price of %(product)s is below its floor price %(floor)s.")
-                % {"product": order_line.product, "floor": format_amount(item.floor_price)},
+                % {"product": order_line.product, "floor": format_amount(floor_price)},
                 errors={
                     f"lines.{index}.unit_price": [
-                        _("At least %(floor)s.") % {"floor": format_amount(item.floor_price)}
+                        _("At least %(floor)s.") % {"floor": format_amount(floor_price)}
                     ]
                 },
             )
@@ -152,14 +167,18 @@ def _totals(order: Order, lines: Sequence[OrderLine]) -> None:
     )
 
 
-def _save_lines(order: Order, lines: Sequence[OrderLine], actor: "User") -> None:
-    for old in order.lines.all():
-        old._history_user = actor
-        old.delete()
+def _save_lines(
+    order: Order, lines: Sequence[OrderLine], actor: "User", *, replace: bool = True
+) -> None:
+    """The order's lines become `lines` (`replace=False`: a new order, with none to delete):
+    one INSERT for the lines and one for their history rows (R24), whatever their number."""
+    if replace:
+        for old in order.lines.all():
+            old._history_user = actor
+            old.delete()
     for line in lines:
         line.order = order
-        line._history_user = actor
-        line.save()
+    bulk_create_with_history(list(lines), OrderLine, default_user=actor)
 
 
 def _set_delivery(order: Order, delivery: Mapping) -> None:
@@ -235,18 +254,30 @@ def _create(
     if first_payment_ratio is not None:
         order.first_payment_ratio = first_payment_ratio
     _set_delivery(order, delivery)
-    validate_instance(order, exclude=["number"])
+    # The customer, the list and the author were just read: no query to check they exist.
+    # The table constraints repeat the field validators (ratio) or hold by construction
+    # (amounts computed from validated lines); the database keeps them (core.validation).
+    validate_instance(
+        order, exclude=["number", "customer", "price_list", "created_by"], constraints=False
+    )
     built = order_lines_build(lines=lines, price_list=price_list)
     _totals(order, built)
     order.number = document_number(prefix="SO", series="order")
     order._history_user = actor
     order.save()
-    _save_lines(order, built, actor)
+    _save_lines(order, built, actor, replace=False)
     return order
 
 
 def _draft_of_author(*, actor: "User", order_id: int) -> Order:
-    order = Order.objects.select_for_update().filter(pk=order_id).first()
+    """The order locked (not its customer: a submit locks that after the R5 checks), with its
+    customer read for R23."""
+    order = (
+        Order.objects.select_for_update(of=("self",))
+        .select_related("customer")
+        .filter(pk=order_id)
+        .first()
+    )
     if order is None or not sees_customer(actor, owner_id=order.customer.owner_id):
         raise NotVisible()
     if order.created_by_id != actor.pk:
@@ -302,6 +333,7 @@ def _submit(*, actor: "User", order_id: int) -> Order:
     _require_draft(order)
     _require_delivery_date_ahead(order.delivery_date)
     order.price_list = _active_price_list()
+    stored = order_lines_priced(order=order, price_list=order.price_list)
     order_lines_build(
         lines=[
             {
@@ -310,11 +342,13 @@ def _submit(*, actor: "User", order_id: int) -> Order:
                 "unit_price": line.unit_price,
                 "tax_rate": line.tax_rate,
             }
-            for line in order.lines.select_related("product")
+            for line in stored
         ],
         price_list=order.price_list,
+        products={line.product_id: line.product for line in stored},
     )
     customer = Customer.objects.select_for_update().get(pk=order.customer_id)
+    order.customer = customer
     if not within_bounds(customer.exposure + order.gross_amount, maximum=MAX_AMOUNT):
         raise InvalidInput(
             errors={
@@ -333,7 +367,15 @@ def _submit(*, actor: "User", order_id: int) -> Order:
     order.submitted_at = timezone.now()
     order.submit()
     order._history_user = actor
-    order.save()
+    order.save(
+        update_fields=[
+            "status",
+            "price_list",
+            "exposure_amount",
+            "credit_status",
+            "submitted_at",
+        ]
+    )
     approval_request_open(document=order, actor=actor, on_hold=hold)
     return order
 
