@@ -89,7 +89,8 @@ def _settings_of(environ: dict) -> dict:
         "import json, config.settings.base as s; print(json.dumps({"
         "'aliases': sorted(s.DATABASES), 'routers': s.DATABASE_ROUTERS, "
         f"'pinned': {PIN_MIDDLEWARE!r} in s.MIDDLEWARE, "
-        "'replica': s.DATABASES.get('replica', {}).get('NAME')}))"
+        "'replica': s.DATABASES.get('replica', {}).get('NAME'), "
+        "'no_server_cursors': [d['DISABLE_SERVER_SIDE_CURSORS'] for d in s.DATABASES.values()]}))"
     )
     result = subprocess.run(
         [sys.executable, "-c", code],
@@ -106,20 +107,23 @@ def _settings_of(environ: dict) -> dict:
 def test_without_a_replica_url_there_is_one_database_and_no_router():
     environ = {**os.environ, "DATABASE_URL": "postgres://o2c@db:5432/o2c"}
     environ.pop("DATABASE_REPLICA_URL", None)
+    environ.pop("DB_DISABLE_SERVER_SIDE_CURSORS", None)
 
     assert _settings_of(environ) == {
         "aliases": ["default"],
         "routers": [],
         "pinned": False,
         "replica": None,
+        "no_server_cursors": [False],
     }
 
 
 def test_a_replica_url_adds_the_replica_alias_the_router_and_read_your_writes():
     environ = {
         **os.environ,
-        "DATABASE_URL": "postgres://o2c@db:5432/o2c",
-        "DATABASE_REPLICA_URL": "postgres://o2c@db-replica:5432/o2c",
+        "DATABASE_URL": "postgres://o2c@pgbouncer:6432/o2c",
+        "DATABASE_REPLICA_URL": "postgres://o2c@pgbouncer-replica:6432/o2c",
+        "DB_DISABLE_SERVER_SIDE_CURSORS": "true",
     }
 
     assert _settings_of(environ) == {
@@ -127,6 +131,7 @@ def test_a_replica_url_adds_the_replica_alias_the_router_and_read_your_writes():
         "routers": [ROUTER],
         "pinned": True,
         "replica": "o2c",
+        "no_server_cursors": [True, True],
     }
 
 
