@@ -22,9 +22,17 @@ from django.utils import timezone
 
 from config.routers import ReplicaRouter
 from contracts.models import ContractDue, ContractLedger
+from contracts.selectors import contract_list, ledger_sheet
 from core.db import PIN_COOKIE, REPLICA, reporting
 from finance.models import Allocation, Receipt
-from finance.selectors import aging_contract, aging_customer, aging_report, trial_balance
+from finance.selectors import (
+    aging_contract,
+    aging_customer,
+    aging_report,
+    customer_statement,
+    trial_balance,
+)
+from finance.selectors_monthend import month_summary
 from sales.models import Customer
 from tests.finance.conftest import collect, due
 from tests.inventory.conftest import (  # noqa: F401  (fixtures)
@@ -170,6 +178,33 @@ def test_the_aging_report_reads_the_replica_and_gives_the_same_figures(
     assert report["total"] == Decimal("4500.00")
     assert queries.primary == []
     assert sum("left_after" in sql for sql in queries.replica) == 3
+
+
+@BOTH
+def test_the_other_reports_and_an_export_read_the_replica_with_the_same_results(
+    receivable, settings, captured
+):
+    reader, today = receivable.finance, timezone.localdate()
+
+    def reports():
+        statement = customer_statement(
+            user=reader,
+            customer_id=receivable.contract.customer_id,
+            date_from=today - datetime.timedelta(days=200),
+            date_to=today,
+        )
+        ledger = ledger_sheet(contract_list(user=reader))
+        return trial_balance(period=f"{today:%Y-%m}"), statement, month_summary(3), ledger.rows
+
+    expected = reports()
+    settings.DATABASE_ROUTERS = [ROUTER]
+
+    with captured() as queries:
+        figures = reports()
+
+    assert figures == expected
+    assert queries.primary == []
+    assert len(queries.replica) >= 6
 
 
 @BOTH
