@@ -11,6 +11,7 @@ from django.utils.text import capfirst
 from django.utils.translation import gettext as _
 
 from contracts.models import Contract, ContractDue, ContractLedger, ContractLine, ContractStatus
+from core.db import reporting
 from core.errors import NotVisible
 from core.listing import apply_shared
 from core.money import money, rate
@@ -141,6 +142,7 @@ def ledger_rows(contracts) -> list[dict]:
     return [{"contract": c, **ledger_figures(contract=c, live=False)} for c in contracts]
 
 
+@reporting()
 def ledger_sheet(contracts, *, title: str = "", filename: str = "contract-ledger") -> Sheet:
     """The contract ledger as a spreadsheet (issue 11 item 2): one row per contract of
     `contracts` (as `contract_list` gives them, no query per row) with its figures as numbers."""
@@ -191,6 +193,7 @@ def ledger_sheet(contracts, *, title: str = "", filename: str = "contract-ledger
     return Sheet(title or _("Contract ledger"), filename, columns, rows)
 
 
+@reporting()
 def contract_sheet(contracts) -> Sheet:
     """The contract list's export: one row per contract, terms and amounts as numbers."""
     columns = [
@@ -275,6 +278,7 @@ def customer_overdue(*, customer_id: int, as_of=None) -> Decimal:
     return money(sum((max(d - c, Decimal("0")) for d, c in rows), Decimal("0")))
 
 
+@reporting()
 def overdue_summary(*, user) -> dict:
     """Contracts `user` may see (R23) with an overdue amount, and its sum, as the ledger last
     aged them (R18): `{"contracts", "amount"}` in one aggregate query (the home page)."""

@@ -9,7 +9,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from decimal import Decimal
 
-from django.db import connection, transaction
+from django.db import connection, connections, router, transaction
 from django.db.models import Case, Count, F, Prefetch, Q, QuerySet, Sum, Value, When, Window
 from django.db.models.expressions import RowRange
 from django.db.models.functions import Round, TruncMonth
@@ -18,6 +18,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, pgettext
 
 from contracts.models import Contract, ContractDue, ContractLedger, ContractStatus
+from core.db import reporting
 from core.errors import InvalidInput, NotVisible, PermissionRefused
 from core.fields import AmountField
 from core.history import document_transitions
@@ -214,6 +215,7 @@ def receipt_search(
     )
 
 
+@reporting()
 def receipt_sheet(receipts) -> Sheet:
     """The receipts list's export, one row per receipt."""
     columns = [
@@ -376,6 +378,7 @@ def contracts_to_invoice(*, user) -> QuerySet[Contract]:
     )
 
 
+@reporting()
 def invoice_sheet(invoices) -> Sheet:
     """The invoice list's export: one row per invoice, amounts as numbers."""
     columns = [
@@ -589,6 +592,7 @@ def period_bounds(period: str, *, field: str = "period") -> tuple[datetime.date,
     )
 
 
+@reporting()
 def trial_balance(*, period: str) -> dict:
     """试算平衡表 of a month (API.md `reports/trial-balance/?period=`): every account of the
     chart with its opening balance (Σ before the month's first day), the month's debits and
@@ -827,6 +831,7 @@ def register_statement_source(source: StatementSource, *, before_kind: str = "re
     STATEMENT_SOURCES.insert(at, source)
 
 
+@reporting()
 def customer_statement(
     *, user, customer_id: int, date_from: datetime.date, date_to: datetime.date
 ) -> dict:
@@ -1312,6 +1317,7 @@ def commission_live_for(*, user, salesperson=None, period=None) -> commission.Co
     return figures
 
 
+@reporting()
 def commission_department(*, period: str) -> dict:
     """部门提成: the sales department's commission accrual, computed the same way over all
     contracts of all salespeople as one pool (its own carry), for each month of the year up to
@@ -1626,8 +1632,9 @@ def _aging_grouped(*, user, as_of, group: str, where: str = "", params=()) -> di
     """
     params = [*collected_params, b90, b60, b30, day, day, *visible_params, *params]
     grouped: dict[int, dict] = {}
-    with transaction.atomic(), connection.cursor() as cursor:
-        if connection.vendor == "postgresql":
+    db = connections[router.db_for_read(ContractDue)]  # the replica in a report (core.db)
+    with transaction.atomic(using=db.alias), db.cursor() as cursor:
+        if db.vendor == "postgresql":
             # Costed high at a million dues, the query would be JIT-compiled for longer than
             # it runs (bench/aging.py); for this transaction only.
             cursor.execute("SET LOCAL jit = off")
@@ -1650,6 +1657,7 @@ def _sum_buckets(rows) -> dict[str, Decimal]:
     return total
 
 
+@reporting()
 def aging_report(*, user, as_of: datetime.date | None = None) -> dict:
     """API.md `reports/aging/?as_of=`: what is unpaid as of `as_of` by days past the due date,
     per customer `user` may see (R23) and in total. Two queries."""
@@ -1670,6 +1678,7 @@ def aging_report(*, user, as_of: datetime.date | None = None) -> dict:
     return {"as_of": as_of, "buckets": buckets, "total": _total_of(buckets), "customers": rows}
 
 
+@reporting()
 def aging_customer(*, user, customer_id: int, as_of: datetime.date | None = None) -> dict:
     """The drill-down of one customer: its contracts' buckets (R23: 404 for another clerk's)."""
     require_role(user, *AGING_READERS)
@@ -1702,6 +1711,7 @@ def aging_customer(*, user, customer_id: int, as_of: datetime.date | None = None
     }
 
 
+@reporting()
 def aging_contract(*, user, contract_id: int, as_of: datetime.date | None = None) -> dict:
     """The drill-down of one contract: each due with its unpaid part, days past due and bucket."""
     require_role(user, *AGING_READERS)
@@ -1713,7 +1723,7 @@ def aging_contract(*, user, contract_id: int, as_of: datetime.date | None = None
     sql, params = _unpaid_dues_sql(
         user=user, as_of=as_of, where="AND d.contract_id = %s", params=[contract.pk]
     )
-    with connection.cursor() as cursor:
+    with connections[router.db_for_read(ContractDue)].cursor() as cursor:
         cursor.execute(f"{sql} ORDER BY due_on, id", params)
         found = cursor.fetchall()
     dues = ContractDue.objects.in_bulk([row[0] for row in found])
@@ -1886,6 +1896,7 @@ def litigation_get(*, user, case_id: int) -> LitigationCase:
     return case
 
 
+@reporting()
 def litigation_summary(*, user) -> dict:
     """Cases not closed and their overdue amount (the home card): one aggregate query."""
     sums = (

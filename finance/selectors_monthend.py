@@ -30,6 +30,7 @@ from django.utils.translation import gettext as _
 
 from approvals.models import ApprovalRequest, RequestStatus, StepStatus
 from contracts.models import Contract
+from core.db import reporting
 from core.errors import InvalidInput, NotVisible
 from core.models import ClosedPeriod
 from core.money import money
@@ -316,6 +317,7 @@ def commission_of(period: str) -> Decimal | None:
     return commission_total_for_period(period=period)
 
 
+@reporting()
 def month_summary(months: int = 12) -> list[dict]:
     """The management summary of the last `months` months (the current one last): per month
     `period`, `orders` (count), `orders_gross`, `deliveries`, `collections`, `overdue` (at the

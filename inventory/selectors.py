@@ -8,6 +8,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from contracts.models import ContractLedger
+from core.db import reporting
 from core.errors import InvalidInput, NotVisible
 from core.history import document_transitions
 from core.listing import apply_shared
@@ -392,6 +393,7 @@ def production_lines_left(contract, exclude_notice=None) -> list[dict]:
 # -- spreadsheets (issue 11 item 2) -------------------------------------------------------------
 
 
+@reporting()
 def production_notice_sheet(notices) -> Sheet:
     """The production notice list's export: one row per line (product and quantity), the
     notice's fields repeated, from `production_notice_list` (lines prefetched)."""
@@ -430,6 +432,7 @@ def production_notice_sheet(notices) -> Sheet:
     return Sheet(_("Production notices"), "production-notices", columns, rows)
 
 
+@reporting()
 def goods_receipt_sheet(receipts) -> Sheet:
     """The goods receipt list's export, one row per receipt."""
     columns = [
@@ -470,6 +473,7 @@ def goods_receipt_sheet(receipts) -> Sheet:
     return Sheet(_("Goods receipts"), "goods-receipts", columns, rows)
 
 
+@reporting()
 def shipping_notice_sheet(notices) -> Sheet:
     """The shipping notice list's export: one row per line with its quantity and amounts, the
     notice's fields repeated, from `shipping_notice_list` (lines prefetched)."""
@@ -518,6 +522,7 @@ def shipping_notice_sheet(notices) -> Sheet:
     return Sheet(_("Shipping notices"), "shipping-notices", columns, rows)
 
 
+@reporting()
 def service_dispatch_sheet(dispatches) -> Sheet:
     """The service dispatch list's export, one row per dispatch."""
     columns = [

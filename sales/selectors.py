@@ -13,6 +13,7 @@ from django.db.models.functions import TruncMonth
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from core.db import reporting
 from core.errors import NotVisible
 from core.history import document_moves, history_rows
 from core.listing import apply_shared
@@ -89,6 +90,7 @@ def customer_credit(*, customer: Customer) -> dict:
     }
 
 
+@reporting()
 def customer_export_rows(*, user) -> tuple[list[str], list[list]]:
     headers = [
         "code",
@@ -124,6 +126,7 @@ def customer_export_rows(*, user) -> tuple[list[str], list[list]]:
     return headers, rows
 
 
+@reporting()
 def customer_sheet(customers) -> Sheet:
     """The customer list's export (issue 11 item 2): what the list shows, in the user's
     language; `customer_import_rows` reads an edited copy back."""
@@ -194,6 +197,7 @@ def product_list(*, search: str = "", active: bool | None = None) -> QuerySet[Pr
     return qs.order_by("code")
 
 
+@reporting()
 def product_export_rows() -> tuple[list[str], list[list]]:
     headers = ["code", "name", "specification", "unit", "tax_rate", "is_active"]
     rows = [
@@ -210,6 +214,7 @@ def product_export_rows() -> tuple[list[str], list[list]]:
     return headers, rows
 
 
+@reporting()
 def product_sheet(products) -> Sheet:
     """The product list's export; `product_import_rows` reads an edited copy back."""
     columns = [
@@ -516,6 +521,7 @@ def order_list(
     return qs.order_by("-created_at", "-id")
 
 
+@reporting()
 def order_sheet(orders) -> Sheet:
     """The order list's export (issue 11 item 2): `orders` as `order_list` gives them, one
     row per order, amounts as numbers, labels not codes."""
@@ -596,6 +602,7 @@ def customers_credit_review_due(*, as_of: date) -> QuerySet[Customer]:
 _TAKEN = (OrderStatus.SUBMITTED, OrderStatus.APPROVED, OrderStatus.CONTRACTED)
 
 
+@reporting()
 def orders_by_month(*, user, months: int = 6, today: date | None = None) -> list[dict]:
     """The orders `user` may see (R23) submitted in each of the last `months` months up to this
     one: `{"month": date(first day), "count", "gross"}`, oldest first, empty months included;

@@ -94,12 +94,31 @@ TEMPLATES = [
 
 WSGI_APPLICATION = "config.wsgi.application"
 
+DB_CONN_MAX_AGE = int(os.environ.get("DB_CONN_MAX_AGE", "60"))
+# Behind PgBouncer in transaction pooling mode a server-side cursor (QuerySet.iterator() on
+# PostgreSQL) could outlive its transaction's server connection: Django must not open one.
+DB_DISABLE_SERVER_SIDE_CURSORS = env_bool("DB_DISABLE_SERVER_SIDE_CURSORS", False)
 DATABASES = {
     "default": dj_database_url.parse(
         os.environ.get("DATABASE_URL") or f"sqlite:///{BASE_DIR / 'o2c.sqlite3'}",
-        conn_max_age=int(os.environ.get("DB_CONN_MAX_AGE", "60")),
+        conn_max_age=DB_CONN_MAX_AGE,
+        disable_server_side_cursors=DB_DISABLE_SERVER_SIDE_CURSORS,
     )
 }
+# A read replica of the primary (README: Scaling): reports read from it (core.db.reporting),
+# everything else — every write, every row lock, every read in a transaction — stays on
+# `default`. Without it there is one database and no router.
+DATABASE_ROUTERS: list[str] = []
+# Seconds a client's reports keep reading the primary after its own write (read-your-writes).
+REPLICA_PIN_SECONDS = int(os.environ.get("REPLICA_PIN_SECONDS", "10"))
+if os.environ.get("DATABASE_REPLICA_URL"):
+    DATABASES["replica"] = dj_database_url.parse(
+        os.environ["DATABASE_REPLICA_URL"],
+        conn_max_age=DB_CONN_MAX_AGE,
+        disable_server_side_cursors=DB_DISABLE_SERVER_SIDE_CURSORS,
+    )
+    DATABASE_ROUTERS = ["config.routers.ReplicaRouter"]
+    MIDDLEWARE.insert(1, "core.db.PrimaryAfterWriteMiddleware")
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_PASSWORD_VALIDATORS = [

@@ -24,3 +24,13 @@ CELERY_RESULT_BACKEND = (
     CELERY_BROKER_URL if CELERY_BROKER_URL.startswith("redis://") else "cache+memory://"
 )
 CELERY_TASK_ALWAYS_EAGER = True
+
+# A `replica` alias mirroring `default` (no second database is created) so that
+# tests/core/test_db_router.py can switch the router on and see which connection a query
+# takes; no other test routes anything to it.
+DATABASES = {
+    "default": DATABASES["default"],  # noqa: F405
+    "replica": {**DATABASES["default"], "TEST": {"MIRROR": "default"}},  # noqa: F405
+}
+DATABASE_ROUTERS = []
+MIDDLEWARE = [m for m in MIDDLEWARE if m != "core.db.PrimaryAfterWriteMiddleware"]  # noqa: F405
