@@ -56,9 +56,7 @@ import http.client
 import json
 import multiprocessing
 import os
-import socket
 import statistics
-import subprocess
 import sys
 import tempfile
 import threading
@@ -80,6 +78,7 @@ os.environ.setdefault("MEDIA_ROOT", tempfile.mkdtemp(prefix="o2c-bench-media-"))
 os.environ.setdefault("EMAIL_BACKEND", "django.core.mail.backends.locmem.EmailBackend")
 
 from bench.inbox import machine, p95, postgres_facts, recreate_database  # noqa: E402
+from bench.servers import Server  # noqa: E402
 
 RESULTS = ROOT / "bench" / "results" / "concurrency.txt"
 TARGET_HOT = 200.0  # orders/s for one hot customer through REST (issue 14)
@@ -152,83 +151,7 @@ def order_gross() -> Decimal:
     )[2]
 
 
-# --- the server ----------------------------------------------------------------------------
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-class Server:
-    """gunicorn config.wsgi on loopback, in its own process group; stopped on exit."""
-
-    def __init__(
-        self,
-        *,
-        workers: int,
-        worker_class: str,
-        threads: int,
-        settings: str,
-        conn_max_age: str | None = None,
-    ):
-        self.port = free_port()
-        self.base = f"127.0.0.1:{self.port}"
-        handle, self.log_path = tempfile.mkstemp(prefix="o2c-gunicorn-", suffix=".log")
-        self.log = os.fdopen(handle, "w")
-        env = dict(os.environ)
-        env.update(
-            DEBUG="false",
-            ALLOWED_HOSTS="127.0.0.1,localhost",
-            DJANGO_SETTINGS_MODULE=f"config.settings.{settings}",
-            PYTHONPATH=str(ROOT),
-        )
-        if conn_max_age is not None:
-            env["DB_CONN_MAX_AGE"] = conn_max_age
-        if settings == "production":
-            env.setdefault("SECRET_KEY", "bench-only-" + uuid.uuid4().hex * 2)
-            env["SECURE_SSL_REDIRECT"] = "false"
-        self.command = [
-            sys.executable, "-m", "gunicorn", "config.wsgi",
-            "--bind", self.base,
-            "--workers", str(workers),
-            "--worker-class", worker_class,
-            "--threads", str(threads),
-            "--backlog", "2048",
-            "--timeout", "120",
-            "--log-level", "warning",
-            "--chdir", str(ROOT),
-        ]  # fmt: skip
-        self.env = env
-
-    def __enter__(self) -> Server:
-        self.process = subprocess.Popen(
-            self.command, env=self.env, stdout=self.log, stderr=subprocess.STDOUT, cwd=ROOT
-        )
-        deadline = time.monotonic() + 90
-        while time.monotonic() < deadline:
-            if self.process.poll() is not None:
-                raise RuntimeError(f"gunicorn exited: {Path(self.log_path).read_text()[-2000:]}")
-            try:
-                connection = http.client.HTTPConnection("127.0.0.1", self.port, timeout=5)
-                connection.request("GET", "/healthz")
-                if connection.getresponse().status == 200:
-                    connection.close()
-                    return self
-            except OSError:
-                pass
-            time.sleep(0.2)
-        raise RuntimeError("gunicorn did not answer /healthz within 90 s")
-
-    def __exit__(self, *exc) -> None:
-        self.process.terminate()
-        try:
-            self.process.wait(30)
-        except subprocess.TimeoutExpired:
-            self.process.kill()
-            self.process.wait()
-        self.log.close()
+# --- the server: bench/servers.py ---------------------------------------------------------
 
 
 # --- the clients (each its own process) ----------------------------------------------------
@@ -581,7 +504,9 @@ def lock_profile(ctx: dict, *, runs: int) -> dict:
 
     def held(mark: str) -> tuple[float, float, list[str], float]:
         start = next(
-            i for i, (_a, _b, sql) in enumerate(log) if mark in sql and "FOR UPDATE" in sql
+            i
+            for i, (_a, _b, sql) in enumerate(log)
+            if mark in sql and ("FOR UPDATE" in sql or sql.lstrip().upper().startswith("UPDATE"))
         )
         t_lock = log[start][0]
         t_end = commits[-1][1]
@@ -605,7 +530,7 @@ def lock_profile(ctx: dict, *, runs: int) -> dict:
                 t0 = time.perf_counter()
                 order = order_create(actor=clerk, customer_id=customer.pk, lines=lines)
                 t1 = time.perf_counter()
-                c_held, _c_sql, c_statements, _c_commit = held('FROM "core_numbercounter"')
+                c_held, _c_sql, c_statements, _c_commit = held("core_numbercounter")
                 log.clear()
                 commits.clear()
                 t2 = time.perf_counter()

@@ -11,12 +11,15 @@ config.settings.base), so they see the same data as the benchmark process.
 from __future__ import annotations
 
 import contextlib
+import http.client
 import os
 import signal
 import socket
 import subprocess
 import sys
+import tempfile
 import time
+import uuid
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -24,9 +27,79 @@ BIN = Path(sys.executable).parent
 
 
 def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class Server:
+    """gunicorn config.wsgi on loopback, in its own process group; stopped on exit."""
+
+    def __init__(
+        self,
+        *,
+        workers: int,
+        worker_class: str,
+        threads: int,
+        settings: str,
+        conn_max_age: str | None = None,
+    ):
+        self.port = free_port()
+        self.base = f"127.0.0.1:{self.port}"
+        handle, self.log_path = tempfile.mkstemp(prefix="o2c-gunicorn-", suffix=".log")
+        self.log = os.fdopen(handle, "w")
+        env = dict(os.environ)
+        env.update(
+            DEBUG="false",
+            ALLOWED_HOSTS="127.0.0.1,localhost",
+            DJANGO_SETTINGS_MODULE=f"config.settings.{settings}",
+            PYTHONPATH=str(ROOT),
+        )
+        if conn_max_age is not None:
+            env["DB_CONN_MAX_AGE"] = conn_max_age
+        if settings == "production":
+            env.setdefault("SECRET_KEY", "bench-only-" + uuid.uuid4().hex * 2)
+            env["SECURE_SSL_REDIRECT"] = "false"
+        self.command = [
+            sys.executable, "-m", "gunicorn", "config.wsgi",
+            "--bind", self.base,
+            "--workers", str(workers),
+            "--worker-class", worker_class,
+            "--threads", str(threads),
+            "--backlog", "2048",
+            "--timeout", "120",
+            "--log-level", "warning",
+            "--chdir", str(ROOT),
+        ]  # fmt: skip
+        self.env = env
+
+    def __enter__(self) -> Server:
+        self.process = subprocess.Popen(
+            self.command, env=self.env, stdout=self.log, stderr=subprocess.STDOUT, cwd=ROOT
+        )
+        deadline = time.monotonic() + 90
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                raise RuntimeError(f"gunicorn exited: {Path(self.log_path).read_text()[-2000:]}")
+            try:
+                connection = http.client.HTTPConnection("127.0.0.1", self.port, timeout=5)
+                connection.request("GET", "/healthz")
+                if connection.getresponse().status == 200:
+                    connection.close()
+                    return self
+            except OSError:
+                pass
+            time.sleep(0.2)
+        raise RuntimeError("gunicorn did not answer /healthz within 90 s")
+
+    def __exit__(self, *exc) -> None:
+        self.process.terminate()
+        try:
+            self.process.wait(30)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            self.process.wait()
+        self.log.close()
 
 
 def _environment(extra: dict | None = None) -> dict:
@@ -50,49 +123,14 @@ def _stop(process: subprocess.Popen, *, grace: float = 10.0) -> None:
 
 
 @contextlib.contextmanager
-def gunicorn(*, workers: int = 1, threads: int = 1, env: dict | None = None, timeout: float = 60):
-    """gunicorn config.wsgi on a free loopback port; yields the base URL once it answers."""
-    import urllib.error
-    import urllib.request
-
-    port = free_port()
-    command = [
-        str(BIN / "gunicorn"),
-        "config.wsgi",
-        "--bind",
-        f"127.0.0.1:{port}",
-        "--workers",
-        str(workers),
-        "--threads",
-        str(threads),
-        "--worker-class",
-        "gthread" if threads > 1 else "sync",
-        "--log-level",
-        "warning",
-        "--keep-alive",
-        "30",
-        "--timeout",
-        "120",
-    ]
-    process = subprocess.Popen(command, cwd=ROOT, env=_environment(env))
-    base = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + timeout
-        while True:
-            if process.poll() is not None:
-                raise RuntimeError(f"gunicorn exited with {process.returncode}")
-            try:
-                urllib.request.urlopen(base + "/api/v1/", timeout=2)
-                break
-            except urllib.error.HTTPError:  # it answers (401 without a token)
-                break
-            except OSError:
-                if time.monotonic() > deadline:
-                    raise RuntimeError("gunicorn did not answer") from None
-                time.sleep(0.2)
-        yield base
-    finally:
-        _stop(process)
+def gunicorn(
+    *, workers: int = 1, worker_class: str = "sync", threads: int = 1, settings="base", **kwargs
+):
+    """Server(...) as a context manager yielding its base URL."""
+    with Server(
+        workers=workers, worker_class=worker_class, threads=threads, settings=settings, **kwargs
+    ) as server:
+        yield f"http://{server.base}"
 
 
 class Worker:
