@@ -25,7 +25,7 @@ from tests.inventory.conftest import (  # noqa: F401  (fixtures)
 pytestmark = pytest.mark.django_db
 
 # BEGIN/COMMIT are savepoints under the test's transaction; SQLite has no FOR SHARE period lock.
-RECEIPT = {"postgresql": 21, "sqlite": 20}
+RECEIPT = {"postgresql": 20, "sqlite": 19}
 INVOICE_SUBMIT = {"postgresql": 14, "sqlite": 14}
 
 

@@ -16,7 +16,7 @@ from tests.inventory.conftest import approved_notice, put_stock
 pytestmark = pytest.mark.django_db
 
 # BEGIN/COMMIT are savepoints under the test's transaction; SQLite has no FOR SHARE period lock.
-ISSUE = {"postgresql": 14, "sqlite": 14}
+ISSUE = {"postgresql": 13, "sqlite": 13}
 DELIVERY = {"postgresql": 20, "sqlite": 19}
 
 
