@@ -13,11 +13,14 @@ Arguments (amounts Decimal with 2 places, quantities 3):
     contract_id   its contract
     delivered_on  the customer's signing date (datetime.date): where the amount falls due from
     booked_on     the posting date: `delivered_on`, or for a late document (signed in a closed
-                  month, `core.periods`) the first day of the first open month after it
+                  month, `core.periods`) the first day of the first open month after it; its
+                  month is held open until the delivery commits (`core.periods.booking_date`)
     net, tax      the notice's net amount and output VAT
     amount        its gross (= net + tax)
     lines         [{"contract_line", "product", "quantity", "net", "tax", "gross"}] per line;
                   Σ net and Σ tax of a contract line's deliveries equal the contract line's
+    ledger        the contract's ContractLedger as it stands after this delivery (read in the
+                  transaction, its row locked by the update of `delivered`)
     actor         the user who recorded it
 """
 

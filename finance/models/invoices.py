@@ -201,9 +201,21 @@ class Invoice(ConcurrentTransitionMixin, ApprovableDocument):
 
     # -- immutable once issued (R17, R24) ---------------------------------------------------------
     def save(self, *args, **kwargs):
-        if self.pk is not None and not kwargs.get("force_insert"):
+        if (
+            self.pk is not None
+            and not kwargs.get("force_insert")
+            and self._loaded_status in ISSUED_STATUSES
+        ):
             self._refuse_changes_once_issued()
         super().save(*args, **kwargs)
+
+    def _update_initial_state(self) -> None:
+        # The status this instance was read (or last saved) with. Every UPDATE of it is made
+        # on that status only (ConcurrentTransitionMixin: WHERE status = it, else
+        # ConcurrentTransition), so an instance read before the issue can never write over an
+        # issued row: only one read as issued needs the stored row compared.
+        super()._update_initial_state()
+        self._loaded_status = self.status
 
     def delete(self, *args, **kwargs):
         stored = Invoice.objects.filter(pk=self.pk).values_list("status", flat=True).first()

@@ -176,9 +176,9 @@ def _refuse_state(invoice: Invoice, action: str) -> None:
     )
 
 
-def _save(invoice: Invoice, actor: "User") -> None:
+def _save(invoice: Invoice, actor: "User", *, fields: list[str] | None = None) -> None:
     invoice._history_user = actor
-    invoice.save()
+    invoice.save(update_fields=fields)
 
 
 def _buyer_details(contract: Contract, *, bank: str, account: str) -> dict:
@@ -286,7 +286,7 @@ def invoice_submit(*, actor: "User", invoice_id) -> Invoice:
         )
     invoice.submit()
     invoice.submitted_at = timezone.now()
-    _save(invoice, actor)
+    _save(invoice, actor, fields=["status", "submitted_at"])
     approval_request_open(document=invoice, actor=actor)
     return invoice
 
@@ -316,7 +316,7 @@ def invoice_issue(*, invoice: Invoice, request: ApprovalRequest, actor: "User") 
     invoice.number = document_number(prefix="FP", series="invoice")
     invoice.issued_on = today
     invoice.issued_at = timezone.now()
-    _save(invoice, actor)
+    _save(invoice, actor, fields=["status", "number", "issued_on", "issued_at"])
     ledger_add_invoiced(contract_id=invoice.contract_id, amount=invoice.amount)
     _post_vat(invoice=invoice, original=original, actor=actor, date=today)
     if original is not None:
@@ -352,6 +352,7 @@ def _post_vat(*, invoice: Invoice, original: Invoice | None, actor: "User", date
         lines=lines,
         contract_id=invoice.contract_id,
         customer_id=invoice.customer_id,
+        period_held=True,  # `invoice_issue` checked today's month open first
     )
 
 

@@ -78,16 +78,20 @@ def journal_post(
     contract_id: int | None = None,
     customer_id: int | None = None,
     reverses: JournalEntry | None = None,
+    period_held: bool = False,
 ) -> JournalEntry:
     """Post one balanced entry: `lines` are (account code, debit, credit), each one side above
     zero, or (account code, debit, credit, contract id) for a line whose contract is not the
     entry's (None: the customer's account, e.g. money on account before it is allocated).
-    Runs in the caller's transaction (the event it books)."""
+    Runs in the caller's transaction (the event it books). `period_held`: the caller has
+    already checked `date`'s month open in this transaction (`core.periods.booking_date` or
+    `require_open_period`, which hold it open until the commit), so it is not asked again."""
     if not transaction.get_connection().in_atomic_block:
         raise RuntimeError("journal_post runs inside the transaction of the event it books")
     if date > timezone.localdate():
         raise InvalidInput(errors={"date": [_("A posting cannot be dated in the future.")]})
-    require_open_period(date, field="date")
+    if not period_held:
+        require_open_period(date, field="date")
     accounts = {a.code: a for a in Account.objects.filter(code__in={line[0] for line in lines})}
     rows, errors = [], {}
     for index, (code, debit, credit, *line_contract) in enumerate(lines):
@@ -200,4 +204,6 @@ def delivery_revenue_post(
         lines=lines,
         contract_id=contract_id,
         customer_id=notice.customer_id,
+        # `booked_on`: the delivery holds its month open (inventory.signals.delivery_confirmed)
+        period_held=booked_on is not None,
     )

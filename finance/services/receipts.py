@@ -38,7 +38,7 @@ from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from contracts.models import Contract, ContractLedger, ContractStatus
+from contracts.models import ContractLedger, ContractStatus
 from contracts.services import contracts_reopen, ledger_add_collected
 from core.errors import InvalidInput, NotVisible, RuleViolation
 from core.formats import format_amount
@@ -173,8 +173,12 @@ def _allocate(
     """Apply `plan` [(contract id, amount)] to the locked receipt: R16's limits, then the
     allocation rows, the ledger and the exposure; returns the journal's credit lines (what the
     contracts' deliveries made receivable → Cr 1122, the rest → Cr 2203 the contract's
-    advance), which the caller posts against Dr 1002 or Dr 2203 (the customer's)."""
+    advance), which the caller posts against Dr 1002 or Dr 2203 (the customer's). A receipt
+    not saved yet (`receipt_record`) is inserted once the limits pass, its `allocated` already
+    counted."""
     if not plan:
+        if receipt.pk is None:
+            receipt.save()
         return []
     total = sum((amount for _c, amount in plan), ZERO)
     unallocated = receipt.amount - receipt.allocated
@@ -188,11 +192,14 @@ def _allocate(
             errors={field: [_("More than the receipt has unallocated.")]},
         )
     ids = [contract_id for contract_id, _a in plan]
-    contracts = Contract.objects.in_bulk(ids)
+    # The ledgers locked, their contracts read with them (not locked) in the same statement.
     ledgers = {
         ledger.contract_id: ledger
-        for ledger in ContractLedger.objects.select_for_update().filter(contract_id__in=ids)
+        for ledger in ContractLedger.objects.select_for_update(of=("self",))
+        .select_related("contract")
+        .filter(contract_id__in=ids)
     }
+    contracts = {contract_id: ledger.contract for contract_id, ledger in ledgers.items()}
     errors = {}
     for index, (contract_id, _a) in enumerate(plan):
         contract = contracts.get(contract_id)
@@ -242,20 +249,28 @@ def _allocate(
                 created_by=actor,
             )
         )
+    if receipt.pk is None:
+        receipt.allocated = total
+        receipt.save()
+    else:
+        Receipt.objects.filter(pk=receipt.pk).update(allocated=F("allocated") + total)
+        receipt.allocated += total
+    for allocation in made:
+        allocation.receipt = receipt  # its id, now that a new receipt has one
     Allocation.objects.bulk_create(made)
     for allocation in made:
         ledger_add_collected(contract_id=allocation.contract_id, amount=allocation.amount)
         order_exposure_collected(
             order_id=contracts[allocation.contract_id].order_id, amount=allocation.amount
         )
-    Receipt.objects.filter(pk=receipt.pk).update(allocated=F("allocated") + total)
-    receipt.allocated += total
     return lines
 
 
 def _post(*, actor, receipt: Receipt, day, memo: str, lines: list, reverses=None) -> JournalEntry:
     """The write's one journal entry (DESIGN §4): the receipt's, its allocations' or its
-    reversal's lines, each naming its contract (None: the customer's account)."""
+    reversal's lines, each naming its contract (None: the customer's account). Every caller
+    has checked `day`'s month open first (`booking_date`, `require_open_period`), which holds
+    it open until the commit."""
     return journal_post(
         actor=actor,
         date=day,
@@ -266,6 +281,7 @@ def _post(*, actor, receipt: Receipt, day, memo: str, lines: list, reverses=None
         lines=lines,
         customer_id=receipt.customer_id,
         reverses=reverses,
+        period_held=True,
     )
 
 
@@ -331,7 +347,8 @@ def receipt_record(
     if not sees_customer(actor, owner_id=customer.owner_id):
         raise NotVisible()
     booked = booking_date(day, late_ok=bool(book_in_open_period), field="received_on")
-    receipt = Receipt.objects.create(
+    # Saved by `_allocate` once R16's limits pass, with its `allocated` (one write).
+    receipt = Receipt(
         number=document_number(prefix="SK", series="receipt"),
         customer=customer,
         amount=value,
@@ -493,12 +510,22 @@ def receipt_reverse(*, actor: "User", receipt_id, reason: str) -> Receipt:
 
 
 def delivery_advance_apply(
-    *, notice, contract_id: int, amount, delivered_on, actor, booked_on=None, **_event
+    *,
+    notice,
+    contract_id: int,
+    amount,
+    delivered_on,
+    actor,
+    booked_on=None,
+    ledger: ContractLedger | None = None,
+    **_event,
 ) -> JournalEntry | None:
     """R14 with R16: at the signed delivery, what the contract already collected beyond its
     earlier deliveries (its advance, 2203) pays the new receivable: Dr 2203 / Cr 1122, in the
-    delivery's transaction (the ledger's `delivered` already includes this delivery)."""
-    ledger = ContractLedger.objects.get(contract_id=contract_id)
+    delivery's transaction (the ledger's `delivered` already includes this delivery; the
+    event carries the ledger as the delivery left it)."""
+    if ledger is None:
+        ledger = ContractLedger.objects.get(contract_id=contract_id)
     before = ledger.delivered - amount
     advance = max(ledger.collected - before, ZERO)
     applied = min(advance, amount)
@@ -518,4 +545,6 @@ def delivery_advance_apply(
         lines=[("2203", applied, ZERO), ("1122", ZERO, applied)],
         contract_id=contract_id,
         customer_id=notice.customer_id,
+        # `booked_on`: the delivery holds its month open (inventory.signals.delivery_confirmed)
+        period_held=booked_on is not None,
     )

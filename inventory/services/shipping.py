@@ -10,9 +10,9 @@ the expiry job never deadlock one another:
    quantities of the contract's notices are read under it);
 3. the notice's approval request (opened by `approval_request_open` on submit, locked by
    `approval_lapse_document` when a submitted notice expires);
-4. the warehouse's stock rows, one per product in product-id order (`_stock_rows`):
-   `_require_stock_for`, `_reserve` and `stock_move_post` on approve, cancel, issue and the
-   expiry of an approved notice;
+4. the warehouse's stock rows of the notice's products, in product-id order, in one
+   statement (`stock_levels_locked`): `_reserve` on approve, cancel and the expiry of an
+   approved notice, `_require_stock` and `stock_moves_post` on issue;
 5. the number counter (`document_number`): the notice's number on create, the gate pass
    number on issue;
 6. the contract's ledger row (`ledger_add_shipped` on issue, `ledger_add_delivered` on the
@@ -30,7 +30,7 @@ from typing import TYPE_CHECKING
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import F, Q, Sum
+from django.db.models import Q, Sum
 from django.template.defaultfilters import filesizeformat
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -55,7 +55,6 @@ from inventory.models import (
     ShippingNotice,
     ShippingNoticeLine,
     ShippingNoticeStatus,
-    StockLevel,
     StockMoveKind,
     Warehouse,
 )
@@ -72,9 +71,13 @@ from inventory.services.common import (
     refuse_state,
     require_visible,
 )
-from inventory.services.stock import stock_move_post
+from inventory.services.stock import (
+    stock_levels_locked,
+    stock_moves_post,
+    stock_reserved_add,
+)
 from inventory.signals import delivery_confirmed
-from sales.models import Product
+from sales.models import Customer, Product
 from sales.selectors import customer_overdue_amount
 
 if TYPE_CHECKING:
@@ -143,9 +146,12 @@ def _totals(notice: ShippingNotice, lines) -> None:
     require_within_bounds(notice.gross_amount, maximum=MAX_AMOUNT, field="lines")
 
 
-def _save_lines(notice: ShippingNotice, lines: list[ShippingNoticeLine]) -> None:
-    """Replace a draft's lines (create, edit)."""
-    notice.lines.all().delete()
+def _save_lines(
+    notice: ShippingNotice, lines: list[ShippingNoticeLine], *, new: bool = False
+) -> None:
+    """Replace a draft's lines (create — `new`, nothing to replace —, edit)."""
+    if not new:
+        notice.lines.all().delete()
     for line in lines:
         line.notice = notice
     ShippingNoticeLine.objects.bulk_create(lines)
@@ -159,9 +165,13 @@ def _reprice_lines(notice: ShippingNotice) -> None:
     priced = _check_and_price(
         notice=notice, pairs=[(line.contract_line, line.quantity) for line in existing]
     )
+    changed = []
     for line, fresh in zip(existing, priced, strict=True):
-        line.net, line.tax, line.amount = fresh.net, fresh.tax, fresh.amount
-    ShippingNoticeLine.objects.bulk_update(existing, ["net", "tax", "amount"])
+        if (line.net, line.tax, line.amount) != (fresh.net, fresh.tax, fresh.amount):
+            line.net, line.tax, line.amount = fresh.net, fresh.tax, fresh.amount
+            changed.append(line)
+    if changed:
+        ShippingNoticeLine.objects.bulk_update(changed, ["net", "tax", "amount"])
     _totals(notice, existing)
 
 
@@ -193,8 +203,12 @@ def _require_not_expired(notice: ShippingNotice) -> None:
 
 
 def _require_no_overdue(notice: ShippingNotice) -> None:
-    """R12: a customer with an amount overdue as of today gets no new notice approved."""
-    overdue = customer_overdue_amount(customer=notice.customer, as_of=timezone.localdate())
+    """R12: a customer with an amount overdue as of today gets no new notice approved. The
+    sum needs only the customer's id: the row is read for the refusal's wording alone (the
+    engine hands `shipping_notice_approved` a notice without it)."""
+    cached = ShippingNotice.customer.is_cached(notice)
+    customer = notice.customer if cached else Customer(pk=notice.customer_id)
+    overdue = customer_overdue_amount(customer=customer, as_of=timezone.localdate())
     if overdue > 0:
         raise RuleViolation(
             "customer_overdue",
@@ -246,11 +260,11 @@ def _create(*, actor: "User", data: Mapping) -> ShippingNotice:
     )
     validate_instance(notice, exclude=["number", "contract", "customer", "warehouse", "created_by"])
     lines = _check_and_price(notice=None, pairs=pairs)
+    _totals(notice, lines)
     notice.number = document_number(prefix="FH", series="shipping_notice")
     notice._history_user = actor
     notice.save()
-    _save_lines(notice, lines)
-    notice.save(update_fields=["net_amount", "tax_amount", "gross_amount"])
+    _save_lines(notice, lines, new=True)
     return notice
 
 
@@ -336,7 +350,9 @@ def _submit(*, actor: "User", notice_id: int) -> ShippingNotice:
     notice.submit()
     notice.submitted_at = timezone.now()
     notice._history_user = actor
-    notice.save()
+    notice.save(
+        update_fields=["status", "submitted_at", "net_amount", "tax_amount", "gross_amount"]
+    )
     approval_request_open(document=notice, actor=actor)
     return notice
 
@@ -351,63 +367,74 @@ def _stock_rows(notice: ShippingNotice) -> list[tuple[int, Decimal]]:
 
 def _reserve(notice: ShippingNotice, sign: int, rows=None) -> None:
     """Reserve (+1) or release (−1) the notice's quantities on its warehouse's stock rows,
-    each locked, in product order."""
-    for product_id, quantity in rows if rows is not None else _stock_rows(notice):
-        level = (
-            StockLevel.objects.select_for_update()
-            .filter(product_id=product_id, warehouse_id=notice.warehouse_id)
-            .first()
-        )
+    locked in one statement in product order, moved in one UPDATE."""
+    rows = rows if rows is not None else _stock_rows(notice)
+    if not rows:
+        return
+    levels = stock_levels_locked(
+        warehouse_id=notice.warehouse_id,
+        product_ids=[product_id for product_id, _q in rows],
+        create=sign > 0,
+    )
+    stock_reserved_add(levels=levels, changes=_reservation_changes(levels, rows, sign))
+
+
+def _reservation_changes(levels, rows, sign: int) -> dict[int, Decimal]:
+    """By product, what reserving (+1) or releasing (−1) `rows` adds to the locked rows'
+    `reserved`: never below zero, whatever happened in between (the database also refuses
+    it); a product without a row has nothing reserved to release."""
+    changes = {}
+    for product_id, quantity in rows:
+        level = levels.get(product_id)
         if level is None:
-            if sign < 0:
-                continue  # nothing was reserved on a row that does not exist
-            StockLevel.objects.get_or_create(
-                product_id=product_id, warehouse_id=notice.warehouse_id
-            )
-            level = StockLevel.objects.select_for_update().get(
-                product_id=product_id, warehouse_id=notice.warehouse_id
-            )
-        # Never below zero, whatever happened in between (the database also refuses it).
+            continue
         change = quantity if sign > 0 else -min(quantity, level.reserved)
         require_within_bounds(level.reserved + change, maximum=MAX_QUANTITY, field="lines")
-        StockLevel.objects.filter(pk=level.pk).update(reserved=F("reserved") + change)
+        changes[product_id] = change
+    return changes
 
 
-def _require_stock_for(notice: ShippingNotice, *, product_id: int, quantity: Decimal) -> None:
-    """R13 with reservations honoured in approval order: the stock on hand, less what the
-    warehouse's notices approved before this one still hold, must cover the quantity. Read
-    under the stock row's lock, which every issue, approval and expiry of the product takes."""
-    level = (
-        StockLevel.objects.select_for_update()
-        .filter(product_id=product_id, warehouse_id=notice.warehouse_id)
-        .first()
-    )
-    on_hand = level.on_hand if level else Decimal("0")
+def _require_stock(notice: ShippingNotice, rows, levels) -> None:
+    """R13 with reservations honoured in approval order: for each product (in product order),
+    the stock on hand, less what the warehouse's notices approved before this one still hold,
+    must cover the quantity. `levels` are the stock rows locked by the caller, which every
+    issue, approval and expiry of the product takes; what the earlier notices hold is read
+    after that lock, for every product in one query."""
     earlier = Q(notice__approved_at__lt=notice.approved_at) | Q(
         notice__approved_at=notice.approved_at, notice_id__lt=notice.pk
     )
-    ahead = ShippingNoticeLine.objects.filter(
-        earlier,
-        product_id=product_id,
-        notice__warehouse_id=notice.warehouse_id,
-        notice__status=ShippingNoticeStatus.APPROVED,
-    ).aggregate(total=Sum("quantity"))["total"] or Decimal("0")
-    if on_hand - ahead < quantity:
-        product = Product.objects.get(pk=product_id)
-        raise RuleViolation(
-            "insufficient_stock",
-            detail=_(
-                "%(product)s: %(on_hand)s on hand, %(ahead)s of it held by notices approved "
-                "earlier; %(wanted)s cannot be issued."
-            )
-            % {
-                "product": product,
-                "on_hand": format_quantity(on_hand),
-                "ahead": format_quantity(ahead),
-                "wanted": format_quantity(quantity),
-            },
-            errors={"lines": [_("Not enough stock for %(product)s.") % {"product": product}]},
+    ahead = dict(
+        ShippingNoticeLine.objects.filter(
+            earlier,
+            product_id__in=[product_id for product_id, _q in rows],
+            notice__warehouse_id=notice.warehouse_id,
+            notice__status=ShippingNoticeStatus.APPROVED,
         )
+        .values("product_id")
+        .annotate(total=Sum("quantity"))
+        .order_by()
+        .values_list("product_id", "total")
+    )
+    for product_id, quantity in rows:
+        level = levels.get(product_id)
+        on_hand = level.on_hand if level else Decimal("0")
+        held = ahead.get(product_id) or Decimal("0")
+        if on_hand - held < quantity:
+            product = Product.objects.get(pk=product_id)
+            raise RuleViolation(
+                "insufficient_stock",
+                detail=_(
+                    "%(product)s: %(on_hand)s on hand, %(ahead)s of it held by notices approved "
+                    "earlier; %(wanted)s cannot be issued."
+                )
+                % {
+                    "product": product,
+                    "on_hand": format_quantity(on_hand),
+                    "ahead": format_quantity(held),
+                    "wanted": format_quantity(quantity),
+                },
+                errors={"lines": [_("Not enough stock for %(product)s.") % {"product": product}]},
+            )
 
 
 def shipping_notice_approved(*, notice: ShippingNotice, actor: "User") -> None:
@@ -419,7 +446,7 @@ def shipping_notice_approved(*, notice: ShippingNotice, actor: "User") -> None:
     notice.approve()
     notice.approved_at = timezone.now()
     notice._history_user = actor
-    notice.save()
+    notice.save(update_fields=["status", "approved_at"])
     _reserve(notice, +1)
 
 
@@ -455,24 +482,28 @@ def shipping_notice_issue(*, actor: "User", notice_id: int) -> ShippingNotice:
         refuse_state(notice, _("issued"))
     _require_not_expired(notice)
     rows = _stock_rows(notice)
-    for product_id, quantity in rows:
-        _require_stock_for(notice, product_id=product_id, quantity=quantity)
-    _reserve(notice, -1, rows)
-    for product_id, quantity in rows:
-        stock_move_post(
-            actor=actor,
-            product_id=product_id,
-            warehouse_id=notice.warehouse_id,
-            kind=StockMoveKind.ISSUE,
-            quantity=-quantity,
-            reference=notice.number,
-        )
+    levels = stock_levels_locked(
+        warehouse_id=notice.warehouse_id, product_ids=[product_id for product_id, _q in rows]
+    )
+    _require_stock(notice, rows, levels)
+    stock_moves_post(
+        actor=actor,
+        warehouse_id=notice.warehouse_id,
+        kind=StockMoveKind.ISSUE,
+        levels=levels,
+        quantities={product_id: -quantity for product_id, quantity in rows},
+        release={
+            product_id: -change
+            for product_id, change in _reservation_changes(levels, rows, -1).items()
+        },
+        reference=notice.number,
+    )
     notice.issue()
     notice.gate_pass_no = document_number(prefix="CM", series="gate_pass")
     notice.issued_by = actor
     notice.issued_at = timezone.now()
     notice._history_user = actor
-    notice.save()
+    notice.save(update_fields=["status", "gate_pass_no", "issued_by", "issued_at"])
     ledger_add_shipped(contract_id=notice.contract_id, amount=notice.gross_amount)
     return notice
 
@@ -499,7 +530,7 @@ def _exit(*, actor: "User", notice_id: int, gate_pass_no=None) -> ShippingNotice
     notice.exited_by = actor
     notice.exited_at = timezone.now()
     notice._history_user = actor
-    notice.save()
+    notice.save(update_fields=["status", "exited_by", "exited_at"])
     return notice
 
 
@@ -539,7 +570,7 @@ def _delivery_post(*, notice: ShippingNotice, day, booked_on, actor: "User") -> 
     """Revenue (R14): the ledger's `delivered` and the amount due (from the signing day, R18),
     then the event finance posts to the journal on `booked_on` — all in the recording
     transaction."""
-    ledger_add_delivered(
+    ledger = ledger_add_delivered(
         contract_id=notice.contract_id,
         amount=notice.gross_amount,
         delivered_on=day,
@@ -565,6 +596,7 @@ def _delivery_post(*, notice: ShippingNotice, day, booked_on, actor: "User") -> 
             }
             for line in notice.lines.all()
         ],
+        ledger=ledger,
         actor=actor,
     )
 
@@ -620,7 +652,17 @@ def shipping_notice_confirm_delivery(
         notice.signed_scan.save(scan.name, scan, save=False)
     try:
         notice._history_user = actor
-        notice.save()
+        notice.save(
+            update_fields=[
+                "status",
+                "signed_by",
+                "signed_at",
+                "booked_on",
+                "delivery_recorded_by",
+                "delivery_recorded_at",
+                "signed_scan",
+            ]
+        )
         _delivery_post(notice=notice, day=day, booked_on=booked, actor=actor)
     except BaseException:
         # The transaction rolls back: the stored scan must not stay behind without its row.
