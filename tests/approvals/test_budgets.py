@@ -277,11 +277,34 @@ def test_the_approvers_are_who_may_decide_one_by_one(manager, make_user):
     def usernames(users):
         return sorted(u.username for u in users)
 
+    def answered_from_loaded_rows(request):
+        """approval_may_decide on the request as the pages load it (steps and decisions
+        prefetched) says what the query says, for everyone."""
+        change = CreditChangeRequest.objects.get(pk=request.document_id)
+        on_page = selectors.document_approvals(document=change)[0]
+        in_list = selectors.approvals_for_documents(
+            document_type="credit_change", document_ids=[change.pk]
+        )[change.pk]
+        for user in User.objects.order_by("pk"):
+            expected = selectors.approval_may_decide(user=fresh(user), request=request)
+            one, two = fresh(user), fresh(user)
+            with CaptureQueriesContext(connection) as captured:
+                assert selectors.approval_may_decide(user=one, request=on_page) is expected
+                assert selectors.approval_may_decide(user=two, request=in_list) is expected
+            assert len(captured.captured_queries) <= 4  # roles and delegations, twice
+
     at_finance = ApprovalRequest.objects.get(pk=request.pk)
     assert usernames(notifications.approvers_of(at_finance)) == ["boss", "fin", "fin.gm"]
     assert notifications.approvers_of(at_finance) == one_by_one(request)
+    answered_from_loaded_rows(at_finance)
 
     services.approval_decide(actor=fin_gm, request_id=request.pk, approve=True)
     at_gm = ApprovalRequest.objects.get(pk=request.pk)
     assert usernames(notifications.approvers_of(at_gm)) == ["boss", "deputy", "gm"]
     assert notifications.approvers_of(at_gm) == one_by_one(request)
+    answered_from_loaded_rows(at_gm)
+
+    services.approval_decide(actor=gm, request_id=request.pk, approve=True)
+    done = ApprovalRequest.objects.get(pk=request.pk)
+    assert notifications.approvers_of(done) == one_by_one(request) == []
+    answered_from_loaded_rows(done)
