@@ -23,6 +23,8 @@ them. The approval detail page shows the document through `approval_template` (l
     register(PriceList)
 """
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from decimal import Decimal
 from typing import TYPE_CHECKING, ClassVar
 
@@ -34,6 +36,8 @@ if TYPE_CHECKING:
     from django.contrib.auth.models import User
 
 _REGISTRY: dict[str, type[models.Model]] = {}
+# Where the engine puts the request it holds locked while a document's hook runs.
+_HELD = "_approval_request_held"
 
 
 class ApprovableDocument(models.Model):
@@ -93,6 +97,8 @@ class ApprovableDocument(models.Model):
     @property
     def approval_request(self) -> ApprovalRequest | None:
         """The latest request for this document (None before the first submit)."""
+        if _HELD in self.__dict__:  # the engine's, while it calls the document's hook
+            return self.__dict__[_HELD]
         if "_approval_request" in self.__dict__:  # set by a list that fetched them in bulk
             return self.__dict__["_approval_request"]
         return (
@@ -120,7 +126,24 @@ def registered_types() -> list[str]:
     return sorted(_REGISTRY)
 
 
+@contextmanager
+def approval_held(document, request: ApprovalRequest) -> Iterator[None]:
+    """While the engine calls `approval_granted` or `approval_returned`, the document's latest
+    request is the one the engine holds locked and has just closed: the hook's transition
+    guard (`approval_is_granted`, `approval_is_closed_unapproved`) and `approval_request` read
+    it instead of querying it again (issue 14). Only on the engine's own locked document, and
+    only for the call."""
+    document.__dict__[_HELD] = request
+    try:
+        yield
+    finally:
+        document.__dict__.pop(_HELD, None)
+
+
 def _latest_status(document) -> str | None:
+    held = document.__dict__.get(_HELD)
+    if held is not None:
+        return held.status
     document.__dict__.pop("_approval_request", None)
     request = document.approval_request
     return request.status if request is not None else None

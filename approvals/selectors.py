@@ -160,7 +160,46 @@ def approvals_for_documents(*, document_type: str, document_ids) -> dict[int, Ap
 
 
 def approval_may_decide(*, user, request: ApprovalRequest) -> bool:
-    return ApprovalRequest.objects.filter(_decidable_by(user), pk=request.pk).exists()
+    """Whether the request is in the user's inbox now (R21, R22: `_decidable_by` for one
+    request). When its steps and decisions are loaded already (`approval_get`, `approval_list`,
+    `approval_panel`), answered from them: no query but the user's roles and, when none of
+    them is open, their delegations (issue 14). Else one query."""
+    loaded = _loaded_steps_and_decisions(request)
+    if loaded is None:
+        return ApprovalRequest.objects.filter(_decidable_by(user), pk=request.pk).exists()
+    open_roles, decisions = loaded
+    if (
+        request.status != RequestStatus.PENDING
+        or user.pk is None
+        or request.requested_by_id == user.pk
+        or not open_roles
+    ):
+        return False
+    decided = {DecisionKind.APPROVED, DecisionKind.REJECTED}
+    if any(d.user_id == user.pk and d.decision in decided for d in decisions):
+        return False
+    if open_roles & user_roles(user):
+        return True
+    return (
+        delegations_active(user)
+        .filter(role__in=open_roles)
+        .exclude(delegator_id=request.requested_by_id)
+        .exists()
+    )
+
+
+def _loaded_steps_and_decisions(request: ApprovalRequest) -> tuple[set[str], list] | None:
+    """(roles of the open steps, decisions) of a request fetched with them, else None."""
+    cache = getattr(request, "_prefetched_objects_cache", {})
+    if "decisions" not in cache:
+        return None
+    if hasattr(request, "open_steps"):  # _with_steps_and_decisions
+        steps = request.open_steps
+    elif "steps" in cache:
+        steps = request.steps.all()
+    else:
+        return None
+    return {s.role for s in steps if s.status == StepStatus.OPEN}, list(request.decisions.all())
 
 
 def documents_with_approvals(documents) -> list:

@@ -11,16 +11,17 @@ none yet, on its own).
 from typing import TYPE_CHECKING
 
 from django.db import IntegrityError, transaction
-from django.db.models import Min
+from django.db.models import Case, F, FilteredRelation, Q, Value, When
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from approvals.documents import ApprovableDocument, document_model
+from approvals.documents import ApprovableDocument, approval_held, document_model
 from approvals.models import (
     ApprovalPolicy,
     ApprovalRequest,
     Decision,
     DecisionKind,
+    PolicyStep,
     RequestStatus,
     RequestStep,
     StepStatus,
@@ -54,37 +55,49 @@ def approval_request_open(
     The steps of the document type's policy that apply (minimum amount, credit hold) are copied
     onto the request; the lowest sequence opens. A policy with no applicable step approves at
     once. A second pending request for the same document is refused.
+
+    Three queries when steps apply (issue 14): the policy's steps, the request (inserted with
+    its current sequence), the steps in one insert.
     """
     if not transaction.get_connection().in_atomic_block:
         raise RuntimeError("approval_request_open() runs inside the submit transaction")
     document_type = str(document.approval_document_type)
-    policy = ApprovalPolicy.objects.prefetch_related("steps").get(document_type=document_type)
+    policy_steps = list(
+        PolicyStep.objects.filter(policy__document_type=document_type).order_by("sequence", "role")
+    )
+    if not policy_steps and not ApprovalPolicy.objects.filter(document_type=document_type).exists():
+        raise ApprovalPolicy.DoesNotExist(f"no approval policy for {document_type}")
     amount = document.approval_amount()
     customer = document.approval_customer()
+    steps = [s for s in policy_steps if s.applies(amount=amount, on_hold=on_hold)]
+    first = min((s.sequence for s in steps), default=None)
+    request = ApprovalRequest(
+        document_type=document_type,
+        document_id=document.pk,
+        document_number=document.approval_number(),
+        requested_by=actor,
+        amount=amount,
+        customer_id=customer.pk if customer is not None else None,
+        customer_name=customer.name if customer is not None else "",
+        on_hold=on_hold,
+        current_sequence=first,
+    )
     try:
-        with transaction.atomic():
-            request = ApprovalRequest.objects.create(
-                document_type=document_type,
-                document_id=document.pk,
-                document_number=document.approval_number(),
-                requested_by=actor,
-                amount=amount,
-                customer_id=customer.pk if customer is not None else None,
-                customer_name=customer.name if customer is not None else "",
-                on_hold=on_hold,
-            )
+        # No savepoint (two round trips saved): the submit service has locked the document and
+        # moved it out of draft, so a second pending request is a broken invariant, not a race.
+        # The refusal leaves the caller's transaction to be rolled back, as every refusal does.
+        request.save(force_insert=True)
     except IntegrityError as exc:
         raise RuleViolation(
             "invalid_transition", detail=_("This document is already waiting for approval.")
         ) from exc
-    steps = [s for s in policy.steps.all() if s.applies(amount=amount, on_hold=on_hold)]
     if not steps:
         request.approve()
         request.closed_at = timezone.now()
-        request.save()
-        document.approval_granted(request=request, actor=actor)
+        request.save(update_fields=["status", "current_sequence", "closed_at"])
+        with approval_held(document, request):
+            document.approval_granted(request=request, actor=actor)
         return request
-    first = min(s.sequence for s in steps)
     RequestStep.objects.bulk_create(
         RequestStep(
             request=request,
@@ -94,15 +107,13 @@ def approval_request_open(
         )
         for s in steps
     )
-    request.current_sequence = first
-    request.save(update_fields=["current_sequence"])
     _notify_step_opened(request.pk)
     return request
 
 
-def _lock(request_id: int) -> tuple[ApprovalRequest, ApprovableDocument]:
-    """Lock the document, then its request: parents before children, as the submit services
-    do, so that concurrent decisions and submits never deadlock."""
+def _document_of(request_id: int) -> ApprovableDocument:
+    """Lock the document of a request: parents before children, as the submit services do,
+    so that concurrent decisions and submits never deadlock."""
     found = (
         ApprovalRequest.objects.filter(pk=request_id)
         .values_list("document_type", "document_id")
@@ -110,51 +121,100 @@ def _lock(request_id: int) -> tuple[ApprovalRequest, ApprovableDocument]:
     )
     if found is None:
         raise NotVisible()
-    model = document_model(found[0])
-    document = model.objects.select_for_update().get(pk=found[1])
+    return document_model(found[0]).objects.select_for_update().get(pk=found[1])
+
+
+def _lock(request_id: int) -> tuple[ApprovalRequest, ApprovableDocument]:
+    """Lock the document, then its request."""
+    document = _document_of(request_id)
     request = ApprovalRequest.objects.select_for_update().get(pk=request_id)
     return request, document
 
 
-def _choose_step(*, request: ApprovalRequest, actor: "User", role: str | None):
-    """The open step the actor may decide, as (step, role, on_behalf_of) — R21."""
+def _lock_with_steps(request_id: int) -> tuple[ApprovalRequest, ApprovableDocument, list]:
+    """Lock the document, then the request — read with its steps in the same query, each step
+    annotated with who decided it (`decided_by`, `decided_for`: user and on-behalf-of of its
+    approval or rejection; R21 allows one decision a step). The request's lock keeps them
+    current: every write to a request's steps or decisions holds it."""
+    document = _document_of(request_id)
+    steps = list(
+        RequestStep.objects.filter(request_id=request_id)
+        .annotate(
+            decision=FilteredRelation(
+                "decisions",
+                condition=Q(decisions__decision__in=[DecisionKind.APPROVED, DecisionKind.REJECTED]),
+            ),
+            decided_by=F("decision__user_id"),
+            decided_for=F("decision__on_behalf_of_id"),
+        )
+        .select_related("request")
+        .select_for_update(of=("request",))
+        .order_by("sequence", "role")
+    )
+    if steps:
+        request = steps[0].request
+        for step in steps:
+            step.request = request  # one object, not a copy per row
+    else:  # approved when it opened (no step applied): decide() refuses it below
+        request = ApprovalRequest.objects.select_for_update().get(pk=request_id)
+    return request, document, steps
+
+
+def _choose_step(*, request: ApprovalRequest, steps: list, actor: "User", role: str | None):
+    """The open step the actor may decide, as (step, on_behalf_of_id) — R21."""
     if actor.pk == request.requested_by_id:
         raise PermissionRefused(
             "self_approval_forbidden", _("You cannot approve a document you submitted.")
         )
-    decided = set(
-        request.decisions.filter(
-            decision__in=[DecisionKind.APPROVED, DecisionKind.REJECTED]
-        ).values_list("user_id", "on_behalf_of_id")
-    )
+    decided = [(s.decided_by, s.decided_for) for s in steps if s.decided_by is not None]
     if any(actor.pk in pair for pair in decided):
         raise PermissionRefused(
             "duplicate_approver", _("You have already decided a step of this request.")
         )
-    open_steps = [s for s in request.steps.all() if s.status == StepStatus.OPEN]
+    open_steps = [s for s in steps if s.status == StepStatus.OPEN]
     if role:
         open_steps = [s for s in open_steps if s.role == role]
     own = user_roles(actor)
     for step in open_steps:
         if step.role in own:
             return step, None
-    deciders = {uid for pair in decided for uid in pair if uid}
-    for step in open_steps:
-        for delegation in (
-            delegations_active(actor).filter(role=step.role).select_related("delegator")
+    if open_steps:
+        # The actor's delegations for the open roles, in one query; per role the latest first.
+        delegators: dict[str, int] = {}
+        for delegated_role, delegator_id in (
+            delegations_active(actor)
+            .filter(role__in={s.role for s in open_steps})
+            .order_by("-valid_from", "pk")
+            .values_list("role", "delegator_id")
         ):
-            if delegation.delegator_id == request.requested_by_id:
+            delegators.setdefault(delegated_role, delegator_id)
+        deciders = {uid for pair in decided for uid in pair if uid}
+        for step in open_steps:
+            delegator_id = delegators.get(step.role)
+            if delegator_id is None:
+                continue
+            if delegator_id == request.requested_by_id:
                 raise PermissionRefused(
                     "self_approval_forbidden",
                     _("You cannot approve, on behalf of its author, a document they submitted."),
                 )
-            if delegation.delegator_id in deciders:
+            if delegator_id in deciders:
                 raise PermissionRefused(
                     "duplicate_approver",
                     _("The person you stand in for has already decided a step of this request."),
                 )
-            return step, delegation.delegator
+            return step, delegator_id
     raise PermissionRefused("not_your_step", _("No open step of this request is yours to decide."))
+
+
+def _set_statuses(first_pk: int, first_status: str, others: list[int], other_status: str) -> None:
+    """One UPDATE for the decided step and the steps it opens or closes."""
+    if not others:
+        RequestStep.objects.filter(pk=first_pk).update(status=first_status)
+        return
+    RequestStep.objects.filter(pk__in=[first_pk, *others]).update(
+        status=Case(When(pk=first_pk, then=Value(first_status)), default=Value(other_status))
+    )
 
 
 @transaction.atomic(durable=True)
@@ -172,58 +232,66 @@ def approval_decide(
     Approving the last step of a sequence opens the next; approving the last step of the
     request approves it and moves the document on. A rejection closes the request and returns
     the document to its author in draft with the comment.
+
+    Queries (issue 14), the actor's roles once known: the request's document, the document
+    locked, the request locked with its steps and their deciders, the decision, the steps' new
+    statuses in one update, the request's (not for a co-signer whose partner has yet to sign);
+    then what the document's own hook does on the last step or a rejection.
     """
     comment = (comment or "").strip()
     if not approve and not comment:
         raise InvalidInput(errors={"comment": [_("Say why the document is rejected.")]})
-    request, document = _lock(request_id)
+    request, document, steps = _lock_with_steps(request_id)
     if request.status != RequestStatus.PENDING:
         raise RuleViolation(
             "invalid_transition",
             detail=_("This request is already %(status)s.")
             % {"status": request.get_status_display()},
         )
-    step, on_behalf_of = _choose_step(request=request, actor=actor, role=role)
+    step, on_behalf_of_id = _choose_step(request=request, steps=steps, actor=actor, role=role)
     Decision.objects.create(
         request=request,
         step=step,
         user=actor,
         role=step.role,
-        on_behalf_of=on_behalf_of,
+        on_behalf_of_id=on_behalf_of_id,
         decision=DecisionKind.APPROVED if approve else DecisionKind.REJECTED,
         comment=comment,
         ip_address=ip_address,
     )
     now = timezone.now()
     if not approve:
-        step.status = StepStatus.REJECTED
-        step.save(update_fields=["status"])
-        request.steps.filter(status__in=[StepStatus.OPEN, StepStatus.WAITING]).update(
-            status=StepStatus.CLOSED
-        )
+        unfinished = [
+            s.pk
+            for s in steps
+            if s.pk != step.pk and s.status in {StepStatus.OPEN, StepStatus.WAITING}
+        ]
+        _set_statuses(step.pk, StepStatus.REJECTED, unfinished, StepStatus.CLOSED)
         request.reject()
         request.closed_at = now
-        request.save()
-        document.approval_returned(request=request, actor=actor, comment=comment)
+        request.save(update_fields=["status", "current_sequence", "closed_at"])
+        with approval_held(document, request):
+            document.approval_returned(request=request, actor=actor, comment=comment)
         _notify_returned(request.pk)
         return request
 
-    step.status = StepStatus.APPROVED
-    step.save(update_fields=["status"])
-    steps = request.steps.all()
     if any(s.status == StepStatus.OPEN for s in steps if s.pk != step.pk):
+        _set_statuses(step.pk, StepStatus.APPROVED, [], "")
         return request  # a co-signer of this sequence has yet to sign
-    following = steps.filter(status=StepStatus.WAITING).aggregate(n=Min("sequence"))["n"]
+    following = min((s.sequence for s in steps if s.status == StepStatus.WAITING), default=None)
     if following is not None:
-        steps.filter(status=StepStatus.WAITING, sequence=following).update(status=StepStatus.OPEN)
+        opened = [s.pk for s in steps if s.status == StepStatus.WAITING and s.sequence == following]
+        _set_statuses(step.pk, StepStatus.APPROVED, opened, StepStatus.OPEN)
         request.current_sequence = following
         request.save(update_fields=["current_sequence"])
         _notify_step_opened(request.pk)
         return request
+    _set_statuses(step.pk, StepStatus.APPROVED, [], "")
     request.approve()
     request.closed_at = now
-    request.save()
-    document.approval_granted(request=request, actor=actor)
+    request.save(update_fields=["status", "current_sequence", "closed_at"])
+    with approval_held(document, request):
+        document.approval_granted(request=request, actor=actor)
     return request
 
 
@@ -252,7 +320,8 @@ def _withdraw(*, actor: "User", request_id: int, comment: str) -> ApprovalReques
     request.withdraw()
     request.closed_at = timezone.now()
     request.save()
-    document.approval_returned(request=request, actor=actor, comment=comment.strip())
+    with approval_held(document, request):
+        document.approval_returned(request=request, actor=actor, comment=comment.strip())
     return request
 
 

@@ -18,13 +18,16 @@ from django.utils import timezone, translation
 
 from approvals.models import (
     ApprovalRequest,
+    Decision,
+    DecisionKind,
     Delegation,
     Notification,
     RequestStatus,
     RequestStep,
     StepStatus,
 )
-from approvals.selectors import approval_may_decide, inbox_for
+from approvals.selectors import inbox_for
+from core.roles import ALL_ROLES
 
 User = get_user_model()
 DIGEST_AFTER_DAYS = 2
@@ -50,7 +53,7 @@ def _send_once(user, *, key: dict, subject: str, template: str, context: dict) -
 
 def _holders(roles):
     """Active users with an email who hold one of `roles`, as members, as superusers or as
-    today's delegates; who among them may decide what is for `approval_may_decide`."""
+    today's delegates; who among them may decide what is for `approvers_of` and `inbox_for`."""
     today = timezone.localdate()
     delegates = Delegation.objects.filter(
         role__in=roles, revoked_at__isnull=True, valid_from__lte=today, valid_to__gte=today
@@ -63,24 +66,57 @@ def _holders(roles):
     )
 
 
-def approvers_of(request: ApprovalRequest) -> list:
+def approvers_of(request: ApprovalRequest, *, roles=None) -> list:
     """Users whose inbox shows the request now (R21/R22): holders of an open step's role or
-    its delegates, never the requester nor who has already decided a step of it."""
-    roles = list(request.steps.filter(status=StepStatus.OPEN).values_list("role", flat=True))
-    if not roles:
+    its delegates, never the requester nor who has already decided a step of it — in one
+    query (issue 14), the same who as `approval_may_decide` asked user by user. `roles`: the
+    open steps' roles when the caller has them."""
+    if roles is None:
+        roles = request.steps.filter(status=StepStatus.OPEN).values_list("role", flat=True)
+    roles = set(roles)
+    if not roles or request.status != RequestStatus.PENDING:
         return []
-    return [
-        user
-        for user in _holders(roles).order_by("pk")
-        if approval_may_decide(user=user, request=request)
-    ]
+    today = timezone.localdate()
+    # Who holds an open role: members of its group (roles are groups) and superusers (who hold
+    # every role), or its delegates of today — but not a delegate of the requester (R21).
+    held = sorted(roles & ALL_ROLES)
+    members = User.groups.through.objects.filter(group__name__in=held).values("user_id")
+    delegates = (
+        Delegation.objects.filter(
+            role__in=roles, revoked_at__isnull=True, valid_from__lte=today, valid_to__gte=today
+        )
+        .exclude(delegator_id=request.requested_by_id)
+        .values("delegate_id")
+    )
+    holds = Q(pk__in=delegates)
+    if held:
+        holds |= Q(is_superuser=True) | Q(pk__in=members)
+    decided = Decision.objects.filter(
+        request_id=request.pk, decision__in=[DecisionKind.APPROVED, DecisionKind.REJECTED]
+    ).values("user_id")
+    return list(
+        User.objects.filter(holds, is_active=True)
+        .exclude(email="")
+        .exclude(pk=request.requested_by_id)
+        .exclude(pk__in=decided)
+        .order_by("pk")
+    )
 
 
 def notify_step_opened(*, request_id: int) -> int:
-    request = ApprovalRequest.objects.filter(pk=request_id).first()
-    if request is None or request.status != RequestStatus.PENDING:
+    """Email the approvers of the open steps, once per step and person. Two queries (the open
+    steps with their request and requester; the approvers), then one insert a recipient."""
+    steps = list(
+        RequestStep.objects.filter(
+            request_id=request_id, status=StepStatus.OPEN, request__status=RequestStatus.PENDING
+        ).select_related("request__requested_by")
+    )
+    if not steps:  # decided, withdrawn or gone since: nobody to tell
         return 0
-    sent = 0
+    request = steps[0].request
+    recipients = approvers_of(request, roles=[s.role for s in steps])
+    if not recipients:
+        return 0
     key = {
         "kind": Notification.Kind.STEP_OPENED,
         "request": request,
@@ -90,11 +126,13 @@ def notify_step_opened(*, request_id: int) -> int:
         "request": request,
         "url": _absolute(reverse("approval-detail", args=[request.pk])),
     }
-    for user in approvers_of(request):
+    subject = _subject(request)
+    sent = 0
+    for user in recipients:
         sent += _send_once(
             user,
             key=key,
-            subject=_subject(request),
+            subject=subject,
             template="approvals/email/step_opened.txt",
             context=context,
         )
