@@ -111,16 +111,21 @@ def seed(n: int) -> Books:
     )
     books.add("price_list", price_list.pk)
     catalogue = {"lathe": lathe, "service": service}
+    products = []
     for i in range(n):
-        books.add("product", ProductFactory().pk)
+        products.append(ProductFactory())
+        books.add("product", products[-1].pk)
         books.add("warehouse", WarehouseFactory().pk)
-        draft = price_list_create(
+        draft = price_list_create(  # the i-th draft lists i + 1 products
             actor=manager,
             name=f"草稿价格表{i}",
             valid_from=today.replace(month=1, day=1),
             valid_to=None,
             commission_rate=Decimal("0.0200"),
-            items=[{"product": lathe, "list_price": Decimal("1.00"), "floor_price": Decimal("1")}],
+            items=[
+                {"product": p, "list_price": Decimal("1.00"), "floor_price": Decimal("1")}
+                for p in products
+            ],
         )
         books.add("price_list", draft.pk)
     warehouse = WarehouseFactory(code="WH-B", name="成品库")
@@ -154,7 +159,7 @@ def seed(n: int) -> Books:
             actor=u["production"],
             data={
                 "product": lathe.pk,
-                "warehouse": warehouse.pk,
+                "warehouse": books.objects["warehouse"][i],  # stock in n warehouses
                 "quantity": "1",
                 "qc_certificate_no": f"QC-{i}",
             },
@@ -207,7 +212,7 @@ def seed(n: int) -> Books:
         statement = bank_statement_upload(
             actor=finance,
             upload=_statement_file(
-                [[today.isoformat(), "1000.00", customer.name, f"REF-{i}-{j}"] for j in range(2)]
+                [[today.isoformat(), "1000.00", customer.name, f"REF-{i}-{j}"] for j in range(n)]
             ),
         )
         books.add("bank_statement", statement.pk)
