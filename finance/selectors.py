@@ -5,12 +5,24 @@ read a page, an endpoint or a report needs, with its joins, and R23 applied thro
 import calendar
 import datetime
 import re
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from decimal import Decimal
 
 from django.db import connection, connections, router, transaction
-from django.db.models import Case, Count, F, Prefetch, Q, QuerySet, Sum, Value, When, Window
+from django.db.models import (
+    Case,
+    Count,
+    F,
+    Prefetch,
+    Q,
+    QuerySet,
+    Sum,
+    Value,
+    When,
+    Window,
+    prefetch_related_objects,
+)
 from django.db.models.expressions import RowRange
 from django.db.models.functions import Round, TruncMonth
 from django.utils import timezone
@@ -1283,6 +1295,61 @@ def commission_figures(
     return result
 
 
+def commission_figures_by_period(
+    wanted: Mapping[str, Iterable[int]],
+) -> dict[str, dict[int, commission.CommissionFigures]]:
+    """`commission_figures` of several months at once — {period: salesperson ids} to {period:
+    {salesperson id: figures}} — from one read of the activity over all their windows and one
+    of the frozen slips (five queries whatever the number of months, so a list of drafts from
+    many months costs what one month costs); each month's carry walks from its own anchor.
+    The walk reads no month after its target, so the wider window changes no figure."""
+    wanted = {period: list(ids) for period, ids in wanted.items() if ids}
+    if len(wanted) <= 1:
+        return {
+            period: commission_figures(period=period, salesperson_ids=ids)
+            for period, ids in wanted.items()
+        }
+    windows = {period: _commission_window(period) for period in wanted}
+    first = min(window[0] for window in windows.values())
+    end = max(window[1] for window in windows.values())
+    everyone = sorted({pk for ids in wanted.values() for pk in ids})
+    activity = commission_activity(first=first, end=end, salesperson_ids=everyone)
+    frozen: dict[int, list[tuple[str, Decimal]]] = {}
+    for salesperson_id, slip_period, carried_out in (
+        CommissionSlip.objects.filter(
+            status__in=FROZEN_STATUSES,
+            period__lt=max(wanted),
+            period__gte=period_of(first),
+            salesperson_id__in=everyone,
+        )
+        .order_by("salesperson_id", "-period")
+        .values_list("salesperson_id", "period", "carried_out")
+    ):
+        frozen.setdefault(salesperson_id, []).append((slip_period, carried_out))
+    result: dict[str, dict[int, commission.CommissionFigures]] = {}
+    for period, ids in wanted.items():
+        floor = period_of(windows[period][0])
+        result[period] = {}
+        for salesperson_id in ids:
+            anchor = next(
+                (
+                    (slip_period, carried_out)
+                    for slip_period, carried_out in frozen.get(salesperson_id, ())
+                    if floor <= slip_period < period
+                ),
+                None,
+            )
+            result[period][salesperson_id] = commission.walk(
+                target=period,
+                collected=activity.collected.get(salesperson_id, {}),
+                interest=activity.interest.get(salesperson_id, {}),
+                rates=activity.rates,
+                numbers=activity.numbers,
+                anchor=anchor,
+            )[period]
+    return result
+
+
 def commission_live(*, salesperson, period: str | None = None) -> commission.CommissionFigures:
     """A salesperson's live figure of a month (default: the current one, so far)."""
     period = period or period_of(timezone.localdate())
@@ -1404,16 +1471,20 @@ def _stored_figures(slip: CommissionSlip) -> commission.CommissionFigures:
 
 def commission_slips_with_figures(slips) -> list[CommissionSlip]:
     """The slips with `figures` attached: a draft's computed live (R19: recomputed while
-    draft; one computation per month among them), the others' as stored (frozen at submit)."""
+    draft; one computation for all their months), the others' as stored (frozen at submit)."""
     slips = list(slips)
     drafts: dict[str, list[int]] = {}
+    frozen = []
     for slip in slips:
         if slip.status == CommissionSlipStatus.DRAFT:
             drafts.setdefault(slip.period, []).append(slip.salesperson_id)
-    live = {
-        period: commission_figures(period=period, salesperson_ids=ids)
-        for period, ids in drafts.items()
-    }
+        elif "lines" not in getattr(slip, "_prefetched_objects_cache", {}):
+            frozen.append(slip)
+    # The stored lines of every frozen slip with their contracts: one query, not two per slip.
+    prefetch_related_objects(
+        frozen, Prefetch("lines", CommissionSlipLine.objects.select_related("contract"))
+    )
+    live = commission_figures_by_period(drafts)
     for slip in slips:
         if slip.status == CommissionSlipStatus.DRAFT:
             slip.figures = live[slip.period][slip.salesperson_id]
@@ -1439,16 +1510,35 @@ def commission_slip_totals(slips: list[CommissionSlip]) -> dict:
 def commission_total_for_period(*, period: str) -> Decimal:
     """Σ the commission of a month (the month-end summary): the stored totals of its slips in
     approval, approved or paid (frozen), and the live totals of its drafts."""
-    period_bounds(period)
-    slips = CommissionSlip.objects.filter(period=period).exclude(
+    return commission_totals_by_period([period])[period]
+
+
+def commission_totals_by_period(periods: Iterable[str]) -> dict[str, Decimal]:
+    """`commission_total_for_period` of several months in a fixed number of queries (the
+    month-end summary's twelve months)."""
+    periods = list(periods)
+    for period in periods:
+        period_bounds(period)
+    slips = CommissionSlip.objects.filter(period__in=periods).exclude(
         status=CommissionSlipStatus.CANCELLED
     )
-    frozen = slips.filter(status__in=FROZEN_STATUSES).aggregate(s=Sum("total"))["s"] or ZERO
-    drafts = list(
-        slips.filter(status=CommissionSlipStatus.DRAFT).values_list("salesperson_id", flat=True)
-    )
-    live = commission_figures(period=period, salesperson_ids=drafts) if drafts else {}
-    return money(frozen + sum((f.total for f in live.values()), ZERO))
+    totals = dict.fromkeys(periods, ZERO)
+    for period, total in (
+        slips.filter(status__in=FROZEN_STATUSES)
+        .values("period")
+        .annotate(s=Sum("total"))
+        .order_by()
+        .values_list("period", "s")
+    ):
+        totals[period] += total or ZERO
+    drafts: dict[str, list[int]] = {}
+    for period, salesperson_id in slips.filter(status=CommissionSlipStatus.DRAFT).values_list(
+        "period", "salesperson_id"
+    ):
+        drafts.setdefault(period, []).append(salesperson_id)
+    for period, live in commission_figures_by_period(drafts).items():
+        totals[period] += sum((f.total for f in live.values()), ZERO)
+    return {period: money(total) for period, total in totals.items()}
 
 
 def commission_slip_sheet(slips: list[CommissionSlip]) -> Sheet:

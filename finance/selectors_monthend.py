@@ -310,11 +310,15 @@ def _overdue_at(day: datetime.date) -> Decimal:
 
 
 def commission_of(period: str) -> Decimal | None:
+    return commissions_of([period])[period]
+
+
+def commissions_of(periods: list[str]) -> dict[str, Decimal | None]:
     try:
-        from finance.selectors import commission_total_for_period
+        from finance.selectors import commission_totals_by_period
     except ImportError:  # commission slips are not in this build: the page shows "—"
-        return None
-    return commission_total_for_period(period=period)
+        return dict.fromkeys(periods)
+    return commission_totals_by_period(periods)
 
 
 @reporting()
@@ -351,6 +355,7 @@ def month_summary(months: int = 12) -> list[dict]:
             codes=("1122", "2203"), source_type="receipt", start=start, end=end, contract=True
         )
     )
+    commissions = commissions_of(keys)
     rows = []
     for key in keys:
         last = min(interest.month_bounds(key)[1], today)
@@ -362,7 +367,7 @@ def month_summary(months: int = 12) -> list[dict]:
                 "deliveries": deliveries.get(key, ZERO),
                 "collections": collections.get(key, ZERO),
                 "overdue": _overdue_at(last),
-                "commission": commission_of(key),
+                "commission": commissions[key],
             }
         )
     return rows

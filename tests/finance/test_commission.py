@@ -22,10 +22,13 @@ from finance import commission
 from finance.models import CommissionSlip, CommissionSlipStatus, JournalEntry
 from finance.selectors import (
     commission_department,
+    commission_figures,
+    commission_figures_by_period,
     commission_live,
     commission_slip_figures,
     commission_slip_get,
     commission_total_for_period,
+    commission_totals_by_period,
 )
 from finance.services import (
     commission_slip_cancel,
@@ -325,6 +328,32 @@ def test_the_next_months_carry_comes_from_the_frozen_slip(carry, clerk, finance,
 
     assert commission_live(salesperson=clerk, period="2026-08").carried_in == Decimal("0.00")
     assert commission_live(salesperson=clerk, period="2026-09").carried_in == Decimal("60.00")
+
+
+@pytest.mark.rule("R19")
+def test_the_figures_of_many_months_at_once_are_each_months_own(
+    carry, clerk, finance, vp, gm, make_user
+):
+    """A list of drafts from several months reads them in one go (issue 14 item 6): the
+    same figures as month by month, each carry from its own frozen anchor."""
+    other = make_user("sales_clerk", username="clerk.zhang")
+    august = commission_slip_create(actor=clerk, salesperson=clerk, period="2026-08")
+    commission_slip_submit(actor=clerk, slip_id=august.pk)
+    approve_all(august, finance, vp, gm)
+    collect(finance, carry[1], "10000.00", D(2026, 7, 31))  # late: changes July, not August
+    wanted = {p: [clerk.pk, other.pk] for p in ("2026-06", "2026-07", "2026-08", "2026-09")}
+
+    together = commission_figures_by_period(wanted)
+
+    assert together == {
+        period: commission_figures(period=period, salesperson_ids=ids)
+        for period, ids in wanted.items()
+    }
+    assert together["2026-09"][clerk.pk].carried_in == Decimal("60.00")  # from August's slip
+    assert commission_totals_by_period(["2026-08", "2026-09"]) == {
+        "2026-08": commission_total_for_period(period="2026-08"),
+        "2026-09": commission_total_for_period(period="2026-09"),
+    }
 
 
 # -- the approval chain and the journal (R21, DESIGN §4) ---------------------------------------
