@@ -19,9 +19,8 @@ pytestmark = pytest.mark.django_db
 # history row.
 CONTRACT_DRAFT_QUERIES = 12
 # contract_submit: the contract locked with its customer (R23), the contract and its history
-# row, then the approval request (approvals: its policy and steps, the request in a savepoint,
-# its steps, its current sequence).
-CONTRACT_SUBMIT_QUERIES = 12
+# row, then the approval request (approvals: its policy's steps, the request, its steps).
+CONTRACT_SUBMIT_QUERIES = 8
 
 
 def _active_contract(*, clerk, customer, catalogue, manager, gm, head, finance):

@@ -31,7 +31,7 @@ PAGES: dict[str, tuple[str, int, dict[str, str]]] = {
     "home?everyone": (ROOT, 28, {}),  # a superuser: every role's cards at once
     # approvals
     "approval-inbox": (GM, 12, {}),
-    "approval-detail": (GM, 13, {"pk": "approval"}),
+    "approval-detail": (GM, 11, {"pk": "approval"}),
     "approval-delegations": (GM, 8, {}),
     # sales
     "customer-list": (CLERK, 5, {}),
@@ -43,13 +43,13 @@ PAGES: dict[str, tuple[str, int, dict[str, str]]] = {
     "customer-edit": (CLERK, 5, {"pk": "customer"}),
     "credit-change-list": (MANAGER, 10, {}),
     "credit-change-create": (MANAGER, 6, {}),
-    "credit-change-detail": (MANAGER, 12, {"pk": "credit_change"}),
+    "credit-change-detail": (MANAGER, 10, {"pk": "credit_change"}),
     "credit-change-edit": (MANAGER, 6, {"pk": "draft_credit_change"}),
     "order-list": (CLERK, 9, {}),
     "order-list?export=xlsx": (CLERK, 4, {}),
     "order-create": (CLERK, 7, {}),
     "order-credit?customer={customer}": (CLERK, 9, {}),
-    "order-detail": (CLERK, 11, {"pk": "order"}),
+    "order-detail": (CLERK, 9, {"pk": "order"}),
     "order-edit": (CLERK, 10, {"pk": "draft_order"}),
     "price-list-list": (GM, 10, {}),
     "price-list-create": (GM, 6, {}),
@@ -110,7 +110,7 @@ PAGES: dict[str, tuple[str, int, dict[str, str]]] = {
     "commission-slip-list": (FINANCE, 19, {}),
     "commission-slip-list?export=xlsx": (FINANCE, 10, {}),
     "commission-slip-create": (FINANCE, 6, {}),
-    "commission-slip-detail": (FINANCE, 13, {"pk": "commission_slip"}),
+    "commission-slip-detail": (FINANCE, 11, {"pk": "commission_slip"}),
     "bank-statement-list": (FINANCE, 7, {}),
     "bank-statement-upload": (FINANCE, 5, {}),
     "bank-statement-detail": (FINANCE, 11, {"pk": "bank_statement"}),
@@ -133,7 +133,7 @@ PAGES: dict[str, tuple[str, int, dict[str, str]]] = {
     "customer-statement?customer={customer}": (FINANCE, 16, {}),
     "customer-statement-for": (FINANCE, 5, {"pk": "customer"}),
     "month-end-list": (FINANCE, 55, {}),
-    "month-end-detail": (FINANCE, 17, {"period": "period"}),
+    "month-end-detail": (FINANCE, 15, {"period": "period"}),
     "month-end-detail?export=xlsx": (FINANCE, 5, {"period": "period"}),
     "month-end-progress": (FINANCE, 7, {"period": "period"}),
 }

@@ -26,7 +26,7 @@ pytestmark = pytest.mark.django_db
 
 # BEGIN/COMMIT are savepoints under the test's transaction; SQLite has no FOR SHARE period lock.
 RECEIPT = {"postgresql": 20, "sqlite": 19}
-INVOICE_SUBMIT = {"postgresql": 14, "sqlite": 14}
+INVOICE_SUBMIT = {"postgresql": 10, "sqlite": 10}
 
 
 def _counted(call) -> int:

@@ -20,9 +20,9 @@ pytestmark = pytest.mark.django_db
 ORDER_CREATE_QUERIES = 10
 # order_submit: the order locked with its customer (R23), the active list, the lines with their
 # floor prices (R5), the customer locked (R4), its overdue amount, the exposure (R3), the order
-# and its history row, then the approval request (approvals: its policy and steps, the request
-# in a savepoint, its steps, its current sequence).
-ORDER_SUBMIT_QUERIES = 17
+# and its history row, then the approval request (approvals: its policy's steps, the request,
+# its steps).
+ORDER_SUBMIT_QUERIES = 13
 
 
 @pytest.fixture
