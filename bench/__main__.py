@@ -401,12 +401,25 @@ def write_results(table: Table, sections: dict, started: str, args) -> Path:
         if isinstance(section, dict) and section.get("command"):
             lines.append(f"- {name}: `{section['command']}`")
     lines.append("")
-    for name in ("cycle", "tryton"):
+    for name in ("cycle", "tryton", "concurrency", "growth"):
         if name in sections:
             body = sections[name].get("text") or sections[name].get("output")
             lines += [f"## {name}", "", "```", body.strip(), "```", ""]
+    others = [n for n in sections if n not in ("cycle", "tryton", "concurrency", "growth")]
+    if others:
+        lines += [
+            "The other benchmarks' full reports: "
+            + ", ".join(f"`bench/results/{n}.txt`" for n in others)
+            + ".",
+            "",
+        ]
     path = ROOT / "bench" / ("RESULTS.quick.md" if args.quick else "RESULTS.md")
-    path.write_text("\n".join(lines))
+    # What is written by hand below the marker (what was slow and why) is kept.
+    marker = "<!-- notes: kept by python -m bench -->"
+    notes = (
+        path.read_text().split(marker, 1)[1] if path.exists() and marker in path.read_text() else ""
+    )
+    path.write_text("\n".join(lines) + "\n" + marker + notes)
     return path
 
 
