@@ -71,9 +71,13 @@ class ClosedPeriod(models.Model):
 class PeriodLock(models.Model):
     """One row per month something was posted in: a posting takes it FOR SHARE and a close FOR
     UPDATE (`core.periods`), so a posting and the close of its month never interleave (R20).
-    Postings of one month do not wait for each other."""
+    Postings of one month do not wait for each other. `closed` is set and cleared by the close
+    and the reopen under that exclusive lock, beside the `ClosedPeriod` row: a posting that
+    waited for a close reads the row's new version, so its one locked read knows the month is
+    closed (issue 14)."""
 
     period = models.CharField(_("period"), max_length=7, unique=True)  # YYYY-MM
+    closed = models.BooleanField(_("closed"), default=False)
 
     class Meta:
         verbose_name = _("period lock")

@@ -53,23 +53,48 @@ def first_open_day_after(day: datetime.date) -> datetime.date:
     return month
 
 
-def period_lock(period: str, *, exclusive: bool) -> None:
-    """Take the month's lock row for the rest of the transaction: shared for a posting (postings
-    of a month run side by side), exclusive for closing it (it waits for the postings under way,
-    and postings wait for it, then see the month closed). A no-op outside a transaction and on
-    SQLite, which locks the whole database anyway."""
+# The month's lock row, locked, and whether the month is closed, in one statement. `closed` is
+# the row's own flag, set by the close under its exclusive lock: a posting that waited for the
+# close reads the row's new version (READ COMMITTED re-reads a row that changed while it
+# waited), where a subquery would still answer from before the close. The `ClosedPeriod` row
+# (the record of who closed it) is asked too, for a month closed by writing that row alone.
+_LOCK_SQL = (
+    "SELECT l.closed OR EXISTS (SELECT 1 FROM core_closedperiod c WHERE c.period = l.period) "
+    "FROM core_periodlock l WHERE l.period = %s FOR {mode} OF l"
+)
+_LOCK_ROW_SQL = (
+    "INSERT INTO core_periodlock (period, closed) VALUES (%s, false) "
+    "ON CONFLICT (period) DO NOTHING"
+)
+
+
+def period_lock(period: str, *, exclusive: bool) -> bool:
+    """Take the month's lock row for the rest of the transaction and say whether the month is
+    closed: shared for a posting (postings of a month run side by side), exclusive for closing
+    it (it waits for the postings under way, and postings wait for it, then see the month
+    closed). One query; the month's first posting also makes its row (two more, once). Outside
+    a transaction, and on SQLite (which locks the whole database anyway), only the answer."""
+    from core.models import ClosedPeriod
+
+    if connection.vendor != "postgresql" or not transaction.get_connection().in_atomic_block:
+        return ClosedPeriod.objects.filter(period=period).exists()
+    sql = _LOCK_SQL.format(mode="UPDATE" if exclusive else "SHARE")
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [period])
+        row = cursor.fetchone()
+        if row is None:
+            cursor.execute(_LOCK_ROW_SQL, [period])
+            cursor.execute(sql, [period])
+            row = cursor.fetchone()
+    return bool(row[0])
+
+
+def period_mark_closed(period: str, *, closed: bool) -> None:
+    """The close and the reopen (finance), holding the month's exclusive lock: its lock row
+    says so to the postings that wait for it (`period_lock`)."""
     from core.models import PeriodLock
 
-    if not transaction.get_connection().in_atomic_block:
-        return
-    PeriodLock.objects.get_or_create(period=period)
-    if connection.vendor == "postgresql":
-        mode = "UPDATE" if exclusive else "SHARE"
-        with connection.cursor() as cursor:
-            cursor.execute(
-                f"SELECT id FROM core_periodlock WHERE period = %s FOR {mode}",
-                [period],
-            )
+    PeriodLock.objects.filter(period=period).update(closed=closed)
 
 
 def _closed(day: datetime.date, *, field: str) -> RuleViolation:
@@ -96,8 +121,7 @@ def _closed(day: datetime.date, *, field: str) -> RuleViolation:
 def require_open_period(day: datetime.date, *, field: str) -> None:
     """Refuse (409 `period_closed`, naming `field`) a posting dated in a closed month; inside a
     transaction the month stays open until it commits (its lock row held FOR SHARE)."""
-    period_lock(period_of(day), exclusive=False)
-    if period_is_closed(day):
+    if period_lock(period_of(day), exclusive=False):
         raise _closed(day, field=field)
 
 
@@ -106,8 +130,7 @@ def booking_date(day: datetime.date, *, late_ok: bool, field: str) -> datetime.d
     rule): `day` itself while its month is open; when it is closed and `late_ok`, the first day
     of the first open month after it, if that day has come; otherwise 409 `period_closed` beside
     `field`. The month returned is held open until the transaction commits (`period_lock`)."""
-    period_lock(period_of(day), exclusive=False)
-    if not period_is_closed(day):
+    if not period_lock(period_of(day), exclusive=False):
         return day
     booked = first_open_day_after(day)
     if not late_ok or booked > timezone.localdate():

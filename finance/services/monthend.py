@@ -60,7 +60,7 @@ from contracts.models import ContractLedger
 from core.errors import InvalidInput, RuleViolation
 from core.models import ClosedPeriod
 from core.money import money
-from core.periods import period_is_closed, period_lock
+from core.periods import period_is_closed, period_lock, period_mark_closed
 from core.permissions import require_role
 from core.roles import Role
 from core.system import is_system_user
@@ -497,8 +497,7 @@ def period_close(*, actor: "User", period) -> ClosedPeriod:
             detail=_("A month is closed once it is over."),
             errors={"period": [_("This month is not over yet.")]},
         )
-    period_lock(period, exclusive=True)
-    if ClosedPeriod.objects.filter(period=period).exists():
+    if period_lock(period, exclusive=True):
         raise RuleViolation("invalid_transition", detail=_("This month is closed already."))
     reconciliation = Reconciliation.objects.select_for_update().filter(period=period).first()
     if reconciliation is None or reconciliation.status != ReconciliationStatus.CONFIRMED:
@@ -523,6 +522,7 @@ def period_close(*, actor: "User", period) -> ClosedPeriod:
             errors={"period": [_("Posted to since its reconciliation.")]},
         )
     closed = ClosedPeriod.objects.create(period=period, closed_by=actor)
+    period_mark_closed(period, closed=True)
     _event(period, PeriodAction.CLOSED, actor)
     return closed
 
@@ -542,5 +542,6 @@ def period_reopen(*, actor: "User", period, reason: str) -> str:
     deleted, _rows = ClosedPeriod.objects.filter(period=period).delete()
     if not deleted:
         raise RuleViolation("invalid_transition", detail=_("This month is not closed."))
+    period_mark_closed(period, closed=False)
     _event(period, PeriodAction.REOPENED, actor, reason)
     return period

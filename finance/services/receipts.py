@@ -192,11 +192,12 @@ def _allocate(
             errors={field: [_("More than the receipt has unallocated.")]},
         )
     ids = [contract_id for contract_id, _a in plan]
-    # The ledgers locked, their contracts read with them (not locked) in the same statement.
+    # The ledgers locked, their contracts and orders read with them (not locked) in the same
+    # statement: an order's exposure is only written under the customer's lock, held here (R3).
     ledgers = {
         ledger.contract_id: ledger
         for ledger in ContractLedger.objects.select_for_update(of=("self",))
-        .select_related("contract")
+        .select_related("contract__order")
         .filter(contract_id__in=ids)
     }
     contracts = {contract_id: ledger.contract for contract_id, ledger in ledgers.items()}
@@ -258,11 +259,13 @@ def _allocate(
     for allocation in made:
         allocation.receipt = receipt  # its id, now that a new receipt has one
     Allocation.objects.bulk_create(made)
+    orders: dict = {}  # one instance per order: it carries the exposure as each call leaves it
     for allocation in made:
-        ledger_add_collected(contract_id=allocation.contract_id, amount=allocation.amount)
-        order_exposure_collected(
-            order_id=contracts[allocation.contract_id].order_id, amount=allocation.amount
+        ledger_add_collected(
+            contract_id=allocation.contract_id, amount=allocation.amount, locked=True
         )
+        order = contracts[allocation.contract_id].order
+        order_exposure_collected(order=orders.setdefault(order.pk, order), amount=allocation.amount)
     return lines
 
 
@@ -453,7 +456,7 @@ def receipt_reverse(*, actor: "User", receipt_id, reason: str) -> Receipt:
     today = timezone.localdate()
     # R20: the reversal is dated today; today's month closed refuses it before anything moves.
     require_open_period(today, field="reversed_at")
-    live = list(receipt.allocations.filter(reversed=False).select_related("contract"))
+    live = list(receipt.allocations.filter(reversed=False).select_related("contract__order"))
     # A completed contract loses what made it complete: active again (contract rows before
     # ledger rows, the order `contracts_complete` locks them in).
     contracts_reopen(
@@ -468,6 +471,7 @@ def receipt_reverse(*, actor: "User", receipt_id, reason: str) -> Receipt:
         )
     }
     lines = []
+    orders: dict = {}  # one instance per order: it carries the exposure as each call leaves it
     for allocation in live:
         contract, amount = allocation.contract, allocation.amount
         ledger = ledgers[contract.pk]
@@ -479,10 +483,13 @@ def receipt_reverse(*, actor: "User", receipt_id, reason: str) -> Receipt:
             lines.append(("1122", applied, ZERO, contract.pk))
         if amount - applied:
             lines.append(("2203", amount - applied, ZERO, contract.pk))
-        ledgers[contract.pk] = ledger_add_collected(contract_id=contract.pk, amount=-amount)
+        ledgers[contract.pk] = ledger_add_collected(
+            contract_id=contract.pk, amount=-amount, locked=True
+        )
         if contract.status in (ContractStatus.ACTIVE, ContractStatus.COMPLETED):
             # R3: the exposure counts every contract not terminated.
-            order_exposure_collected(order_id=contract.order_id, amount=-amount)
+            order = orders.setdefault(contract.order_id, contract.order)
+            order_exposure_collected(order=order, amount=-amount)
     Allocation.objects.filter(pk__in=[a.pk for a in live]).update(reversed=True)
     on_account = receipt.amount - sum((a.amount for a in live), ZERO)
     if on_account:

@@ -575,6 +575,7 @@ def _delivery_post(*, notice: ShippingNotice, day, booked_on, actor: "User") -> 
         amount=notice.gross_amount,
         delivered_on=day,
         reference=notice.number,
+        credit_days=notice.contract.credit_days,
     )
     delivery_confirmed.send(
         sender=ShippingNotice,

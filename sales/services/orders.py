@@ -477,18 +477,21 @@ def order_release_exposure(*, order: Order) -> None:
     order.exposure_amount = Decimal("0.00")
 
 
-def order_exposure_collected(*, order_id: int, amount: Decimal) -> Decimal:
+def order_exposure_collected(*, order: Order, amount: Decimal) -> Decimal:
     """R3: money allocated to the order's contract (`amount` > 0) takes as much off what the
     order adds to its customer's exposure; an allocation undone (`amount` < 0) puts it back.
-    Finance calls it in the allocation's transaction, holding the customer's row lock. What
-    the order adds never goes below 0 nor above its gross; returns the change made."""
-    order = Order.objects.select_for_update().get(pk=order_id)
+    Finance calls it in the allocation's transaction, holding the customer's row lock, with
+    the order as read under that lock: what an order adds (`exposure_amount`) is only written
+    under its customer's lock (`_submit`, `order_release_exposure`), so the figure read is
+    current. What the order adds never goes below 0 nor above its gross; returns the change
+    made (two statements, none when nothing changes)."""
     change = max(
         -order.exposure_amount, min(-Decimal(amount), order.gross_amount - order.exposure_amount)
     )
     if change:
-        Order.objects.filter(pk=order_id).update(exposure_amount=F("exposure_amount") + change)
+        Order.objects.filter(pk=order.pk).update(exposure_amount=F("exposure_amount") + change)
         Customer.objects.filter(pk=order.customer_id).update(exposure=F("exposure") + change)
+        order.exposure_amount += change
     return change
 
 

@@ -3,15 +3,19 @@ once → one runs, the other is told so; a posting racing the close of its month
 before the close (counted by the confirmed run, else the close is refused as stale) or refused
 (`period_closed`) — never in a closed month unreconciled."""
 
+import threading
 import time
 
 import pytest
+from django.db import connection
 
+from core.errors import RuleViolation
 from core.models import ClosedPeriod
 from finance.models import JournalEntry, Reconciliation
 from finance.services import (
     month_end_execute,
     month_end_start,
+    monthend,
     period_close,
     reconciliation_confirm,
 )
@@ -84,3 +88,77 @@ def test_a_posting_racing_the_close_is_before_it_and_counted_or_refused(
         first = last_month_day(1)
         month = JournalEntry.objects.filter(date__year=first.year, date__month=first.month)
         assert month.count() == Reconciliation.objects.get(period=period).journal_entries
+
+
+def _waits_on_a_lock(pid: int) -> bool:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT wait_event_type FROM pg_stat_activity WHERE pid = %s", [pid])
+        row = cursor.fetchone()
+    return row is not None and row[0] == "Lock"
+
+
+def test_a_posting_that_waited_for_the_close_of_its_month_is_refused(
+    monkeypatch,
+    books,  # noqa: F811
+    finance,
+    finance2,  # noqa: F811
+    manager,
+):
+    """The posting reads its month's lock row while the close holds it: it waits, and once the
+    close commits it sees the month closed (core.periods: the close marks the row itself, which
+    the waiting read takes in its new version) — nothing is posted in the closed month."""
+    period = previous_period()
+    _run_and_confirm(finance, [manager, finance2])
+    closing, go_on = threading.Event(), threading.Event()
+    poster: list[int] = []
+    record = monthend._event
+
+    def held_open(*args, **kwargs):  # the close, its month closed and marked, not committed
+        closing.set()
+        go_on.wait(30)
+        return record(*args, **kwargs)
+
+    monkeypatch.setattr(monthend, "_event", held_open)
+
+    def close():
+        try:
+            return period_close(actor=finance, period=period)
+        finally:
+            connection.close()
+
+    def post():
+        closing.wait(30)
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_backend_pid()")
+            poster.append(cursor.fetchone()[0])
+        try:
+            return collect(finance, books, "10.00", last_month_day(25))
+        except RuleViolation as refused:
+            return refused.code
+        finally:
+            connection.close()
+
+    results: dict = {}
+    threads = [
+        threading.Thread(target=lambda: results.setdefault("close", close())),
+        threading.Thread(target=lambda: results.setdefault("post", post())),
+    ]
+    for thread in threads:
+        thread.start()
+    for _ in range(300):  # until the posting is seen waiting for the month's lock row
+        if poster and _waits_on_a_lock(poster[0]):
+            break
+        time.sleep(0.01)
+    waited = bool(poster) and _waits_on_a_lock(poster[0])
+    go_on.set()
+    for thread in threads:
+        thread.join()
+
+    assert waited
+    assert isinstance(results["close"], ClosedPeriod)
+    assert results["post"] == "period_closed"
+    assert Reconciliation.objects.get(period=period).journal_entries == (
+        JournalEntry.objects.filter(
+            date__year=last_month_day(1).year, date__month=last_month_day(1).month
+        ).count()
+    )
