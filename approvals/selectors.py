@@ -19,6 +19,7 @@ from approvals.models import (
 )
 from core.errors import NotVisible
 from core.permissions import sees_all_customers, user_roles
+from core.prefetch import set_prefetched
 
 
 def delegations_active(user, *, on: date | None = None) -> QuerySet[Delegation]:
@@ -91,6 +92,37 @@ def _with_steps_and_decisions(qs: QuerySet[ApprovalRequest]) -> QuerySet[Approva
             ),
         )
     )
+
+
+def approval_loaded(request: ApprovalRequest, *, open_steps, decisions) -> ApprovalRequest:
+    """Attach to `request` what `_with_steps_and_decisions` would fetch — its open steps
+    (`open_steps`) and its decisions, each with its user and on-behalf-of loaded — from rows
+    the caller holds already (the engine, right after it wrote them): the API answers with the
+    approval without reading it again (issue 14)."""
+    request.open_steps = list(open_steps)
+    set_prefetched(request, "decisions", sorted(decisions, key=lambda d: (d.decided_at, d.pk)))
+    return request
+
+
+def approval_is_loaded(request: ApprovalRequest) -> bool:
+    """Whether `request` carries its requester, open steps and decisions with their users (as
+    from `_with_steps_and_decisions` or `approval_loaded`): serialising it reads nothing."""
+    cache = getattr(request, "_prefetched_objects_cache", {})
+    if not hasattr(request, "open_steps") or "decisions" not in cache:
+        return False
+    if not ApprovalRequest.requested_by.is_cached(request):
+        return False
+    users, behalf = Decision.user, Decision.on_behalf_of
+    return all(
+        users.is_cached(d) and (d.on_behalf_of_id is None or behalf.is_cached(d))
+        for d in cache["decisions"]
+    )
+
+
+# Where a service leaves the approval request it has just opened or decided for a document,
+# for the API's answer only (`approvals.api.serializers.DocumentApprovalField`): never read as
+# the document's latest request elsewhere, where it could go stale.
+ANSWERED = "_approval_request_answered"
 
 
 def inbox_for(

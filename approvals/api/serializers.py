@@ -67,9 +67,13 @@ class DocumentApprovalField(serializers.Field):
         super().__init__(**kwargs)
 
     def to_representation(self, document):
-        from approvals.selectors import approvals_for_documents
+        from approvals.selectors import ANSWERED, approvals_for_documents
 
-        request = getattr(document, "_approval_request", False)
+        # The request the service has just opened (the engine leaves it, with its steps),
+        # else the one a list fetched in bulk, else one read.
+        request = document.__dict__.get(ANSWERED, False)
+        if request is False:
+            request = getattr(document, "_approval_request", False)
         if request is False:
             request = approvals_for_documents(
                 document_type=str(document.approval_document_type), document_ids=[document.pk]
@@ -82,6 +86,17 @@ class DocumentApprovalField(serializers.Field):
             "current_steps": StepSerializer(request.open_steps, many=True).data,
             "decisions": DecisionSerializer(request.decisions.all(), many=True).data,
         }
+
+
+def with_answered_approval(written, fresh):
+    """`fresh` (a document read again after a service wrote `written`) with the approval
+    request the engine left on `written` when it opened it (`approvals.selectors.ANSWERED`),
+    so `DocumentApprovalField` shows it without reading it again (issue 14)."""
+    from approvals.selectors import ANSWERED
+
+    if ANSWERED in written.__dict__:
+        fresh.__dict__[ANSWERED] = written.__dict__[ANSWERED]
+    return fresh
 
 
 class DecideSerializer(serializers.Serializer):

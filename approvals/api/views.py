@@ -18,13 +18,16 @@ def client_ip(request) -> str | None:
     return request.META.get("REMOTE_ADDR") or None
 
 
-def _acted_on(request_id: int) -> Response:
-    """The approval the caller has just decided or withdrawn. Read without the R23 filter of
+def _acted_on(acted: ApprovalRequest) -> Response:
+    """The approval the caller has just decided or withdrawn: as the engine returned it when it
+    carries its steps and decisions (issue 14), else read afresh — without the R23 filter of
     `approval_list`: a clerk standing in for an approver no longer "may decide" it once they
     have, and would get a 404 for a decision that was written."""
-    approval = selectors._with_steps_and_decisions(
-        ApprovalRequest.objects.filter(pk=request_id)
-    ).get()
+    approval = acted
+    if not selectors.approval_is_loaded(acted):
+        approval = selectors._with_steps_and_decisions(
+            ApprovalRequest.objects.filter(pk=acted.pk)
+        ).get()
     return Response(ApprovalSerializer(approval).data)
 
 
@@ -61,7 +64,7 @@ class ApprovalViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets
     def _decide(self, request, pk, *, approve: bool):
         serializer = (DecideSerializer if approve else RejectSerializer)(data=request.data)
         serializer.is_valid(raise_exception=True)
-        services.approval_decide(
+        decided = services.approval_decide(
             actor=request.user,
             request_id=int(pk),
             approve=approve,
@@ -69,7 +72,7 @@ class ApprovalViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets
             role=serializer.validated_data.get("role") or None,
             ip_address=client_ip(request),
         )
-        return _acted_on(int(pk))
+        return _acted_on(decided)
 
     @extend_schema(request=DecideSerializer, responses=ApprovalSerializer)
     @action(detail=True, methods=["post"])
@@ -86,12 +89,12 @@ class ApprovalViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets
     def withdraw(self, request, pk=None):
         serializer = DecideSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        services.approval_withdraw(
+        withdrawn = services.approval_withdraw(
             actor=request.user,
             request_id=int(pk),
             comment=serializer.validated_data.get("comment", ""),
         )
-        return _acted_on(int(pk))
+        return _acted_on(withdrawn)
 
 
 class DelegationViewSet(

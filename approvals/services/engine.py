@@ -26,7 +26,7 @@ from approvals.models import (
     RequestStep,
     StepStatus,
 )
-from approvals.selectors import delegations_active
+from approvals.selectors import ANSWERED, approval_loaded, delegations_active
 from core.errors import InvalidInput, NotVisible, PermissionRefused, RuleViolation
 from core.permissions import user_roles
 
@@ -97,8 +97,9 @@ def approval_request_open(
         request.save(update_fields=["status", "current_sequence", "closed_at"])
         with approval_held(document, request):
             document.approval_granted(request=request, actor=actor)
+        _answer(document, approval_loaded(request, open_steps=[], decisions=[]))
         return request
-    RequestStep.objects.bulk_create(
+    created = RequestStep.objects.bulk_create(
         RequestStep(
             request=request,
             sequence=s.sequence,
@@ -107,8 +108,16 @@ def approval_request_open(
         )
         for s in steps
     )
+    open_steps = [s for s in created if s.status == StepStatus.OPEN]
+    _answer(document, approval_loaded(request, open_steps=open_steps, decisions=[]))
     _notify_step_opened(request.pk)
     return request
+
+
+def _answer(document: ApprovableDocument, request: ApprovalRequest) -> None:
+    """Leave the request just written, with its steps and decisions, on the document the
+    service returns, for the API's answer (`approvals.selectors.ANSWERED`; issue 14)."""
+    document.__dict__[ANSWERED] = request
 
 
 def _document_of(request_id: int) -> ApprovableDocument:
@@ -134,8 +143,10 @@ def _lock(request_id: int) -> tuple[ApprovalRequest, ApprovableDocument]:
 def _lock_with_steps(request_id: int) -> tuple[ApprovalRequest, ApprovableDocument, list]:
     """Lock the document, then the request — read with its steps in the same query, each step
     annotated with who decided it (`decided_by`, `decided_for`: user and on-behalf-of of its
-    approval or rejection; R21 allows one decision a step). The request's lock keeps them
-    current: every write to a request's steps or decisions holds it."""
+    approval or rejection; R21 allows one decision a step) and the rest of that decision, and
+    the request with its requester: what the API answers with, in the same query (issue 14).
+    The request's lock keeps them current: every write to a request's steps or decisions
+    holds it."""
     document = _document_of(request_id)
     steps = list(
         RequestStep.objects.filter(request_id=request_id)
@@ -146,8 +157,15 @@ def _lock_with_steps(request_id: int) -> tuple[ApprovalRequest, ApprovableDocume
             ),
             decided_by=F("decision__user_id"),
             decided_for=F("decision__on_behalf_of_id"),
+            decision_pk=F("decision__id"),
+            decision_kind=F("decision__decision"),
+            decision_role=F("decision__role"),
+            decision_comment=F("decision__comment"),
+            decision_at=F("decision__decided_at"),
+            decided_by_name=F("decision__user__username"),
+            decided_for_name=F("decision__on_behalf_of__username"),
         )
-        .select_related("request")
+        .select_related("request__requested_by")
         .select_for_update(of=("request",))
         .order_by("sequence", "role")
     )
@@ -207,8 +225,16 @@ def _choose_step(*, request: ApprovalRequest, steps: list, actor: "User", role: 
     raise PermissionRefused("not_your_step", _("No open step of this request is yours to decide."))
 
 
-def _set_statuses(first_pk: int, first_status: str, others: list[int], other_status: str) -> None:
-    """One UPDATE for the decided step and the steps it opens or closes."""
+def _set_statuses(
+    steps: list, first_pk: int, first_status: str, others: list[int], other_status: str
+) -> None:
+    """One UPDATE for the decided step and the steps it opens or closes (and the same on the
+    loaded `steps`)."""
+    for step in steps:
+        if step.pk == first_pk:
+            step.status = first_status
+        elif step.pk in others:
+            step.status = other_status
     if not others:
         RequestStep.objects.filter(pk=first_pk).update(status=first_status)
         return
@@ -249,7 +275,7 @@ def approval_decide(
             % {"status": request.get_status_display()},
         )
     step, on_behalf_of_id = _choose_step(request=request, steps=steps, actor=actor, role=role)
-    Decision.objects.create(
+    decision = Decision.objects.create(
         request=request,
         step=step,
         user=actor,
@@ -266,33 +292,66 @@ def approval_decide(
             for s in steps
             if s.pk != step.pk and s.status in {StepStatus.OPEN, StepStatus.WAITING}
         ]
-        _set_statuses(step.pk, StepStatus.REJECTED, unfinished, StepStatus.CLOSED)
+        _set_statuses(steps, step.pk, StepStatus.REJECTED, unfinished, StepStatus.CLOSED)
         request.reject()
         request.closed_at = now
         request.save(update_fields=["status", "current_sequence", "closed_at"])
         with approval_held(document, request):
             document.approval_returned(request=request, actor=actor, comment=comment)
         _notify_returned(request.pk)
-        return request
+        return _decided(request, steps, decision)
 
     if any(s.status == StepStatus.OPEN for s in steps if s.pk != step.pk):
-        _set_statuses(step.pk, StepStatus.APPROVED, [], "")
-        return request  # a co-signer of this sequence has yet to sign
+        _set_statuses(steps, step.pk, StepStatus.APPROVED, [], "")
+        return _decided(request, steps, decision)  # a co-signer of this sequence has yet to sign
     following = min((s.sequence for s in steps if s.status == StepStatus.WAITING), default=None)
     if following is not None:
         opened = [s.pk for s in steps if s.status == StepStatus.WAITING and s.sequence == following]
-        _set_statuses(step.pk, StepStatus.APPROVED, opened, StepStatus.OPEN)
+        _set_statuses(steps, step.pk, StepStatus.APPROVED, opened, StepStatus.OPEN)
         request.current_sequence = following
         request.save(update_fields=["current_sequence"])
         _notify_step_opened(request.pk)
-        return request
-    _set_statuses(step.pk, StepStatus.APPROVED, [], "")
+        return _decided(request, steps, decision)
+    _set_statuses(steps, step.pk, StepStatus.APPROVED, [], "")
     request.approve()
     request.closed_at = now
     request.save(update_fields=["status", "current_sequence", "closed_at"])
     with approval_held(document, request):
         document.approval_granted(request=request, actor=actor)
-    return request
+    return _decided(request, steps, decision)
+
+
+def _decided(request: ApprovalRequest, steps: list, decision: Decision) -> ApprovalRequest:
+    """The request as it now stands, its open steps and every decision attached from the rows
+    read under its lock and the decision just written (`approval_loaded`): the API answers
+    without reading it again (issue 14). The earlier deciders carry their id and username
+    only (what the API shows). A decision taken on someone's behalf leaves them unattached
+    (the delegator's name was not read): the API then reads the answer afresh."""
+    if decision.on_behalf_of_id is not None:
+        return request
+    user_model = Decision.user.field.related_model
+    earlier = [
+        Decision(
+            pk=s.decision_pk,
+            request=request,
+            step_id=s.pk,
+            user=user_model(pk=s.decided_by, username=s.decided_by_name),
+            on_behalf_of=(
+                user_model(pk=s.decided_for, username=s.decided_for_name) if s.decided_for else None
+            ),
+            role=s.decision_role,
+            decision=s.decision_kind,
+            comment=s.decision_comment,
+            decided_at=s.decision_at,
+        )
+        for s in steps
+        if s.decision_pk is not None and s.decision_pk != decision.pk
+    ]
+    return approval_loaded(
+        request,
+        open_steps=[s for s in steps if s.status == StepStatus.OPEN],
+        decisions=[*earlier, decision],
+    )
 
 
 @transaction.atomic(durable=True)

@@ -9,6 +9,7 @@ from drf_spectacular.utils import extend_schema
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
+from approvals.api.serializers import with_answered_approval
 from approvals.selectors import documents_with_approvals
 from contracts import selectors, services
 from contracts.api.serializers import ContractSerializer, LedgerSerializer
@@ -73,7 +74,8 @@ class ContractViewSet(ServiceViewSet):
     def submit(self, request, pk=None):
         """Draft → pending_signoff: the head of sales and finance co-sign, in either order (R8)."""
         contract = services.contract_submit(actor=request.user, contract_id=self.object_id())
-        return Response(self.get_serializer(self._fresh(contract)).data)
+        fresh = with_answered_approval(contract, self._fresh(contract))
+        return Response(self.get_serializer(fresh).data)
 
     @extend_schema(request=None, responses={(200, "application/pdf"): OpenApiTypes.BINARY})
     @action(detail=True, methods=["get"])

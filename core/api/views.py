@@ -12,6 +12,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from core.errors import AuthenticationRefused
+from core.prefetch import carries
 from core.tabular import table_response, table_rows
 
 
@@ -80,6 +81,31 @@ class ServiceViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.
         if not found:
             raise Http404
         return int(value)
+
+    def url_id(self) -> int:
+        """The id in the URL, parsed but not looked up, for an action whose service refuses an
+        unknown or invisible id itself with the same 404 (`NotVisible`, R23): no query
+        (issue 14). Not an integer → 404, as `object_id`."""
+        value = str(self.kwargs[self.lookup_url_kwarg or self.lookup_field])
+        if not value.isdigit() or int(value) >= 2**63:
+            raise Http404
+        return int(value)
+
+    # What the answer's serializer reads on a document beyond its own columns ("customer",
+    # "lines.product"): `answer` serialises a service's result as it is when it carries them.
+    answer_reads: tuple[str, ...] = ()
+
+    def answer(self, instance, fresh):
+        """`instance` as a service returned it when it carries what the serializer reads
+        (`answer_reads`, `core.prefetch.carries`), else `fresh(instance)` read again (issue
+        14). The author, when the caller is, counts as loaded."""
+        author_field = getattr(instance, "approval_author_field", "created_by")
+        author_id = getattr(instance, f"{author_field}_id", None)
+        if author_id is not None and author_id == self.request.user.pk:
+            setattr(instance, author_field, self.request.user)
+        if carries(instance, *self.answer_reads):
+            return instance
+        return fresh(instance)
 
     def create(self, request, *args, **kwargs):
         self.check_input(request.data)

@@ -15,6 +15,7 @@ from rest_framework.parsers import JSONParser, MultiPartParser
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from approvals.api.serializers import with_answered_approval
 from approvals.selectors import documents_with_approvals
 from core.api.views import ServiceViewSet
 from core.errors import InvalidInput
@@ -301,7 +302,8 @@ class InvoiceViewSet(ServiceViewSet):
         return selectors.invoice_get(user=self.request.user, invoice_id=invoice.pk)
 
     def _answer(self, invoice, status=200):
-        return Response(self.get_serializer(self._fresh(invoice)).data, status=status)
+        fresh = with_answered_approval(invoice, self._fresh(invoice))
+        return Response(self.get_serializer(fresh).data, status=status)
 
     def service_create(self, data):
         invoice = services.invoice_create(

@@ -7,6 +7,7 @@ from rest_framework.decorators import action
 from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.response import Response
 
+from approvals.api.serializers import with_answered_approval
 from approvals.selectors import documents_with_approvals
 from core.api.views import ServiceViewSet
 from core.errors import InvalidInput
@@ -143,7 +144,8 @@ class _ApprovableViewSet(ServiceViewSet):
 
     def _answer(self, document):
         """200 with the whole document, read again as the caller sees it."""
-        return Response(self.get_serializer(self._fresh(document)).data)
+        fresh = with_answered_approval(document, self._fresh(document))
+        return Response(self.get_serializer(fresh).data)
 
 
 class ProductionNoticeViewSet(_ApprovableViewSet):

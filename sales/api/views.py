@@ -10,7 +10,7 @@ from drf_spectacular.utils import extend_schema
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
-from approvals.selectors import documents_with_approvals
+from approvals.selectors import ANSWERED, documents_with_approvals
 from core.api.views import ServiceViewSet, TabularMixin
 from core.permissions import require_role
 from sales import selectors, services
@@ -296,6 +296,8 @@ class OrderViewSet(ServiceViewSet):
             return None
         return documents_with_approvals(page)
 
+    answer_reads = ("customer", "created_by", "lines.product")
+
     def _fresh(self, order: Order) -> Order:
         return selectors.order_get(user=self.request.user, order_id=order.pk)
 
@@ -307,7 +309,8 @@ class OrderViewSet(ServiceViewSet):
             lines=lines,
             **data,
         )
-        return self._fresh(order)
+        order.__dict__[ANSWERED] = None  # a new draft: no approval yet
+        return self.answer(order, self._fresh)
 
     def service_update(self, instance, data):
         order = orders.order_update(
@@ -320,8 +323,9 @@ class OrderViewSet(ServiceViewSet):
     def submit(self, request, pk=None):
         """Draft → submitted: lines re-checked against today's list (409 `below_floor_price`,
         `not_on_price_list`, R5), credit check (R4: `passed` or `hold`), chain opened (R7)."""
-        order = orders.order_submit(actor=request.user, order_id=self.object_id())
-        return Response(self.get_serializer(self._fresh(order)).data)
+        # The service refuses an order the caller may not see with the same 404 (R23).
+        order = orders.order_submit(actor=request.user, order_id=self.url_id())
+        return Response(self.get_serializer(self.answer(order, self._fresh)).data)
 
     @extend_schema(request=None, responses=OrderSerializer)
     @action(detail=True, methods=["post"])

@@ -23,6 +23,7 @@ from core.formats import format_amount
 from core.money import MAX_AMOUNT, document_amounts, line_amounts, within_bounds
 from core.numbering import document_number
 from core.permissions import require_role, sees_customer
+from core.prefetch import set_prefetched
 from core.roles import Role
 from core.validation import id_of, reject_unknown_fields, validate_instance
 from sales.models import (
@@ -179,6 +180,7 @@ def _save_lines(
     for line in lines:
         line.order = order
     bulk_create_with_history(list(lines), OrderLine, default_user=actor)
+    set_prefetched(order, "lines", lines)  # what the API answers with (issue 14)
 
 
 def _set_delivery(order: Order, delivery: Mapping) -> None:
@@ -347,6 +349,7 @@ def _submit(*, actor: "User", order_id: int) -> Order:
         price_list=order.price_list,
         products={line.product_id: line.product for line in stored},
     )
+    set_prefetched(order, "lines", stored)  # what the API answers with (issue 14)
     customer = Customer.objects.select_for_update().get(pk=order.customer_id)
     order.customer = customer
     if not within_bounds(customer.exposure + order.gross_amount, maximum=MAX_AMOUNT):
