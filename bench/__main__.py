@@ -74,9 +74,13 @@ def figure(text: str, pattern: str, cast=float):
 class Table:
     def __init__(self):
         self.rows = []  # (section, figure, measured, target, met, command)
+        self.run = ""  # the benchmark whose rows are being added
+        self.runs = {}  # run → its rows
 
     def add(self, section, name, measured, target="", met=None, command=""):
-        self.rows.append((section, name, measured, target, met, command))
+        row = (section, name, measured, target, met, command)
+        self.rows.append(row)
+        self.runs.setdefault(self.run, []).append(row)
 
     def render_text(self) -> str:
         width = max(len(r[1]) for r in self.rows) + 2
@@ -102,6 +106,7 @@ class Table:
 
 
 def run_cycle_and_tryton(table: Table, args, sections: dict) -> None:
+    table.run = "cycle"
     cycles = 20 if args.quick else args.cycles
     command = f".venv/bin/python -m bench.cycle --cycles {cycles} --rest http --broker {REDIS}"
     say(f"cycle: {command}")
@@ -139,7 +144,9 @@ def run_cycle_and_tryton(table: Table, args, sections: dict) -> None:
             command,
         )
         if "drained_per_second" in result:
-            table.add(sec, "cycles/s, worker drained", f"{result['drained_per_second']:.2f}")
+            table.add(
+                sec, "cycles/s incl. the worker's tasks", f"{result['drained_per_second']:.2f}"
+            )
         table.add(
             sec,
             "cycle p50 / p95 ms",
@@ -154,7 +161,7 @@ def run_cycle_and_tryton(table: Table, args, sections: dict) -> None:
                 drained = result["drained_per_second"] / peer["cycles_per_second"]
                 table.add(
                     sec,
-                    "ratio, worker drained",
+                    "ratio incl. the worker's tasks",
                     f"{drained:.1f} ×",
                     f"≥ {ratio} ×",
                     drained >= ratio,
@@ -280,6 +287,7 @@ def run_legacy(table: Table, args, sections: dict) -> None:
         if name not in args.sections:
             continue
         command = f".venv/bin/python bench/{name}.py {' '.join(bench_args)}"
+        table.run = name
         say(f"{name}: {command}")
         seconds, out = python_bench(name, bench_args, f"o2c_bench_{name}")
         sections[name] = {"command": command, "text": out, "seconds": seconds}
@@ -296,6 +304,7 @@ def run_legacy(table: Table, args, sections: dict) -> None:
 
 
 def run_concurrency(table: Table, args, sections: dict) -> None:
+    table.run = "concurrency"
     bench_args = ["--clients", "8", "--per-client", "5" if args.quick else "40"]
     command = f".venv/bin/python -m bench.concurrency {' '.join(bench_args)}"
     say(f"concurrency: {command}")
@@ -349,6 +358,7 @@ def run_concurrency(table: Table, args, sections: dict) -> None:
 
 
 def run_growth(table: Table, args, sections: dict) -> None:
+    table.run = "growth"
     sizes = "2000,10000" if args.quick else "10000,100000,1000000"
     bench_args = ["--sizes", sizes, "--runs", "5" if args.quick else "30", "--quiet"]
     command = f".venv/bin/python -m bench.growth {' '.join(bench_args)}"
@@ -382,30 +392,55 @@ def run_growth(table: Table, args, sections: dict) -> None:
 
 
 def write_results(table: Table, sections: dict, started: str, args) -> Path:
+    """RESULTS.md from every benchmark's latest run: the runs of this command replace their
+    own earlier figures in bench/results/table.json, the others are kept with their date."""
     from bench.inbox import machine, postgres_facts
 
+    store = RESULTS / ("table.quick.json" if args.quick else "table.json")
+    stored = json.loads(store.read_text()) if store.exists() else {}
+    texts = {
+        name: (section.get("text") or section.get("output") or "")
+        for name, section in sections.items()
+        if isinstance(section, dict)
+    }
+    for run, rows in table.runs.items():
+        stored[run] = {
+            "when": started,
+            "command": rows[0][5] if rows else "",
+            "rows": [list(r) for r in rows],
+            "texts": {n: texts[n] for n in texts if n == run or (run == "cycle" and n == "tryton")},
+            "machine": machine(),
+            "postgres": postgres_facts(),
+        }
+    store.write_text(json.dumps(stored, ensure_ascii=False, indent=1, default=str))
+    merged = Table()
+    for run in ALL:
+        for row in stored.get(run, {}).get("rows", []):
+            merged.add(*row)
+    first = next(iter(stored.values()))
     lines = [
         "# Benchmark results",
         "",
-        f"Run {started} with `{' '.join(['.venv/bin/python -m bench', *sys.argv[1:]])}` "
-        "(all on PostgreSQL; each benchmark on its own fresh database).",
+        "All on PostgreSQL, each benchmark on its own fresh database, by `.venv/bin/python -m "
+        "bench` (bench/README.md). The table below is the latest run of each benchmark; the "
+        "dates and commands of the runs follow it.",
         "",
-        f"Machine: {machine()}; PostgreSQL: {postgres_facts()}.",
+        f"Machine: {first['machine']}; PostgreSQL: {first['postgres']}.",
         "",
-        table.render_markdown(),
+        merged.render_markdown(),
         "",
-        "## Commands",
+        "## Runs",
         "",
     ]
-    for name, section in sections.items():
-        if isinstance(section, dict) and section.get("command"):
-            lines.append(f"- {name}: `{section['command']}`")
+    for run in ALL:
+        if run in stored:
+            lines.append(f"- {run}: {stored[run]['when']} — `{stored[run]['command']}`")
     lines.append("")
-    for name in ("cycle", "tryton", "concurrency", "growth"):
-        if name in sections:
-            body = sections[name].get("text") or sections[name].get("output")
-            lines += [f"## {name}", "", "```", body.strip(), "```", ""]
-    others = [n for n in sections if n not in ("cycle", "tryton", "concurrency", "growth")]
+    for run in ALL:
+        for name, body in stored.get(run, {}).get("texts", {}).items():
+            if name in ("cycle", "tryton", "concurrency", "growth") and body:
+                lines += [f"## {name}", "", "```", body.strip(), "```", ""]
+    others = [n for n in stored if n not in ("cycle", "concurrency", "growth")]
     if others:
         lines += [
             "The other benchmarks' full reports: "

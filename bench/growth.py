@@ -267,7 +267,7 @@ def seed_level(ctx: dict, *, start: int, end: int, progress: bool = True) -> dic
             WITH base AS (
               SELECT n,
                 CASE WHEN mod(n, 5) = 0 THEN {HOT}
-                     ELSE 1002 + mod(n * 7919, %(others)s) END AS customer_id,
+                     ELSE 1002 + mod(n::bigint * 7919, %(others)s) END AS customer_id,
                 now() - make_interval(secs => n * {SPACING_SECONDS}) AS created,
                 CASE WHEN n <= {PENDING} THEN 'submitted'
                      WHEN mod(n, 20) IN (1, 2) THEN 'draft'

@@ -134,31 +134,56 @@ def gunicorn(
 
 
 class Worker:
-    def __init__(self, process: subprocess.Popen, broker: str):
+    def __init__(self, process: subprocess.Popen, broker: str, name: str):
         self.process = process
         self.broker = broker
+        self.name = name
+
+    def consume(self, on: bool = True) -> None:
+        """Start (or stop) taking tasks from the default queue: a benchmark can let the queue
+        fill while it times the callers, then time the worker alone."""
+        from config.celery import app
+
+        if on:
+            app.control.add_consumer("celery", destination=[self.name], reply=True)
+        else:
+            app.control.cancel_consumer("celery", destination=[self.name], reply=True)
+
+    def timed_drain(self) -> float:
+        """Consume what is queued until nothing is left; the seconds it took."""
+        began = time.monotonic()
+        self.consume(True)
+        self.drain()
+        self.consume(False)
+        return time.monotonic() - began
 
     def drain(self, timeout: float = 600) -> float:
-        """Wait until the queue is empty and nothing is running; return the seconds waited."""
+        """Wait until the queue is empty and every delivered task is acknowledged (acks late:
+        kombu keeps a task in Redis's `unacked` hash until it is done); the seconds waited."""
         from config.celery import app
 
         began = time.monotonic()
-        inspect = app.control.inspect(timeout=1.0)
         with app.connection_for_write() as conn:
+            redis = conn.default_channel.client
             while time.monotonic() - began < timeout:
-                waiting = conn.default_channel.client.llen("celery")
-                active = inspect.active() or {}
-                reserved = inspect.reserved() or {}
-                busy = sum(len(v) for v in active.values()) + sum(len(v) for v in reserved.values())
-                if not waiting and not busy:
+                if not redis.llen("celery") and not redis.hlen("unacked"):
                     return time.monotonic() - began
-                time.sleep(0.05)
+                time.sleep(0.01)
         raise RuntimeError("the Celery queue did not drain")
 
 
 @contextlib.contextmanager
-def celery_worker(*, broker: str, concurrency: int = 1, env: dict | None = None, timeout=60):
-    """A real Celery worker (prefork) on the broker; yields a Worker once it answers a ping."""
+def celery_worker(
+    *,
+    broker: str,
+    concurrency: int = 1,
+    env: dict | None = None,
+    timeout=60,
+    idle: bool = False,
+):
+    """A real Celery worker (prefork) on the broker; yields a Worker once it answers a ping.
+    `idle`: it starts on a queue nothing is sent to and takes tasks only after
+    `Worker.consume()`."""
     extra = {"CELERY_BROKER_URL": broker, **(env or {})}
     command = [
         str(BIN / "celery"),
@@ -173,17 +198,20 @@ def celery_worker(*, broker: str, concurrency: int = 1, env: dict | None = None,
         "--without-mingle",
         "-n",
         f"bench-{os.getpid()}@%h",
+        "-Q",
+        "bench-idle" if idle else "celery",
     ]
     process = subprocess.Popen(command, cwd=ROOT, env=_environment(extra))
     try:
         from config.celery import app
 
         deadline = time.monotonic() + timeout
-        while not app.control.ping(timeout=1.0):
+        while not (replies := app.control.ping(timeout=1.0)):
             if process.poll() is not None:
                 raise RuntimeError(f"celery worker exited with {process.returncode}")
             if time.monotonic() > deadline:
                 raise RuntimeError("celery worker did not answer")
-        yield Worker(process, broker)
+        name = next(iter(replies[0]))
+        yield Worker(process, broker, name)
     finally:
         _stop(process, grace=30)
