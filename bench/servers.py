@@ -201,7 +201,14 @@ def celery_worker(
         "-Q",
         "bench-idle" if idle else "celery",
     ]
-    process = subprocess.Popen(command, cwd=ROOT, env=_environment(extra))
+    # The worker's banner and warnings would land in the benchmark's report.
+    process = subprocess.Popen(
+        command,
+        cwd=ROOT,
+        env=_environment(extra),
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     try:
         from config.celery import app
 
