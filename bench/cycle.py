@@ -71,13 +71,10 @@ STEPS = (
 BIG_LIMIT = Decimal("999999999999.00")
 
 
-def pct(values: list[float], q: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
-
-
 def summary(values: list[float]) -> dict:
-    return {"median": statistics.median(values), "p95": pct(values, 0.95), "n": len(values)}
+    from bench.inbox import p95  # the benchmarks' one p95 (nearest rank)
+
+    return {"median": statistics.median(values), "p95": p95(values), "n": len(values)}
 
 
 # --- setup -------------------------------------------------------------------------------

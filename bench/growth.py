@@ -69,7 +69,6 @@ import statistics
 import sys
 import time
 from datetime import timedelta
-from decimal import Decimal
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -92,11 +91,7 @@ SPACING_SECONDS = 400  # order n was entered n × 400 s ago: 1 M orders ≈ 12.7
 # ~40-day pipeline (≈ 8,640 orders) fits in the smallest level, so the open work is the same at all
 HOT = 1001  # the hot customer's id; customer c (1-based) has id 1000 + c
 SEQUENCE_FLOOR = 10_000_000_000  # service-made rows get ids above every seeded one
-LINES = [  # (product index, quantity, unit price): bench/orders.py's order
-    (0, Decimal("2"), Decimal("160000.00")),
-    (1, Decimal("1.5"), Decimal("4333.33")),
-    (2, Decimal("10"), Decimal("880.00")),
-]
+from bench.orders import LINES  # noqa: E402  (product index, quantity, unit price): the same order
 
 
 def say(message: str) -> None:
