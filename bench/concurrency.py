@@ -52,8 +52,6 @@ The report is printed and written to bench/results/concurrency.txt.
 from __future__ import annotations
 
 import argparse
-import http.client
-import json
 import multiprocessing
 import os
 import statistics
@@ -61,7 +59,6 @@ import sys
 import tempfile
 import threading
 import time
-import uuid
 from decimal import Decimal
 from pathlib import Path
 
@@ -78,7 +75,7 @@ os.environ.setdefault("MEDIA_ROOT", tempfile.mkdtemp(prefix="o2c-bench-media-"))
 os.environ.setdefault("EMAIL_BACKEND", "django.core.mail.backends.locmem.EmailBackend")
 
 from bench.inbox import machine, p95, postgres_facts, recreate_database  # noqa: E402
-from bench.servers import Server  # noqa: E402
+from bench.servers import Client, Server  # noqa: E402
 
 RESULTS = ROOT / "bench" / "results" / "concurrency.txt"
 TARGET_HOT = 200.0  # orders/s for one hot customer through REST (issue 14)
@@ -155,45 +152,6 @@ def order_gross() -> Decimal:
 
 
 # --- the clients (each its own process) ----------------------------------------------------
-
-
-class Client:
-    """One HTTP/1.1 connection to the server with one token; reconnects when the server closes
-    it (the sync worker closes after every answer)."""
-
-    def __init__(self, port: int, token: str):
-        self.port = port
-        self.headers = {
-            "Authorization": f"Token {token}",
-            "Content-Type": "application/json",
-            "Accept": "application/json",
-            "Accept-Language": "en",
-        }
-        self.connection = None
-
-    def post(self, path: str, body: dict | None = None) -> tuple[int, dict]:
-        data = json.dumps(body or {})
-        headers = {**self.headers, "Idempotency-Key": uuid.uuid4().hex}
-        for attempt in (1, 2):
-            if self.connection is None:
-                self.connection = http.client.HTTPConnection("127.0.0.1", self.port, timeout=120)
-            try:
-                self.connection.request("POST", "/api/v1/" + path, body=data, headers=headers)
-                response = self.connection.getresponse()
-                payload = response.read()
-            except (http.client.RemoteDisconnected, ConnectionResetError, BrokenPipeError):
-                # The server closed the kept-alive connection before this request: not an
-                # error of the request, which it never read. Once, on a new connection.
-                self.connection.close()
-                self.connection = None
-                if attempt == 2:
-                    raise
-                continue
-            if response.will_close:
-                self.connection.close()
-                self.connection = None
-            return response.status, json.loads(payload) if payload else {}
-        raise AssertionError("unreachable")
 
 
 def _orders(client: Client, spec: dict, out: dict) -> None:

@@ -246,42 +246,22 @@ def cycle_services(ctx: dict, timer) -> None:
 
 
 class HttpClient:
-    """HTTP/1.1 on loopback (the standard library's http.client): one keep-alive connection
-    per role, each with its token, as an integration would hold them."""
+    """One keep-alive connection per role, each with its token (bench.servers.Client), as an
+    integration would hold them."""
 
     def __init__(self, base: str, tokens: dict):
         from urllib.parse import urlsplit
 
-        parts = urlsplit(base)
-        self.host, self.port = parts.hostname, parts.port
-        self.tokens = tokens
-        self.connections = {}
+        from bench.servers import Client
 
-    def _connection(self, role: str):
-        import http.client
-
-        if role not in self.connections:
-            self.connections[role] = http.client.HTTPConnection(self.host, self.port, timeout=60)
-        return self.connections[role]
-
-    def request(self, role: str, method: str, path: str, body: dict | None = None):
-        import json
-
-        payload = json.dumps(body or {}).encode() if method == "POST" else None
-        headers = {"Authorization": f"Token {self.tokens[role]}", "Accept": "application/json"}
-        if payload is not None:
-            headers["Content-Type"] = "application/json"
-            headers["Idempotency-Key"] = uuid.uuid4().hex
-        connection = self._connection(role)
-        connection.request(method, "/api/v1/" + path, body=payload, headers=headers)
-        response = connection.getresponse()
-        data = response.read()
-        if response.status >= 300:
-            raise AssertionError(f"{method} {path}: {response.status} {data[:400]!r}")
-        return json.loads(data) if data else None
+        port = urlsplit(base).port
+        self.clients = {role: Client(port, token) for role, token in tokens.items()}
 
     def post(self, role: str, path: str, body: dict | None = None) -> dict:
-        return self.request(role, "POST", path, body)
+        status, data = self.clients[role].post(path, body)
+        if status >= 300:
+            raise AssertionError(f"POST {path}: {status} {str(data)[:400]}")
+        return data
 
 
 class InProcessClient:

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import contextlib
 import http.client
+import json
 import os
 import signal
 import socket
@@ -131,6 +132,45 @@ def gunicorn(
         workers=workers, worker_class=worker_class, threads=threads, settings=settings, **kwargs
     ) as server:
         yield f"http://{server.base}"
+
+
+class Client:
+    """One HTTP/1.1 connection to the server with one token; reconnects when the server closes
+    it (the sync worker closes after every answer)."""
+
+    def __init__(self, port: int, token: str):
+        self.port = port
+        self.headers = {
+            "Authorization": f"Token {token}",
+            "Content-Type": "application/json",
+            "Accept": "application/json",
+            "Accept-Language": "en",
+        }
+        self.connection = None
+
+    def post(self, path: str, body: dict | None = None) -> tuple[int, dict]:
+        data = json.dumps(body or {})
+        headers = {**self.headers, "Idempotency-Key": uuid.uuid4().hex}
+        for attempt in (1, 2):
+            if self.connection is None:
+                self.connection = http.client.HTTPConnection("127.0.0.1", self.port, timeout=120)
+            try:
+                self.connection.request("POST", "/api/v1/" + path, body=data, headers=headers)
+                response = self.connection.getresponse()
+                payload = response.read()
+            except (http.client.RemoteDisconnected, ConnectionResetError, BrokenPipeError):
+                # The server closed the kept-alive connection before this request: not an
+                # error of the request, which it never read. Once, on a new connection.
+                self.connection.close()
+                self.connection = None
+                if attempt == 2:
+                    raise
+                continue
+            if response.will_close:
+                self.connection.close()
+                self.connection = None
+            return response.status, json.loads(payload) if payload else {}
+        raise AssertionError("unreachable")
 
 
 class Worker:
