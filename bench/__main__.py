@@ -324,6 +324,21 @@ def run_concurrency(table: Table, args, sections: dict) -> None:
         hot is not None and hot >= 200,
         command,
     )
+    submits = figure(out, r"\(a\) submits only \(drafts made before\): ([\d.]+) orders submitted/s")
+    table.add(
+        "concurrency",
+        "8 clients, one hot customer: submits only (drafts made before), orders/s",
+        f"{submits:g}" if submits is not None else "—",
+        "≥ 200",
+        submits is not None and submits >= 200,
+        command,
+    )
+    floor = re.search(r"GET /healthz ([\d.]+)/s, an authenticated REST detail read ([\d.]+)/s", out)
+    table.add(
+        "concurrency",
+        "the stack's floor, 8 clients: GET /healthz / authenticated REST detail, requests/s",
+        f"{floor[1]} / {floor[2]}" if floor else "—",
+    )
     one = figure(out, r"\(b\) orders, 1 client\s+1\s+\d+\s+([\d.]+)")
     many = figure(out, r"\(b\) ([\d.]+) orders/s with \d+ customers")
     scale = figure(out, r"customers = ([\d.]+) × one client")

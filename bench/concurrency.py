@@ -124,6 +124,7 @@ def setup(*, clients: int) -> dict:
 
     big = Decimal("999999999999.00")
     ctx["hot"] = customer("C-HOT", clerk, big)  # the limit is set before (a)
+    ctx["hot_submits"] = customer("C-HOT-S", clerk, big)  # (a) submits only; limit as (a)
     ctx["warm"] = customer("C-WARM", clerk, big)
     ctx["clerks"], ctx["customers"], ctx["managers"] = [], [], []
     for n in range(clients):
@@ -193,14 +194,44 @@ def _approvals(client: Client, spec: dict, out: dict) -> None:
         out["done"] += 1
 
 
+def _submits(client: Client, spec: dict, out: dict) -> None:
+    """Submit drafts made before the barrier: the hot customer's row-locked credit check
+    alone, without the create request of each order."""
+    for order_id in spec["orders"]:
+        t0 = time.perf_counter()
+        status, submitted = client.post(f"orders/{order_id}/submit/")
+        out["submit"].append((time.perf_counter() - t0) * 1000)
+        if status != 200:
+            out["errors"].append(f"POST orders/{order_id}/submit/: {status} {str(submitted)[:200]}")
+            continue
+        out["done"] += 1
+        credit = submitted["credit_status"]
+        out["credit"][credit] = out["credit"].get(credit, 0) + 1
+
+
+def _reads(client: Client, spec: dict, out: dict) -> None:
+    """The stack's floor: one cheap GET, again and again."""
+    for _ in range(spec["count"]):
+        t0 = time.perf_counter()
+        status, body = client.get(spec["path"])
+        out["read"].append((time.perf_counter() - t0) * 1000)
+        if status != 200:
+            out["errors"].append(f"GET {spec['path']}: {status} {str(body)[:200]}")
+            continue
+        out["done"] += 1
+
+
+KINDS = {"orders": _orders, "approvals": _approvals, "submits": _submits, "reads": _reads}
+
+
 def _client_main(port: int, spec: dict, barrier, queue) -> None:
-    out = {"create": [], "submit": [], "approve": [], "errors": [], "done": 0, "credit": {},
-           "approvals": []}  # fmt: skip
+    out = {"create": [], "submit": [], "approve": [], "read": [], "errors": [], "done": 0,
+           "credit": {}, "approvals": []}  # fmt: skip
     client = Client(port, spec["token"])
     try:
         barrier.wait(120)
         out["began"] = time.perf_counter()
-        (_orders if spec["kind"] == "orders" else _approvals)(client, spec, out)
+        KINDS[spec["kind"]](client, spec, out)
     except Exception as exc:  # reported as an error of the scenario
         out["errors"].append(f"{type(exc).__name__}: {exc}")
     out["ended"] = time.perf_counter()
@@ -358,7 +389,7 @@ def scenario(
     began = min(o["began"] for o in outs if "began" in o)
     ended = max(o["ended"] for o in outs)
     wall = ended - began
-    merged = {k: [v for o in outs for v in o[k]] for k in ("create", "submit", "approve")}
+    merged = {k: [v for o in outs for v in o[k]] for k in ("create", "submit", "approve", "read")}
     credit: dict[str, int] = {}
     for o in outs:
         for k, v in o["credit"].items():
@@ -374,7 +405,8 @@ def scenario(
         "create": stats(merged["create"]),
         "submit": stats(merged["submit"]),
         "approve": stats(merged["approve"]),
-        "request": stats(merged["create"] + merged["submit"] + merged["approve"]),
+        "read": stats(merged["read"]),
+        "request": stats(merged["create"] + merged["submit"] + merged["approve"] + merged["read"]),
         "errors": [e for o in outs for e in o["errors"]],
         "credit": credit,
         "approvals": [a for o in outs for a in o["approvals"]],
@@ -564,7 +596,9 @@ def run(
     gross = order_gross()
     hot_orders = clients * per_client
     limit = gross * (hot_orders - 2 * clients)
-    Customer.objects.filter(pk=ctx["hot"].pk).update(credit_limit=limit)
+    Customer.objects.filter(pk__in=(ctx["hot"].pk, ctx["hot_submits"].pk)).update(
+        credit_limit=limit
+    )
     workers = workers or 2 * cores() + 1
     figures: dict = {
         "machine": machine(),
@@ -635,6 +669,46 @@ def run(
              for n in range(clients)],
             dbname=dbname, master=master,
         )  # fmt: skip
+        # (a) again, the submits alone: the drafts are made before the barrier, so the
+        # clients' requests are the row-locked credit checks (item 4's "submitting orders").
+        from sales.services.orders import order_create
+
+        drafts = [
+            order_create(
+                actor=ctx["users"]["sales_clerk"],
+                customer_id=ctx["hot_submits"].pk,
+                lines=ctx["lines"],
+            ).pk
+            for _ in range(hot_orders)
+        ]
+        say("(a) hot customer, submits only …")
+        figures["hot_submits"] = scenario(
+            port,
+            [{"kind": "submits", "token": clerk, "orders": drafts[n::clients]}
+             for n in range(clients)],
+            dbname=dbname, master=master,
+        )  # fmt: skip
+        figures["hot_submits_check"] = check_hot(ctx["hot_submits"].pk, limit=limit, gross=gross)
+        # (d) the stack's floor on this machine: the same server and clients, the cheapest
+        # requests: /healthz (middleware and SELECT 1, no REST framework) and an authenticated
+        # REST detail read (token, visibility, 3 queries). What an order's two requests could
+        # never beat.
+        reads = per_client * 5
+        say("(d) the floor: GET /healthz …")
+        figures["floor_health"] = scenario(
+            port,
+            [{"kind": "reads", "token": clerk, "path": "/healthz", "count": reads}
+             for _ in range(clients)],
+            dbname=dbname, master=master,
+        )  # fmt: skip
+        say("(d) the floor: GET /api/v1/customers/{id}/ …")
+        detail = f"/api/v1/customers/{ctx['warm'].pk}/"
+        figures["floor_detail"] = scenario(
+            port,
+            [{"kind": "reads", "token": clerk, "path": detail, "count": reads}
+             for _ in range(clients)],
+            dbname=dbname, master=master,
+        )  # fmt: skip
     figures["compare"] = []
     for config in compare:
         kind, n, t, *age = config.split(":")
@@ -701,6 +775,12 @@ def report(f: dict) -> str:
         ("(c) approvals, 1 approver", f["approve_one"]),
         ("(c) approvals, N approvers", f["approve_many"]),
     ]
+    extra = [
+        ("(a) submits only, one hot customer", f.get("hot_submits")),
+        ("(d) floor: GET /healthz", f.get("floor_health")),
+        ("(d) floor: GET customers/{id}/ (REST)", f.get("floor_detail")),
+    ]
+    rows += [(label, s) for label, s in extra if s]
     for label, s in rows:
         locks = s["locks"]
         share = f"{100 * locks['share_with_lock_wait']:.0f} %" if locks else "-"
@@ -719,7 +799,7 @@ def report(f: dict) -> str:
             f"  {label:<36} create {s['create']['p50']:.1f} / {s['create']['p95']:.1f}   "
             f"submit {s['submit']['p50']:.1f} / {s['submit']['p95']:.1f}   credit {s['credit']}"
         )
-    for label, s in rows[3:]:
+    for label, s in rows[3:5]:
         out.append(f"  {label:<36} approve {s['approve']['p50']:.1f} / {s['approve']['p95']:.1f}")
     out.append("")
     hot, one, many = f["hot"]["per_second"], f["one"]["per_second"], f["many"]["per_second"]
@@ -740,6 +820,24 @@ def report(f: dict) -> str:
         f"{f['approve_many']['locks']['samples_with_lock_wait']} of "
         f"{f['approve_many']['locks']['samples']} samples"
     )
+    if f.get("hot_submits"):
+        sub = f["hot_submits"]["per_second"]
+        out.append(
+            f"(a) submits only (drafts made before): {sub:.1f} orders submitted/s for one hot "
+            f"customer (target ≥ {TARGET_HOT:.0f}: {'met' if sub >= TARGET_HOT else 'NOT met'}); "
+            f"credit {f['hot_submits']['credit']}; after: "
+            f"{'OK' if f['hot_submits_check']['ok'] else 'FAILED'}"
+        )
+    if f.get("floor_detail"):
+        health, detail = f["floor_health"], f["floor_detail"]
+        out.append(
+            f"(d) the floor of this machine's stack ({f['clients']} clients, same server): "
+            f"GET /healthz {health['per_second']:.0f}/s, an authenticated REST detail read "
+            f"{detail['per_second']:.0f}/s — {TARGET_HOT:.0f} orders/s as create + submit "
+            f"would be {2 * TARGET_HOT:.0f} writing requests/s, "
+            f"{2 * TARGET_HOT / detail['per_second']:.1f} × what the stack serves of its "
+            f"cheapest authenticated read"
+        )
     c = f["hot_check"]
     out.append(
         f"after (a): exposure counter {c['exposure_counter']} vs R3 from the rows "

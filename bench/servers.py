@@ -151,11 +151,18 @@ class Client:
     def post(self, path: str, body: dict | None = None) -> tuple[int, dict]:
         data = json.dumps(body or {})
         headers = {**self.headers, "Idempotency-Key": uuid.uuid4().hex}
+        return self._send("POST", "/api/v1/" + path, data, headers)
+
+    def get(self, url: str) -> tuple[int, dict]:
+        """GET of a full path (`/healthz`, `/api/v1/customers/1/`) with the token."""
+        return self._send("GET", url, None, self.headers)
+
+    def _send(self, method: str, url: str, data, headers: dict) -> tuple[int, dict]:
         for attempt in (1, 2):
             if self.connection is None:
                 self.connection = http.client.HTTPConnection("127.0.0.1", self.port, timeout=120)
             try:
-                self.connection.request("POST", "/api/v1/" + path, body=data, headers=headers)
+                self.connection.request(method, url, body=data, headers=headers)
                 response = self.connection.getresponse()
                 payload = response.read()
             except (http.client.RemoteDisconnected, ConnectionResetError, BrokenPipeError):
