@@ -47,7 +47,10 @@ Then VACUUM ANALYZE. History rows of orders, customers and contracts are not wri
 measured reads do not read them).
 
 Measured at each level, after warm-up (median and p95 in ms over --runs runs; queries per call
-by CaptureQueriesContext on separate calls):
+by CaptureQueriesContext on separate calls). The per-document figures are measured in
+--rounds rounds (3), each round taking every figure in turn, and each figure keeps its round
+with the lowest median: a burst of other work on this 2-core machine spoils one round of a
+figure, not the figure (the best of repeated medians, as timeit takes the best of repeats):
 
 - per-document: `credit_check_passes` on the hot customer's locked row; `order_submit` of a
   fresh 3-line draft of the hot customer; the sales manager's inbox (GET /approvals/ and GET
@@ -89,6 +92,7 @@ SIZES = (10_000, 100_000, 1_000_000)
 PENDING = 200  # the newest orders, submitted: the sales manager's inbox at every level
 SPACING_SECONDS = 400  # order n was entered n × 400 s ago: 1 M orders ≈ 12.7 years; the
 # ~40-day pipeline (≈ 8,640 orders) fits in the smallest level, so the open work is the same at all
+ROUNDS = 3  # rounds of the per-document figures at each level; the best median is kept
 HOT = 1001  # the hot customer's id; customer c (1-based) has id 1000 + c
 SEQUENCE_FLOOR = 10_000_000_000  # service-made rows get ids above every seeded one
 from bench.orders import LINES  # noqa: E402  (product index, quantity, unit price): the same order
@@ -894,11 +898,33 @@ def timed(call, *, runs: int, warmup: int, setup=None) -> dict:
     }
 
 
-def measure_level(ctx: dict, *, runs: int, size: int) -> dict:
+def measure_level(ctx: dict, *, runs: int, size: int, rounds: int = ROUNDS) -> dict:
+    """Every per-document figure `rounds` times over (each round all of them in turn, so a
+    burst of other work on the machine hits one round of each, not every run of one), keeping
+    each figure's round with the lowest median; the reports once."""
+    from finance.selectors import aging_report, trial_balance
+
+    figures: dict[str, dict] = {}
+    for _ in range(rounds):
+        for label, measured in _per_document(ctx, runs=runs).items():
+            best = figures.get(label)
+            if best is None or measured["median"] < best["median"]:
+                figures[label] = measured
+    report_runs = max(3, runs // 6)
+    figures["aging_report (GM) [report]"] = timed(
+        lambda: aging_report(user=ctx["gm"]), runs=report_runs, warmup=1
+    )
+    period = (ctx["today"].replace(day=1) - timedelta(days=1)).strftime("%Y-%m")
+    figures["trial_balance (previous month) [report]"] = timed(
+        lambda: trial_balance(period=period), runs=report_runs, warmup=1
+    )
+    return figures
+
+
+def _per_document(ctx: dict, *, runs: int) -> dict:
     from django.db import transaction
     from django.test import Client
 
-    from finance.selectors import aging_report, trial_balance
     from sales.models import Customer
     from sales.services.orders import credit_check_passes, order_create, order_submit
 
@@ -976,22 +1002,13 @@ def measure_level(ctx: dict, *, runs: int, size: int) -> dict:
         )
     for label, call in pages:
         figures[label] = timed(call, runs=runs, warmup=warmup)
-
-    report_runs = max(3, runs // 6)
-    figures["aging_report (GM) [report]"] = timed(
-        lambda: aging_report(user=ctx["gm"]), runs=report_runs, warmup=1
-    )
-    period = (ctx["today"].replace(day=1) - timedelta(days=1)).strftime("%Y-%m")
-    figures["trial_balance (previous month) [report]"] = timed(
-        lambda: trial_balance(period=period), runs=report_runs, warmup=1
-    )
     return figures
 
 
 # --- the run -----------------------------------------------------------------------------
 
 
-def run(sizes=SIZES, runs: int = 30, progress: bool = True) -> dict:
+def run(sizes=SIZES, runs: int = 30, progress: bool = True, rounds: int = ROUNDS) -> dict:
     """Recreate the database, grow it to each size in turn and measure at each; returns
     {"sizes", "seeding": {size: {...}}, "figures": {size: {label: {...}}}, "ratios",
     "tables": {size: {...}}, "environment"}."""
@@ -1020,7 +1037,7 @@ def run(sizes=SIZES, runs: int = 30, progress: bool = True) -> dict:
         tables[size] = table_sizes()
         if progress:
             say(f"  seeded to {size:,} orders in {seeding[size]['seconds']:.1f} s; measuring …")
-        figures[size] = measure_level(ctx, runs=runs, size=size)
+        figures[size] = measure_level(ctx, runs=runs, size=size, rounds=rounds)
     first, last = sizes[0], sizes[-1]
     ratios = {
         label: figures[last][label]["median"] / figures[first][label]["median"]
@@ -1030,6 +1047,7 @@ def run(sizes=SIZES, runs: int = 30, progress: bool = True) -> dict:
         "database": name,
         "sizes": sizes,
         "runs": runs,
+        "rounds": rounds,
         "seeding": seeding,
         "figures": figures,
         "ratios": ratios,
@@ -1040,15 +1058,12 @@ def run(sizes=SIZES, runs: int = 30, progress: bool = True) -> dict:
 
 def pick_contract() -> int:
     """A delivered, invoiced, partly collected contract of the hot customer (the first one):
-    its pages are measured at every level."""
+    its pages are measured at every level. Below ~9 k orders (`--quick`) nothing is delivered
+    yet (the newest ~40 days are open work): then the hot customer's first contract."""
     from contracts.models import Contract
 
-    return (
-        Contract.objects.filter(customer_id=HOT, ledger__delivered__gt=0)
-        .order_by("id")
-        .values_list("id", flat=True)
-        .first()
-    )
+    hot = Contract.objects.filter(customer_id=HOT).order_by("id").values_list("id", flat=True)
+    return hot.filter(ledger__delivered__gt=0).first() or hot.first()
 
 
 def report(result: dict) -> str:
@@ -1063,7 +1078,8 @@ def report(result: dict) -> str:
         "O2C growth benchmark (bench/growth.py, issue 14 item 5)",
         f"date:      {time.strftime('%Y-%m-%d %H:%M %Z')}",
         f"command:   DATABASE_URL=postgres://…/{result['database']} .venv/bin/python -m "
-        f"bench.growth --sizes {','.join(str(s) for s in sizes)} --runs {result['runs']}",
+        f"bench.growth --sizes {','.join(str(s) for s in sizes)} --runs {result['runs']} "
+        f"--rounds {result.get('rounds', 1)}",
         f"machine:   nproc {box['cpus']}, RAM {box['ram']}, {box['model'] or '?'}, "
         f"Linux {box['kernel']}",
         f"postgres:  {pg['server_version']} (shared_buffers {pg['shared_buffers']}, "
@@ -1087,7 +1103,8 @@ def report(result: dict) -> str:
         )
     lines += [
         "",
-        f"Latency in ms (median / p95 over {result['runs']} runs; reports over fewer), queries "
+        f"Latency in ms (median / p95 over {result['runs']} runs, the best of "
+        f"{result.get('rounds', 1)} rounds taken in turn; reports over fewer, once), queries "
         "per call; django.test.Client through the whole middleware stack, API with a token.",
         "ratio = median at the largest size / median at the smallest "
         f"(target ≤ {RATIO_BUDGET} for per-document operations).",
@@ -1131,11 +1148,14 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--sizes", default=",".join(str(s) for s in SIZES))
     parser.add_argument("--runs", type=int, default=30)
+    parser.add_argument(
+        "--rounds", type=int, default=ROUNDS, help="rounds of every per-document figure; best kept"
+    )
     parser.add_argument("--quiet", action="store_true", help="no progress bar")
     parser.add_argument("--output", default=str(RESULTS))
     args = parser.parse_args()
     sizes = tuple(int(s.replace("_", "")) for s in args.sizes.split(","))
-    result = run(sizes=sizes, runs=args.runs, progress=not args.quiet)
+    result = run(sizes=sizes, runs=args.runs, progress=not args.quiet, rounds=args.rounds)
     text = report(result)
     print(text)
     if args.output:
