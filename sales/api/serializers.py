@@ -240,7 +240,7 @@ class OrderLineSerializer(serializers.Serializer):
         source="product_id",
         exists=lambda _user, pk: Product.objects.filter(pk=pk).exists(),
         existing=lambda _user, ids: set(
-            Product.objects.filter(pk__in=ids).values_list("pk", flat=True)
+            Product.objects.filter(pk__in=ids).order_by().values_list("pk", flat=True)
         ),
         message=_("Unknown product."),
         help_text="A product's id.",
