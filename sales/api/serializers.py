@@ -353,7 +353,8 @@ class OrderSerializer(serializers.ModelSerializer):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         request = self.context.get("request")
-        if request is not None and request.user.is_authenticated:
+        # Input only: an answer's serializer builds no queryset it would not use (issue 14).
+        if "data" in kwargs and request is not None and request.user.is_authenticated:
             # An unknown or invisible customer is a 400 naming the field (API.md, R23).
             self.fields["customer"].queryset = selectors.customer_list(user=request.user)
         if self.instance is not None:
