@@ -350,9 +350,7 @@ def _save_approved(request: ApprovalRequest) -> None:
         document_number=request.document_number,
     )
     if updated != 1:  # pragma: no cover - the row is locked: a broken invariant, not a race
-        raise RuleViolation(
-            "invalid_transition", detail=_("This request is no longer waiting for approval.")
-        )
+        raise RuntimeError(f"approval request {request.pk} left `pending` under its lock")
     request._update_initial_state()  # a later save() of this object starts from `approved`
 
 
