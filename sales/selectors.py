@@ -381,7 +381,7 @@ def price_list_active(*, on, with_items: bool = True) -> PriceList | None:
     return lists.first()
 
 
-def _floor_price_on(price_list: PriceList, product):
+def floor_price_on(price_list: PriceList, product):
     """The floor price of `product` (an OuterRef) on `price_list`; NULL when it is not on it."""
     items = PriceListItem.objects.filter(price_list=price_list, product=product)
     return Subquery(items.values("floor_price")[:1])
@@ -391,7 +391,7 @@ def products_priced(*, price_list: PriceList, product_ids) -> dict[int, Product]
     """The products of `product_ids` by id, each with `list_floor_price`: its floor price on
     `price_list`, None when it is not on the list (R5). One query, whatever the list's length."""
     products = Product.objects.filter(pk__in=list(product_ids)).annotate(
-        list_floor_price=_floor_price_on(price_list, OuterRef("pk"))
+        list_floor_price=floor_price_on(price_list, OuterRef("pk"))
     )
     return {product.pk: product for product in products}
 
@@ -401,7 +401,7 @@ def order_lines_priced(*, order: Order, price_list: PriceList) -> list[OrderLine
     `price_list` as in `products_priced`: the R5 re-check of a submit in one query."""
     lines = list(
         order.lines.select_related("product").annotate(
-            list_floor_price=_floor_price_on(price_list, OuterRef("product_id"))
+            list_floor_price=floor_price_on(price_list, OuterRef("product_id"))
         )
     )
     for line in lines:

@@ -11,6 +11,7 @@ from approvals.services.delegations import delegation_create, delegation_revoke
 from approvals.services.engine import (
     approval_decide,
     approval_lapse_document,
+    approval_policy_steps,
     approval_request_open,
     approval_withdraw,
     approval_withdraw_document,
@@ -21,6 +22,7 @@ __all__ = [
     "approval_decide",
     "approval_lapse_document",
     "approval_policies_reset",
+    "approval_policy_steps",
     "approval_request_open",
     "approval_withdraw",
     "approval_withdraw_document",

@@ -47,8 +47,23 @@ def _notify_returned(request_id: int) -> None:
     transaction.on_commit(lambda: tasks.notify_returned.delay(request_id), robust=True)
 
 
+def approval_policy_steps(document_type: str) -> list[PolicyStep]:
+    """The steps of a document type's policy, in order: what `approval_request_open` copies.
+    A submit service may read them before it takes a hot lock (the customer's, R4) and hand
+    them over, so that the lock is held one query shorter (issue 14); same transaction."""
+    return list(
+        PolicyStep.objects.filter(policy__document_type=str(document_type)).order_by(
+            "sequence", "role"
+        )
+    )
+
+
 def approval_request_open(
-    *, document: ApprovableDocument, actor: "User", on_hold: bool = False
+    *,
+    document: ApprovableDocument,
+    actor: "User",
+    on_hold: bool = False,
+    policy_steps: list[PolicyStep] | None = None,
 ) -> ApprovalRequest:
     """Start the approval of a submitted document, inside the submit service's transaction.
 
@@ -56,15 +71,15 @@ def approval_request_open(
     onto the request; the lowest sequence opens. A policy with no applicable step approves at
     once. A second pending request for the same document is refused.
 
-    Three queries when steps apply (issue 14): the policy's steps, the request (inserted with
-    its current sequence), the steps in one insert.
+    Three queries when steps apply (issue 14): the policy's steps (none when the caller read
+    them in this transaction with `approval_policy_steps` and gives them as `policy_steps`),
+    the request (inserted with its current sequence), the steps in one insert.
     """
     if not transaction.get_connection().in_atomic_block:
         raise RuntimeError("approval_request_open() runs inside the submit transaction")
     document_type = str(document.approval_document_type)
-    policy_steps = list(
-        PolicyStep.objects.filter(policy__document_type=document_type).order_by("sequence", "role")
-    )
+    if policy_steps is None:
+        policy_steps = approval_policy_steps(document_type)
     if not policy_steps and not ApprovalPolicy.objects.filter(document_type=document_type).exists():
         raise ApprovalPolicy.DoesNotExist(f"no approval policy for {document_type}")
     amount = document.approval_amount()
@@ -123,14 +138,14 @@ def _answer(document: ApprovableDocument, request: ApprovalRequest) -> None:
 def _document_of(request_id: int) -> ApprovableDocument:
     """Lock the document of a request: parents before children, as the submit services do,
     so that concurrent decisions and submits never deadlock."""
-    found = (
-        ApprovalRequest.objects.filter(pk=request_id)
-        .values_list("document_type", "document_id")
-        .first()
-    )
-    if found is None:
-        raise NotVisible()
-    return document_model(found[0]).objects.select_for_update().get(pk=found[1])
+    # `get`, not `first`: no ORDER BY to compile and run for a lookup by primary key.
+    try:
+        document_type, document_id = ApprovalRequest.objects.values_list(
+            "document_type", "document_id"
+        ).get(pk=request_id)
+    except ApprovalRequest.DoesNotExist:
+        raise NotVisible() from None
+    return document_model(document_type).objects.select_for_update().get(pk=document_id)
 
 
 def _lock(request_id: int) -> tuple[ApprovalRequest, ApprovableDocument]:
@@ -315,10 +330,28 @@ def approval_decide(
     _set_statuses(steps, step.pk, StepStatus.APPROVED, [], "")
     request.approve()
     request.closed_at = now
-    request.save(update_fields=["status", "current_sequence", "closed_at"])
     with approval_held(document, request):
         document.approval_granted(request=request, actor=actor)
+    _save_approved(request)
     return _decided(request, steps, decision)
+
+
+def _save_approved(request: ApprovalRequest) -> None:
+    """The approved request in one UPDATE, after the document's hook: with the number the hook
+    may have given the document (`request.document_number`, set by e.g. a contract numbered at
+    activation), so that the inbox shows it without a second UPDATE (issue 14). The request row
+    is locked since `_lock_with_steps`; the UPDATE still matches only a pending request, as
+    the FSM save did, and a request the hook saved itself is fine (its status is still pending
+    in the row)."""
+    updated = ApprovalRequest.objects.filter(pk=request.pk, status=RequestStatus.PENDING).update(
+        status=request.status,
+        current_sequence=request.current_sequence,
+        closed_at=request.closed_at,
+        document_number=request.document_number,
+    )
+    if updated != 1:  # pragma: no cover - the row is locked: a broken invariant, not a race
+        raise RuntimeError(f"approval request {request.pk} left `pending` under its lock")
+    request._update_initial_state()  # a later save() of this object starts from `approved`
 
 
 def _decided(request: ApprovalRequest, steps: list, decision: Decision) -> ApprovalRequest:

@@ -127,10 +127,14 @@ class ContractSerializer(serializers.ModelSerializer):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         request = self.context.get("request")
-        if request is not None and request.user.is_authenticated:
+        # Input only: an answer's serializer builds no queryset it would not use (issue 14).
+        if "data" in kwargs and request is not None and request.user.is_authenticated:
             # Unknown or invisible → 400 naming `order`; visible but not approved → 409.
-            self.fields["order"].queryset = sales_selectors.order_list(
-                user=request.user, with_lines=False
+            # Only its id is used (the service reads the order under its lock): no joins.
+            self.fields["order"].queryset = (
+                sales_selectors.order_list(user=request.user, with_lines=False)
+                .select_related(None)
+                .only("pk")
             )
         if self.instance is not None:
             self.fields["order"].required = False

@@ -10,7 +10,7 @@ from rest_framework.decorators import action
 from rest_framework.response import Response
 
 from approvals.api.serializers import with_answered_approval
-from approvals.selectors import documents_with_approvals
+from approvals.selectors import ANSWERED, documents_with_approvals
 from contracts import selectors, services
 from contracts.api.serializers import ContractSerializer, LedgerSerializer
 from contracts.models import Contract, ContractStatus
@@ -55,13 +55,23 @@ class ContractViewSet(ServiceViewSet):
             return None
         return documents_with_approvals(page)
 
+    # What the answer's serializer reads beyond the contract's columns (`ServiceViewSet.answer`).
+    answer_reads = ("order", "customer", "salesperson", "created_by", "lines.product")
+
     def _fresh(self, contract: Contract) -> Contract:
-        return selectors.contract_get(user=self.request.user, contract_id=contract.pk)
+        fresh = selectors.contract_get(user=self.request.user, contract_id=contract.pk)
+        return with_answered_approval(contract, fresh)
+
+    def answer(self, instance, fresh):
+        if instance.salesperson_id == self.request.user.pk:
+            instance.salesperson = self.request.user
+        return super().answer(instance, fresh)
 
     def service_create(self, data):
         order = data.pop("order")
         contract = services.contract_draft(actor=self.request.user, order_id=order.pk, terms=data)
-        return self._fresh(contract)
+        contract.__dict__[ANSWERED] = None  # a new draft: no approval yet
+        return self.answer(contract, self._fresh)
 
     def service_update(self, instance, data):
         contract = services.contract_update_terms(
@@ -73,9 +83,9 @@ class ContractViewSet(ServiceViewSet):
     @action(detail=True, methods=["post"])
     def submit(self, request, pk=None):
         """Draft → pending_signoff: the head of sales and finance co-sign, in either order (R8)."""
-        contract = services.contract_submit(actor=request.user, contract_id=self.object_id())
-        fresh = with_answered_approval(contract, self._fresh(contract))
-        return Response(self.get_serializer(fresh).data)
+        # The service refuses a contract the caller may not see with the same 404 (R23).
+        contract = services.contract_submit(actor=request.user, contract_id=self.url_id())
+        return Response(self.get_serializer(self.answer(contract, self._fresh)).data)
 
     @extend_schema(request=None, responses={(200, "application/pdf"): OpenApiTypes.BINARY})
     @action(detail=True, methods=["get"])

@@ -13,7 +13,7 @@ from collections.abc import Mapping
 from typing import TYPE_CHECKING
 
 from django.db import transaction
-from django.db.models import F
+from django.db.models import F, Subquery
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from simple_history.utils import bulk_create_with_history
@@ -30,10 +30,11 @@ from contracts.models import (
 from core.errors import InvalidInput, NotVisible, RuleViolation
 from core.numbering import document_number
 from core.permissions import require_role, sees_customer
+from core.prefetch import set_prefetched
 from core.roles import Role
 from core.system import system_user
 from core.validation import reject_unknown_fields, validate_instance
-from sales.models import Order, OrderStatus
+from sales.models import Order, OrderLine, OrderStatus
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import User
@@ -51,12 +52,7 @@ def contract_draft(*, actor: "User", order_id: int, terms: Mapping | None = None
     require_role(actor, *CONTRACT_AUTHORS)
     terms = dict(terms or {})
     reject_unknown_fields(terms, Contract.TERMS)
-    order = (
-        Order.objects.select_for_update(of=("self",))
-        .select_related("customer", "price_list")
-        .filter(pk=order_id)
-        .first()
-    )
+    order, order_lines, clause_set_id = _order_locked_with_lines(order_id)
     if order is None or not sees_customer(actor, owner_id=order.customer.owner_id):
         # An id in the body that is unknown or not visible names the field (API.md, R23).
         raise InvalidInput(errors={"order": [_("Unknown order.")]})
@@ -89,7 +85,7 @@ def contract_draft(*, actor: "User", order_id: int, terms: Mapping | None = None
         credit_days=order.customer.credit_days,
         commission_rate=order.price_list.commission_rate,
         # The clauses it will print, whatever the company's template says later.
-        clause_set=ContractClauseSet.objects.filter(is_active=True).first(),
+        clause_set_id=clause_set_id,
         delivery_date=order.delivery_date,
         delivery_place=order.delivery_place,
         payment_method=order.payment_method,
@@ -106,29 +102,60 @@ def contract_draft(*, actor: "User", order_id: int, terms: Mapping | None = None
     contract._history_user = actor
     contract.save()
     # The lines and their history rows (R24) in one INSERT each, whatever their number.
-    bulk_create_with_history(
-        [
-            ContractLine(
-                contract=contract,
-                order_line=line,
-                product_id=line.product_id,
-                quantity=line.quantity,
-                unit_price=line.unit_price,
-                tax_rate=line.tax_rate,
-                net=line.net,
-                tax=line.tax,
-                gross=line.gross,
-            )
-            for line in order.lines.all()
-        ],
-        ContractLine,
-        default_user=actor,
-    )
+    lines = [
+        ContractLine(
+            contract=contract,
+            order_line=line,
+            product=line.product,
+            quantity=line.quantity,
+            unit_price=line.unit_price,
+            tax_rate=line.tax_rate,
+            net=line.net,
+            tax=line.tax,
+            gross=line.gross,
+        )
+        for line in order_lines
+    ]
+    bulk_create_with_history(lines, ContractLine, default_user=actor)
     ContractLedger.objects.create(contract=contract)
     order.mark_contracted()
     order._history_user = actor
     order.save(update_fields=["status"])
+    # What the API answers with, read above: the salesperson, the lines and their products.
+    contract.salesperson = order.created_by
+    set_prefetched(contract, "lines", lines)
     return contract
+
+
+def _order_locked_with_lines(order_id: int) -> tuple[Order | None, list[OrderLine], int | None]:
+    """The order locked (not its customer) with its customer, price list and salesperson, its
+    lines with their products, and the active clause set's id: one query (issue 14), the lines
+    joined to their locked order (FOR UPDATE OF the order only). An order has at least one
+    line; one without (or no order) is read on its own."""
+    active_clauses = ContractClauseSet.objects.filter(is_active=True).order_by().values("pk")[:1]
+    lines = list(
+        OrderLine.objects.filter(order_id=order_id)
+        .select_related("order__customer", "order__price_list", "order__created_by", "product")
+        .select_for_update(of=("order",))
+        .annotate(active_clause_set_id=Subquery(active_clauses))
+        .order_by("pk")
+    )
+    if lines:
+        order = lines[0].order
+        for line in lines:
+            line.order = order  # one object, not a copy per row
+        return order, lines, lines[0].active_clause_set_id
+    order = (
+        Order.objects.select_for_update(of=("self",))
+        .select_related("customer", "price_list", "created_by")
+        .filter(pk=order_id)
+        .first()
+    )
+    return (
+        order,
+        [],
+        ContractClauseSet.objects.filter(is_active=True).values_list("pk", flat=True).first(),
+    )
 
 
 def _set_terms(contract: Contract, terms: Mapping) -> None:
@@ -140,13 +167,37 @@ def _set_terms(contract: Contract, terms: Mapping) -> None:
         setattr(contract, field, value)
 
 
-def _locked_visible(*, actor: "User", contract_id: int) -> Contract:
-    contract = (
-        Contract.objects.select_for_update(of=("self",))
-        .select_related("customer")
-        .filter(pk=contract_id)
-        .first()
-    )
+def _locked_visible(*, actor: "User", contract_id: int, with_lines: bool = False) -> Contract:
+    """The contract locked (FOR UPDATE OF the contract only) with its customer; R23 refuses
+    one the actor may not see. `with_lines`: also its order, salesperson, author, lines and
+    their products — what the API answers with — in the same query, the lines joined to
+    their locked contract (issue 14)."""
+    contract = None
+    if with_lines:
+        lines = list(
+            ContractLine.objects.filter(contract_id=contract_id)
+            .select_related(
+                "contract__customer",
+                "contract__order",
+                "contract__salesperson",
+                "contract__created_by",
+                "product",
+            )
+            .select_for_update(of=("contract",))
+            .order_by("pk")
+        )
+        if lines:  # a contract has the lines of its order, at least one
+            contract = lines[0].contract
+            for line in lines:
+                line.contract = contract  # one object, not a copy per row
+            set_prefetched(contract, "lines", lines)
+    if contract is None:
+        contract = (
+            Contract.objects.select_for_update(of=("self",))
+            .select_related("customer")
+            .filter(pk=contract_id)
+            .first()
+        )
     if contract is None or not sees_customer(actor, owner_id=contract.customer.owner_id):
         raise NotVisible()
     return contract
@@ -178,7 +229,7 @@ def contract_update_terms(*, actor: "User", contract_id: int, terms: Mapping) ->
 @transaction.atomic(durable=True)
 def contract_submit(*, actor: "User", contract_id: int) -> Contract:
     """Draft → pending co-sign: the head of sales and finance sign in either order (R8)."""
-    contract = _locked_visible(actor=actor, contract_id=contract_id)
+    contract = _locked_visible(actor=actor, contract_id=contract_id, with_lines=True)
     require_role(actor, *CONTRACT_AUTHORS)
     _require_draft(contract)
     contract.submit()
@@ -201,7 +252,8 @@ def contract_withdraw(*, actor: "User", contract_id: int, comment: str = "") -> 
 
 def contract_activate(*, contract: Contract, request: ApprovalRequest, actor: "User") -> None:
     """Both signatures are in (called by the engine inside its transaction, the contract row
-    locked): active, numbered HT-YYYY-NNNNN, and its gross enters the ledger."""
+    locked, from `Contract.approval_granted`): active, numbered HT-YYYY-NNNNN, and its gross
+    enters the ledger; the engine saves `request` with the number after this returns."""
     contract.activate()
     contract.number = document_number(prefix="HT", series="contract")
     contract.activated_at = timezone.now()
@@ -209,9 +261,9 @@ def contract_activate(*, contract: Contract, request: ApprovalRequest, actor: "U
     contract._history_user = actor
     contract.save(update_fields=["status", "number", "activated_at", "signed_on"])
     ContractLedger.objects.filter(contract_id=contract.pk).update(contracted=contract.gross_amount)
-    # The inbox and the decision history show the number the contract now carries.
+    # The inbox and the decision history show the number the contract now carries: the engine
+    # writes it with the approved request's own UPDATE, after this hook (issue 14).
     request.document_number = contract.number
-    request.save(update_fields=["document_number"])
     _render_pdf_after_commit(contract.pk)
 
 

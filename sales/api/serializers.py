@@ -240,7 +240,7 @@ class OrderLineSerializer(serializers.Serializer):
         source="product_id",
         exists=lambda _user, pk: Product.objects.filter(pk=pk).exists(),
         existing=lambda _user, ids: set(
-            Product.objects.filter(pk__in=ids).values_list("pk", flat=True)
+            Product.objects.filter(pk__in=ids).order_by().values_list("pk", flat=True)
         ),
         message=_("Unknown product."),
         help_text="A product's id.",
@@ -353,7 +353,8 @@ class OrderSerializer(serializers.ModelSerializer):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         request = self.context.get("request")
-        if request is not None and request.user.is_authenticated:
+        # Input only: an answer's serializer builds no queryset it would not use (issue 14).
+        if "data" in kwargs and request is not None and request.user.is_authenticated:
             # An unknown or invisible customer is a 400 naming the field (API.md, R23).
             self.fields["customer"].queryset = selectors.customer_list(user=request.user)
         if self.instance is not None:

@@ -303,9 +303,11 @@ class OrderViewSet(ServiceViewSet):
 
     def service_create(self, data):
         lines = _lines(data)
+        customer = data.pop("customer")  # read by the serializer from `customer_list` (R23)
         order = orders.order_create(
             actor=self.request.user,
-            customer_id=data.pop("customer").pk,
+            customer_id=customer.pk,
+            customer=customer,
             lines=lines,
             **data,
         )

@@ -10,14 +10,19 @@ from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
 from typing import TYPE_CHECKING
 
-from django.db import transaction
-from django.db.models import F
+from django.db import connections, router, transaction
+from django.db.models import F, OuterRef
+from django.db.models.sql import UpdateQuery
 from django.utils import timezone
 from django.utils.dateparse import parse_date
 from django.utils.translation import gettext as _
 from simple_history.utils import bulk_create_with_history
 
-from approvals.services import approval_request_open, approval_withdraw_document
+from approvals.services import (
+    approval_policy_steps,
+    approval_request_open,
+    approval_withdraw_document,
+)
 from core.errors import InvalidInput, NotVisible, PermissionRefused, RuleViolation
 from core.formats import format_amount
 from core.money import MAX_AMOUNT, document_amounts, line_amounts, within_bounds
@@ -37,6 +42,7 @@ from sales.models import (
 )
 from sales.selectors import (
     customer_list,
+    floor_price_on,
     order_credit_outlook,
     order_lines_priced,
     price_list_active,
@@ -67,8 +73,10 @@ def _decimal(value, field: str, errors: dict) -> Decimal | None:
     return number
 
 
-def _active_price_list() -> PriceList:
-    price_list = price_list_active(on=timezone.localdate(), with_items=False)
+def _active_price_list(price_list: PriceList | None = None) -> PriceList:
+    """Today's active list (R5), or refuses; `price_list`: the one read already."""
+    if price_list is None:
+        price_list = price_list_active(on=timezone.localdate(), with_items=False)
     if price_list is None:
         raise RuleViolation(
             "not_on_price_list",
@@ -221,11 +229,20 @@ def _require_delivery_date_ahead(day) -> None:
         )
 
 
-def _visible_customer(*, actor: "User", customer_id) -> Customer:
-    customer = customer_list(user=actor).filter(pk=customer_id, is_active=True).first()
-    if customer is None:
+def _visible_customer(*, actor: "User", customer_id, customer: Customer | None = None) -> Customer:
+    """The active customer `customer_id` that `actor` sees (R23), else a 400 naming the field.
+    `customer`: that customer's row as the caller read it in this request (the API's
+    serializer, through `customer_list`): checked here by the same predicate, not read again
+    (issue 14)."""
+    if customer is not None and customer.pk == id_of(customer_id):
+        if customer.is_active and sees_customer(actor, owner_id=customer.owner_id):
+            return customer
         raise InvalidInput(errors={"customer": [_("Unknown customer.")]})
-    return customer
+    # `get`, not `first`: no ORDER BY for a lookup by primary key (issue 14).
+    try:
+        return customer_list(user=actor).get(pk=customer_id, is_active=True)
+    except (Customer.DoesNotExist, TypeError, ValueError):
+        raise InvalidInput(errors={"customer": [_("Unknown customer.")]}) from None
 
 
 # Entry points are `durable=True` (one service = one transaction) except `order_create` and
@@ -241,10 +258,11 @@ def _create(
     lines: Sequence[Mapping],
     first_payment_ratio=None,
     note: str = "",
+    customer: Customer | None = None,
     **delivery,
 ) -> Order:
     require_role(actor, *ORDER_AUTHORS)
-    customer = _visible_customer(actor=actor, customer_id=customer_id)
+    customer = _visible_customer(actor=actor, customer_id=customer_id, customer=customer)
     price_list = _active_price_list()
     order = Order(
         customer=customer,
@@ -285,6 +303,30 @@ def _draft_of_author(*, actor: "User", order_id: int) -> Order:
     if order.created_by_id != actor.pk:
         raise PermissionRefused(detail=_("Only the salesperson who entered the order may do this."))
     return order
+
+
+def _draft_of_author_priced(
+    *, actor: "User", order_id: int, price_list: PriceList | None
+) -> tuple[Order, list[OrderLine]]:
+    """`_draft_of_author` and the order's lines with their products, each product with its
+    `list_floor_price` on `price_list` (`sales.selectors.order_lines_priced`): one query
+    (issue 14), the lines joined to their order, locked (FOR UPDATE OF the order only, not its
+    customer). An order has at least one line; one without is read on its own."""
+    lines = OrderLine.objects.filter(order_id=order_id).select_related("order__customer", "product")
+    if price_list is not None:
+        lines = lines.annotate(list_floor_price=floor_price_on(price_list, OuterRef("product_id")))
+    lines = list(lines.select_for_update(of=("order",)).order_by("pk"))
+    if not lines:
+        return _draft_of_author(actor=actor, order_id=order_id), []
+    order = lines[0].order
+    for line in lines:
+        line.order = order  # one object, not a copy per row
+        line.product.list_floor_price = getattr(line, "list_floor_price", None)
+    if not sees_customer(actor, owner_id=order.customer.owner_id):
+        raise NotVisible()
+    if order.created_by_id != actor.pk:
+        raise PermissionRefused(detail=_("Only the salesperson who entered the order may do this."))
+    return order, lines
 
 
 def _require_draft(order: Order) -> None:
@@ -331,11 +373,15 @@ def credit_check_passes(*, customer: Customer, amount: Decimal) -> bool:
 
 
 def _submit(*, actor: "User", order_id: int) -> Order:
-    order = _draft_of_author(actor=actor, order_id=order_id)
+    # Today's list first, refused only after the order's own checks (as when it was read
+    # after them), so that the order and its lines priced on it are one query.
+    price_list = price_list_active(on=timezone.localdate(), with_items=False)
+    order, stored = _draft_of_author_priced(actor=actor, order_id=order_id, price_list=price_list)
     _require_draft(order)
     _require_delivery_date_ahead(order.delivery_date)
-    order.price_list = _active_price_list()
-    stored = order_lines_priced(order=order, price_list=order.price_list)
+    order.price_list = _active_price_list(price_list)
+    if not stored:  # no line (the draft was read on its own): none to price, R5 refuses below
+        stored = order_lines_priced(order=order, price_list=order.price_list)
     order_lines_build(
         lines=[
             {
@@ -350,9 +396,13 @@ def _submit(*, actor: "User", order_id: int) -> Order:
         products={line.product_id: line.product for line in stored},
     )
     set_prefetched(order, "lines", stored)  # what the API answers with (issue 14)
-    customer = Customer.objects.select_for_update().get(pk=order.customer_id)
-    order.customer = customer
-    if not within_bounds(customer.exposure + order.gross_amount, maximum=MAX_AMOUNT):
+    # Read before the customer's lock, so the hot customer's row is held one query shorter.
+    policy_steps = approval_policy_steps(Order.approval_document_type)
+    # The customer's lock as late as possible (R4: everything above checks the order alone):
+    # the order's gross joins the exposure (R3) by the statement that takes the lock and
+    # returns the row, and only while the exposure has room for it (else nothing is written).
+    customer = _customer_exposure_add(customer_id=order.customer_id, amount=order.gross_amount)
+    if customer is None:
         raise InvalidInput(
             errors={
                 "lines": [
@@ -363,8 +413,11 @@ def _submit(*, actor: "User", order_id: int) -> Order:
                 ]
             }
         )
+    order.customer = customer
+    exposure_after = customer.exposure
+    customer.exposure = exposure_after - order.gross_amount  # what the order found (R4)
     hold = not credit_check_passes(customer=customer, amount=order.gross_amount)
-    Customer.objects.filter(pk=customer.pk).update(exposure=F("exposure") + order.gross_amount)
+    customer.exposure = exposure_after
     order.exposure_amount = order.gross_amount
     order.credit_status = CreditStatus.HOLD if hold else CreditStatus.PASSED
     order.submitted_at = timezone.now()
@@ -379,8 +432,24 @@ def _submit(*, actor: "User", order_id: int) -> Order:
             "submitted_at",
         ]
     )
-    approval_request_open(document=order, actor=actor, on_hold=hold)
+    approval_request_open(document=order, actor=actor, on_hold=hold, policy_steps=policy_steps)
     return order
+
+
+def _customer_exposure_add(*, customer_id: int, amount: Decimal) -> Customer | None:
+    """Add `amount` to the customer's exposure (R3) and return the customer's row as the
+    update left it: one statement (UPDATE … RETURNING; PostgreSQL, SQLite ≥ 3.35) that takes
+    the customer's row lock (R4), held until the commit — where a SELECT … FOR UPDATE and an
+    UPDATE took two (issue 14). None, and nothing written, when the exposure would go beyond
+    MAX_AMOUNT (R25)."""
+    db = router.db_for_write(Customer)
+    room = Customer.objects.using(db).filter(pk=customer_id, exposure__lte=MAX_AMOUNT - amount)
+    update = room.query.chain(UpdateQuery)
+    update.add_update_values({"exposure": F("exposure") + amount})
+    sql, params = update.get_compiler(db).as_sql()
+    quote = connections[db].ops.quote_name
+    columns = ", ".join(quote(field.column) for field in Customer._meta.concrete_fields)
+    return next(iter(Customer.objects.raw(f"{sql} RETURNING {columns}", params, using=db)), None)
 
 
 @transaction.atomic(durable=True)
@@ -391,16 +460,19 @@ def order_create(
     lines: Sequence[Mapping],
     first_payment_ratio=None,
     note: str = "",
+    customer: Customer | None = None,
     **delivery,
 ) -> Order:
     """A draft order for one of the clerk's customers (R23), priced from today's active list;
-    `delivery`: any of `delivery_date`, `delivery_place`, `payment_method`."""
+    `delivery`: any of `delivery_date`, `delivery_place`, `payment_method`. `customer`: the
+    row of `customer_id` when the caller has read it already (R23 is checked on it)."""
     return _create(
         actor=actor,
         customer_id=customer_id,
         lines=lines,
         first_payment_ratio=first_payment_ratio,
         note=note,
+        customer=customer,
         **delivery,
     )
 

@@ -242,3 +242,22 @@ def test_the_schema_describes_the_contract_endpoints(api, clerk):
     paths = response.json()["paths"]
     assert "/api/v1/contracts/{id}/ledger/" in paths
     assert "/api/v1/contracts/{id}/submit/" in paths
+
+
+@pytest.mark.rule("R8")
+def test_the_answers_of_draft_and_submit_are_the_contract_as_read_afterwards(
+    api, clerk, approved_order
+):
+    """The draft and the submit answer with what the service wrote and read under its lock
+    (issue 14), not read again: the same body as a GET of the contract afterwards."""
+    client = api.as_user(clerk)
+    drafted = client.post(URL, {"order": approved_order.pk}, format="json")
+    assert drafted.status_code == 201, drafted.json()
+    assert drafted.json() == client.get(f"{URL}{drafted.json()['id']}/").json()
+
+    submitted = client.post(f"{URL}{drafted.json()['id']}/submit/", {}, format="json")
+    assert submitted.status_code == 200, submitted.json()
+    body = submitted.json()
+    assert body["status"] == "pending_signoff"
+    assert body["approval"]["status"] == "pending"
+    assert body == client.get(f"{URL}{body['id']}/").json()

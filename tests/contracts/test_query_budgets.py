@@ -13,13 +13,15 @@ from tests.contracts.conftest import make_order
 pytestmark = pytest.mark.django_db
 
 # Each service's transaction is a savepoint pair inside the test's transaction (2 queries).
-# contract_draft: the order locked with its customer and price list, the active clause set, the
-# contract and its history row, the order's lines, the contract lines and their history rows
-# (one INSERT each, whatever their number), the ledger, the order marked contracted and its
-# history row.
-CONTRACT_DRAFT_QUERIES = 12
-# contract_submit: the contract locked with its customer (R23), the contract and its history
-# row, then the approval request (approvals: its policy's steps, the request, its steps).
+# contract_draft: the order's lines with their products joined to the order, locked, with its
+# customer, price list and salesperson and the active clause set's id (one query), the
+# contract and its history row, the contract lines and their history rows (one INSERT each,
+# whatever their number), the ledger, the order marked contracted and its history row.
+CONTRACT_DRAFT_QUERIES = 10
+# contract_submit: the contract's lines joined to the contract, locked, with its customer
+# (R23), order, salesperson, author and the lines' products (what the API answers with), the
+# contract and its history row, then the approval request (its policy's steps, the request,
+# its steps).
 CONTRACT_SUBMIT_QUERIES = 8
 
 

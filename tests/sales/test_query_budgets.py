@@ -18,11 +18,11 @@ pytestmark = pytest.mark.django_db
 # (R5), the number (one UPDATE ... RETURNING), the order and its history row, the lines and
 # their history rows (one INSERT each, whatever their number).
 ORDER_CREATE_QUERIES = 10
-# order_submit: the order locked with its customer (R23), the active list, the lines with their
-# floor prices (R5), the customer locked (R4), its overdue amount, the exposure (R3), the order
-# and its history row, then the approval request (approvals: its policy's steps, the request,
-# its steps).
-ORDER_SUBMIT_QUERIES = 13
+# order_submit: the active list, the order locked with its customer (R23) and its lines with
+# their floor prices (R5) in one query, the order policy's steps (read before the customer's
+# lock), the exposure added (R3) by the UPDATE … RETURNING that locks the customer (R4), its
+# overdue amount, the order and its history row, then the approval request and its steps.
+ORDER_SUBMIT_QUERIES = 11
 
 
 @pytest.fixture
