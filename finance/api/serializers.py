@@ -209,8 +209,9 @@ class ReceiptSerializer(serializers.ModelSerializer):
 
 def _contract_usable(user, pk) -> bool:
     """Known and visible to the caller (R23); whether it may be invoiced is the service's 409."""
-    contract = Contract.objects.select_related("customer").filter(pk=pk).first()
-    return contract is not None and sees_customer(user, owner_id=contract.customer.owner_id)
+    # Only its customer's owner is read (issue 14).
+    owners = list(Contract.objects.filter(pk=pk).values_list("customer__owner_id", flat=True))
+    return bool(owners) and sees_customer(user, owner_id=owners[0])
 
 
 def _username(source):

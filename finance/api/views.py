@@ -16,10 +16,11 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from approvals.api.serializers import with_answered_approval
-from approvals.selectors import documents_with_approvals
+from approvals.selectors import ANSWERED, documents_with_approvals
 from core.api.views import ServiceViewSet
 from core.errors import InvalidInput
 from core.permissions import require_role
+from core.prefetch import carries
 from finance import selectors, selectors_monthend, services
 from finance.api.serializers import (
     AgingReportSerializer,
@@ -217,8 +218,11 @@ class ReceiptViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.
         )
 
     def _answer(self, receipt, code=status.HTTP_200_OK):
-        fresh = selectors.receipt_get(user=self.request.user, receipt_id=receipt.pk)
-        return Response(ReceiptSerializer(fresh).data, status=code)
+        # A new receipt as its service left it (customer locked, allocations and their
+        # contracts kept, R23 checked) needs no second read (issue 14).
+        if not carries(receipt, "customer", "created_by", "allocations.contract"):
+            receipt = selectors.receipt_get(user=self.request.user, receipt_id=receipt.pk)
+        return Response(ReceiptSerializer(receipt).data, status=code)
 
     @extend_schema(request=ReceiptCreateSerializer, responses={201: ReceiptSerializer})
     def create(self, request):
@@ -298,12 +302,17 @@ class InvoiceViewSet(ServiceViewSet):
             return None
         return documents_with_approvals(page)
 
+    # What the answer reads beyond the invoice's row: a service's invoice that carries them
+    # (the contract and customer it locked, the caller as author) is not read again (issue 14).
+    answer_reads = ("contract", "customer", "created_by")
+
     def _fresh(self, invoice):
-        return selectors.invoice_get(user=self.request.user, invoice_id=invoice.pk)
+        return with_answered_approval(
+            invoice, selectors.invoice_get(user=self.request.user, invoice_id=invoice.pk)
+        )
 
     def _answer(self, invoice, status=200):
-        fresh = with_answered_approval(invoice, self._fresh(invoice))
-        return Response(self.get_serializer(fresh).data, status=status)
+        return Response(self.get_serializer(self.answer(invoice, self._fresh)).data, status=status)
 
     def service_create(self, data):
         invoice = services.invoice_create(
@@ -314,13 +323,14 @@ class InvoiceViewSet(ServiceViewSet):
             buyer_account=data.get("buyer_account", ""),
             note=data.get("note", ""),
         )
-        return self._fresh(invoice)
+        invoice.__dict__[ANSWERED] = None  # a new draft: no approval yet
+        return self.answer(invoice, self._fresh)
 
     @extend_schema(request=None, responses=InvoiceSerializer)
     @action(detail=True, methods=["post"])
     def submit(self, request, pk=None):
         """Draft → in approval by the VP of finance; R17 checked again (409)."""
-        invoice = services.invoice_submit(actor=request.user, invoice_id=self.object_id())
+        invoice = services.invoice_submit(actor=request.user, invoice_id=self.url_id())
         return self._answer(invoice)
 
     @extend_schema(request=None, responses=InvoiceSerializer)

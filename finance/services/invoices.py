@@ -259,7 +259,7 @@ def invoice_create(
     )
     invoice = Invoice(
         contract=contract,
-        customer_id=contract.customer_id,
+        customer=contract.customer,  # loaded with the contract
         amount=amount,
         net_amount=amount - tax,
         tax_amount=tax,
@@ -308,7 +308,13 @@ def invoice_issue(*, invoice: Invoice, request: ApprovalRequest, actor: "User") 
             reason=_("reopened: red invoice of %(number)s") % {"number": original.display_number},
         )
     else:
-        ledger = _locked_ledger(invoice.contract)
+        # The engine hands the invoice alone: its contract is read with the ledger's lock.
+        ledger = (
+            ContractLedger.objects.select_for_update(of=("self",))
+            .select_related("contract")
+            .get(contract_id=invoice.contract_id)
+        )
+        invoice.contract = ledger.contract
         _require_invoiceable(
             contract=invoice.contract, ledger=ledger, amount=invoice.amount, exclude_id=invoice.pk
         )

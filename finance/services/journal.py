@@ -92,6 +92,21 @@ def journal_post(
         raise InvalidInput(errors={"date": [_("A posting cannot be dated in the future.")]})
     if not period_held:
         require_open_period(date, field="date")
+    entry = JournalEntry(
+        date=date,
+        memo=memo[:200],
+        contract_id=contract_id,
+        customer_id=customer_id,
+        source_type=source_type,
+        source_id=source_id,
+        source_number=source_number,
+        reverses=reverses,
+        posted_by=actor,
+    )
+    if _post_in_one_statement(entry, lines):
+        return entry
+    # Elsewhere, or when the entry was refused (nothing written): the same checks, each
+    # refusal naming its line, then the entry and its lines.
     accounts = {a.code: a for a in Account.objects.filter(code__in={line[0] for line in lines})}
     rows, errors = [], {}
     for index, (code, debit, credit, *line_contract) in enumerate(lines):
@@ -116,17 +131,7 @@ def journal_post(
                 ]
             }
         )
-    entry = JournalEntry.objects.create(
-        date=date,
-        memo=memo[:200],
-        contract_id=contract_id,
-        customer_id=customer_id,
-        source_type=source_type,
-        source_id=source_id,
-        source_number=source_number,
-        reverses=reverses,
-        posted_by=actor,
-    )
+    entry.save(force_insert=True)
     JournalLine.objects.bulk_create(
         JournalLine(
             entry=entry,
@@ -139,6 +144,80 @@ def journal_post(
         for account, debit, credit, line_contract_id in rows
     )
     return entry
+
+
+# The entry, its lines and their accounts (by code) in one statement (issue 14): the entry is
+# inserted only if every line's account is known, so a refused entry writes nothing.
+_POST_SQL = """
+WITH v AS (
+    SELECT v.ord, a.id AS account_id, v.debit, v.credit, v.contract_id
+    FROM unnest(%s::varchar[], %s::numeric[], %s::numeric[], %s::bigint[])
+        WITH ORDINALITY AS v(code, debit, credit, contract_id, ord)
+    JOIN finance_account a ON a.code = v.code
+), e AS (
+    INSERT INTO finance_journalentry (contract_id, customer_id, date, memo, source_type,
+        source_id, source_number, reverses_id, posted_by_id, posted_at)
+    SELECT %s::bigint, %s::bigint, %s::date, %s::varchar, %s::varchar, %s::bigint,
+        %s::varchar, %s::bigint, %s::bigint, %s::timestamptz
+    WHERE (SELECT count(*) FROM v) = %s
+    RETURNING id
+)
+INSERT INTO finance_journalline (contract_id, customer_id, entry_id, account_id, debit, credit)
+SELECT v.contract_id, %s::bigint, e.id, v.account_id, v.debit, v.credit
+FROM e CROSS JOIN v ORDER BY v.ord
+RETURNING entry_id
+"""
+
+
+def _post_in_one_statement(entry: JournalEntry, lines: Sequence[tuple]) -> bool:
+    """On PostgreSQL, a well-formed entry (each line one side above zero, balanced) is written
+    with its lines in one statement that finds the accounts by code (issue 14: one round trip
+    instead of three). False, with nothing written, when the lines need `journal_post`'s
+    checks to name what is wrong (an unknown account among them) or on another database."""
+    connection = transaction.get_connection()
+    if connection.vendor != "postgresql" or not lines:
+        return False
+    codes, debits, credits, contracts = [], [], [], []
+    for code, debit, credit, *line_contract in lines:
+        debit, credit = money(debit or ZERO), money(credit or ZERO)
+        if (debit > 0) == (credit > 0) or debit < 0 or credit < 0:
+            return False
+        codes.append(code)
+        debits.append(debit)
+        credits.append(credit)
+        contracts.append(line_contract[0] if line_contract else entry.contract_id)
+    if sum(debits) != sum(credits):
+        return False
+    entry.posted_at = timezone.now()
+    with connection.cursor() as cursor:
+        cursor.execute(
+            _POST_SQL,
+            [
+                codes,
+                debits,
+                credits,
+                contracts,
+                entry.contract_id,
+                entry.customer_id,
+                entry.date,
+                entry.memo,
+                entry.source_type,
+                entry.source_id,
+                entry.source_number,
+                entry.reverses_id,
+                entry.posted_by_id,
+                entry.posted_at,
+                len(codes),
+                entry.customer_id,
+            ],
+        )
+        inserted = cursor.fetchall()
+    if len(inserted) != len(codes):  # an unknown account: nothing was written
+        return False
+    entry.pk = inserted[0][0]
+    entry._state.adding = False
+    entry._state.db = connection.alias
+    return True
 
 
 def journal_reverse(

@@ -46,6 +46,7 @@ from core.money import MAX_AMOUNT, money
 from core.numbering import document_number
 from core.periods import booking_date, require_open_period
 from core.permissions import require_role, sees_customer
+from core.prefetch import set_prefetched
 from core.roles import Role
 from core.validation import id_of
 from finance.models import Allocation, JournalEntry, Receipt, ReceiptStatus
@@ -176,9 +177,11 @@ def _allocate(
     advance), which the caller posts against Dr 1002 or Dr 2203 (the customer's). A receipt
     not saved yet (`receipt_record`) is inserted once the limits pass, its `allocated` already
     counted."""
+    new = receipt.pk is None
     if not plan:
-        if receipt.pk is None:
+        if new:
             receipt.save()
+            set_prefetched(receipt, "allocations", [])  # what the API answers with (issue 14)
         return []
     total = sum((amount for _c, amount in plan), ZERO)
     unallocated = receipt.amount - receipt.allocated
@@ -259,6 +262,8 @@ def _allocate(
     for allocation in made:
         allocation.receipt = receipt  # its id, now that a new receipt has one
     Allocation.objects.bulk_create(made)
+    if new and all(allocation.pk is not None for allocation in made):
+        set_prefetched(receipt, "allocations", made)  # what the API answers with (issue 14)
     orders: dict = {}  # one instance per order: it carries the exposure as each call leaves it
     for allocation in made:
         ledger_add_collected(

@@ -8,7 +8,7 @@ from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.response import Response
 
 from approvals.api.serializers import with_answered_approval
-from approvals.selectors import documents_with_approvals
+from approvals.selectors import ANSWERED, documents_with_approvals
 from core.api.views import ServiceViewSet
 from core.errors import InvalidInput
 from core.permissions import require_role
@@ -281,7 +281,11 @@ class ShippingNoticeViewSet(_ApprovableViewSet):
     (409 `over_shipment` here or at `submit/`); `submit/` → the sales manager approves on
     `approvals/{id}/approve/` (409 `customer_overdue`); `issue/` by the warehouse (409
     `notice_expired`, `insufficient_stock`) gives the gate pass; `exit/` by security;
-    `confirm-delivery/` records the customer-signed copy: revenue (R14)."""
+    `confirm-delivery/` records the customer-signed copy: revenue (R14).
+
+    `submit/`, `issue/`, `exit/` and `confirm-delivery/` hand the URL's id to the service,
+    which refuses an unknown or invisible notice with the same 404 (R23; no EXISTS first),
+    and answer with the notice the service returned, completed (issue 14)."""
 
     serializer_class = ShippingNoticeSerializer
     queryset = ShippingNotice.objects.none()  # for the schema; requests use get_queryset
@@ -296,28 +300,38 @@ class ShippingNoticeViewSet(_ApprovableViewSet):
     def _fresh(self, notice):
         return selectors.shipping_notice_get(user=self.request.user, notice_id=notice.pk)
 
+    def _completed(self, notice):
+        """The service's notice with what the answer shows, else read again (issue 14)."""
+        done = selectors.shipping_notice_completed(notice, user=self.request.user)
+        return done if done is not None else with_answered_approval(notice, self._fresh(notice))
+
+    def _answer(self, notice):
+        return Response(self.get_serializer(self._completed(notice)).data)
+
     def service_create(self, data):
-        return self._fresh(services.shipping_notice_create(actor=self.request.user, data=data))
+        notice = services.shipping_notice_create(actor=self.request.user, data=data)
+        notice.__dict__[ANSWERED] = None  # a new draft: no approval yet
+        return self._completed(notice)
 
     def service_update(self, instance, data):
         notice = services.shipping_notice_update(
             actor=self.request.user, notice_id=instance.pk, data=data
         )
-        return self._fresh(notice)
+        return self._completed(notice)
 
     @extend_schema(request=None, responses=ShippingNoticeSerializer)
     @action(detail=True, methods=["post"])
     def submit(self, request, pk=None):
         """Draft → submitted for the sales manager; quantities (`over_shipment`) and the
         customer's overdue amount (`customer_overdue`) checked again (R12)."""
-        notice = services.shipping_notice_submit(actor=request.user, notice_id=self.object_id())
+        notice = services.shipping_notice_submit(actor=request.user, notice_id=self.url_id())
         return self._answer(notice)
 
     @extend_schema(request=None, responses=ShippingNoticeSerializer)
     @action(detail=True, methods=["post"])
     def issue(self, request, pk=None):
         """Approved → issued by the warehouse: stock out, gate pass number (R13)."""
-        notice = services.shipping_notice_issue(actor=request.user, notice_id=self.object_id())
+        notice = services.shipping_notice_issue(actor=request.user, notice_id=self.url_id())
         return self._answer(notice)
 
     @extend_schema(request=GatePassSerializer, responses=ShippingNoticeSerializer)
@@ -325,7 +339,7 @@ class ShippingNoticeViewSet(_ApprovableViewSet):
     def exit(self, request, pk=None):
         """Issued → shipped: security records the exit; a gate pass number, when given, must
         be the notice's (400 naming `gate_pass_no`)."""
-        notice_id = self.object_id()
+        notice_id = self.url_id()
         data = GatePassSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         notice = services.shipping_notice_exit(
@@ -351,7 +365,7 @@ class ShippingNoticeViewSet(_ApprovableViewSet):
     def confirm_delivery(self, request, pk=None):
         """Shipped → delivered with the customer-signed copy (R14): signer, signing date, and
         in multipart an optional `scan` (PDF, JPEG or PNG). The revenue is booked now."""
-        notice_id = self.object_id()
+        notice_id = self.url_id()
         if len(request.FILES.getlist("scan")) > 1:
             raise InvalidInput(errors={"scan": [_("Upload one file: the signed copy.")]})
         data = DeliverySerializer(data=request.data)

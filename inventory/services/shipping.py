@@ -43,6 +43,7 @@ from core.money import MAX_AMOUNT, MAX_QUANTITY, document_amounts, money
 from core.numbering import document_number
 from core.periods import booking_date
 from core.permissions import has_role, require_role
+from core.prefetch import carries, set_prefetched
 from core.roles import Role
 from core.validation import (
     id_of,
@@ -127,7 +128,7 @@ def _check_and_price(*, notice: ShippingNotice | None, pairs) -> list[ShippingNo
         lines.append(
             ShippingNoticeLine(
                 contract_line=contract_line,
-                product_id=contract_line.product_id,
+                product=contract_line.product,  # loaded with the contract's lines
                 quantity=quantity,
                 net=net,
                 tax=tax,
@@ -155,6 +156,8 @@ def _save_lines(
     for line in lines:
         line.notice = notice
     ShippingNoticeLine.objects.bulk_create(lines)
+    if all(line.pk is not None for line in lines):
+        set_prefetched(notice, "lines", lines)  # what the API answers with (issue 14)
     _totals(notice, lines)
 
 
@@ -162,6 +165,10 @@ def _reprice_lines(notice: ShippingNotice) -> None:
     """At submit: the same lines (their ids stay), checked and priced again against what the
     contract's other notices hold now."""
     existing = list(notice.lines.select_related("contract_line__product"))
+    for line in existing:  # the same product, loaded with the contract line
+        if line.product_id == line.contract_line.product_id:
+            line.product = line.contract_line.product
+    set_prefetched(notice, "lines", existing)  # what the API answers with (issue 14)
     priced = _check_and_price(
         notice=notice, pairs=[(line.contract_line, line.quantity) for line in existing]
     )
@@ -251,7 +258,7 @@ def _create(*, actor: "User", data: Mapping) -> ShippingNotice:
         raise InvalidInput(errors=errors)
     notice = ShippingNotice(
         contract=contract,
-        customer_id=contract.customer_id,
+        customer=contract.customer,  # loaded with the contract
         warehouse=warehouse,
         valid_until=valid_until,
         delivery_place=_delivery_place(data.get("delivery_place"), contract),
@@ -355,6 +362,13 @@ def _submit(*, actor: "User", notice_id: int) -> ShippingNotice:
     )
     approval_request_open(document=notice, actor=actor)
     return notice
+
+
+def _load_lines(notice: ShippingNotice) -> None:
+    """The notice's lines with their products, one query, kept on the notice for the rest of
+    the service and for the API's answer (issue 14)."""
+    if not carries(notice, "lines"):
+        set_prefetched(notice, "lines", notice.lines.select_related("product"))
 
 
 def _stock_rows(notice: ShippingNotice) -> list[tuple[int, Decimal]]:
@@ -481,6 +495,7 @@ def shipping_notice_issue(*, actor: "User", notice_id: int) -> ShippingNotice:
     if notice.status != ShippingNoticeStatus.APPROVED:
         refuse_state(notice, _("issued"))
     _require_not_expired(notice)
+    _load_lines(notice)
     rows = _stock_rows(notice)
     levels = stock_levels_locked(
         warehouse_id=notice.warehouse_id, product_ids=[product_id for product_id, _q in rows]
@@ -664,6 +679,7 @@ def shipping_notice_confirm_delivery(
                 "signed_scan",
             ]
         )
+        _load_lines(notice)
         _delivery_post(notice=notice, day=day, booked_on=booked, actor=actor)
     except BaseException:
         # The transaction rolls back: the stored scan must not stay behind without its row.

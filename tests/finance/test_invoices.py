@@ -624,6 +624,8 @@ def test_the_api_requests_submits_approves_records_the_fapiao_and_reverses(
 
     assert created.status_code == 201, created.json()
     body = created.json()
+    # Answered as the service returned it (issue 14): what a GET reads afterwards.
+    assert body == client.get(f"/api/v1/invoices/{body['id']}/").json()
     assert (body["status"], body["number"], body["approval"]) == ("draft", None, None)
     assert (body["amount"], body["net_amount"], body["tax_amount"]) == (
         "368490.00",
@@ -634,6 +636,7 @@ def test_the_api_requests_submits_approves_records_the_fapiao_and_reverses(
     invoice_id = body["id"]
     submitted = client.post(f"/api/v1/invoices/{invoice_id}/submit/")
     assert submitted.status_code == 200
+    assert submitted.json() == client.get(f"/api/v1/invoices/{invoice_id}/").json()
     approval = submitted.json()["approval"]
     assert submitted.json()["status"] == "submitted"
     assert approval["status"] == "pending"

@@ -231,7 +231,6 @@ def test_a_delivery_the_journal_refuses_is_not_signed_either(
     contract,  # noqa: F811
     lathe_line,  # noqa: F811
     warehouse,  # noqa: F811
-    monkeypatch,
 ):
     notice = shipped_notice(
         guard=guard,
@@ -242,7 +241,7 @@ def test_a_delivery_the_journal_refuses_is_not_signed_either(
         warehouse=warehouse,
         line=lathe_line,
     )
-    monkeypatch.setattr(Account.objects, "filter", lambda **kw: Account.objects.none())
+    Account.objects.filter(code="6001").update(code="X6001")  # revenue unknown to the journal
 
     with pytest.raises(InvalidInput):
         inventory.shipping_notice_confirm_delivery(

@@ -81,6 +81,13 @@ def approve_via_api(api, approver, body) -> None:
     assert response.status_code == 200, response.json()
 
 
+def assert_answer_is_fresh(api, user, response) -> None:
+    """The answer of a notice's POST is what a GET of it reads afterwards (the API answers with
+    the notice its service returned, completed, instead of reading it again; issue 14)."""
+    answered = response.json()
+    assert answered == api.as_user(user).get(f"{SN}{answered['id']}/").json()
+
+
 def assert_refused(response, status: int, code: str, *fields: str) -> dict:
     body = response.json()
     assert response.status_code == status, body
@@ -210,6 +217,7 @@ def test_contract_to_signed_delivery_end_to_end_r10_to_r14(
         format="json",
     )
     assert created.status_code == 201, created.json()
+    assert_answer_is_fresh(api, clerk, created)
     shipping = created.json()
     assert (shipping["status"], shipping["gross_amount"], shipping["approval"]) == (
         "draft",
@@ -223,6 +231,7 @@ def test_contract_to_signed_delivery_end_to_end_r10_to_r14(
 
     submitted = api.as_user(clerk).post(f"{url}submit/")
     assert submitted.status_code == 200, submitted.json()
+    assert_answer_is_fresh(api, clerk, submitted)
     assert [s["role"] for s in submitted.json()["approval"]["current_steps"]] == ["sales_manager"]
     approve_via_api(api, manager, submitted.json())
     assert api.as_user(clerk).get(url).json()["status"] == "approved"
@@ -231,6 +240,7 @@ def test_contract_to_signed_delivery_end_to_end_r10_to_r14(
     # R13: the warehouse issues it (stock down, gate pass), security lets it out.
     issued = api.as_user(keeper).post(f"{url}issue/")
     assert issued.status_code == 200, issued.json()
+    assert_answer_is_fresh(api, keeper, issued)
     gate_pass = issued.json()["gate_pass_no"]
     assert (issued.json()["status"], issued.json()["issued_by"]) == ("issued", "wh.feng")
     assert gate_pass.startswith("CM-")
@@ -246,6 +256,7 @@ def test_contract_to_signed_delivery_end_to_end_r10_to_r14(
     assert found.json()["id"] == shipping["id"]
     exited = api.as_user(guard).post(f"{url}exit/", {"gate_pass_no": gate_pass}, format="json")
     assert exited.status_code == 200, exited.json()
+    assert_answer_is_fresh(api, guard, exited)
     assert (exited.json()["status"], exited.json()["exited_by"]) == ("shipped", "guard.chu")
     ledger_url = f"/api/v1/contracts/{contract.pk}/ledger/"
     ledger = api.as_user(clerk).get(ledger_url).json()
@@ -262,6 +273,7 @@ def test_contract_to_signed_delivery_end_to_end_r10_to_r14(
         format="multipart",
     )
     assert delivered.status_code == 200, delivered.json()
+    assert_answer_is_fresh(api, clerk, delivered)
     body = delivered.json()
     assert (body["status"], body["signed_by"], body["signed_at"], body["has_scan"]) == (
         "delivered",
