@@ -7,6 +7,7 @@ from rest_framework import serializers
 
 from approvals.api.serializers import DocumentApprovalField
 from core.api.fields import ReferenceField, amount_field, quantity_field
+from core.api.serializers import ModelSerializer
 from core.errors import InvalidInput, RuleViolation
 from inventory import selectors
 from inventory.models import Warehouse
@@ -14,7 +15,7 @@ from inventory.services.common import contract_for_document
 from sales.models import Product
 
 
-class WarehouseSerializer(serializers.ModelSerializer):
+class WarehouseSerializer(ModelSerializer):
     class Meta:
         model = Warehouse
         fields = ["id", "code", "name", "address", "is_active", "created_at", "updated_at"]
