@@ -136,7 +136,8 @@ class _Recipe:
 
 
 class ModelSerializer(serializers.ModelSerializer):
-    """DRF's `ModelSerializer`, its fields built once per class and language (see above)."""
+    # DRF's `ModelSerializer`, its fields built once per class and language (see above). No
+    # docstring: the OpenAPI schema would take it as every serializer's description.
 
     # False: build the fields for every serializer, as DRF does.
     keep_built_fields = True
