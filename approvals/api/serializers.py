@@ -84,9 +84,17 @@ class DocumentApprovalField(serializers.Field):
         return {
             "id": request.id,
             "status": request.status,
-            "current_steps": StepSerializer(request.open_steps, many=True).data,
-            "decisions": DecisionSerializer(request.decisions.all(), many=True).data,
+            "current_steps": self._rows(StepSerializer, request.open_steps),
+            "decisions": self._rows(DecisionSerializer, request.decisions.all()),
         }
+
+    def _rows(self, serializer_class, rows) -> list:
+        """`serializer_class(rows, many=True).data`, by one list serializer per class for every
+        document this field shows (a list's rows), not two new ones per document (issue 14)."""
+        serializers_ = self.__dict__.setdefault("_row_serializers", {})
+        if serializer_class not in serializers_:
+            serializers_[serializer_class] = serializer_class(many=True)
+        return serializers_[serializer_class].to_representation(rows)
 
 
 def with_answered_approval(written, fresh):
