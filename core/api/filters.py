@@ -3,7 +3,7 @@ when the request names none of its filters (issue 14).
 
 `DjangoFilterBackend` makes a `FilterSet` and its form for every request — every detail
 (`GET …/1/`, whose queryset DRF filters too), every action and every unfiltered list —
-about a tenth of a detail's time, to find every filter empty and return the queryset as it
+nearly a tenth of a detail's time, to find every filter empty and return the queryset as it
 was. Here, when no query parameter starts with the name of one of the `FilterSet`'s filters,
 the queryset is returned as the `FilterSet` would return it (`queryset.all()`), without it —
 but only for a `FilterSet` shown, once per class, to leave a queryset unchanged when no

@@ -77,6 +77,16 @@ def _state(field) -> dict:
     return state
 
 
+def test_every_model_serializer_of_the_apps_derives_from_the_base():
+    _project_serializers()
+    direct = [
+        cls
+        for cls in _all_subclasses(serializers.ModelSerializer)
+        if cls.__module__.endswith(".api.serializers") and not issubclass(cls, ModelSerializer)
+    ]
+    assert direct == []
+
+
 @pytest.mark.parametrize("language", ["zh-hans", "en"])
 def test_every_model_serializer_gets_the_fields_drf_builds(language):
     with translation.override(language):
