@@ -3,6 +3,7 @@ from rest_framework import serializers
 
 from approvals.models import ApprovalRequest, Decision, Delegation, RequestStatus
 from core.api.fields import amount_field
+from core.api.serializers import ModelSerializer
 
 
 class StepSerializer(serializers.Serializer):
@@ -10,7 +11,7 @@ class StepSerializer(serializers.Serializer):
     role = serializers.CharField()
 
 
-class DecisionSerializer(serializers.ModelSerializer):
+class DecisionSerializer(ModelSerializer):
     user = serializers.CharField(source="user.username")
     on_behalf_of = serializers.CharField(source="on_behalf_of.username", default=None)
 
@@ -19,7 +20,7 @@ class DecisionSerializer(serializers.ModelSerializer):
         fields = ["role", "user", "on_behalf_of", "decision", "comment", "decided_at"]
 
 
-class ApprovalSerializer(serializers.ModelSerializer):
+class ApprovalSerializer(ModelSerializer):
     """API.md's `approval` object, with the inbox's fields."""
 
     current_steps = StepSerializer(source="open_steps", many=True, read_only=True)
@@ -83,9 +84,17 @@ class DocumentApprovalField(serializers.Field):
         return {
             "id": request.id,
             "status": request.status,
-            "current_steps": StepSerializer(request.open_steps, many=True).data,
-            "decisions": DecisionSerializer(request.decisions.all(), many=True).data,
+            "current_steps": self._rows(StepSerializer, request.open_steps),
+            "decisions": self._rows(DecisionSerializer, request.decisions.all()),
         }
+
+    def _rows(self, serializer_class, rows) -> list:
+        """`serializer_class(rows, many=True).data`, by one list serializer per class for every
+        document this field shows (a list's rows), not two new ones per document (issue 14)."""
+        serializers_ = self.__dict__.setdefault("_row_serializers", {})
+        if serializer_class not in serializers_:
+            serializers_[serializer_class] = serializer_class(many=True)
+        return serializers_[serializer_class].to_representation(rows)
 
 
 def with_answered_approval(written, fresh):
@@ -113,7 +122,7 @@ class RejectSerializer(serializers.Serializer):
     comment = serializers.CharField()
 
 
-class DelegationSerializer(serializers.ModelSerializer):
+class DelegationSerializer(ModelSerializer):
     delegator = serializers.CharField(source="delegator.username", read_only=True)
     delegate = serializers.SlugRelatedField(
         slug_field="username",

@@ -6,6 +6,7 @@ from rest_framework import serializers
 from approvals.api.serializers import DocumentApprovalField
 from contracts.models import Contract
 from core.api.fields import amount_field, keep_reference, quantity_field
+from core.api.serializers import ModelSerializer
 from sales import selectors as sales_selectors
 from sales.models import Order, PaymentMethod
 
@@ -35,7 +36,7 @@ class ContractLineSerializer(serializers.Serializer):
     gross = amount_field(read_only=True)
 
 
-class ContractSerializer(serializers.ModelSerializer):
+class ContractSerializer(ModelSerializer):
     """API.md `contracts/`: POST {"order"} (and optionally terms); PATCH terms in draft."""
 
     order = serializers.PrimaryKeyRelatedField(

@@ -10,6 +10,7 @@ from rest_framework import serializers
 from approvals.api.serializers import DocumentApprovalField
 from contracts.models import Contract
 from core.api.fields import ReferenceField, amount_field
+from core.api.serializers import ModelSerializer
 from core.permissions import sees_customer
 from finance.models import (
     Allocation,
@@ -29,7 +30,7 @@ from finance.selectors import BUCKETS
 from sales.models import PaymentMethod
 
 
-class JournalLineSerializer(serializers.ModelSerializer):
+class JournalLineSerializer(ModelSerializer):
     account = serializers.SlugRelatedField(slug_field="code", read_only=True)
     debit = amount_field(read_only=True)
     credit = amount_field(read_only=True)
@@ -39,7 +40,7 @@ class JournalLineSerializer(serializers.ModelSerializer):
         fields = ["account", "debit", "credit"]
 
 
-class JournalEntrySerializer(serializers.ModelSerializer):
+class JournalEntrySerializer(ModelSerializer):
     """API.md `journal/`: `{"id","date","memo","lines":[{"account","debit","credit"}]}`, with
     the contract, customer, source document and what it reverses added."""
 
@@ -157,7 +158,7 @@ class ReceiptReverseSerializer(serializers.Serializer):
     reason = serializers.CharField(max_length=200)
 
 
-class AllocationSerializer(serializers.ModelSerializer):
+class AllocationSerializer(ModelSerializer):
     contract_number = serializers.CharField(source="contract.number", read_only=True)
     amount = amount_field(read_only=True)
 
@@ -167,7 +168,7 @@ class AllocationSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
-class ReceiptSerializer(serializers.ModelSerializer):
+class ReceiptSerializer(ModelSerializer):
     """A receipt with its allocations; `unallocated_amount` stays on account as an advance."""
 
     amount = amount_field(read_only=True)
@@ -304,7 +305,7 @@ class BankProposalSerializer(serializers.Serializer):
     suggested = amount_field()
 
 
-class BankStatementLineSerializer(serializers.ModelSerializer):
+class BankStatementLineSerializer(ModelSerializer):
     """API.md `bank-statements/` line: `{"row","date","amount","payer","reference","customer",
     "status","errors"}`, with the receipt it became and the proposed contracts added."""
 
@@ -344,7 +345,7 @@ class BankStatementLineSerializer(serializers.ModelSerializer):
         return BankProposalSerializer(proposals, many=True).data
 
 
-class BankStatementSerializer(serializers.ModelSerializer):
+class BankStatementSerializer(ModelSerializer):
     uploaded_by = serializers.CharField(source="uploaded_by.username", read_only=True)
     lines = serializers.SerializerMethodField()
 
@@ -362,7 +363,7 @@ class BankStatementSerializer(serializers.ModelSerializer):
         ).data
 
 
-class BankStatementSummarySerializer(serializers.ModelSerializer):
+class BankStatementSummarySerializer(ModelSerializer):
     """A statement in the list: its lines counted by status."""
 
     uploaded_by = serializers.CharField(source="uploaded_by.username", read_only=True)
@@ -428,7 +429,7 @@ class BankStatementConfirmedSerializer(BankStatementSerializer):
 # -- overdue interest (R18) ---------------------------------------------------------------------
 
 
-class InterestPostingSerializer(serializers.ModelSerializer):
+class InterestPostingSerializer(ModelSerializer):
     """A month's interest posted on a contract (R18): the journal entry it posted."""
 
     customer = serializers.IntegerField(source="contract.customer_id", read_only=True)
@@ -467,7 +468,7 @@ class InterestRunResultSerializer(serializers.Serializer):
 # -- litigation follow-up (R18) -----------------------------------------------------------------
 
 
-class LitigationCaseSerializer(serializers.ModelSerializer):
+class LitigationCaseSerializer(ModelSerializer):
     """A contract overdue more than 90 days, followed up (R18). PATCH: owner, notes, status."""
 
     contract_number = serializers.CharField(source="contract.number", read_only=True)
@@ -532,7 +533,7 @@ class AgingReportSerializer(serializers.Serializer):
 # -- month end (R20) ------------------------------------------------------------------------------
 
 
-class DifferenceSerializer(serializers.ModelSerializer):
+class DifferenceSerializer(ModelSerializer):
     """A figure of a contract that disagrees with its source of truth."""
 
     contract_number = serializers.CharField(source="contract.number", read_only=True)
@@ -556,7 +557,7 @@ class DifferenceSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
-class ReconciliationSerializer(serializers.ModelSerializer):
+class ReconciliationSerializer(ModelSerializer):
     """A month's run: its progress while `running`, then its differences and the co-sign of
     the sales manager and finance (`approval`); `confirmed` once both confirmed (R20, R21)."""
 

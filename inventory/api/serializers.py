@@ -8,13 +8,14 @@ from rest_framework import serializers
 from approvals.api.serializers import DocumentApprovalField
 from contracts.models import Contract
 from core.api.fields import ReferenceField, amount_field, quantity_field
+from core.api.serializers import ModelSerializer
 from core.permissions import sees_customer
 from inventory import selectors
 from inventory.models import Warehouse
 from sales.models import Product
 
 
-class WarehouseSerializer(serializers.ModelSerializer):
+class WarehouseSerializer(ModelSerializer):
     class Meta:
         model = Warehouse
         fields = ["id", "code", "name", "address", "is_active", "created_at", "updated_at"]

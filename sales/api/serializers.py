@@ -10,6 +10,7 @@ from rest_framework import serializers
 
 from approvals.api.serializers import DocumentApprovalField
 from core.api.fields import ReferenceField, amount_field, keep_reference, quantity_field
+from core.api.serializers import ModelSerializer
 from sales import selectors
 from sales.models import (
     Contact,
@@ -26,14 +27,14 @@ User = get_user_model()
 # --- customers and products -------------------------------------------------------------------
 
 
-class ContactSerializer(serializers.ModelSerializer):
+class ContactSerializer(ModelSerializer):
     class Meta:
         model = Contact
         fields = ["id", "name", "title", "phone", "email"]
         read_only_fields = ["id"]
 
 
-class CustomerSerializer(serializers.ModelSerializer):
+class CustomerSerializer(ModelSerializer):
     owner = serializers.SlugRelatedField(
         slug_field="username", queryset=User.objects.filter(is_active=True), required=False
     )
@@ -83,7 +84,7 @@ class CustomerCreditSerializer(serializers.Serializer):
     blocked = serializers.BooleanField()
 
 
-class ProductSerializer(serializers.ModelSerializer):
+class ProductSerializer(ModelSerializer):
     class Meta:
         model = Product
         fields = [
@@ -104,7 +105,7 @@ class ProductSerializer(serializers.ModelSerializer):
 # --- credit change requests (R2) --------------------------------------------------------------
 
 
-class CreditChangeSerializer(serializers.ModelSerializer):
+class CreditChangeSerializer(ModelSerializer):
     customer = serializers.PrimaryKeyRelatedField(
         queryset=Customer.objects.none(), help_text="A customer the caller may see (R23)."
     )
@@ -190,7 +191,7 @@ class PriceListItemSerializer(serializers.Serializer):
     )
 
 
-class PriceListSerializer(serializers.ModelSerializer):
+class PriceListSerializer(ModelSerializer):
     commission_rate = serializers.DecimalField(
         max_digits=5,
         decimal_places=4,
@@ -271,7 +272,7 @@ class OrderLineSerializer(serializers.Serializer):
     gross = amount_field(read_only=True)
 
 
-class OrderSerializer(serializers.ModelSerializer):
+class OrderSerializer(ModelSerializer):
     customer = serializers.PrimaryKeyRelatedField(
         queryset=Customer.objects.none(), help_text="One of the caller's customers (R23)."
     )

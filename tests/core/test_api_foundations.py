@@ -38,6 +38,45 @@ def test_bad_token_is_401(api):
     assert_error_body(api.get("/api/v1/customers/"), 401, "authentication_failed")
 
 
+def test_token_of_an_inactive_user_is_401(api, clerk):
+    api.as_user(clerk)
+    clerk.is_active = False
+    clerk.save(update_fields=["is_active"])
+
+    body = assert_error_body(api.get("/api/v1/customers/"), 401, "authentication_failed")
+    assert body["detail"] == "User inactive or deleted."
+
+
+def test_the_token_read_gives_the_token_and_user_as_the_orm_does(clerk, make_user):
+    """The token's fixed statement (issue 14): the same token and user, with the user's roles
+    kept, the user's booleans and dates typed as the ORM types them on every database."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+    from rest_framework.authtoken.models import Token
+
+    from core.api.authentication import _token_with_roles
+    from core.permissions import user_roles
+
+    boss = make_user("sales_manager", "finance", username="boss")
+    for user in (clerk, boss):
+        key = Token.objects.create(user=user).key
+        with CaptureQueriesContext(connection) as queries:
+            token = _token_with_roles(key)
+            roles = user_roles(token.user)
+            assert token.user.auth_token is token
+        orm = Token.objects.select_related("user").get(key=key)
+
+        assert len(queries) == 1
+        groups = frozenset(user.groups.values_list("name", flat=True))
+        assert roles == user_roles(orm.user) == groups
+        assert (token.pk, token.user_id, token.created) == (orm.pk, orm.user_id, orm.created)
+        for field in type(user)._meta.concrete_fields:
+            mine, theirs = getattr(token.user, field.attname), getattr(orm.user, field.attname)
+            assert (type(mine), mine) == (type(theirs), theirs), field.name
+        assert token.user._state.db == orm.user._state.db and not token.user._state.adding
+    assert _token_with_roles("not-a-real-token") is None
+
+
 @pytest.mark.parametrize(
     "path", ["/api/v1/products/", "/api/v1/warehouses/", "/api/v1/customers/1/credit/"]
 )
