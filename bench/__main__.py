@@ -502,19 +502,23 @@ def main() -> None:
     RESULTS.mkdir(exist_ok=True)
     started = datetime.datetime.now().astimezone().strftime("%Y-%m-%d %H:%M %Z")
     table, sections = Table(), {}
-    if "cycle" in args.sections:
-        run_cycle_and_tryton(table, args, sections)
-    if "concurrency" in args.sections:
-        run_concurrency(table, args, sections)
-    if "growth" in args.sections:
-        run_growth(table, args, sections)
-    run_legacy(table, args, sections)
-    print(table.render_text())
-    import django
+    try:
+        if "cycle" in args.sections:
+            run_cycle_and_tryton(table, args, sections)
+        if "concurrency" in args.sections:
+            run_concurrency(table, args, sections)
+        if "growth" in args.sections:
+            run_growth(table, args, sections)
+        run_legacy(table, args, sections)
+    finally:
+        # What finished is kept even when a later benchmark fails.
+        if table.rows:
+            print(table.render_text())
+            import django
 
-    django.setup()
-    path = write_results(table, sections, started, args)
-    say(f"written {path.relative_to(ROOT)}")
+            django.setup()
+            path = write_results(table, sections, started, args)
+            say(f"written {path.relative_to(ROOT)}")
 
 
 if __name__ == "__main__":

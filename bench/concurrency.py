@@ -492,12 +492,16 @@ def lock_profile(ctx: dict, *, runs: int) -> dict:
         original_commit()
         commits.append((t0, time.perf_counter()))
 
-    def held(mark: str) -> tuple[float, float, list[str], float]:
-        start = next(
-            i
-            for i, (_a, _b, sql) in enumerate(log)
-            if mark in sql and ("FOR UPDATE" in sql or sql.lstrip().upper().startswith("UPDATE"))
+    def locks(table: str, sql: str) -> bool:
+        """The statement that takes `table`'s row lock: an UPDATE of it, or a SELECT … FROM
+        it … FOR UPDATE (not a join of it in another table's locking read)."""
+        head = sql.lstrip()
+        return head.startswith(f'UPDATE "{table}"') or (
+            f'FROM "{table}"' in head and "FOR UPDATE" in head
         )
+
+    def held(table: str) -> tuple[float, float, list[str], float]:
+        start = next(i for i, (_a, _b, sql) in enumerate(log) if locks(table, sql))
         t_lock = log[start][0]
         t_end = commits[-1][1]
         inside = log[start + 1 :]
@@ -526,7 +530,7 @@ def lock_profile(ctx: dict, *, runs: int) -> dict:
                 t2 = time.perf_counter()
                 order_submit(actor=clerk, order_id=order.pk)
                 t3 = time.perf_counter()
-                s_held, s_sql, s_statements, s_commit = held('FROM "sales_customer"')
+                s_held, s_sql, s_statements, s_commit = held("sales_customer")
                 if n < 3:
                     continue  # warm-up
                 create_total.append((t1 - t0) * 1000)
