@@ -105,6 +105,9 @@ DATABASES = {
         disable_server_side_cursors=DB_DISABLE_SERVER_SIDE_CURSORS,
     )
 }
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    # Django's SQLite backend with sums of money read back exact (core/backends/sqlite3).
+    DATABASES["default"]["ENGINE"] = "core.backends.sqlite3"
 # A read replica of the primary (README: Scaling): reports read from it (core.db.reporting),
 # everything else — every write, every row lock, every read in a transaction — stays on
 # `default`. Without it there is one database and no router.
