@@ -3,6 +3,7 @@
 
 from django.conf import settings
 from django.db import models
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 from simple_history.models import HistoricalRecords
@@ -78,7 +79,8 @@ class Lead(models.Model):
         null=True,
         blank=True,
     )
-    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    # the capture: R26's clock starts here (set by lead_create, so a test can set the time)
+    created_at = models.DateTimeField(_("created at"), default=timezone.now, editable=False)
     history = HistoricalRecords()  # R24; kept after conversion (R26)
 
     class Meta:
