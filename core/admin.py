@@ -1,7 +1,9 @@
 from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 
+from core.models import Holiday
 from core.permissions import has_role
+from core.roles import Role
 
 admin.site.site_header = _("O2C administration")
 admin.site.site_title = _("O2C administration")
@@ -58,3 +60,26 @@ class LogEntryAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+
+@admin.register(Holiday)
+class HolidayAdmin(admin.ModelAdmin):
+    """The working-day calendar (R26): holidays and 调休 make-up working days, kept by the
+    general manager (or a superuser); everyone staff may read it."""
+
+    list_display = ["date", "name", "is_workday"]
+    list_filter = ["is_workday"]
+    search_fields = ["name"]
+    date_hierarchy = "date"
+
+    def has_add_permission(self, request):
+        return has_role(request.user, Role.GENERAL_MANAGER)
+
+    def has_change_permission(self, request, obj=None):
+        return has_role(request.user, Role.GENERAL_MANAGER)
+
+    def has_delete_permission(self, request, obj=None):
+        return has_role(request.user, Role.GENERAL_MANAGER)
+
+    def has_view_permission(self, request, obj=None):
+        return request.user.is_active and request.user.is_staff

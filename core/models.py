@@ -1,6 +1,7 @@
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 
 class NumberCounter(models.Model):
@@ -85,3 +86,26 @@ class PeriodLock(models.Model):
 
     def __str__(self) -> str:
         return self.period
+
+
+class Holiday(models.Model):
+    """A day of the working-day calendar the admin maintains (R26's clock): a public holiday
+    (`is_workday` False, skipped), or a 调休 make-up day (`is_workday` True: a Saturday or
+    Sunday that is worked). Weekdays not listed are working days, weekends not listed are not
+    (`core.workdays`)."""
+
+    date = models.DateField(_("date"), unique=True)
+    name = models.CharField(pgettext_lazy("holiday", "name"), max_length=100)
+    is_workday = models.BooleanField(
+        _("make-up working day"),
+        default=False,
+        help_text=_("Tick for a weekend day that is worked (调休); leave empty for a holiday."),
+    )
+
+    class Meta:
+        verbose_name = _("holiday")
+        verbose_name_plural = _("holidays")
+        ordering = ["date"]
+
+    def __str__(self) -> str:
+        return f"{self.date} {self.name}"

@@ -8,7 +8,18 @@ from datetime import date, timedelta
 from decimal import Decimal
 
 from django.contrib.auth import get_user_model
-from django.db.models import Count, OuterRef, Prefetch, Q, QuerySet, Subquery, Sum
+from django.db.models import (
+    Case,
+    Count,
+    OuterRef,
+    Prefetch,
+    Q,
+    QuerySet,
+    Subquery,
+    Sum,
+    Value,
+    When,
+)
 from django.db.models.functions import TruncMonth
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -18,12 +29,16 @@ from core.errors import NotVisible
 from core.history import document_moves, history_rows
 from core.listing import apply_shared
 from core.money import money
-from core.permissions import visible_to
+from core.permissions import has_role, visible_to
 from core.spreadsheets import Kind, Sheet, field_column, keyed_rows, person, yes_no
+from sales import leads_clock
 from sales.models import (
     CreditChangeRequest,
     CreditStatus,
     Customer,
+    Lead,
+    LeadContact,
+    LeadStatus,
     Order,
     OrderLine,
     OrderStatus,
@@ -658,3 +673,98 @@ def customer_exposure_moves(customer: Customer, limit: int = 50) -> list[dict]:
         figure=str(Customer._meta.get_field("exposure").verbose_name),
         limit=limit,
     )
+
+
+# --- leads 潜在客户 (R26) ---------------------------------------------------------------------
+
+LEAD_READERS = ("sales_clerk", "sales_manager", "sales_head", "general_manager")
+
+
+def _lead_base(user) -> QuerySet[Lead]:
+    """The leads `user` may see: none without a sales role; a clerk their own (R23)."""
+    qs = Lead.objects.select_related("owner", "customer")
+    if not has_role(user, *LEAD_READERS):
+        return qs.none()
+    return visible_to(qs, user, owner="owner")
+
+
+def _overdue_first(qs: QuerySet[Lead], now) -> QuerySet[Lead]:
+    return qs.annotate(
+        overdue_rank=Case(When(next_contact_due__lt=now, then=Value(0)), default=Value(1))
+    ).order_by("overdue_rank", "next_contact_due", "id")
+
+
+def lead_list(
+    *,
+    user,
+    due: str = "",
+    owner: str = "",
+    status: str = "",
+    grade: str = "",
+    search: str = "",
+    now=None,
+) -> QuerySet[Lead]:
+    """The leads `user` may see, filtered; `due=overdue|today` lists open leads only (R26),
+    overdue first then by due (leads_clock's definitions)."""
+    now = now or timezone.now()
+    qs = _lead_base(user)
+    if owner:
+        qs = qs.filter(owner__username=owner)
+    if status:
+        qs = qs.filter(status=status)
+    if grade:
+        qs = qs.filter(grade=grade)
+    if search:
+        qs = qs.filter(
+            Q(company__icontains=search)
+            | Q(contact_name__icontains=search)
+            | Q(phone__icontains=search)
+        )
+    if due == "overdue":
+        qs = qs.filter(status=LeadStatus.OPEN, next_contact_due__lt=now)
+    elif due == "today":
+        start, end = leads_clock.today_bounds(now)
+        qs = qs.filter(
+            status=LeadStatus.OPEN, next_contact_due__gte=start, next_contact_due__lt=end
+        )
+    if due or status == LeadStatus.OPEN:
+        return _overdue_first(qs, now)
+    return qs.order_by("-id")
+
+
+def leads_my_follow_ups(*, user, now=None) -> QuerySet[Lead]:
+    """ "My follow-ups": the user's own open leads, overdue first, then by due."""
+    now = now or timezone.now()
+    qs = Lead.objects.select_related("owner").filter(owner=user, status=LeadStatus.OPEN)
+    return _overdue_first(qs, now)
+
+
+def leads_team_overdue(*, user, now=None) -> QuerySet[Lead]:
+    """ "Team follow-ups overdue", for the sales manager: every open overdue lead the user may
+    see, the most overdue first."""
+    now = now or timezone.now()
+    return (
+        _lead_base(user)
+        .filter(status=LeadStatus.OPEN, next_contact_due__lt=now)
+        .order_by("next_contact_due", "id")
+    )
+
+
+def lead_get(*, user, lead_id: int) -> Lead:
+    lead = _lead_base(user).filter(pk=lead_id).first()
+    if lead is None:
+        raise NotVisible()
+    return lead
+
+
+def lead_contacts(*, lead: Lead) -> QuerySet[LeadContact]:
+    return lead.contacts.select_related("by").order_by("-contacted_at", "-id")
+
+
+def leads_due_for_reminder(*, now) -> tuple[QuerySet[Lead], QuerySet[Lead]]:
+    """(open leads due today, open leads overdue) for the reminder task (R26), owners joined."""
+    start, end = leads_clock.today_bounds(now)
+    base = Lead.objects.select_related("owner").filter(status=LeadStatus.OPEN)
+    today = base.filter(next_contact_due__gte=start, next_contact_due__lt=end).order_by("id")
+    overdue = base.filter(next_contact_due__lt=now).order_by("next_contact_due", "id")
+    return today, overdue

@@ -246,6 +246,12 @@ CELERY_BEAT_SCHEDULE = {
         "task": "sales.tasks.credit_reevaluate",
         "schedule": crontab(hour=1, minute=30),
     },
+    # R26: follow-ups due today to their owners, overdue ones to the sales managers; at the
+    # start of the morning and of the afternoon (a rerun sends nothing twice).
+    "sales-leads-remind": {
+        "task": "sales.tasks.leads_remind",
+        "schedule": crontab(hour="8,13", minute=0),
+    },
     # R12: approved shipping notices past their validity expire; stale submitted ones return.
     "inventory-shipping-notices-expire": {
         "task": "inventory.tasks.shipping_notices_expire",

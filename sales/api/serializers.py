@@ -16,6 +16,8 @@ from sales.models import (
     Contact,
     CreditChangeRequest,
     Customer,
+    Lead,
+    LeadContact,
     Order,
     PaymentMethod,
     PriceList,
@@ -367,3 +369,72 @@ class OrderSerializer(ModelSerializer):
         return keep_reference(
             self, attrs, "customer", _("The customer of an order cannot be changed.")
         )
+
+
+# --- leads (R26) ------------------------------------------------------------------------------
+
+
+class LeadSerializer(ModelSerializer):
+    """A lead; `owner` is a username (default: the caller). `next_contact_due` is read-only:
+    the clock sets it on capture, contact and regrade (R26)."""
+
+    owner = serializers.SlugRelatedField(
+        slug_field="username", queryset=User.objects.filter(is_active=True), required=False
+    )
+    budget = amount_field(min_value=Decimal("0"), required=False, allow_null=True)
+    overdue = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Lead
+        fields = [
+            "id",
+            "company",
+            "contact_name",
+            "position",
+            "phone",
+            "email",
+            "size",
+            "business",
+            "source",
+            "current_supplier",
+            "need",
+            "budget",
+            "decision_power",
+            "grade",
+            "grade_reason",
+            "owner",
+            "status",
+            "next_contact_due",
+            "overdue",
+            "last_contacted_at",
+            "customer",
+            "created_at",
+        ]
+        read_only_fields = [
+            "id",
+            "status",
+            "next_contact_due",
+            "last_contacted_at",
+            "customer",
+            "created_at",
+        ]
+
+    def get_overdue(self, lead) -> bool:
+        from django.utils import timezone
+
+        from sales.leads_clock import is_overdue
+
+        return lead.status == "open" and is_overdue(lead.next_contact_due, timezone.now())
+
+
+class LeadContactSerializer(ModelSerializer):
+    by = serializers.SlugRelatedField(slug_field="username", read_only=True)
+
+    class Meta:
+        model = LeadContact
+        fields = ["id", "contacted_at", "channel", "note", "next_step", "by", "created_at"]
+        read_only_fields = ["id", "by", "created_at"]
+
+
+class LeadConvertSerializer(serializers.Serializer):
+    tax_id = serializers.CharField(required=False, allow_blank=True, max_length=18)

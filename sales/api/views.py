@@ -6,18 +6,24 @@ approval (`approvals/{id}/approve/`)."""
 from typing import TYPE_CHECKING
 
 import django_filters
+from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema
+from rest_framework import status
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
 from approvals.selectors import ANSWERED, documents_with_approvals
 from core.api.views import ServiceViewSet, TabularMixin
+from core.errors import InvalidInput
 from core.permissions import require_role
 from sales import selectors, services
 from sales.api.serializers import (
     CreditChangeSerializer,
     CustomerCreditSerializer,
     CustomerSerializer,
+    LeadContactSerializer,
+    LeadConvertSerializer,
+    LeadSerializer,
     OrderSerializer,
     PriceListSerializer,
     ProductSerializer,
@@ -27,6 +33,7 @@ from sales.models import (
     CreditChangeStatus,
     CreditStatus,
     Customer,
+    Lead,
     Order,
     OrderStatus,
     PriceList,
@@ -34,7 +41,7 @@ from sales.models import (
     Product,
 )
 from sales.selectors import price_list_queryset
-from sales.services import credit, orders, price_lists
+from sales.services import credit, leads, orders, price_lists
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import User
@@ -336,3 +343,74 @@ class OrderViewSet(ServiceViewSet):
         its exposure released, R3)."""
         order = orders.order_cancel(actor=request.user, order_id=self.object_id())
         return Response(self.get_serializer(self._fresh(order)).data)
+
+
+# --- leads 潜在客户 (R26) ---------------------------------------------------------------------
+
+
+class LeadViewSet(ServiceViewSet):
+    """Leads (R26, R23). A clerk sees and works their own leads; the sales manager, the head of
+    sales and the general manager all. `?due=overdue|today` lists the open leads whose follow-up
+    is overdue or due today, overdue first then by due; `?owner=<username>`. PATCH a `grade` to
+    regrade (the due moves). `contacts/` logs (POST) and lists (GET) contacts; `convert/` makes
+    the customer (R1; 409 `duplicate_customer`)."""
+
+    serializer_class = LeadSerializer
+    queryset = Lead.objects.none()  # for the schema; requests use get_queryset (R23)
+    search_fields = ["company", "contact_name", "phone"]
+    http_method_names = ["get", "post", "patch", "head", "options"]
+
+    def get_queryset(self):
+        params = self.request.query_params if self.action == "list" else {}
+        due = params.get("due", "")
+        if due not in ("", "overdue", "today"):
+            raise InvalidInput(errors={"due": [_("Choose overdue or today.")]})
+        return selectors.lead_list(
+            user=self.request.user,
+            due=due,
+            owner=params.get("owner", ""),
+            status=params.get("status", ""),
+            grade=params.get("grade", ""),
+        )
+
+    def check_input(self, data) -> None:
+        # A caller who may not work leads gets the 403 before any field error.
+        require_role(self.request.user, *leads.LEAD_ROLES)
+
+    def service_create(self, data):
+        return leads.lead_create(actor=self.request.user, **data)
+
+    def service_update(self, instance, data):
+        return leads.lead_update(actor=self.request.user, lead_id=instance.pk, **data)
+
+    @extend_schema(request=LeadContactSerializer, responses=LeadContactSerializer(many=True))
+    @action(detail=True, methods=["get", "post"])
+    def contacts(self, request, pk=None):
+        """GET: the lead's contacts, latest first. POST {"contacted_at","channel","note",
+        "next_step"?} → 201; the lead's `next_contact_due` moves on by its grade (R26)."""
+        if request.method == "GET":
+            lead = self.get_object()
+            rows = selectors.lead_contacts(lead=lead)
+            return Response(LeadContactSerializer(rows, many=True).data)
+        require_role(request.user, *leads.LEAD_ROLES)
+        data = LeadContactSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        contact = leads.lead_contact_log(
+            actor=request.user, lead_id=self.url_id(), **data.validated_data
+        )
+        contact.by = request.user
+        return Response(LeadContactSerializer(contact).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(request=LeadConvertSerializer, responses=CustomerSerializer)
+    @action(detail=True, methods=["post"])
+    def convert(self, request, pk=None):
+        """The lead becomes a customer (R1 defaults, same owner) → 201 the customer; the lead is
+        `converted`. 409 `duplicate_customer` when a customer has the same tax id or normalised
+        name (the existing one is named)."""
+        data = LeadConvertSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        customer = leads.lead_convert(
+            actor=request.user, lead_id=self.url_id(), tax_id=data.validated_data.get("tax_id")
+        )
+        customer = selectors.customer_get(user=request.user, customer_id=customer.pk)
+        return Response(CustomerSerializer(customer).data, status=status.HTTP_201_CREATED)

@@ -11,15 +11,32 @@ from sales.models.customers import (
     phone_validator,
     tax_id_validator,
 )
+from sales.models.leads import (
+    ContactChannel,
+    Lead,
+    LeadContact,
+    LeadGrade,
+    LeadReminder,
+    LeadSource,
+    LeadStatus,
+    ReminderKind,
+)
 from sales.models.orders import CreditStatus, Order, OrderLine, OrderStatus, PaymentMethod
 
 __all__ = [
     "Contact",
+    "ContactChannel",
     "CreditChangeRequest",
     "CreditChangeStatus",
     "CreditReviewReminder",
     "CreditStatus",
     "Customer",
+    "Lead",
+    "LeadContact",
+    "LeadGrade",
+    "LeadReminder",
+    "LeadSource",
+    "LeadStatus",
     "Order",
     "OrderLine",
     "OrderStatus",
@@ -28,6 +45,7 @@ __all__ = [
     "PriceListItem",
     "PriceListStatus",
     "Product",
+    "ReminderKind",
     "RiskLevel",
     "phone_validator",
     "tax_id_validator",

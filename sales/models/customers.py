@@ -23,6 +23,54 @@ phone_validator = RegexValidator(
 )
 
 
+# Legal-form suffixes dropped before names are compared (issue 15: a lead converts only when no
+# customer has the same normalised name); longest first, so 有限责任公司 is not read as 公司.
+COMPANY_SUFFIXES = (
+    "股份有限公司",
+    "有限责任公司",
+    "有限公司",
+    "集团公司",
+    "公司",
+    "corporation",
+    "company limited",
+    "co ltd",
+    "coltd",
+    "company",
+    "limited",
+    "corp",
+    "inc",
+    "ltd",
+    "llc",
+    "co",
+)
+
+
+def normalise_company_name(name: str) -> str:
+    """The key two company names are the same by: full-width → half-width (NFKC), case-folded,
+    the legal-form suffix removed (repeatedly: "… Co., Ltd."), then every space and punctuation
+    mark removed: "上海华东机械股份有限公司", "上海 华东机械有限公司" and "上海华东机械" are one
+    name; "ＡＢＣ Trading Co., Ltd." and "abc trading" are one. An ASCII suffix counts only as a
+    whole word ("Tesco" keeps its "co"); a name that is only a suffix is kept as it is."""
+    import unicodedata
+
+    text = unicodedata.normalize("NFKC", name or "").casefold()
+    words = "".join(ch if ch.isalnum() else " " for ch in text).split()
+    text = " ".join(words)
+    changed = True
+    while changed and text:
+        changed = False
+        for suffix in COMPANY_SUFFIXES:
+            if text.endswith(suffix) and len(text) > len(suffix):
+                head = text[: -len(suffix)]
+                # an ASCII suffix only as a whole word ("tesco" keeps its "co")
+                if suffix.isascii() and head and head[-1] != " ":
+                    continue
+                text = head.rstrip()
+                changed = True
+                break
+    return "".join(ch for ch in text if ch.isalnum())
+
+
 class RiskLevel(models.TextChoices):
     LOW = "low", _("Low")
     MEDIUM = "medium", _("Medium")
@@ -36,6 +84,8 @@ class Customer(models.Model):
 
     code = models.CharField(_("code"), max_length=20, unique=True)
     name = models.CharField(_("name"), max_length=200, db_index=True)
+    # normalise_company_name(name), kept by save(): the duplicate check of a lead's conversion
+    name_key = models.CharField(max_length=200, db_index=True, editable=False, default="")
     tax_id = models.CharField(_("tax id"), max_length=18, blank=True, validators=[tax_id_validator])
     contact_name = models.CharField(_("contact person"), max_length=100, blank=True)
     phone = models.CharField(_("phone"), max_length=30, blank=True, validators=[phone_validator])
@@ -62,7 +112,7 @@ class Customer(models.Model):
     is_active = models.BooleanField(pgettext_lazy("in use", "active"), default=True)
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
-    history = HistoricalRecords(excluded_fields=["updated_at"])  # R24
+    history = HistoricalRecords(excluded_fields=["updated_at", "name_key"])  # R24
 
     class Meta:
         verbose_name = _("customer")
@@ -83,6 +133,13 @@ class Customer(models.Model):
 
     def __str__(self) -> str:
         return f"{self.code} {self.name}"
+
+    def save(self, *args, **kwargs):
+        self.name_key = normalise_company_name(self.name)
+        update_fields = kwargs.get("update_fields")
+        if update_fields is not None and "name" in update_fields:
+            kwargs["update_fields"] = {*update_fields, "name_key"}
+        super().save(*args, **kwargs)
 
 
 class Contact(models.Model):

@@ -31,6 +31,7 @@ from finance.services.bank import bank_statement_upload
 from finance.services.litigation import litigations_flag
 from inventory import services as inventory
 from sales.services.credit import credit_change_submit
+from sales.services.leads import lead_contact_log, lead_create
 from sales.services.orders import order_create, order_submit
 from sales.services.price_lists import price_list_create
 from tests.contracts.conftest import make_order
@@ -216,6 +217,25 @@ def seed(n: int) -> Books:
             ),
         )
         books.add("bank_statement", statement.pk)
+
+        # Leads (R26): the i-th has i + 1 contacts; every other one overdue.
+        now = timezone.now()
+        lead = lead_create(
+            actor=clerk,
+            now=now - datetime.timedelta(days=2 * (i % 2)),
+            company=f"潜在客户{i}有限公司",
+            contact_name="周经理",
+            grade="A",
+        )
+        for j in range(i + 1):
+            lead_contact_log(
+                actor=clerk,
+                lead_id=lead.pk,
+                contacted_at=now - datetime.timedelta(days=3, hours=j),
+                channel="phone",
+                note=f"第{j}次",
+            )
+        books.add("lead", lead.pk)
 
     for index, period in enumerate(_months_back(n)):
         slip = commission_slip_create(actor=finance, salesperson=clerk, period=period)
