@@ -14,7 +14,16 @@ from django.utils.translation import gettext_lazy
 from core import formats
 from core.errors import RuleViolation
 from sales import selectors
-from sales.models import Contact, Customer, PaymentMethod, Product, RiskLevel
+from sales.models import (
+    Contact,
+    ContactChannel,
+    Customer,
+    Lead,
+    LeadGrade,
+    PaymentMethod,
+    Product,
+    RiskLevel,
+)
 from sales.services import customer_refuse_credit_fields
 
 User = get_user_model()
@@ -281,3 +290,70 @@ class OrderLineForm(forms.Form):
 
 
 OrderLineFormSet = forms.formset_factory(OrderLineForm, extra=0)
+
+
+class LeadForm(forms.ModelForm):
+    """Capture a lead 潜在客户 (R26); the due date is the service's (sales.leads_clock)."""
+
+    class Meta:
+        model = Lead
+        fields = [
+            "company",
+            "contact_name",
+            "position",
+            "phone",
+            "email",
+            "size",
+            "business",
+            "source",
+            "current_supplier",
+            "need",
+            "budget",
+            "decision_power",
+            "grade",
+            "grade_reason",
+        ]
+        widgets = {"need": forms.Textarea(attrs={"rows": 3})}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["company"].widget.attrs["autofocus"] = True
+
+    def validate_unique(self):
+        """Rules are the service's."""
+
+
+class LeadContactForm(forms.Form):
+    """Log a contact with a lead; the next due follows from its time (R26)."""
+
+    contacted_at = forms.DateTimeField(
+        label=gettext_lazy("contacted at"),
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
+        input_formats=["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M", "%Y-%m-%d %H:%M:%S"],
+    )
+    channel = forms.ChoiceField(label=gettext_lazy("channel"), choices=())
+    note = forms.CharField(label=gettext_lazy("note"), widget=forms.Textarea(attrs={"rows": 2}))
+    next_step = forms.CharField(label=gettext_lazy("next step"), max_length=300, required=False)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["channel"].choices = ContactChannel.choices
+
+
+class LeadGradeForm(forms.Form):
+    """Regrade a lead; the service moves its due (R26)."""
+
+    grade = forms.ChoiceField(label=gettext_lazy("grade"), choices=())
+    grade_reason = forms.CharField(
+        label=gettext_lazy("grade reason"), max_length=300, required=False
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["grade"].choices = LeadGrade.choices
+
+
+class LeadConvertForm(forms.Form):
+    """Convert a lead into a customer (R1 defaults); a duplicate is refused by the service."""
+
+    tax_id = forms.CharField(label=gettext_lazy("tax id"), max_length=18, required=False)

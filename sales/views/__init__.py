@@ -21,6 +21,15 @@ from sales.views.customers import (  # noqa: F401
     product_import,
     product_list,
 )
+from sales.views.leads import (  # noqa: F401
+    lead_contact,
+    lead_convert,
+    lead_create,
+    lead_detail,
+    lead_list,
+    lead_regrade,
+    lead_team_overdue,
+)
 from sales.views.orders import (  # noqa: F401
     order_cancel,
     order_create,

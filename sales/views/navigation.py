@@ -43,6 +43,8 @@ ORDER_FIGURES = (
     Role.FINANCE_VP,
     Role.MARKETING_DIRECTOR,
 )
+# Who captures and works leads (R26); the team's overdue list is a button on their list page.
+LEADS = (Role.SALES_CLERK, Role.SALES_MANAGER, Role.SALES_HEAD, Role.GENERAL_MANAGER)
 # Who releases held orders or answers for credit (R4).
 CREDIT_WATCH = (Role.CREDIT_CONTROLLER, Role.SALES_MANAGER, Role.GENERAL_MANAGER, Role.FINANCE)
 # Who proposes or decides a credit change (R2).
@@ -148,6 +150,7 @@ def register() -> None:
     register_menu_group("sales", label=pgettext_lazy("menu", "Sales"))
     entries = [
         ("customer-list", _("Customers"), SALES_AND_FINANCE, 20),
+        ("lead-list", _("Leads"), LEADS, 25),
         ("order-list", _("Orders"), ORDERS, 30),
         ("credit-change-list", _("Credit changes"), CREDIT, 40),
         ("product-list", _("Products"), None, 50),

@@ -19,7 +19,7 @@ def test_a_short_menu_stays_flat(client, clerk):
 
     assert all("link" in node for node in tree)
     labels = [str(node["link"]["label"]) for node in tree]
-    assert labels[:3] == ["Home", "Customers", "Orders"]
+    assert labels[:4] == ["Home", "Customers", "Leads", "Orders"]
     assert "<details" not in client.get("/").content.decode()
 
 
@@ -42,6 +42,7 @@ def test_the_general_managers_long_menu_folds_into_groups(client, make_user):
     sales = next(node for node in tree if node.get("label") == "Sales")
     assert [str(item["label"]) for item in sales["entries"]] == [
         "Customers",
+        "Leads",
         "Orders",
         "Credit changes",
         "Products",

@@ -14,6 +14,7 @@ def test_clerk_navigation_shows_customers_but_not_warehouses(client, clerk):
     assert _nav(client, clerk) == [
         "Home",
         "Customers",
+        "Leads",
         "Orders",
         "Products",
         "Price lists",
@@ -40,6 +41,7 @@ def test_superuser_navigation_shows_everything(client, make_user):
         "Home",
         "Approvals",
         "Customers",
+        "Leads",
         "Orders",
         "Credit changes",
         "Products",
