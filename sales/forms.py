@@ -25,6 +25,7 @@ from sales.models import (
     RiskLevel,
 )
 from sales.services import customer_refuse_credit_fields
+from sales.services.leads import LEAD_FIELDS
 
 User = get_user_model()
 
@@ -297,22 +298,7 @@ class LeadForm(forms.ModelForm):
 
     class Meta:
         model = Lead
-        fields = [
-            "company",
-            "contact_name",
-            "position",
-            "phone",
-            "email",
-            "size",
-            "business",
-            "source",
-            "current_supplier",
-            "need",
-            "budget",
-            "decision_power",
-            "grade",
-            "grade_reason",
-        ]
+        fields = list(LEAD_FIELDS)  # what the service takes (sales.services.leads)
         widgets = {"need": forms.Textarea(attrs={"rows": 3})}
 
     def __init__(self, *args, **kwargs):

@@ -23,6 +23,7 @@ from sales.models import (
     PriceList,
     Product,
 )
+from sales.services.leads import LEAD_FIELDS
 
 User = get_user_model()
 
@@ -388,20 +389,7 @@ class LeadSerializer(ModelSerializer):
         model = Lead
         fields = [
             "id",
-            "company",
-            "contact_name",
-            "position",
-            "phone",
-            "email",
-            "size",
-            "business",
-            "source",
-            "current_supplier",
-            "need",
-            "budget",
-            "decision_power",
-            "grade",
-            "grade_reason",
+            *LEAD_FIELDS,  # what the service takes (sales.services.leads)
             "owner",
             "status",
             "next_contact_due",
