@@ -29,7 +29,7 @@ from core.errors import NotVisible
 from core.history import document_moves, history_rows
 from core.listing import apply_shared
 from core.money import money
-from core.permissions import has_role, visible_to
+from core.permissions import has_role, sees_all_customers, visible_to
 from core.spreadsheets import Kind, Sheet, field_column, keyed_rows, person, yes_no
 from sales import leads_clock
 from sales.models import (
@@ -46,6 +46,8 @@ from sales.models import (
     PriceList,
     PriceListItem,
     Product,
+    Quotation,
+    QuotationLine,
     RiskLevel,
 )
 
@@ -768,3 +770,51 @@ def leads_due_for_reminder(*, now) -> tuple[QuerySet[Lead], QuerySet[Lead]]:
     today = base.filter(next_contact_due__gte=start, next_contact_due__lt=end).order_by("id")
     overdue = base.filter(next_contact_due__lt=now).order_by("next_contact_due", "id")
     return today, overdue
+
+
+# --- quotations and bids 报价/投标 (R27) -------------------------------------------------------
+
+
+def _quotations_visible(qs: QuerySet[Quotation], user) -> QuerySet[Quotation]:
+    """R23: a clerk sees the quotations of their own customers and of their own leads not yet
+    converted; every other role sees all (as for orders)."""
+    if sees_all_customers(user):
+        return qs
+    return qs.filter(Q(customer__owner=user) | Q(customer__isnull=True, lead__owner=user))
+
+
+def quotation_list(
+    *,
+    user,
+    search: str = "",
+    status: str = "",
+    customer_id: int | None = None,
+    lead_id: int | None = None,
+    with_lines: bool = True,
+) -> QuerySet[Quotation]:
+    """The quotations `user` may see (R23), newest first, party and salesperson joined and
+    (`with_lines`) the lines prefetched: the same few queries for any number of rows."""
+    qs = Quotation.objects.select_related("customer", "lead", "created_by", "order")
+    if with_lines:
+        qs = qs.prefetch_related(Prefetch("lines", QuotationLine.objects.select_related("product")))
+    qs = _quotations_visible(qs, user)
+    if search:
+        qs = qs.filter(
+            Q(number__icontains=search)
+            | Q(customer__name__icontains=search)
+            | Q(lead__company__icontains=search)
+        )
+    if status:
+        qs = qs.filter(status=status)
+    if customer_id is not None:
+        qs = qs.filter(customer_id=customer_id)
+    if lead_id is not None:
+        qs = qs.filter(lead_id=lead_id)
+    return qs.order_by("-created_at", "-id")
+
+
+def quotation_get(*, user, quotation_id: int) -> Quotation:
+    quotation = quotation_list(user=user).filter(pk=quotation_id).first()
+    if quotation is None:
+        raise NotVisible()
+    return quotation

@@ -1,7 +1,6 @@
 """The sales app's models, a module per document family; every name is re-exported here, so
 `from sales.models import X` works whichever module X lives in."""
 
-from sales.models import quotations  # noqa: F401  (R27's approval chain, declared ahead)
 from sales.models.catalogue import PriceList, PriceListItem, PriceListStatus, Product
 from sales.models.credit import CreditChangeRequest, CreditChangeStatus, CreditReviewReminder
 from sales.models.customers import (
@@ -22,6 +21,7 @@ from sales.models.leads import (
     ReminderKind,
 )
 from sales.models.orders import CreditStatus, Order, OrderLine, OrderStatus, PaymentMethod
+from sales.models.quotations import Quotation, QuotationKind, QuotationLine, QuotationStatus
 
 __all__ = [
     "Contact",
@@ -45,6 +45,10 @@ __all__ = [
     "PriceListItem",
     "PriceListStatus",
     "Product",
+    "Quotation",
+    "QuotationKind",
+    "QuotationLine",
+    "QuotationStatus",
     "ReminderKind",
     "RiskLevel",
     "phone_validator",

@@ -200,10 +200,12 @@ register_default_chain(
 )
 
 
-class OrderLine(models.Model):
-    """A line of an order: quantity × unit price, tax by the product's rate (DESIGN §3)."""
+class PricedLine(models.Model):
+    """A priced line of a sales document (an order, a quotation): quantity × unit price, tax by
+    the product's rate (DESIGN §3), checked against the price list by
+    `sales.services.orders.order_lines_build` (R5). Concrete lines add their document's key and
+    their history; the constraints are named after the concrete class."""
 
-    order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="lines")
     product = models.ForeignKey(
         Product, verbose_name=_("product"), on_delete=models.PROTECT, related_name="+"
     )
@@ -225,28 +227,37 @@ class OrderLine(models.Model):
     net = AmountField(_("net"))
     tax = AmountField(_("tax"))
     gross = AmountField(_("gross"))
-    history = HistoricalRecords()
 
     class Meta:
-        verbose_name = _("order line")
-        verbose_name_plural = _("order lines")
+        abstract = True
         ordering = ["id"]
         constraints = [
             models.CheckConstraint(
                 condition=Q(quantity__gt=0),
-                name="orderline_quantity_positive",
+                name="%(class)s_quantity_positive",
                 violation_error_message=_("Enter a quantity above zero."),
             ),
             models.CheckConstraint(
                 condition=Q(unit_price__gte=0),
-                name="orderline_price_not_negative",
+                name="%(class)s_price_not_negative",
                 violation_error_message=_("The price cannot be negative."),
             ),
             models.CheckConstraint(
                 condition=Q(gross=Round(models.F("net") + models.F("tax"), 2)),
-                name="orderline_gross_is_net_plus_tax",
+                name="%(class)s_gross_is_net_plus_tax",
             ),
         ]
 
     def __str__(self) -> str:
         return f"{self.product} × {self.quantity}"
+
+
+class OrderLine(PricedLine):
+    """A line of an order (R5)."""
+
+    order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="lines")
+    history = HistoricalRecords()
+
+    class Meta(PricedLine.Meta):
+        verbose_name = _("order line")
+        verbose_name_plural = _("order lines")

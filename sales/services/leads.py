@@ -210,6 +210,13 @@ def lead_convert(*, actor: "User", lead_id: int, tax_id: str | None = None) -> C
     """An open lead becomes a customer with the R1 defaults and the lead's owner; the lead keeps
     its history and points to the customer (R26). A customer with the same tax id or the same
     normalised name refuses it (`duplicate_customer`, naming that customer); nothing is written."""
+    return lead_convert_within(actor=actor, lead_id=lead_id, tax_id=tax_id)
+
+
+def lead_convert_within(*, actor: "User", lead_id: int, tax_id: str | None = None) -> Customer:
+    """`lead_convert` inside the caller's transaction: a won quotation for a lead converts the
+    lead before it becomes an order (R27, `sales.services.quotations.quotation_to_order`). The
+    lead's quotations are then for the new customer too."""
     lead = _lead_for_update(actor=actor, lead_id=lead_id)
     _require_open(lead)
     tax_id = (tax_id or "").strip()
@@ -244,4 +251,8 @@ def lead_convert(*, actor: "User", lead_id: int, tax_id: str | None = None) -> C
     lead.next_contact_due = None
     lead._history_user = actor
     lead.save()
+    for quotation in lead.quotations.filter(customer__isnull=True):
+        quotation.customer = customer
+        quotation._history_user = actor
+        quotation.save(update_fields=["customer"])
     return customer

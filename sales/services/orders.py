@@ -40,6 +40,7 @@ from sales.models import (
     PriceList,
     Product,
 )
+from sales.models.orders import PricedLine
 from sales.selectors import (
     customer_list,
     floor_price_on,
@@ -90,8 +91,11 @@ def order_lines_build(
     lines: Sequence[Mapping],
     price_list: PriceList,
     products: Mapping[int, Product] | None = None,
-) -> list[OrderLine]:
-    """Lines with their amounts, checked against the price list (R5). Bad input is a 400
+    line_class: type[PricedLine] = OrderLine,
+    document: str = "order",
+) -> list[PricedLine]:
+    """Lines with their amounts, checked against the price list (R5): an order's, or with
+    `line_class` another sales document's (a quotation's, R27). Bad input is a 400
     naming `lines.N.field`; a product off the list or a price below its floor is a 409.
     `products`: the products by id, each with its `list_floor_price` on `price_list`
     (`sales.selectors.products_priced`), when the caller has them already; else one query
@@ -117,14 +121,14 @@ def order_lines_build(
             rate = _decimal(rate, f"lines.{index}.tax_rate", errors)
         if None in (product, quantity, price, rate):
             continue
-        order_line = OrderLine(product=product, quantity=quantity, unit_price=price, tax_rate=rate)
+        order_line = line_class(product=product, quantity=quantity, unit_price=price, tax_rate=rate)
         try:
             # The field validators first (R25), the bounds of quantity and price among them
             # (`core.fields`), so the amounts below are computed from numbers in range. The
             # product was loaded above: the database keeps the constraints.
             validate_instance(
                 order_line,
-                exclude=["order", "product", "net", "tax", "gross"],
+                exclude=[document, "product", "net", "tax", "gross"],
                 prefix=f"lines.{index}",
                 constraints=False,
             )
@@ -144,7 +148,7 @@ def order_lines_build(
         document_amounts((line.net, line.tax, line.gross) for _i, line in built)[2],
         maximum=MAX_AMOUNT,
     ):
-        errors["lines"] = [_("The order total is beyond the largest amount that can be recorded.")]
+        errors["lines"] = [_("The total is beyond the largest amount that can be recorded.")]
     if errors:
         raise InvalidInput(errors=errors)
     for index, order_line in built:
@@ -475,6 +479,14 @@ def order_create(
         customer=customer,
         **delivery,
     )
+
+
+def order_create_within(
+    *, actor: "User", customer_id: int, lines: Sequence[Mapping], note: str = "", **delivery
+) -> Order:
+    """`order_create` inside the caller's transaction: a won quotation becoming a draft order
+    (R27, `sales.services.quotations.quotation_to_order`); the same checks (R5, R23)."""
+    return _create(actor=actor, customer_id=customer_id, lines=lines, note=note, **delivery)
 
 
 @transaction.atomic(durable=True)
