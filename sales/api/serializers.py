@@ -22,6 +22,7 @@ from sales.models import (
     PaymentMethod,
     PriceList,
     Product,
+    Quotation,
 )
 from sales.services.leads import LEAD_FIELDS
 
@@ -426,3 +427,125 @@ class LeadContactSerializer(ModelSerializer):
 
 class LeadConvertSerializer(serializers.Serializer):
     tax_id = serializers.CharField(required=False, allow_blank=True, max_length=18)
+
+
+# --- quotations and bids 报价/投标 (R27) ---------------------------------------------------------
+
+
+class QuotationLineSerializer(OrderLineSerializer):
+    """A quotation's line: as an order's (R5)."""
+
+
+class QuotationSerializer(ModelSerializer):
+    """A quotation, or with a `bid_deadline` a bid; for a `customer` or a `lead` (exactly one,
+    the caller's own for a clerk, R23)."""
+
+    customer = serializers.PrimaryKeyRelatedField(
+        queryset=Customer.objects.none(),
+        required=False,
+        allow_null=True,
+        help_text="One of the caller's customers (R23); or give `lead`.",
+    )
+    lead = serializers.PrimaryKeyRelatedField(
+        queryset=Lead.objects.none(),
+        required=False,
+        allow_null=True,
+        help_text="One of the caller's leads (R23); or give `customer`.",
+    )
+    party_name = serializers.CharField(read_only=True)
+    salesperson = serializers.CharField(source="created_by.username", read_only=True)
+    kind = serializers.CharField(
+        read_only=True, help_text="`quotation`, or `bid` when it has a `bid_deadline`."
+    )
+    status = serializers.CharField(
+        read_only=True,
+        help_text="`draft`, `submitted`, `approved`, `won`, `lost` or `cancelled`.",
+    )
+    valid_until = serializers.DateField(label=_("valid until"), help_text="Not in the past.")
+    bid_deadline = serializers.DateField(
+        required=False,
+        allow_null=True,
+        label=_("bid deadline"),
+        help_text="A bid's tender deadline; not in the past, and not after `valid_until`.",
+    )
+    note = serializers.CharField(required=False, allow_blank=True)
+    order = serializers.PrimaryKeyRelatedField(read_only=True)
+    lines = QuotationLineSerializer(many=True)
+    approval = DocumentApprovalField()
+
+    class Meta:
+        model = Quotation
+        fields = [
+            "id",
+            "number",
+            "kind",
+            "customer",
+            "lead",
+            "party_name",
+            "salesperson",
+            "price_list",
+            "status",
+            "valid_until",
+            "bid_deadline",
+            "currency",
+            "net_amount",
+            "tax_amount",
+            "gross_amount",
+            "note",
+            "lines",
+            "outcome_reason",
+            "decided_at",
+            "order",
+            "created_at",
+            "submitted_at",
+            "approval",
+        ]
+        read_only_fields = [
+            "id",
+            "number",
+            "price_list",
+            "currency",
+            "net_amount",
+            "tax_amount",
+            "gross_amount",
+            "outcome_reason",
+            "decided_at",
+            "created_at",
+            "submitted_at",
+        ]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        request = self.context.get("request")
+        if "data" in kwargs and request is not None and request.user.is_authenticated:
+            # An unknown or invisible party is a 400 naming the field (R23).
+            self.fields["customer"].queryset = selectors.customer_list(user=request.user)
+            self.fields["lead"].queryset = selectors.lead_list(user=request.user)
+        if self.instance is not None:
+            self.fields["lines"].required = False
+            self.fields["valid_until"].required = False
+
+    def validate(self, attrs):
+        attrs = keep_reference(
+            self, attrs, "customer", _("The party of a quotation cannot be changed.")
+        )
+        return keep_reference(self, attrs, "lead", _("The party of a quotation cannot be changed."))
+
+
+class QuotationOutcomeSerializer(serializers.Serializer):
+    reason = serializers.CharField(
+        required=False,
+        allow_blank=True,
+        max_length=300,
+        label=_("reason"),
+        help_text="Why it was won (optional) or lost (required).",
+    )
+
+
+class QuotationToOrderSerializer(serializers.Serializer):
+    tax_id = serializers.CharField(
+        required=False,
+        allow_blank=True,
+        max_length=18,
+        help_text="The new customer's tax id, when a lead is converted first (R26).",
+    )

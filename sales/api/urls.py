@@ -6,6 +6,7 @@ from sales.api.views import (
     OrderViewSet,
     PriceListViewSet,
     ProductViewSet,
+    QuotationViewSet,
 )
 
 router = Router()
@@ -15,4 +16,5 @@ router.register("products", ProductViewSet, basename="product")
 router.register("price-lists", PriceListViewSet, basename="price-list")
 router.register("orders", OrderViewSet, basename="order")
 router.register("leads", LeadViewSet, basename="lead")
+router.register("quotations", QuotationViewSet, basename="quotation")
 urlpatterns = router.urls

@@ -27,6 +27,9 @@ from sales.api.serializers import (
     OrderSerializer,
     PriceListSerializer,
     ProductSerializer,
+    QuotationOutcomeSerializer,
+    QuotationSerializer,
+    QuotationToOrderSerializer,
 )
 from sales.models import (
     CreditChangeRequest,
@@ -39,9 +42,11 @@ from sales.models import (
     PriceList,
     PriceListStatus,
     Product,
+    Quotation,
+    QuotationStatus,
 )
 from sales.selectors import price_list_queryset
-from sales.services import credit, leads, orders, price_lists
+from sales.services import credit, leads, orders, price_lists, quotations
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import User
@@ -414,3 +419,115 @@ class LeadViewSet(ServiceViewSet):
         )
         customer = selectors.customer_get(user=request.user, customer_id=customer.pk)
         return Response(CustomerSerializer(customer).data, status=status.HTTP_201_CREATED)
+
+
+# --- quotations and bids 报价/投标 (R27) -------------------------------------------------------
+
+
+class QuotationFilter(django_filters.FilterSet):
+    customer = django_filters.NumberFilter(field_name="customer_id")
+    lead = django_filters.NumberFilter(field_name="lead_id")
+    status = django_filters.ChoiceFilter(choices=QuotationStatus.choices)
+
+    class Meta:
+        model = Quotation
+        fields = ["customer", "lead", "status"]
+
+
+class QuotationViewSet(ServiceViewSet):
+    """Quotations and bids (R27, R23). A clerk sees those of their own customers and leads;
+    other roles see all. Drafted and edited by their salesperson; `submit/` → the sales head,
+    and above 800,000.00 gross also the marketing director, decide on the approval;
+    `won/` · `lost/` (reason required) once approved; `to-order/` a won one → 201 a draft order
+    with the same lines (a lead converted first); `cancel/` a draft or submitted one."""
+
+    serializer_class = QuotationSerializer
+    queryset = Quotation.objects.none()  # for the schema; requests use get_queryset
+    filterset_class = QuotationFilter
+    search_fields = ["number", "customer__name", "lead__company"]
+    ordering_fields = ["created_at", "number", "gross_amount", "valid_until"]
+    http_method_names = ["get", "post", "patch", "head", "options"]
+
+    def get_queryset(self):
+        return selectors.quotation_list(user=self.request.user)
+
+    def check_input(self, data) -> None:
+        if self.action == "create":
+            require_role(self.request.user, *quotations.QUOTATION_AUTHORS)
+
+    def paginate_queryset(self, queryset):
+        page = super().paginate_queryset(queryset)
+        if page is None:
+            return None
+        return documents_with_approvals(page)
+
+    def _fresh(self, quotation: Quotation) -> Quotation:
+        return selectors.quotation_get(user=self.request.user, quotation_id=quotation.pk)
+
+    def service_create(self, data):
+        customer, lead = data.pop("customer", None), data.pop("lead", None)
+        quotation = quotations.quotation_create(
+            actor=self.request.user,
+            customer=customer.pk if customer is not None else None,
+            lead=lead.pk if lead is not None else None,
+            lines=_lines(data),
+            **data,
+        )
+        return self._fresh(quotation)
+
+    def service_update(self, instance, data):
+        quotation = quotations.quotation_update(
+            actor=self.request.user, quotation_id=instance.pk, lines=_lines(data), **data
+        )
+        return self._fresh(quotation)
+
+    def _act(self, service, **kwargs):
+        quotation = service(actor=self.request.user, quotation_id=self.url_id(), **kwargs)
+        return Response(self.get_serializer(self._fresh(quotation)).data)
+
+    @extend_schema(request=None, responses=QuotationSerializer)
+    @action(detail=True, methods=["post"])
+    def submit(self, request, pk=None):
+        """Draft → submitted: dates still ahead, lines re-checked against today's list (409
+        `below_floor_price`, `not_on_price_list`, R5); the review chain opens (R27)."""
+        return self._act(quotations.quotation_submit)
+
+    @extend_schema(request=None, responses=QuotationSerializer)
+    @action(detail=True, methods=["post"])
+    def cancel(self, request, pk=None):
+        """Draft or submitted → cancelled (a submitted one is withdrawn from review)."""
+        return self._act(quotations.quotation_cancel)
+
+    @extend_schema(request=QuotationOutcomeSerializer, responses=QuotationSerializer)
+    @action(detail=True, methods=["post"])
+    def won(self, request, pk=None):
+        """Approved → won, within its validity (409 `quotation_expired` after `valid_until`)."""
+        data = QuotationOutcomeSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        return self._act(quotations.quotation_won, reason=data.validated_data.get("reason", ""))
+
+    @extend_schema(request=QuotationOutcomeSerializer, responses=QuotationSerializer)
+    @action(detail=True, methods=["post"])
+    def lost(self, request, pk=None):
+        """Approved → lost; `reason` is required (400 naming it)."""
+        data = QuotationOutcomeSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        return self._act(quotations.quotation_lost, reason=data.validated_data.get("reason", ""))
+
+    @extend_schema(
+        request=QuotationToOrderSerializer, responses={status.HTTP_201_CREATED: OrderSerializer}
+    )
+    @action(detail=True, methods=["post"], url_path="to-order")
+    def to_order(self, request, pk=None):
+        """A won quotation → 201 a draft order with the same lines, priced on today's list
+        (R5); a lead is converted into a customer first (R26: 409 `duplicate_customer`, and
+        nothing written, when it would duplicate one). Once only."""
+        data = QuotationToOrderSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        order = quotations.quotation_to_order(
+            actor=request.user,
+            quotation_id=self.url_id(),
+            tax_id=data.validated_data.get("tax_id"),
+        )
+        order = selectors.order_get(user=request.user, order_id=order.pk)
+        return Response(OrderSerializer(order).data, status=status.HTTP_201_CREATED)

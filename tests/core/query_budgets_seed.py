@@ -33,6 +33,7 @@ from inventory import services as inventory
 from sales.services.credit import credit_change_submit
 from sales.services.leads import lead_contact_log, lead_create
 from sales.services.orders import order_create, order_submit
+from sales.services.quotations import quotation_create, quotation_submit
 from sales.services.price_lists import price_list_create
 from tests.contracts.conftest import make_order
 from tests.factories import (
@@ -236,6 +237,28 @@ def seed(n: int) -> Books:
                 note=f"第{j}次",
             )
         books.add("lead", lead.pk)
+
+        # Quotations (R27): one for the customer with two lines, submitted (with the sales
+        # head); one for the lead, a draft.
+        valid_until = (today + datetime.timedelta(days=30)).isoformat()
+        quoted = quotation_create(
+            actor=clerk,
+            customer=customer.pk,
+            valid_until=valid_until,
+            lines=[
+                {"product": lathe.pk, "quantity": "1", "unit_price": "160000.00"},
+                {"product": service.pk, "quantity": "2", "unit_price": "4500.00"},
+            ],
+        )
+        quotation_submit(actor=clerk, quotation_id=quoted.pk)
+        books.add("quotation", quoted.pk)
+        for_lead = quotation_create(
+            actor=clerk,
+            lead=lead.pk,
+            valid_until=valid_until,
+            lines=[{"product": lathe.pk, "quantity": "1", "unit_price": "160000.00"}],
+        )
+        books.add("quotation", for_lead.pk)
 
     for index, period in enumerate(_months_back(n)):
         slip = commission_slip_create(actor=finance, salesperson=clerk, period=period)

@@ -166,6 +166,8 @@ ENDPOINTS: dict[str, tuple[str, int, dict[str, str]]] = {
     "api:lead-detail": (CLERK, 2, {"pk": "lead"}),
     "api:lead-contacts": (CLERK, 3, {"pk": "lead"}),
     "api:order-detail": (CLERK, 6, {"pk": "order"}),
+    "api:quotation-list": (CLERK, 7, {}),
+    "api:quotation-detail": (CLERK, 4, {"pk": "quotation"}),
     "api:contract-list": (CLERK, 7, {}),
     "api:contract-detail": (CLERK, 6, {"pk": "contract"}),
     "api:contract-ledger": (FINANCE, 7, {"pk": "contract"}),
