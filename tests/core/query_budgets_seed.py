@@ -33,8 +33,8 @@ from inventory import services as inventory
 from sales.services.credit import credit_change_submit
 from sales.services.leads import lead_contact_log, lead_create
 from sales.services.orders import order_create, order_submit
-from sales.services.quotations import quotation_create, quotation_submit
 from sales.services.price_lists import price_list_create
+from sales.services.quotations import quotation_create, quotation_submit
 from tests.contracts.conftest import make_order
 from tests.factories import (
     CustomerFactory,
