@@ -88,3 +88,15 @@ class PrimaryAfterWriteMiddleware:
                 secure=settings.SESSION_COOKIE_SECURE,
             )
         return response
+
+
+def lock_key(name: str, using: str = DEFAULT_DB_ALIAS) -> None:
+    """Serialise the transactions that decide on `name` (a key no row stands for yet, such
+    as a normalised company name before its customer exists): on PostgreSQL a transaction-level
+    advisory lock on its hash, held until the commit; elsewhere nothing (SQLite lets one writer
+    at a time). Called inside the deciding transaction, before the read it protects."""
+    connection = connections[using]
+    if connection.vendor != "postgresql":
+        return
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_advisory_xact_lock(hashtextextended(%s, 0))", [name])

@@ -77,6 +77,24 @@ class RiskLevel(models.TextChoices):
     HIGH = "high", _("High")
 
 
+class CustomerQuerySet(models.QuerySet):
+    """Bulk writes keep `name_key` as `Customer.save` does (imports, seeds)."""
+
+    def bulk_create(self, objs, *args, **kwargs):
+        objs = list(objs)
+        for customer in objs:
+            customer.name_key = normalise_company_name(customer.name)
+        return super().bulk_create(objs, *args, **kwargs)
+
+    def bulk_update(self, objs, fields, *args, **kwargs):
+        objs = list(objs)
+        if "name" in fields:
+            for customer in objs:
+                customer.name_key = normalise_company_name(customer.name)
+            fields = [*fields, "name_key"]
+        return super().bulk_update(objs, fields, *args, **kwargs)
+
+
 class Customer(models.Model):
     """客户. Credit fields change only through a credit change request (R2)."""
 
@@ -113,6 +131,7 @@ class Customer(models.Model):
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
     history = HistoricalRecords(excluded_fields=["updated_at", "name_key"])  # R24
+    objects = CustomerQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("customer")

@@ -16,6 +16,7 @@ from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
 
+from core.db import lock_key
 from core.errors import InvalidInput, NotVisible, PermissionRefused, RuleViolation
 from core.permissions import require_role, sees_customer
 from core.roles import Role
@@ -220,6 +221,10 @@ def lead_convert_within(*, actor: "User", lead_id: int, tax_id: str | None = Non
     lead = _lead_for_update(actor=actor, lead_id=lead_id)
     _require_open(lead)
     tax_id = (tax_id or "").strip()
+    # Two leads of one company converted at once: the second waits here for the first's
+    # commit, then finds its customer (the name key is not unique: customers entered before
+    # it may share one).
+    lock_key(f"customer-name:{normalise_company_name(lead.company)}")
     existing = duplicate_customer_of(name=lead.company, tax_id=tax_id)
     if existing is not None:
         field = "tax_id" if tax_id and existing.tax_id == tax_id else "company"

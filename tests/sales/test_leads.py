@@ -272,3 +272,56 @@ def test_the_follow_up_lists_cost_the_same_whatever_the_rows(clerk, manager):
             )
         )
     assert counts[0] == counts[1] == (1, 2)  # team: the manager's roles, then the list
+
+
+@pytest.mark.rule("R26")
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_two_leads_of_one_company_converted_at_once_make_one_customer(make_user):
+    """The second conversion waits for the first's commit and is refused as a duplicate."""
+    import threading
+
+    owner = make_user("sales_clerk")
+    leads = [
+        lead_create(actor=owner, company=name, contact_name="周", grade="A")
+        for name in ("苏州恒通精密机械有限公司", "苏州恒通精密机械 Co., Ltd.")
+    ]
+    start = threading.Barrier(len(leads))
+    outcomes: list[str] = []
+
+    def convert(lead_id):
+        try:
+            start.wait()
+            lead_convert(actor=owner, lead_id=lead_id)
+            outcomes.append("converted")
+        except RuleViolation as refused:
+            outcomes.append(refused.code)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=convert, args=(lead.pk,)) for lead in leads]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+
+    assert sorted(outcomes) == ["converted", "duplicate_customer"]
+    assert Customer.objects.filter(name_key=normalise_company_name(leads[0].company)).count() == 1
+
+
+@pytest.mark.rule("R26")
+def test_customers_written_in_bulk_keep_their_name_key(clerk):
+    """A seed or an import writing customers in bulk leaves no customer the duplicate check
+    of a conversion would miss."""
+    [customer] = Customer.objects.bulk_create(
+        [Customer(code="B00001", name="无锡宏达机械有限公司", owner=clerk)]
+    )
+    customer.name = "无锡宏达重工有限公司"
+    Customer.objects.bulk_update([customer], ["name"])
+
+    stored = Customer.objects.get(pk=customer.pk)
+    assert stored.name_key == normalise_company_name("无锡宏达重工")
+    lead = lead_create(actor=clerk, company="无锡宏达重工 Co., Ltd.", contact_name="周", grade="B")
+    with pytest.raises(RuleViolation) as refused:
+        lead_convert(actor=clerk, lead_id=lead.pk)
+    assert refused.value.code == "duplicate_customer"
