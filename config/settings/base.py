@@ -213,6 +213,9 @@ COMPANY = {
         "COMPANY_BANK_ACCOUNT", "中国工商银行上海分行 1001 0000 0000 0000"
     ),
 }
+# An API token is accepted this long after it is issued; `POST auth/token/` then issues a new
+# one, `DELETE auth/token/` revokes one at once (issue 16).
+API_TOKEN_TTL_HOURS = int(os.environ.get("API_TOKEN_TTL_HOURS", str(24 * 30)))
 # Idempotency-Key records are kept at least this long (API.md: 24 hours).
 IDEMPOTENCY_KEY_TTL_HOURS = int(os.environ.get("IDEMPOTENCY_KEY_TTL_HOURS", "48"))
 

@@ -13,9 +13,13 @@ Everything else is DRF's: the header's parsing, `WWW-Authenticate: Token`, and e
 """
 
 import json
+from datetime import timedelta
 
+from django.conf import settings
 from django.db import connections, router
-from rest_framework import authentication
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from rest_framework import authentication, exceptions
 from rest_framework.authtoken.models import Token
 
 from core.permissions import roles_remember
@@ -127,9 +131,19 @@ def request_token(request, key: str) -> Token | None:
     return token
 
 
+def token_expires_at(token: Token):
+    """When `token` stops being accepted: `API_TOKEN_TTL_HOURS` after it was issued (issue 16);
+    a new `POST auth/token/` then issues another."""
+    return token.created + timedelta(hours=settings.API_TOKEN_TTL_HOURS)
+
+
+def token_expired(token: Token) -> bool:
+    return token_expires_at(token) <= timezone.now()
+
+
 class TokenAuthentication(authentication.TokenAuthentication):
     """DRF's token authentication through `request_token` (one query, shared with the
-    idempotency middleware)."""
+    idempotency middleware); an expired token is a 401 that says so."""
 
     def authenticate(self, request):
         self._http_request = request._request
@@ -140,4 +154,8 @@ class TokenAuthentication(authentication.TokenAuthentication):
         token = request_token(http_request, key) if http_request is not None else None
         if token is None or not token.user.is_active:
             return super().authenticate_credentials(key)  # DRF's own 401
+        if token_expired(token):
+            raise exceptions.AuthenticationFailed(
+                _("The token has expired; ask for a new one at auth/token/.")
+            )
         return (token.user, token)

@@ -6,11 +6,13 @@ from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serial
 from rest_framework import generics, mixins, serializers, status, viewsets
 from rest_framework.authtoken.models import Token
 from rest_framework.decorators import action
+from rest_framework.exceptions import NotAuthenticated
 from rest_framework.parsers import MultiPartParser
 from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from core.api.authentication import TokenAuthentication, token_expired, token_expires_at
 from core.errors import AuthenticationRefused
 from core.prefetch import carries
 from core.tabular import table_response, table_rows
@@ -22,15 +24,24 @@ class TokenRequestSerializer(serializers.Serializer):
 
 
 class TokenView(APIView):
-    """`POST auth/token/` {"username","password"} → {"token"}; the only anonymous endpoint."""
+    """`POST auth/token/` {"username","password"} → {"token","expires_at"}: the caller's token,
+    a new one when the last has expired (`API_TOKEN_TTL_HOURS`); the only anonymous endpoint.
+    `DELETE auth/token/` with that token revokes it (204): it is refused from then on."""
 
-    authentication_classes: list = []
     permission_classes = [AllowAny]
+
+    def get_authenticators(self):
+        # Anonymous for POST (the password is the credential); DELETE names its token.
+        if self.request is not None and self.request.method == "DELETE":
+            return [TokenAuthentication()]
+        return []
 
     @extend_schema(
         tags=["auth"],
         request=TokenRequestSerializer,
-        responses=inline_serializer("Token", {"token": serializers.CharField()}),
+        responses=inline_serializer(
+            "Token", {"token": serializers.CharField(), "expires_at": serializers.DateTimeField()}
+        ),
     )
     def post(self, request):
         data = TokenRequestSerializer(data=request.data)
@@ -43,7 +54,24 @@ class TokenView(APIView):
         if user is None or not user.is_active:
             raise AuthenticationRefused()
         token, _created = Token.objects.get_or_create(user=user)
-        return Response({"token": token.key})
+        if token_expired(token):
+            token.delete()
+            token = Token.objects.create(user=user)
+        return Response(
+            {
+                "token": token.key,
+                "expires_at": serializers.DateTimeField().to_representation(
+                    token_expires_at(token)
+                ),
+            }
+        )
+
+    @extend_schema(tags=["auth"], request=None, responses={204: None})
+    def delete(self, request):
+        if not isinstance(request.auth, Token):
+            raise NotAuthenticated()
+        request.auth.delete()
+        return Response(status=status.HTTP_204_NO_CONTENT)
 
 
 class ServiceViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
