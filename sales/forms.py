@@ -20,6 +20,7 @@ from sales.models import (
     Customer,
     Lead,
     LeadGrade,
+    LeadStatus,
     PaymentMethod,
     Product,
     RiskLevel,
@@ -291,6 +292,67 @@ class OrderLineForm(forms.Form):
 
 
 OrderLineFormSet = forms.formset_factory(OrderLineForm, extra=0)
+
+
+# --- quotations and bids 报价/投标 (R27) -------------------------------------------------------
+
+
+def _date_input():
+    return forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+
+
+class QuotationForm(forms.Form):
+    """The header of a quotation; its lines are an `OrderLineFormSet`. The party (one of the
+    clerk's customers or open leads, R23) is chosen on a new quotation only; the service checks
+    that exactly one is given. A tender deadline makes it a bid 投标."""
+
+    customer = forms.ModelChoiceField(queryset=None, label=gettext_lazy("customer"), required=False)
+    lead = forms.ModelChoiceField(queryset=None, label=gettext_lazy("lead"), required=False)
+    valid_until = forms.DateField(label=gettext_lazy("valid until"), widget=_date_input())
+    bid_deadline = forms.DateField(
+        label=gettext_lazy("bid deadline"),
+        required=False,
+        widget=_date_input(),
+        help_text=gettext_lazy("Only for a bid (投标): the tender's deadline."),
+    )
+    note = forms.CharField(
+        label=gettext_lazy("note"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2, "cols": 60}),
+    )
+
+    INITIAL_FROM_QUOTATION = ("valid_until", "bid_deadline", "note")
+
+    def __init__(self, *args, user, quotation=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        if quotation is None:
+            self.fields["customer"].queryset = selectors.customer_list(user=user, active=True)
+            self.fields["lead"].queryset = selectors.lead_list(
+                user=user, status=LeadStatus.OPEN
+            ).order_by("company", "id")
+            self.fields["lead"].help_text = gettext_lazy(
+                "Or a lead not yet converted; it is converted when the quotation becomes an order."
+            )
+        else:
+            del self.fields["customer"], self.fields["lead"]
+
+
+class QuotationLostForm(forms.Form):
+    reason = forms.CharField(
+        label=gettext_lazy("reason"),
+        max_length=300,
+        required=False,  # the service says it is required, naming the field
+        widget=forms.TextInput(attrs={"size": 40}),
+    )
+
+
+class QuotationToOrderForm(forms.Form):
+    tax_id = forms.CharField(
+        label=gettext_lazy("tax id"),
+        max_length=18,
+        required=False,
+        help_text=gettext_lazy("The lead becomes a customer first; its tax id, if known."),
+    )
 
 
 class LeadForm(forms.ModelForm):

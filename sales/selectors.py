@@ -585,7 +585,8 @@ def order_sheet(orders) -> Sheet:
 
 
 def order_get(*, user, order_id: int) -> Order:
-    order = order_list(user=user).filter(pk=order_id).first()
+    # The quotation it came from (R27), if any, joined: no extra query on the order's page.
+    order = order_list(user=user).select_related("quotation").filter(pk=order_id).first()
     if order is None:
         raise NotVisible()
     return order

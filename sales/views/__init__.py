@@ -49,3 +49,15 @@ from sales.views.price_lists import (  # noqa: F401
     price_list_submit,
     price_list_withdraw,
 )
+from sales.views.quotations import (  # noqa: F401
+    quotation_cancel,
+    quotation_create,
+    quotation_detail,
+    quotation_edit,
+    quotation_list,
+    quotation_lost,
+    quotation_pdf,
+    quotation_submit,
+    quotation_to_order,
+    quotation_won,
+)

@@ -21,6 +21,7 @@ from sales import selectors, services
 from sales.forms import ContactFormSet, CustomerForm, ImportForm, ProductForm
 from sales.models import Product, RiskLevel
 from sales.services.credit import PROPOSERS as CREDIT_PROPOSERS
+from sales.services.quotations import QUOTATION_AUTHORS
 
 
 def _customer_filters(params) -> dict:
@@ -63,6 +64,7 @@ def customer_detail(request, pk: int):
             # R2: the requests that changed (or would change) the credit, and R24 history.
             "credit_changes": selectors.customer_credit_changes(customer=customer),
             "can_propose_credit_change": has_role(request.user, *CREDIT_PROPOSERS),
+            "can_quote": customer.is_active and has_role(request.user, *QUOTATION_AUTHORS),
             "history": history_rows(customer),
         },
     )

@@ -18,6 +18,7 @@ from sales import selectors
 from sales.forms import LeadContactForm, LeadConvertForm, LeadForm, LeadGradeForm
 from sales.models import LeadStatus
 from sales.services import leads as lead_services
+from sales.services.quotations import QUOTATION_AUTHORS
 
 # Who watches the whole team's overdue follow-ups (R23: they see every lead).
 TEAM_WATCH = (Role.SALES_MANAGER, Role.SALES_HEAD, Role.GENERAL_MANAGER)
@@ -101,6 +102,7 @@ def _detail_page(request, lead, *, contact_form=None, grade_form=None, convert_f
             or LeadGradeForm(initial={"grade": lead.grade, "grade_reason": lead.grade_reason}),
             "convert_form": convert_form or LeadConvertForm(),
             "history": history_rows(lead),
+            "can_quote": has_role(request.user, *QUOTATION_AUTHORS),  # R27
         },
         status=400 if request.method == "POST" else 200,
     )

@@ -45,6 +45,15 @@ ORDER_FIGURES = (
 )
 # Who captures and works leads (R26); the team's overdue list is a button on their list page.
 LEADS = (Role.SALES_CLERK, Role.SALES_MANAGER, Role.SALES_HEAD, Role.GENERAL_MANAGER)
+# Who quotes and who reviews quotations and bids (R27): the salespeople, their manager, the head
+# of sales and (above 800,000) the marketing director.
+QUOTATIONS = (
+    Role.SALES_CLERK,
+    Role.SALES_MANAGER,
+    Role.SALES_HEAD,
+    Role.GENERAL_MANAGER,
+    Role.MARKETING_DIRECTOR,
+)
 # Who releases held orders or answers for credit (R4).
 CREDIT_WATCH = (Role.CREDIT_CONTROLLER, Role.SALES_MANAGER, Role.GENERAL_MANAGER, Role.FINANCE)
 # Who proposes or decides a credit change (R2).
@@ -151,6 +160,7 @@ def register() -> None:
     entries = [
         ("customer-list", _("Customers"), SALES_AND_FINANCE, 20),
         ("lead-list", _("Leads"), LEADS, 25),
+        ("quotation-list", _("Quotations"), QUOTATIONS, 28),
         ("order-list", _("Orders"), ORDERS, 30),
         ("credit-change-list", _("Credit changes"), CREDIT, 40),
         ("product-list", _("Products"), None, 50),

@@ -2,9 +2,9 @@
 document kind through the real services — customers, orders with lines (approved, and pending
 the GM), contracts with their ledgers, production notices, goods receipts, shipping notices
 delivered and signed, service dispatches, receipts with allocations, invoices issued, credit
-changes and commission slips pending, delegations, price lists, products, warehouses, bank
-statements, month-end runs with their interest postings, litigation cases — so that a page's
-query count can be compared at two sizes."""
+changes and commission slips pending, quotations (approved, and drafts for leads), delegations,
+price lists, products, warehouses, bank statements, month-end runs with their interest
+postings, litigation cases — so that a page's query count can be compared at two sizes."""
 
 import csv
 import datetime
@@ -238,27 +238,24 @@ def seed(n: int) -> Books:
             )
         books.add("lead", lead.pk)
 
-        # Quotations (R27): one for the customer with two lines, submitted (with the sales
-        # head); one for the lead, a draft.
-        valid_until = (today + datetime.timedelta(days=30)).isoformat()
+        # Quotations (R27): one for the customer, approved by the head of sales, and a draft
+        # for the lead.
+        valid_until = today + datetime.timedelta(days=30)
         quoted = quotation_create(
             actor=clerk,
             customer=customer.pk,
             valid_until=valid_until,
-            lines=[
-                {"product": lathe.pk, "quantity": "1", "unit_price": "160000.00"},
-                {"product": service.pk, "quantity": "2", "unit_price": "4500.00"},
-            ],
+            lines=[{"product": lathe.pk, "quantity": "1", "unit_price": "160000.00"}],
         )
         quotation_submit(actor=clerk, quotation_id=quoted.pk)
+        approve(quoted, head)
         books.add("quotation", quoted.pk)
-        for_lead = quotation_create(
+        quotation_create(
             actor=clerk,
             lead=lead.pk,
             valid_until=valid_until,
-            lines=[{"product": lathe.pk, "quantity": "1", "unit_price": "160000.00"}],
+            lines=[{"product": service.pk, "quantity": "1", "unit_price": "5000.00"}],
         )
-        books.add("quotation", for_lead.pk)
 
     for index, period in enumerate(_months_back(n)):
         slip = commission_slip_create(actor=finance, salesperson=clerk, period=period)
@@ -299,6 +296,13 @@ def _singles(books: Books, *, catalogue, chain) -> None:
         lines=[{"product": catalogue["lathe"].pk, "quantity": "1", "unit_price": "160000.00"}],
     )
     books.add("draft_order", draft.pk)
+    quotation = quotation_create(
+        actor=clerk,
+        customer=customer.pk,
+        valid_until=timezone.localdate() + datetime.timedelta(days=30),
+        lines=[{"product": catalogue["lathe"].pk, "quantity": "1", "unit_price": "160000.00"}],
+    )
+    books.add("draft_quotation", quotation.pk)
     books.add(
         "draft_credit_change",
         credit_change(customer=customer, author=u["sales_manager"]).pk,

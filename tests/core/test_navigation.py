@@ -19,7 +19,7 @@ def test_a_short_menu_stays_flat(client, clerk):
 
     assert all("link" in node for node in tree)
     labels = [str(node["link"]["label"]) for node in tree]
-    assert labels[:4] == ["Home", "Customers", "Leads", "Orders"]
+    assert labels[:5] == ["Home", "Customers", "Leads", "Quotations", "Orders"]
     assert "<details" not in client.get("/").content.decode()
 
 
@@ -43,6 +43,7 @@ def test_the_general_managers_long_menu_folds_into_groups(client, make_user):
     assert [str(item["label"]) for item in sales["entries"]] == [
         "Customers",
         "Leads",
+        "Quotations",
         "Orders",
         "Credit changes",
         "Products",
