@@ -137,11 +137,11 @@ def _read(upload) -> tuple[dict[str, str], list[str], list[tuple[int, dict[str, 
         at[field] = index
     missing = [f for f in REQUIRED_COLUMNS if f not in columns]
     if missing:
+        named = ", ".join(f"{_field_label(f)} ({HEADERS[f][0]})" for f in missing)
         raise InvalidInput(
             errors={
                 "file": [
-                    _("Row 1 must name the columns; missing: %(columns)s.")
-                    % {"columns": ", ".join(f"{_field_label(f)} ({HEADERS[f][0]})" for f in missing)}
+                    _("Row 1 must name the columns; missing: %(columns)s.") % {"columns": named}
                 ]
             }
         )
@@ -350,9 +350,7 @@ def _decisions(decisions, rows: list[dict]) -> dict[int, str]:
 
 
 @transaction.atomic(durable=True)
-def lead_import_commit(
-    *, actor: "User", import_id: int, decisions=None, now=None
-) -> LeadImport:
+def lead_import_commit(*, actor: "User", import_id: int, decisions=None, now=None) -> LeadImport:
     """Create the leads of the batch's valid rows: new rows, and duplicates the importer chose
     to import; once (409 `lead_import_committed`)."""
     require_role(actor, *LEAD_ROLES)
