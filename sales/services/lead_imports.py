@@ -82,9 +82,8 @@ def _header_key(value) -> str:
     return re.sub(r"[\s_]+", "", text)
 
 
-def _field_label(name: str) -> str:
-    if name == "owner":
-        return str(capfirst(Lead._meta.get_field("owner").verbose_name))
+def field_label(name: str) -> str:
+    """The field's label (its model field's, capitalised) in the current language."""
     return str(capfirst(Lead._meta.get_field(name).verbose_name))
 
 
@@ -100,7 +99,7 @@ def _header_names() -> dict[str, str]:
     """{header key: field} for every accepted header."""
     names: dict[str, str] = {}
     for field, headers in HEADERS.items():
-        labels = _in_every_language(lambda field=field: _field_label(field))
+        labels = _in_every_language(lambda field=field: field_label(field))
         for header in (field, *headers, *labels):
             names.setdefault(_header_key(header), field)
     return names
@@ -137,7 +136,7 @@ def _read(upload) -> tuple[dict[str, str], list[str], list[tuple[int, dict[str, 
         at[field] = index
     missing = [f for f in REQUIRED_COLUMNS if f not in columns]
     if missing:
-        named = ", ".join(f"{_field_label(f)} ({HEADERS[f][0]})" for f in missing)
+        named = ", ".join(f"{field_label(f)} ({HEADERS[f][0]})" for f in missing)
         raise InvalidInput(
             errors={
                 "file": [
@@ -267,7 +266,7 @@ def _error_list(errors: dict, columns: dict) -> list[dict]:
     return [
         {
             "field": field,
-            "column": columns.get(field) or (_field_label(field) if field in HEADERS else ""),
+            "column": columns.get(field) or (field_label(field) if field in HEADERS else ""),
             "message": message,
         }
         for field, messages in errors.items()
