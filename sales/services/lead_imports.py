@@ -5,7 +5,8 @@ importer and by those who see every lead (R23: a clerk never sees another clerk'
 
 Preview (`lead_import_preview`) reads the upload by its content (`core.tabular.file_cells`: an
 XLSX workbook's first sheet, or a CSV in UTF-8 or GB18030/GBK), at most IMPORT_MAX_BYTES and
-LEAD_IMPORT_MAX_ROWS rows, else a 400 naming `file`. Row 1 is the header; a column is known by
+LEAD_IMPORT_MAX_ROWS rows; only a .xlsx or .csv file whose content is what its name says; else
+a 400 naming `file`. Row 1 is the header; a column is known by
 any of its names in `HEADERS` (case, spaces and underscores ignored, full-width folded): the
 English field name or label, or a Chinese header (公司, 联系人, 职位, 电话, 邮箱, 规模, 行业, 来源,
 现供应商, 需求, 预算, 决策权, 等级, 等级理由, 负责人 …); other columns are ignored and listed.
@@ -115,10 +116,24 @@ def _choice_codes(choices) -> dict[str, str]:
     return codes
 
 
+def _require_name_matching_content(upload) -> None:
+    """Only a .xlsx or .csv file, and one whose content is what its name says."""
+    name = (getattr(upload, "name", "") or "").lower()
+    upload.seek(0)
+    is_zip = upload.read(4) == b"PK\x03\x04"
+    if not name.endswith((".xlsx", ".csv")):
+        raise InvalidInput(errors={"file": [_("Upload a CSV or XLSX file.")]})
+    if name.endswith(".xlsx") and not is_zip:
+        raise InvalidInput(errors={"file": [_("The file is not a readable XLSX workbook.")]})
+    if name.endswith(".csv") and is_zip:
+        raise InvalidInput(errors={"file": [_("The file is not a readable CSV file.")]})
+
+
 def _read(upload) -> tuple[dict[str, str], list[str], list[tuple[int, dict[str, str]]]]:
     """({field: header}, ignored headers, [(row number, {field: text})]) of the sheet."""
     limit = max_rows()
     table = file_cells(upload, max_rows=limit + 1)  # the header and the rows
+    _require_name_matching_content(upload)
     if not table:
         raise InvalidInput(errors={"file": [_("The file is empty.")]})
     names = _header_names()

@@ -231,6 +231,8 @@ def test_a_clerk_cannot_commit_another_clerks_batch(clerk, make_user, manager):
         (SimpleUploadedFile("a.xlsx", b"PK\x03\x04 not a workbook"), "not a readable XLSX"),
         (SimpleUploadedFile("a.xls", b"\xd0\xcf\x11\xe0old"), "old Excel"),
         (SimpleUploadedFile("a.csv", b""), "The file is empty."),
+        (SimpleUploadedFile("a.txt", "公司,联系人,等级\n甲,乙,A\n".encode()), "Upload a CSV"),
+        (SimpleUploadedFile("a.xlsx", "公司,联系人,等级\n甲,乙,A\n".encode()), "XLSX workbook"),
         (SimpleUploadedFile("a.csv", "名字,电话\n甲,1\n".encode()), "missing"),
         (SimpleUploadedFile("a.csv", "公司,联系人,等级\n".encode()), "no rows"),
     ],
