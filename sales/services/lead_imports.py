@@ -18,12 +18,13 @@ lead (open or not), a customer's name (`Customer.name_key`), or an earlier row o
 duplicate, kept with what it duplicates. The batch (`LeadImport`) is written with every row;
 no lead yet.
 
-Commit (`lead_import_commit`) with a decision per duplicate row — `skip` (the default) or
-`import` — creates the valid rows' leads, all in one transaction, and marks the batch
-committed: a second commit is a 409 `lead_import_committed`. Each row is checked again (an
-owner may have left meanwhile) and its duplicates found again: a row that became a duplicate
-since the preview is skipped unless the importer chose `import` for it. Bad rows are never
-written. Lock: the batch row.
+Commit (`lead_import_commit`; by the importer, or by who sees every lead — the rows' owner
+stays the importer unless the owner column names another) with a decision per duplicate
+row — `skip` (the default) or `import` — creates the valid rows' leads, all in one
+transaction, and marks the batch committed: a second commit is a 409
+`lead_import_committed`. Each row is checked again (an owner may have left meanwhile) and its
+duplicates found again: a row that became a duplicate since the preview is skipped (it had
+no decision to make). Bad rows are never written. Lock: the batch row.
 """
 
 import re
@@ -194,11 +195,16 @@ def _fields(values: dict[str, str], grades: dict, sources: dict) -> dict:
     return fields
 
 
-def _check(*, actor, values: dict, owners: dict, grades: dict, sources: dict, now) -> dict:
+def _owner(values: dict, owners: dict, importer):
+    """The row's owner: the user its owner column names, else the importer."""
+    username = values.get("owner", "")
+    return owners.get(username, username) if username else importer
+
+
+def _check(*, actor, values: dict, owners: dict, grades: dict, sources: dict, now, importer):
     """{field: [message]} of the row, by `lead_build` (empty: the row is a lead)."""
     fields = _fields(values, grades, sources)
-    username = values.get("owner", "")
-    owner = owners.get(username, username) if username else None
+    owner = _owner(values, owners, importer)
     try:
         lead_build(actor=actor, owner=owner, now=now, **fields)
     except DomainError as exc:
@@ -289,14 +295,20 @@ def _error_list(errors: dict, columns: dict) -> list[dict]:
     ]
 
 
-def _checked_rows(*, actor, rows, columns: dict, now) -> list[dict]:
+def _checked_rows(*, actor, rows, columns: dict, now, importer) -> list[dict]:
     usernames = {values.get("owner", "") for _number, values in rows} - {""}
     owners = {u.username: u for u in get_user_model().objects.filter(username__in=usernames)}
     grades, sources = _choice_codes(LeadGrade), _choice_codes(LeadSource)
     checked = []
     for number, values in rows:
         errors = _check(
-            actor=actor, values=values, owners=owners, grades=grades, sources=sources, now=now
+            actor=actor,
+            values=values,
+            owners=owners,
+            grades=grades,
+            sources=sources,
+            now=now,
+            importer=importer,
         )
         checked.append(
             {
@@ -322,7 +334,9 @@ def lead_import_preview(*, actor: "User", upload, now=None) -> LeadImport:
     batch only (no lead)."""
     require_role(actor, *LEAD_ROLES)
     columns, ignored, rows = _read(upload)
-    checked = _checked_rows(actor=actor, rows=rows, columns=columns, now=now or timezone.now())
+    checked = _checked_rows(
+        actor=actor, rows=rows, columns=columns, now=now or timezone.now(), importer=actor
+    )
     for row in checked:
         row["status"] = _status(row)
         row["decision"] = "skip" if row["status"] == "duplicate" else ""
@@ -368,7 +382,12 @@ def lead_import_commit(*, actor: "User", import_id: int, decisions=None, now=Non
     """Create the leads of the batch's valid rows: new rows, and duplicates the importer chose
     to import; once (409 `lead_import_committed`)."""
     require_role(actor, *LEAD_ROLES)
-    batch = LeadImport.objects.select_for_update().filter(pk=import_id).first()
+    batch = (
+        LeadImport.objects.select_for_update(of=("self",))
+        .select_related("created_by")
+        .filter(pk=import_id)
+        .first()
+    )
     if batch is None or not sees_customer(actor, owner_id=batch.created_by_id):
         raise NotVisible()
     if batch.status != LeadImportStatus.PREVIEWED:
@@ -381,7 +400,9 @@ def lead_import_commit(*, actor: "User", import_id: int, decisions=None, now=Non
     now = now or timezone.now()
     columns = batch.columns.get("fields", {})
     valid = [(r["row"], r["values"]) for r in batch.rows if r["status"] != "invalid"]
-    again = {r["row"]: r for r in _checked_rows(actor=actor, rows=valid, columns=columns, now=now)}
+    importer = batch.created_by
+    checked = _checked_rows(actor=actor, rows=valid, columns=columns, now=now, importer=importer)
+    again = {r["row"]: r for r in checked}
     usernames = {v.get("owner", "") for _n, v in valid} - {""}
     owners = {u.username: u for u in get_user_model().objects.filter(username__in=usernames)}
     grades, sources = _choice_codes(LeadGrade), _choice_codes(LeadSource)
@@ -403,10 +424,9 @@ def lead_import_commit(*, actor: "User", import_id: int, decisions=None, now=Non
             row.update(duplicates=fresh["duplicates"], outcome="skipped")
             skipped += 1
         else:
-            username = row["values"].get("owner", "")
             lead = lead_build(
                 actor=actor,
-                owner=owners.get(username, username) if username else None,
+                owner=_owner(row["values"], owners, importer),
                 now=now,
                 **_fields(row["values"], grades, sources),
             )

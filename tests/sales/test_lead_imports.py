@@ -220,7 +220,7 @@ def test_a_clerk_cannot_commit_another_clerks_batch(clerk, make_user, manager):
         lead_import_commit(actor=clerk, import_id=batch.pk)
     assert not Lead.objects.exists()
     lead_import_commit(actor=manager, import_id=batch.pk)  # the manager sees every batch
-    assert Lead.objects.get().owner == manager
+    assert Lead.objects.get().owner == other  # the importer's lead
 
 
 @pytest.mark.rule("R25")
