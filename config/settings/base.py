@@ -202,6 +202,7 @@ SPECTACULAR_SETTINGS = {
         "PaymentMethodEnum": "sales.models.PaymentMethod",
         "BankStatementStatusEnum": "finance.models.BankStatementStatus",
         "BankStatementLineStatusEnum": "finance.models.BankStatementLineStatus",
+        "LeadImportStatusEnum": "sales.models.LeadImportStatus",
     },
 }
 # The selling company, printed on contracts and other documents.
