@@ -371,6 +371,17 @@ class LeadForm(forms.ModelForm):
         """Rules are the service's."""
 
 
+class LeadCloseForm(forms.Form):
+    """Close a lead: no business with it (R26); it leaves the follow-up lists."""
+
+    reason = forms.CharField(
+        label=gettext_lazy("reason"),
+        max_length=300,
+        required=False,
+        help_text=gettext_lazy("Why there is no business; kept as the grade reason."),
+    )
+
+
 class LeadContactForm(forms.Form):
     """Log a contact with a lead; the next due follows from its time (R26)."""
 

@@ -38,6 +38,7 @@ from sales.models import (
     Customer,
     Lead,
     LeadContact,
+    LeadImport,
     LeadStatus,
     Order,
     OrderLine,
@@ -697,6 +698,24 @@ def _overdue_first(qs: QuerySet[Lead], now) -> QuerySet[Lead]:
     ).order_by("overdue_rank", "next_contact_due", "id")
 
 
+def _lead_filters(qs, *, owner: str = "", status: str = "", grade: str = "", search: str = ""):
+    """The lead lists' filters: owner (username), status, grade, and a search on the company,
+    the contact person and the phone."""
+    if owner:
+        qs = qs.filter(owner__username=owner)
+    if status:
+        qs = qs.filter(status=status)
+    if grade:
+        qs = qs.filter(grade=grade)
+    if search:
+        qs = qs.filter(
+            Q(company__icontains=search)
+            | Q(contact_name__icontains=search)
+            | Q(phone__icontains=search)
+        )
+    return qs
+
+
 def lead_list(
     *,
     user,
@@ -710,19 +729,7 @@ def lead_list(
     """The leads `user` may see, filtered; `due=overdue|today` lists open leads only (R26),
     overdue first then by due (leads_clock's definitions)."""
     now = now or timezone.now()
-    qs = _lead_base(user)
-    if owner:
-        qs = qs.filter(owner__username=owner)
-    if status:
-        qs = qs.filter(status=status)
-    if grade:
-        qs = qs.filter(grade=grade)
-    if search:
-        qs = qs.filter(
-            Q(company__icontains=search)
-            | Q(contact_name__icontains=search)
-            | Q(phone__icontains=search)
-        )
+    qs = _lead_filters(_lead_base(user), owner=owner, status=status, grade=grade, search=search)
     if due == "overdue":
         qs = qs.filter(status=LeadStatus.OPEN, next_contact_due__lt=now)
     elif due == "today":
@@ -735,22 +742,52 @@ def lead_list(
     return qs.order_by("-id")
 
 
-def leads_my_follow_ups(*, user, now=None) -> QuerySet[Lead]:
-    """ "My follow-ups": the user's own open leads, overdue first, then by due."""
+EVERYONE = "*"  # the lists' owner filter: every owner the user may see
+
+
+def leads_my_follow_ups(
+    *,
+    user,
+    now=None,
+    status: str = LeadStatus.OPEN,
+    grade: str = "",
+    search: str = "",
+    owner: str = "",
+) -> QuerySet[Lead]:
+    """ "My follow-ups": the user's own open leads, overdue first, then by due. Filters: status
+    ("" every status; other than open, newest first), grade, search, and — for who sees every
+    lead (R23) — another owner's leads or everyone's (`EVERYONE`)."""
     now = now or timezone.now()
-    qs = Lead.objects.select_related("owner").filter(owner=user, status=LeadStatus.OPEN)
-    return _overdue_first(qs, now)
+    if owner and owner != user.get_username():
+        qs = _lead_base(user)
+        owner = "" if owner == EVERYONE else owner
+    else:
+        qs, owner = Lead.objects.select_related("owner").filter(owner=user), ""
+    qs = _lead_filters(qs, owner=owner, status=status, grade=grade, search=search)
+    return _overdue_first(qs, now) if status == LeadStatus.OPEN else qs.order_by("-id")
 
 
-def leads_team_overdue(*, user, now=None) -> QuerySet[Lead]:
+def leads_team_overdue(
+    *, user, now=None, grade: str = "", search: str = "", owner: str = ""
+) -> QuerySet[Lead]:
     """ "Team follow-ups overdue", for the sales manager: every open overdue lead the user may
-    see, the most overdue first."""
+    see, the most overdue first; filtered by grade, search and owner."""
     now = now or timezone.now()
-    return (
-        _lead_base(user)
-        .filter(status=LeadStatus.OPEN, next_contact_due__lt=now)
-        .order_by("next_contact_due", "id")
+    qs = _lead_base(user).filter(status=LeadStatus.OPEN, next_contact_due__lt=now)
+    owner = "" if owner == EVERYONE else owner
+    qs = _lead_filters(qs, owner=owner, grade=grade, search=search)
+    return qs.order_by("next_contact_due", "id")
+
+
+def lead_owner_choices() -> list[tuple[str, str]]:
+    """(username, name) of the active users who may own leads, for the lists' owner filter."""
+    users = (
+        get_user_model()
+        .objects.filter(is_active=True, groups__name__in=LEAD_READERS)
+        .distinct()
+        .order_by("username")
     )
+    return [(u.username, u.get_full_name() or u.username) for u in users]
 
 
 def lead_get(*, user, lead_id: int) -> Lead:
@@ -819,3 +856,25 @@ def quotation_get(*, user, quotation_id: int) -> Quotation:
     if quotation is None:
         raise NotVisible()
     return quotation
+
+
+# --- lead imports (R26) -------------------------------------------------------------------------
+
+
+def lead_import_list(*, user) -> QuerySet[LeadImport]:
+    """The lead imports `user` may see: their own; every one for who sees every lead (R23)."""
+    qs = LeadImport.objects.select_related("created_by").defer("rows")
+    if not has_role(user, *LEAD_READERS):
+        return qs.none()
+    return visible_to(qs, user, owner="created_by")
+
+
+def lead_import_get(*, user, import_id: int) -> LeadImport:
+    batch = (
+        visible_to(LeadImport.objects.select_related("created_by"), user, owner="created_by")
+        .filter(pk=import_id)
+        .first()
+    )
+    if batch is None or not has_role(user, *LEAD_READERS):
+        raise NotVisible()
+    return batch

@@ -223,6 +223,7 @@ SPECTACULAR_SETTINGS = {
         "PaymentMethodEnum": "sales.models.PaymentMethod",
         "BankStatementStatusEnum": "finance.models.BankStatementStatus",
         "BankStatementLineStatusEnum": "finance.models.BankStatementLineStatus",
+        "LeadImportStatusEnum": "sales.models.LeadImportStatus",
     },
 }
 # The selling company, printed on contracts and other documents.
@@ -327,5 +328,7 @@ LOGGING = {
 DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
 IMPORT_MAX_BYTES = int(os.environ.get("IMPORT_MAX_BYTES", str(5 * 1024 * 1024)))
+# Rows of leads one sheet may hold (issue 15 item 7).
+LEAD_IMPORT_MAX_ROWS = int(os.environ.get("LEAD_IMPORT_MAX_ROWS", "2000"))
 # The customer-signed delivery copy (R14): PDF, JPEG or PNG up to this size.
 DELIVERY_SCAN_MAX_BYTES = int(os.environ.get("DELIVERY_SCAN_MAX_BYTES", str(10 * 1024 * 1024)))

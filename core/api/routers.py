@@ -2,8 +2,9 @@
 
 - An id in a URL is digits (`…/{id}/…`): anything else (`delegations/abc/revoke/`) matches no
   route and gets the catch-all JSON 404, instead of reaching a view that reads it as a number.
-- Each resource's operations carry one OpenAPI tag, the resource's URL prefix, so Swagger
-  groups them by resource (`customers`, `orders`, `shipping-notices`, …).
+- Each resource's operations carry one OpenAPI tag, the resource's URL prefix (its first
+  segment: `leads/import` is grouped with `leads`), so Swagger groups them by resource
+  (`customers`, `orders`, `shipping-notices`, …).
 - `api_root` answers `GET /api/v1/` with every registered resource and its absolute URL.
 """
 
@@ -20,7 +21,8 @@ ID_REGEX = "[0-9]+"
 
 class Router(SimpleRouter):
     def register(self, prefix, viewset, basename=None):
-        super().register(prefix, extend_schema(tags=[prefix])(viewset), basename)
+        tag = prefix.split("/")[0]
+        super().register(prefix, extend_schema(tags=[tag])(viewset), basename)
 
     def get_lookup_regex(self, viewset, lookup_prefix=""):
         lookup_field = getattr(viewset, "lookup_field", "pk")

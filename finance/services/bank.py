@@ -41,16 +41,13 @@ meanwhile from another statement is caught by the partial unique index on (date,
 reference) of imported lines, and the confirm is refused as a whole.
 """
 
-import csv
 import datetime
-import io
 import re
 import unicodedata
 from collections.abc import Mapping, Sequence
 from decimal import Decimal, InvalidOperation
 from typing import TYPE_CHECKING
 
-from django.conf import settings
 from django.core.validators import MaxLengthValidator
 from django.db import IntegrityError, transaction
 from django.forms import Field
@@ -61,6 +58,7 @@ from core.errors import DomainError, InvalidInput, NotVisible, RuleViolation
 from core.money import MAX_AMOUNT
 from core.permissions import require_role
 from core.roles import Role
+from core.tabular import cell_text, file_cells
 from core.validation import beyond_bounds_message, id_of
 from finance import selectors
 from finance.models import (
@@ -98,66 +96,9 @@ def _file_error(message) -> InvalidInput:
     return InvalidInput(errors={"file": [message]})
 
 
-def _xlsx_rows(raw: bytes) -> list[tuple[int, list]]:
-    import openpyxl
-
-    try:
-        book = openpyxl.load_workbook(io.BytesIO(raw), read_only=True, data_only=True)
-    except Exception as exc:  # openpyxl raises many kinds on a damaged or foreign zip
-        raise _file_error(_("The file is not a readable XLSX workbook.")) from exc
-    try:
-        sheet = book.worksheets[0]
-        rows = []
-        for number, values in enumerate(sheet.iter_rows(min_row=1, values_only=True), start=1):
-            rows.append((number, list(values)))
-            if len(rows) > MAX_LINES + HEADER_SEARCH_ROWS:
-                break
-        return rows
-    except Exception as exc:
-        raise _file_error(_("The file is not a readable XLSX workbook.")) from exc
-    finally:
-        book.close()
-
-
-def _csv_rows(raw: bytes) -> list[tuple[int, list]]:
-    try:
-        text = raw.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        try:
-            text = raw.decode("gb18030")  # GBK and its superset, what Chinese banks write
-        except UnicodeDecodeError as exc:
-            raise _file_error(_("Upload a CSV or XLSX file.")) from exc
-    if any(unicodedata.category(c) == "Cc" and c not in "\t\r\n" for c in text):
-        raise _file_error(_("Upload a CSV or XLSX file."))  # binary content, whatever its name
-    try:
-        dialect = csv.Sniffer().sniff(text[:4096], delimiters=",\t;")
-    except csv.Error:
-        dialect = csv.excel
-    rows = []
-    try:
-        for number, values in enumerate(csv.reader(io.StringIO(text), dialect), start=1):
-            rows.append((number, values))
-            if len(rows) > MAX_LINES + HEADER_SEARCH_ROWS:
-                break
-    except csv.Error as exc:
-        raise _file_error(_("The file is not a readable CSV file.")) from exc
-    return rows
-
-
 def _table(upload) -> list[tuple[int, list]]:
-    """(row number, cells) of the file, by its content: a zip is an XLSX workbook, text is CSV."""
-    if upload is None:
-        raise InvalidInput(errors={"file": [Field.default_error_messages["required"]]})
-    if upload.size > settings.IMPORT_MAX_BYTES:
-        raise _file_error(_("The file is too large."))
-    raw = upload.read()
-    if not raw.strip():
-        raise _file_error(_("The file is empty."))
-    if raw.startswith(b"PK\x03\x04"):
-        return _xlsx_rows(raw)
-    if raw.startswith(b"\xd0\xcf\x11\xe0"):
-        raise _file_error(_("This is an old Excel (.xls) file: save it as .xlsx and upload it."))
-    return _csv_rows(raw)
+    """(row number, cells) of the file, by its content (`core.tabular.file_cells`)."""
+    return file_cells(upload, max_rows=MAX_LINES + HEADER_SEARCH_ROWS)
 
 
 def _header_key(value) -> str:
@@ -182,14 +123,7 @@ _COMPACT_DATE = re.compile(r"^(\d{4})(\d{2})(\d{2})$")
 _AMOUNT_NOISE = str.maketrans("", "", ",，¥￥ \u00a0\u2009\u202f元")
 
 
-def _text(value) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, float) and value.is_integer():
-        value = int(value)  # a reference or compact date typed as a number in Excel
-    if isinstance(value, datetime.datetime):
-        value = value.date()
-    return str(value).strip()
+_text = cell_text
 
 
 def _date(value, errors: dict) -> datetime.date | None:

@@ -18,6 +18,7 @@ from sales.models import (
     Customer,
     Lead,
     LeadContact,
+    LeadImport,
     Order,
     PaymentMethod,
     PriceList,
@@ -548,4 +549,58 @@ class QuotationToOrderSerializer(serializers.Serializer):
         allow_blank=True,
         max_length=18,
         help_text="The new customer's tax id, when a lead is converted first (R26).",
+    )
+
+
+# --- lead imports (issue 15 item 7) -------------------------------------------------------------
+
+
+class LeadImportSummarySerializer(ModelSerializer):
+    """A lead import in a list: who, when, the file, its status and counts."""
+
+    created_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
+
+    class Meta:
+        model = LeadImport
+        fields = [
+            "id",
+            "filename",
+            "created_by",
+            "created_at",
+            "status",
+            "row_count",
+            "error_count",
+            "duplicate_count",
+            "created_count",
+            "skipped_count",
+            "committed_at",
+        ]
+        read_only_fields = fields
+
+
+class LeadImportSerializer(LeadImportSummarySerializer):
+    """A lead import with its report: `columns` {"fields": {field: header}, "ignored": [...]},
+    and `rows`, each {"row" (as the sheet numbers it), "values" {field: text}, "status"
+    (new|duplicate|invalid), "errors" [{"column", "field", "message"}], "duplicates" [{"kind"
+    (lead|customer|row), "id", "label", "by" (phone|email|company)}], "decision" (skip|import,
+    for a duplicate), and once committed "outcome" (created|skipped|invalid) and "lead"}."""
+
+    class Meta(LeadImportSummarySerializer.Meta):
+        fields = [*LeadImportSummarySerializer.Meta.fields, "columns", "rows"]
+        read_only_fields = fields
+
+
+class LeadImportUploadSerializer(serializers.Serializer):
+    file = serializers.FileField(
+        help_text="The sheet: XLSX, or CSV in UTF-8 or GBK; row 1 names the columns (field "
+        "names or 公司, 联系人, 职位, 电话, 邮箱, 规模, 行业, 来源, 现供应商, 需求, 预算, "
+        "决策权, 等级, 等级理由, 负责人)."
+    )
+
+
+class LeadImportCommitSerializer(serializers.Serializer):
+    decisions = serializers.DictField(
+        child=serializers.CharField(),
+        required=False,
+        help_text='{"<row>": "skip"|"import"} for the duplicate rows; a row left out is skipped.',
     )

@@ -2,6 +2,7 @@ from core.api.routers import Router
 from sales.api.views import (
     CreditChangeViewSet,
     CustomerViewSet,
+    LeadImportViewSet,
     LeadViewSet,
     OrderViewSet,
     PriceListViewSet,
@@ -15,6 +16,7 @@ router.register("credit-changes", CreditChangeViewSet, basename="credit-change")
 router.register("products", ProductViewSet, basename="product")
 router.register("price-lists", PriceListViewSet, basename="price-list")
 router.register("orders", OrderViewSet, basename="order")
+router.register("leads/import", LeadImportViewSet, basename="lead-import")
 router.register("leads", LeadViewSet, basename="lead")
 router.register("quotations", QuotationViewSet, basename="quotation")
 urlpatterns = router.urls

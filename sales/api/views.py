@@ -8,8 +8,9 @@ from typing import TYPE_CHECKING
 import django_filters
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema
-from rest_framework import status
+from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
+from rest_framework.parsers import JSONParser, MultiPartParser
 from rest_framework.response import Response
 
 from approvals.selectors import ANSWERED, documents_with_approvals
@@ -23,6 +24,10 @@ from sales.api.serializers import (
     CustomerSerializer,
     LeadContactSerializer,
     LeadConvertSerializer,
+    LeadImportCommitSerializer,
+    LeadImportSerializer,
+    LeadImportSummarySerializer,
+    LeadImportUploadSerializer,
     LeadSerializer,
     OrderSerializer,
     PriceListSerializer,
@@ -37,6 +42,7 @@ from sales.models import (
     CreditStatus,
     Customer,
     Lead,
+    LeadImport,
     Order,
     OrderStatus,
     PriceList,
@@ -46,7 +52,7 @@ from sales.models import (
     QuotationStatus,
 )
 from sales.selectors import price_list_queryset
-from sales.services import credit, leads, orders, price_lists, quotations
+from sales.services import credit, lead_imports, leads, orders, price_lists, quotations
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import User
@@ -531,3 +537,60 @@ class QuotationViewSet(ServiceViewSet):
         )
         order = selectors.order_get(user=request.user, order_id=order.pk)
         return Response(OrderSerializer(order).data, status=status.HTTP_201_CREATED)
+
+
+# --- lead imports (issue 15 item 7, R26) ---------------------------------------------------------
+
+
+class LeadImportViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+    """`leads/import/` (issue 15 item 7, R26): upload a sheet of leads (multipart `file`) → 201
+    the batch with its report (rows with errors by column, duplicates); `commit/` with a decision
+    per duplicate row creates the leads, once. The importer sees their batches; the sales
+    manager, the head of sales and the general manager all (R23)."""
+
+    serializer_class = LeadImportSummarySerializer
+    parser_classes = [JSONParser, MultiPartParser]
+
+    def get_queryset(self):
+        if getattr(self, "swagger_fake_view", False):
+            return LeadImport.objects.none()
+        return selectors.lead_import_list(user=self.request.user)
+
+    def get_object(self):
+        return selectors.lead_import_get(user=self.request.user, import_id=self.kwargs["pk"])
+
+    @extend_schema(responses=LeadImportSerializer)
+    def retrieve(self, request, pk=None):
+        return Response(LeadImportSerializer(self.get_object()).data)
+
+    @extend_schema(
+        request={"multipart/form-data": LeadImportUploadSerializer},
+        responses={201: LeadImportSerializer},
+    )
+    def create(self, request):
+        """Read the sheet (XLSX or CSV by content) and keep its rows checked; no lead is written
+        yet. A file that is not a sheet of leads, too large or too long: 400 naming `file`."""
+        if len(request.FILES.getlist("file")) > 1:
+            raise InvalidInput(errors={"file": [_("Upload one file.")]})
+        data = LeadImportUploadSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        batch = lead_imports.lead_import_preview(
+            actor=request.user, upload=data.validated_data["file"]
+        )
+        return Response(LeadImportSerializer(batch).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(request=LeadImportCommitSerializer, responses=LeadImportSerializer)
+    @action(detail=True, methods=["post"])
+    def commit(self, request, pk=None):
+        """Create the leads: the new rows and the duplicates decided `import`; 200 the batch with
+        each row's `outcome`. `decisions.<row>` names a bad decision (400); a committed batch is
+        a 409 `lead_import_committed`."""
+        batch_id = self.get_object().pk
+        data = LeadImportCommitSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        batch = lead_imports.lead_import_commit(
+            actor=request.user,
+            import_id=batch_id,
+            decisions=data.validated_data.get("decisions"),
+        )
+        return Response(LeadImportSerializer(batch).data)

@@ -6,10 +6,11 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
+from django_fsm import FSMField, transition
 from simple_history.models import HistoricalRecords
 
 from core.fields import AmountField
-from sales.models.customers import Customer, phone_validator
+from sales.models.customers import Customer, normalise_company_name, phone_validator
 
 
 class LeadGrade(models.TextChoices):
@@ -45,6 +46,8 @@ class Lead(models.Model):
     """潜在客户 (R26). `next_contact_due` is kept by the services through `sales.leads_clock`."""
 
     company = models.CharField(_("company"), max_length=200)
+    # `normalise_company_name(company)`, kept by save(): how an import finds a duplicate lead
+    company_key = models.CharField(max_length=200, db_index=True, editable=False, default="")
     contact_name = models.CharField(_("contact person"), max_length=100)
     position = models.CharField(_("position"), max_length=100, blank=True)
     phone = models.CharField(_("phone"), max_length=30, blank=True, validators=[phone_validator])
@@ -81,7 +84,7 @@ class Lead(models.Model):
     )
     # the capture: R26's clock starts here (set by lead_create, so a test can set the time)
     created_at = models.DateTimeField(_("created at"), default=timezone.now, editable=False)
-    history = HistoricalRecords()  # R24; kept after conversion (R26)
+    history = HistoricalRecords(excluded_fields=["company_key"])  # R24; kept after conversion
 
     class Meta:
         verbose_name = _("lead")
@@ -95,6 +98,13 @@ class Lead(models.Model):
 
     def __str__(self) -> str:
         return f"{self.company} ({self.grade})"
+
+    def save(self, *args, **kwargs):
+        self.company_key = normalise_company_name(self.company)
+        update_fields = kwargs.get("update_fields")
+        if update_fields is not None and "company" in update_fields:
+            kwargs["update_fields"] = {*update_fields, "company_key"}
+        super().save(*args, **kwargs)
 
 
 class LeadContact(models.Model):
@@ -148,3 +158,53 @@ class LeadReminder(models.Model):
 
     def __str__(self) -> str:
         return f"{self.lead_id} {self.kind} {self.due:%Y-%m-%d}"
+
+
+class LeadImportStatus(models.TextChoices):
+    PREVIEWED = "previewed", _("Previewed")
+    COMMITTED = "committed", _("Committed")
+
+
+class LeadImport(models.Model):
+    """A sheet of leads uploaded for import (R26, issue 15 item 7): the rows as read, each with
+    its errors by column and the leads it duplicates, kept so the importer decides per duplicate
+    and commits without uploading again; committed once, then the audit trail of what came in.
+    `rows` is a list of {"row", "values" {field: text}, "errors" [{"column", "field",
+    "message"}], "duplicates" [{"kind", "id", "label", "by"}], "decision", "outcome", "lead"}.
+    Writes: sales/services/lead_imports.py."""
+
+    filename = models.CharField(_("file name"), max_length=200)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("imported by"),
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    created_at = models.DateTimeField(_("uploaded at"), auto_now_add=True)
+    status = FSMField(
+        _("status"),
+        max_length=10,
+        choices=LeadImportStatus.choices,
+        default=LeadImportStatus.PREVIEWED,
+        protected=True,
+    )
+    columns = models.JSONField(_("columns"), default=dict)  # field -> the sheet's header
+    rows = models.JSONField(_("rows"), default=list)
+    row_count = models.PositiveIntegerField(_("rows"), default=0)
+    error_count = models.PositiveIntegerField(_("rows with errors"), default=0)
+    duplicate_count = models.PositiveIntegerField(_("duplicates"), default=0)
+    created_count = models.PositiveIntegerField(_("leads created"), default=0)
+    skipped_count = models.PositiveIntegerField(_("rows skipped"), default=0)
+    committed_at = models.DateTimeField(_("committed at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("lead import")
+        verbose_name_plural = _("lead imports")
+        ordering = ["-id"]
+
+    def __str__(self) -> str:
+        return f"{self.pk} {self.filename}"
+
+    @transition(field=status, source=LeadImportStatus.PREVIEWED, target=LeadImportStatus.COMMITTED)
+    def commit(self) -> None:
+        """The rows decided on have been written; the batch cannot be committed again."""

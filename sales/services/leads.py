@@ -94,9 +94,10 @@ def _require_open(lead: Lead) -> None:
         )
 
 
-@transaction.atomic(durable=True)
-def lead_create(*, actor: "User", owner=None, now: datetime | None = None, **fields) -> Lead:
-    """Capture a lead; its first contact falls due by its grade (R26)."""
+def lead_build(*, actor: "User", owner=None, now: datetime | None = None, **fields) -> Lead:
+    """The lead `lead_create` would capture, validated and unsaved: the one check of a new
+    lead's fields and owner, which the sheet import runs on each row too. Refusals as
+    `lead_create`'s; reads only (the owner)."""
     require_role(actor, *LEAD_ROLES)
     reject_unknown_fields(fields, LEAD_FIELDS)
     owner = _owner_of(actor=actor, owner=owner)
@@ -105,10 +106,23 @@ def lead_create(*, actor: "User", owner=None, now: datetime | None = None, **fie
     lead.budget = fields.get("budget")
     lead.created_at = now or timezone.now()  # the capture: the clock starts here
     validate_instance(lead)
+    return lead
+
+
+def lead_save_new(lead: Lead, *, actor: "User") -> Lead:
+    """Write a lead from `lead_build`: its first contact falls due by its grade (R26). Inside
+    the caller's transaction."""
     lead.next_contact_due = leads_clock.first_contact_due(lead.grade, lead.created_at)
     lead._history_user = actor
     lead.save()
     return lead
+
+
+@transaction.atomic(durable=True)
+def lead_create(*, actor: "User", owner=None, now: datetime | None = None, **fields) -> Lead:
+    """Capture a lead; its first contact falls due by its grade (R26)."""
+    lead = lead_build(actor=actor, owner=owner, now=now, **fields)
+    return lead_save_new(lead, actor=actor)
 
 
 @transaction.atomic(durable=True)

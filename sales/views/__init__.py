@@ -21,7 +21,13 @@ from sales.views.customers import (  # noqa: F401
     product_import,
     product_list,
 )
+from sales.views.lead_imports import (  # noqa: F401
+    lead_import,
+    lead_import_commit,
+    lead_import_detail,
+)
 from sales.views.leads import (  # noqa: F401
+    lead_close,
     lead_contact,
     lead_convert,
     lead_create,

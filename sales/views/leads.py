@@ -15,8 +15,14 @@ from core.pages import form_add_domain_error, paginate, querystring_without_page
 from core.permissions import has_role
 from core.roles import Role
 from sales import selectors
-from sales.forms import LeadContactForm, LeadConvertForm, LeadForm, LeadGradeForm
-from sales.models import LeadStatus
+from sales.forms import (
+    LeadCloseForm,
+    LeadContactForm,
+    LeadConvertForm,
+    LeadForm,
+    LeadGradeForm,
+)
+from sales.models import LeadGrade, LeadStatus
 from sales.services import leads as lead_services
 from sales.services.quotations import QUOTATION_AUTHORS
 
@@ -24,7 +30,30 @@ from sales.services.quotations import QUOTATION_AUTHORS
 TEAM_WATCH = (Role.SALES_MANAGER, Role.SALES_HEAD, Role.GENERAL_MANAGER)
 
 
-def _list_page(request, *, leads, title: str, team: bool):
+def _filters(params, *, team: bool) -> dict:
+    """The list's filters from the query: grade, status (not on the overdue list: only open
+    leads fall due), owner (for who watches the team), search. Unknown values are ignored."""
+    grade = params.get("grade", "")
+    filters = {
+        "grade": grade if grade in LeadGrade.values else "",
+        "search": params.get("q", "").strip()[:100],
+        "owner": params.get("owner", "").strip()[:150],
+    }
+    if not team:
+        status = params.get("status", LeadStatus.OPEN)
+        filters["status"] = "" if status == "all" or status not in LeadStatus.values else status
+    return filters
+
+
+def _list_page(request, *, title: str, team: bool):
+    can_watch_team = has_role(request.user, *TEAM_WATCH)
+    filters = _filters(request.GET, team=team)
+    if not can_watch_team:
+        filters["owner"] = ""  # R23: a clerk lists their own leads
+    if team:
+        leads = selectors.leads_team_overdue(user=request.user, **filters)
+    else:
+        leads = selectors.leads_my_follow_ups(user=request.user, **filters)
     return render(
         request,
         "sales/lead_list.html",
@@ -34,21 +63,23 @@ def _list_page(request, *, leads, title: str, team: bool):
             "title": title,
             "team": team,
             "now": timezone.now(),
+            "filters": filters,
+            "status_choice": request.GET.get("status", LeadStatus.OPEN),
+            "grades": LeadGrade.choices,
+            "statuses": LeadStatus.choices,
+            "everyone": selectors.EVERYONE,
+            "owners": selectors.lead_owner_choices() if can_watch_team else (),
             "can_create": has_role(request.user, *lead_services.LEAD_ROLES),
-            "can_watch_team": has_role(request.user, *TEAM_WATCH),
+            "can_watch_team": can_watch_team,
         },
     )
 
 
 @login_required
 def lead_list(request):
-    """My follow-ups: the user's open leads, overdue first (marked), then by due."""
-    return _list_page(
-        request,
-        leads=selectors.leads_my_follow_ups(user=request.user),
-        title=_("My follow-ups"),
-        team=False,
-    )
+    """My follow-ups: the user's open leads, overdue first (marked), then by due; filtered by
+    grade, status, search and (for the sales manager, head and GM) owner."""
+    return _list_page(request, title=_("My follow-ups"), team=False)
 
 
 @login_required
@@ -56,12 +87,7 @@ def lead_team_overdue(request):
     """Every open overdue lead, for the sales manager, the head of sales and the GM."""
     if not has_role(request.user, *TEAM_WATCH):
         raise PermissionDenied
-    return _list_page(
-        request,
-        leads=selectors.leads_team_overdue(user=request.user),
-        title=_("Team follow-ups overdue"),
-        team=True,
-    )
+    return _list_page(request, title=_("Team follow-ups overdue"), team=True)
 
 
 @login_required
@@ -86,7 +112,9 @@ def lead_create(request):
     )
 
 
-def _detail_page(request, lead, *, contact_form=None, grade_form=None, convert_form=None):
+def _detail_page(
+    request, lead, *, contact_form=None, grade_form=None, convert_form=None, close_form=None
+):
     is_open = lead.status == LeadStatus.OPEN
     return render(
         request,
@@ -101,6 +129,7 @@ def _detail_page(request, lead, *, contact_form=None, grade_form=None, convert_f
             "grade_form": grade_form
             or LeadGradeForm(initial={"grade": lead.grade, "grade_reason": lead.grade_reason}),
             "convert_form": convert_form or LeadConvertForm(),
+            "close_form": close_form or LeadCloseForm(),
             "history": history_rows(lead),
             "can_quote": has_role(request.user, *QUOTATION_AUTHORS),  # R27
         },
@@ -163,3 +192,21 @@ def lead_convert(request, pk: int):
         except DomainError as error:
             form_add_domain_error(form, error)
     return _detail_page(request, lead, convert_form=form)
+
+
+@login_required
+@require_POST
+def lead_close(request, pk: int):
+    """Close an open lead (no business); the reason, if given, is kept as its grade reason."""
+    lead = selectors.lead_get(user=request.user, lead_id=pk)
+    form = LeadCloseForm(request.POST)
+    if form.is_valid():
+        try:
+            lead_services.lead_close(
+                actor=request.user, lead_id=lead.pk, reason=form.cleaned_data["reason"]
+            )
+            messages.success(request, _("Lead %(company)s closed.") % {"company": lead.company})
+            return redirect("lead-detail", pk=lead.pk)
+        except DomainError as error:
+            form_add_domain_error(form, error)
+    return _detail_page(request, lead, close_form=form)

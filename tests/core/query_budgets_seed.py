@@ -31,6 +31,7 @@ from finance.services.bank import bank_statement_upload
 from finance.services.litigation import litigations_flag
 from inventory import services as inventory
 from sales.services.credit import credit_change_submit
+from sales.services.lead_imports import lead_import_preview
 from sales.services.leads import lead_contact_log, lead_create
 from sales.services.orders import order_create, order_submit
 from sales.services.price_lists import price_list_create
@@ -237,6 +238,17 @@ def seed(n: int) -> Books:
                 note=f"第{j}次",
             )
         books.add("lead", lead.pk)
+        # A sheet of leads (issue 15 item 7): i + 2 rows, one repeating the lead above.
+        lead_sheet = "公司,联系人,等级\n" + "".join(
+            f"展会客户{i}-{j},王经理,B\n" for j in range(i + 1)
+        )
+        lead_import = lead_import_preview(
+            actor=clerk,
+            upload=SimpleUploadedFile(
+                "leads.csv", (lead_sheet + f"潜在客户{i},周经理,A\n").encode()
+            ),
+        )
+        books.add("lead_import", lead_import.pk)
 
         # Quotations (R27): one for the customer, approved by the head of sales, and a draft
         # for the lead.
