@@ -265,13 +265,9 @@ class OrderLineForm(forms.Form):
             attrs={
                 "class": "product",
                 # A default, not arithmetic: the totals are always computed by the server. A
-                # price the clerk typed is kept; one filled in here follows the product.
-                "hx-on:change": (
-                    "const p = this.closest('tr').querySelector('.unit-price');"
-                    " const o = this.selectedOptions[0];"
-                    " if (p && o && (!p.value || p.value === p.dataset.auto)) {"
-                    " p.value = o.dataset.listPrice || ''; p.dataset.auto = p.value; }"
-                ),
+                # price the clerk typed is kept; one filled in here follows the product
+                # (static/js/o2c.js: data-fills-price, no inline handler under the CSP).
+                "data-fills-price": "",
             },
         )
 

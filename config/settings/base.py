@@ -51,6 +51,7 @@ INSTALLED_APPS = [
     "django_htmx",
     "simple_history",
     "axes",
+    "csp",
     "core",
     "approvals",
     "sales",
@@ -69,6 +70,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "core.middleware.NulInputMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "csp.middleware.CSPMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
     "core.idempotency.IdempotencyMiddleware",
@@ -134,6 +136,24 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
+# Content-Security-Policy on every response (issue 16; django-csp): scripts only from our own
+# static files — no inline script, no handler attributes, no eval (static/js/o2c.js reads data-
+# attributes instead) —, nothing from another origin. Inline styles stay allowed: the charts
+# draw their bars with style attributes and htmx adds its indicator style.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'", "'unsafe-inline'"],
+        "img-src": ["'self'", "data:"],
+        "font-src": ["'self'", "data:"],
+        "connect-src": ["'self'"],
+        "object-src": ["'none'"],
+        "base-uri": ["'self'"],
+        "form-action": ["'self'"],
+        "frame-ancestors": ["'none'"],
+    }
+}
 # Login throttling (issue 16; django-axes, core/security.py): after LOGIN_FAILURE_LIMIT failed
 # logins for one username from one address — the login page, the admin's, the API's token
 # endpoint — that pair is refused for LOGIN_LOCKOUT_MINUTES (429; a success resets the count).

@@ -130,4 +130,54 @@
       closeMenus(null);
     }
   });
+
+  // Behaviour declared by data attributes instead of inline handlers, which the
+  // Content-Security-Policy forbids (script-src 'self', no inline script — issue 16):
+  // data-print prints the page; data-back goes back a page (its href, without script);
+  // data-check-all="<name>" on a checkbox ticks or clears every checkbox named <name> in its
+  // form; data-select-on-focus selects a field's text when it gets the focus.
+  document.addEventListener("click", function (event) {
+    var button = event.target.closest && event.target.closest("[data-print]");
+    if (button) {
+      event.preventDefault();
+      window.print();
+    }
+    var back = event.target.closest && event.target.closest("a[data-back]");
+    if (back && window.history.length > 1) {
+      event.preventDefault();
+      window.history.back();
+    }
+  });
+  document.addEventListener("focusin", function (event) {
+    var field = event.target;
+    if (field && field.hasAttribute && field.hasAttribute("data-select-on-focus")) {
+      field.select();
+    }
+  });
+  // A product <select data-fills-price> puts its option's data-list-price into the row's empty
+  // .unit-price field (or one it filled itself before); a price the clerk typed is kept.
+  document.addEventListener("change", function (event) {
+    var select = event.target;
+    if (!select || !select.hasAttribute || !select.hasAttribute("data-fills-price")) {
+      return;
+    }
+    var row = select.closest("tr");
+    var price = row && row.querySelector(".unit-price");
+    var option = select.selectedOptions && select.selectedOptions[0];
+    if (price && option && (!price.value || price.value === price.dataset.auto)) {
+      price.value = option.dataset.listPrice || "";
+      price.dataset.auto = price.value;
+    }
+  });
+  document.addEventListener("change", function (event) {
+    var box = event.target;
+    var name = box && box.getAttribute && box.getAttribute("data-check-all");
+    if (!name || !box.form) {
+      return;
+    }
+    var boxes = box.form.querySelectorAll('input[type="checkbox"][name="' + name + '"]');
+    for (var i = 0; i < boxes.length; i++) {
+      boxes[i].checked = box.checked;
+    }
+  });
 })();
