@@ -109,6 +109,29 @@ def display_width(text: str) -> int:
     return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
 
 
+# A text cell starting with one of these is a formula to Excel, LibreOffice and WPS (CSV
+# injection, OWASP): a customer named "=HYPERLINK(…)" must reach the sheet as text.
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+_NUMBER = re.compile(r"^[+-]?\d[\d,]*(\.\d+)?$")  # "-1,234.50": a number, not a formula
+
+
+def csv_safe(value):
+    """`value` for a CSV cell: a text that a spreadsheet would run as a formula gets a leading
+    apostrophe (shown as text, not computed); numbers, dates and other text are unchanged."""
+    if isinstance(value, str) and value.startswith(FORMULA_STARTS) and not _NUMBER.match(value):
+        return "'" + value
+    return value
+
+
+def _text_cells_as_text(cells) -> None:
+    """openpyxl stores a str starting with "=" as a formula: our text is text (issue 16)."""
+    for cell in cells:
+        if cell.data_type == "f":
+            cell.data_type = "s"
+
+
 def _cell_value(kind: Kind, value):
     if value is None or value == "":
         return None
@@ -167,6 +190,7 @@ def workbook_bytes(
     for row in rows:
         values = [_cell_value(c.kind, v) for c, v in zip(columns, row, strict=True)]
         sheet.append(values)
+        _text_cells_as_text(sheet[sheet.max_row])
         for i, (column, value) in enumerate(zip(columns, values, strict=True)):
             widths[i] = max(widths[i], display_width(_shown(column.kind, value)))
     last_data_row = sheet.max_row
@@ -201,7 +225,7 @@ def csv_bytes(*, columns: Sequence[Column], rows: Iterable[Sequence]) -> bytes:
     written, dates ISO, datetimes in TIME_ZONE."""
     out = io.StringIO()
     writer = csv.writer(out)
-    writer.writerow([str(c.label) for c in columns])
+    writer.writerow([csv_safe(str(c.label)) for c in columns])
     for row in rows:
         line = []
         for column, value in zip(columns, row, strict=True):
@@ -212,6 +236,8 @@ def csv_bytes(*, columns: Sequence[Column], rows: Iterable[Sequence]) -> bytes:
                 line.append(value.strftime("%Y-%m-%d %H:%M"))
             elif isinstance(value, date):
                 line.append(value.isoformat())
+            elif isinstance(value, str):
+                line.append(csv_safe(value))
             else:
                 line.append(str(value))
         writer.writerow(line)

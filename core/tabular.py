@@ -25,7 +25,7 @@ from django.http import HttpResponse
 from django.utils.translation import gettext as _
 
 from core.errors import InvalidInput
-from core.spreadsheets import Column, workbook_bytes
+from core.spreadsheets import Column, csv_safe, workbook_bytes
 
 FORMATS = {
     "csv": "text/csv; charset=utf-8",
@@ -37,7 +37,9 @@ def table_response(*, filename: str, headers: Sequence[str], rows: Sequence[Sequ
     if fmt not in FORMATS:
         raise InvalidInput(errors={"file_format": [_("Choose csv or xlsx.")]})
     if fmt == "csv":
-        data = tablib.Dataset(*[tuple(r) for r in rows], headers=list(headers))
+        data = tablib.Dataset(
+            *[tuple(csv_safe(v) for v in r) for r in rows], headers=[csv_safe(h) for h in headers]
+        )
         content = ("\ufeff" + data.export("csv")).encode("utf-8")
     else:
         # A named sheet, frozen header and fitted widths; the values stay as given.
