@@ -169,3 +169,21 @@ class DelegationForm(forms.Form):
         if start and end and end < start:
             self.add_error("valid_to", _("The end date is before the start date."))
         return cleaned
+
+
+class AuditFilterForm(forms.Form):
+    """The audit trail's filters (issue 16)."""
+
+    kind = forms.ChoiceField(
+        label=_("Kind"),
+        required=False,
+        choices=[
+            ("", _("All")),
+            ("login", _("Login")),
+            ("failed_login", _("Failed login")),
+            ("decision", _("Approval decision")),
+        ],
+    )
+    username = forms.CharField(label=_("User"), required=False, max_length=150)
+    date_from = forms.DateField(label=_("From"), required=False)
+    date_to = forms.DateField(label=_("To"), required=False)

@@ -297,3 +297,83 @@ def inbox_by_type(*, user) -> list[tuple[str, int]]:
         .annotate(n=Count("id"))
     )
     return [(label, counts[value]) for value, label in DocumentType.choices if counts.get(value)]
+
+
+# --- the audit trail (issue 16, item 6) ---------------------------------------------------------
+
+AUDIT_KINDS = ("login", "failed_login", "decision")
+AUDIT_LIMIT = 300
+
+
+def audit_events(
+    *, user, kind: str = "", username: str = "", date_from=None, date_to=None
+) -> list[dict]:
+    """The latest AUDIT_LIMIT events, newest first, of who logged in (django-axes' access log,
+    pages and API tokens alike), who failed to (and whether that locked them out), and every
+    approval decision (R21): for the general manager only. One query per kind."""
+    from axes.models import AccessFailureLog, AccessLog
+
+    from core.permissions import require_role
+    from core.roles import Role
+
+    require_role(user, Role.GENERAL_MANAGER)
+
+    def bounded(qs, time_field, user_field):
+        if username:
+            qs = qs.filter(**{f"{user_field}__iexact": username})
+        if date_from:
+            qs = qs.filter(**{f"{time_field}__date__gte": date_from})
+        if date_to:
+            qs = qs.filter(**{f"{time_field}__date__lte": date_to})
+        return qs.order_by(f"-{time_field}")[:AUDIT_LIMIT]
+
+    events: list[dict] = []
+    if kind in ("", "login"):
+        for row in bounded(AccessLog.objects.all(), "attempt_time", "username"):
+            events.append(
+                {
+                    "kind": "login",
+                    "at": row.attempt_time,
+                    "username": row.username or "",
+                    "ip_address": row.ip_address,
+                    "detail": row.path_info,
+                    "logout_at": row.logout_time,
+                }
+            )
+    if kind in ("", "failed_login"):
+        for row in bounded(AccessFailureLog.objects.all(), "attempt_time", "username"):
+            events.append(
+                {
+                    "kind": "failed_login",
+                    "at": row.attempt_time,
+                    "username": row.username or "",
+                    "ip_address": row.ip_address,
+                    "detail": row.path_info,
+                    "locked_out": row.locked_out,
+                }
+            )
+    if kind in ("", "decision"):
+        decisions = Decision.objects.select_related("user", "request", "on_behalf_of")
+        for row in bounded(decisions, "decided_at", "user__username"):
+            events.append(
+                {
+                    "kind": "decision",
+                    "at": row.decided_at,
+                    "username": row.user.username,
+                    "ip_address": row.ip_address,
+                    "detail": " ".join(
+                        part
+                        for part in (
+                            str(row.request.get_document_type_display()),
+                            row.request.document_number,
+                            str(row.get_decision_display()),
+                            str(row.get_role_display()) if row.role else "",
+                            row.comment,
+                        )
+                        if part
+                    ),
+                    "request_id": row.request_id,
+                }
+            )
+    events.sort(key=lambda event: event["at"], reverse=True)
+    return events[:AUDIT_LIMIT]

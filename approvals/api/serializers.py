@@ -144,3 +144,24 @@ class DelegationSerializer(ModelSerializer):
             "created_at",
         ]
         read_only_fields = ["id", "delegator", "revoked_at", "created_at"]
+
+
+class AuditQuerySerializer(serializers.Serializer):
+    """`GET audit/` filters (issue 16)."""
+
+    kind = serializers.ChoiceField(
+        choices=["login", "failed_login", "decision"], required=False, allow_blank=True
+    )
+    username = serializers.CharField(required=False, allow_blank=True, max_length=150)
+    date_from = serializers.DateField(required=False)
+    date_to = serializers.DateField(required=False)
+
+
+class AuditEventSerializer(serializers.Serializer):
+    kind = serializers.CharField(help_text="`login`, `failed_login` or `decision`.")
+    at = serializers.DateTimeField()
+    username = serializers.CharField()
+    ip_address = serializers.CharField(allow_null=True)
+    detail = serializers.CharField()
+    locked_out = serializers.BooleanField(required=False)
+    request_id = serializers.IntegerField(required=False)

@@ -7,6 +7,8 @@ from rest_framework.response import Response
 from approvals import selectors, services
 from approvals.api.serializers import (
     ApprovalSerializer,
+    AuditEventSerializer,
+    AuditQuerySerializer,
     DecideSerializer,
     DelegationSerializer,
     RejectSerializer,
@@ -121,3 +123,16 @@ class DelegationViewSet(
     def revoke(self, request, pk=None):
         delegation = services.delegation_revoke(actor=request.user, delegation_id=int(pk))
         return Response(DelegationSerializer(delegation).data)
+
+
+class AuditViewSet(viewsets.ViewSet):
+    """`GET audit/` (general manager only, issue 16): the latest 300 logins, failed logins and
+    approval decisions, newest first; `?kind=login|failed_login|decision&username=&date_from=
+    &date_to=`."""
+
+    @extend_schema(parameters=[AuditQuerySerializer], responses=AuditEventSerializer(many=True))
+    def list(self, request):
+        query = AuditQuerySerializer(data=request.query_params)
+        query.is_valid(raise_exception=True)
+        events = selectors.audit_events(user=request.user, **query.validated_data)
+        return Response(AuditEventSerializer(events, many=True).data)

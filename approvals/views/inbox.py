@@ -26,6 +26,8 @@ from approvals.forms import COMMENT_MAX, BulkDecisionForm, DecisionForm, InboxFi
 from approvals.models import ApprovalRequest, RequestStatus
 from core.errors import DomainError, InvalidInput
 from core.pages import PAGE_SIZE
+from core.permissions import has_role
+from core.roles import Role
 
 
 def _client_ip(request) -> str | None:
@@ -81,6 +83,7 @@ def _inbox_context(request, params: QueryDict) -> dict:
         "query": without_page.urlencode(),
         "current_query": params.urlencode(),
         "filtered": any(v not in (None, "") for v in filter_form.filters().values()),
+        "can_audit": has_role(request.user, Role.GENERAL_MANAGER),
     }
 
 

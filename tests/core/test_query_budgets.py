@@ -33,6 +33,7 @@ PAGES: dict[str, tuple[str, int, dict[str, str]]] = {
     "approval-inbox": (GM, 12, {}),
     "approval-detail": (GM, 11, {"pk": "approval"}),
     "approval-delegations": (GM, 8, {}),
+    "audit-log": (GM, 8, {}),
     # sales
     "customer-list": (CLERK, 5, {}),
     "customer-create": (CLERK, 3, {}),
@@ -158,6 +159,7 @@ ENDPOINTS: dict[str, tuple[str, int, dict[str, str]]] = {
     "api:approval-list": (GM, 5, {}),
     "api:approval-detail": (GM, 4, {"pk": "approval"}),
     "api:delegation-list": (GM, 3, {}),
+    "api:audit-list": (GM, 4, {}),
     "api:delegation-detail": (GM, 2, {"pk": "delegation"}),
     "api:customer-list": (CLERK, 4, {}),
     "api:customer-export": (CLERK, 2, {}),
