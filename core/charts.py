@@ -7,6 +7,7 @@ carries a `<title>` for the tooltip. The month-end summary (finance) and the pre
 (sales) use it; an app names its series and colours, core knows no document.
 """
 
+import math
 from collections.abc import Callable, Mapping, Sequence
 from decimal import Decimal
 
@@ -32,16 +33,20 @@ def bar_chart(
     height: int = 240,
     text: Callable[[Decimal], str] = format_amount,
     left: int = 90,
+    whole: bool = False,
 ) -> dict:
     """The chart of `groups` — each `{"key", "label", <series key>: value, …}` — with a bar per
     `series` entry `(key, label, colour)` and, with `line` `(key, label, colour)`, a line
     through each group's value of that key. `text` formats a value for the grid and the
-    tooltips (amounts by default; `count_text` for counts)."""
+    tooltips (amounts by default; `count_text` for counts); `whole` puts the grid lines on
+    whole numbers (counts)."""
     bottom, top = 24, 10
     plot_h = height - bottom - top
     keys = [key for key, _l, _c in series] + ([line[0]] if line else [])
     values = [Decimal(group[key] or 0) for group in groups for key in keys]
     largest = max([v for v in values if v > 0] or [Decimal("1")])
+    if whole:  # four grid steps of a whole number each
+        largest = Decimal(math.ceil(largest / 4) * 4)
     scale = Decimal(plot_h) / largest
     slot = Decimal(width - left - 10) / max(len(groups), 1)
     bar_w = slot * Decimal("0.8") / max(len(series), 1)

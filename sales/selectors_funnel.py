@@ -396,6 +396,7 @@ def funnel_charts(report: dict) -> list[dict]:
             title=_("Leads by stage and grade"),
             text=count_text,
             left=40,
+            whole=True,
         ),
         bar_chart(
             months,

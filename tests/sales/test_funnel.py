@@ -477,3 +477,11 @@ def test_the_report_costs_the_same_queries_whatever_the_data(books, django_asser
     reader = User.objects.get(pk=books["manager"].pk)
     with django_assert_num_queries(5):
         funnel_report(user=reader, query=query)
+
+
+def test_rest_refuses_other_roles_and_anonymous_callers(people, api, make_user):
+    assert api.get("/api/v1/reports/funnel/").status_code == 401
+
+    refused = api.as_user(make_user("finance")).get("/api/v1/reports/funnel/")
+
+    assert (refused.status_code, refused.json()["code"]) == (403, "permission_denied")
