@@ -125,13 +125,6 @@ def csv_safe(value):
     return value
 
 
-def _text_cells_as_text(cells) -> None:
-    """openpyxl stores a str starting with "=" as a formula: our text is text (issue 16)."""
-    for cell in cells:
-        if cell.data_type == "f":
-            cell.data_type = "s"
-
-
 def _cell_value(kind: Kind, value):
     if value is None or value == "":
         return None
@@ -173,24 +166,29 @@ def column_totals(columns: Sequence[Column], rows: Iterable[Sequence]) -> list[D
     return totals
 
 
-def workbook_bytes(
-    *, title: str, columns: Sequence[Column], rows: Sequence[Sequence], totals: bool = True
-) -> bytes:
-    """The XLSX file of one sheet named `title`: header, rows, and (if any column is summed
-    and `totals`) a bold 合计/Total row of the sums."""
-    book = Workbook()
-    sheet = book.active
+def _text_stays_text(cell) -> None:
+    """Formula injection: a text that begins with "=" (a company named "=HYPERLINK(…)", a typed
+    reason) is kept as text in the file, never written as a formula Excel would run."""
+    if cell.data_type == "f":
+        cell.data_type = "s"
+
+
+def _fill_sheet(
+    sheet, *, title: str, columns: Sequence[Column], rows: Sequence[Sequence], totals: bool
+) -> None:
     sheet.title = sheet_title(title)
     headers = [str(c.label) for c in columns]
     sheet.append(headers)
     bold = Font(bold=True)
     for cell in sheet[1]:
         cell.font = bold
+        _text_stays_text(cell)
     widths = [display_width(h) for h in headers]
     for row in rows:
         values = [_cell_value(c.kind, v) for c, v in zip(columns, row, strict=True)]
         sheet.append(values)
-        _text_cells_as_text(sheet[sheet.max_row])
+        for cell in sheet[sheet.max_row]:
+            _text_stays_text(cell)
         for i, (column, value) in enumerate(zip(columns, values, strict=True)):
             widths[i] = max(widths[i], display_width(_shown(column.kind, value)))
     last_data_row = sheet.max_row
@@ -215,6 +213,35 @@ def workbook_bytes(
         sheet.column_dimensions[letter].width = min(max(widths[i] + 2, MIN_WIDTH), MAX_WIDTH)
     sheet.freeze_panes = "A2"
     sheet.auto_filter.ref = f"A1:{get_column_letter(len(columns))}{last_data_row}"
+
+
+def workbook_bytes(
+    *, title: str, columns: Sequence[Column], rows: Sequence[Sequence], totals: bool = True
+) -> bytes:
+    """The XLSX file of one sheet named `title`: header, rows, and (if any column is summed
+    and `totals`) a bold 合计/Total row of the sums."""
+    book = Workbook()
+    _fill_sheet(book.active, title=title, columns=columns, rows=rows, totals=totals)
+    buffer = io.BytesIO()
+    book.save(buffer)
+    return buffer.getvalue()
+
+
+def workbook_of(sheets: Sequence["Sheet"]) -> bytes:
+    """The XLSX file of several sheets (a report's tables), in order, each as `workbook_bytes`
+    writes one; sheet names made unique."""
+    book = Workbook()
+    used: set[str] = set()
+    for index, sheet in enumerate(sheets):
+        target = book.active if index == 0 else book.create_sheet()
+        title, n = sheet_title(sheet.title), 2
+        while title.casefold() in used:
+            title = sheet_title(f"{sheet.title[:27]} ({n})")
+            n += 1
+        used.add(title.casefold())
+        _fill_sheet(
+            target, title=title, columns=sheet.columns, rows=sheet.rows, totals=sheet.totals
+        )
     buffer = io.BytesIO()
     book.save(buffer)
     return buffer.getvalue()
@@ -271,13 +298,23 @@ class Sheet:
     filename: str
     columns: Sequence[Column]
     rows: Sequence[Sequence]
+    totals: bool = True  # False where the rows carry their own totals (a report's tables)
 
 
-def export_response(fmt: str, sheet: Sheet) -> HttpResponse:
-    """The list's export as `fmt` ("xlsx" or "csv"); any other format is a 400."""
+def export_response(fmt: str, sheet: Sheet | Sequence[Sheet]) -> HttpResponse:
+    """The list's export as `fmt` ("xlsx" or "csv"); any other format is a 400. Several sheets
+    (a report's tables) are one XLSX workbook, named after the first; they have no CSV."""
+    if not isinstance(sheet, Sheet):
+        if fmt != "xlsx":
+            raise InvalidInput(errors={"file_format": [_("Choose xlsx.")]})
+        return _attachment(workbook_of(sheet), XLSX_CONTENT_TYPE, f"{sheet[0].filename}.xlsx")
     if fmt == "xlsx":
         return xlsx_response(
-            title=sheet.title, filename=sheet.filename, columns=sheet.columns, rows=sheet.rows
+            title=sheet.title,
+            filename=sheet.filename,
+            columns=sheet.columns,
+            rows=sheet.rows,
+            totals=sheet.totals,
         )
     if fmt == "csv":
         content = csv_bytes(columns=sheet.columns, rows=sheet.rows)

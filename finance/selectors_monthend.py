@@ -30,6 +30,7 @@ from django.utils.translation import gettext as _
 
 from approvals.models import ApprovalRequest, RequestStatus, StepStatus
 from contracts.models import Contract
+from core.charts import bar_chart
 from core.db import reporting
 from core.errors import InvalidInput, NotVisible
 from core.models import ClosedPeriod
@@ -383,76 +384,23 @@ CHART_LINE = ("overdue", "#a31515")
 
 
 def summary_chart(rows: list[dict], *, width: int = 720, height: int = 240) -> dict:
-    """The summary's trend as server-side SVG (no script): per month three bars (orders,
-    deliveries, collections) and the overdue as a line, on one scale; a few grid lines with
-    their amounts; each shape carries a `<title>` for the tooltip."""
+    """The summary's trend as server-side SVG (`core.charts.bar_chart`, no script): per month
+    three bars (orders, deliveries, collections) and the overdue as a line, on one scale; a few
+    grid lines with their amounts; each shape carries a `<title>` for the tooltip."""
     labels = {
         "orders_gross": _("Orders"),
         "deliveries": _("Deliveries"),
         "collections": _("Collections"),
         "overdue": _("Overdue"),
     }
-    left, bottom, top = 90, 24, 10
-    plot_h = height - bottom - top
-    values = [row[key] for row in rows for key, _c in CHART_BARS] + [
-        row[CHART_LINE[0]] for row in rows
-    ]
-    largest = max([v for v in values if v > 0] or [Decimal("1")])
-    scale = Decimal(plot_h) / largest
-    slot = Decimal(width - left - 10) / max(len(rows), 1)
-    bar_w = slot * Decimal("0.8") / len(CHART_BARS)
-
-    def y_of(value: Decimal) -> Decimal:
-        return Decimal(top + plot_h) - max(value, ZERO) * scale
-
-    months, points = [], []
-    for index, row in enumerate(rows):
-        x0 = Decimal(left) + slot * index + slot * Decimal("0.1")
-        bars = []
-        for n, (key, colour) in enumerate(CHART_BARS):
-            value = row[key]
-            h = max(value, ZERO) * scale
-            bars.append(
-                {
-                    "x": f"{x0 + bar_w * n:.1f}",
-                    "y": f"{y_of(value):.1f}",
-                    "width": f"{bar_w:.1f}",
-                    "height": f"{h:.1f}",
-                    "colour": colour,
-                    "label": labels[key],
-                    "amount": value,
-                }
-            )
-        centre = Decimal(left) + slot * index + slot / 2
-        overdue = row[CHART_LINE[0]]
-        points.append({"x": f"{centre:.1f}", "y": f"{y_of(overdue):.1f}", "amount": overdue})
-        months.append(
-            {
-                "period": row["period"],
-                "x": f"{centre:.1f}",
-                "label": row["period"][2:],
-                "bars": bars,
-            }
-        )
-    grid = []
-    for step in range(5):
-        value = largest * step / 4
-        grid.append({"y": f"{y_of(value):.1f}", "amount": money(value)})
-    return {
-        "width": width,
-        "height": height,
-        "left": left,
-        "right": width - 10,
-        "axis_y": top + plot_h,
-        "label_y": height - 6,
-        "months": months,
-        "line": " ".join(f"{p['x']},{p['y']}" for p in points),
-        "line_colour": CHART_LINE[1],
-        "line_label": labels["overdue"],
-        "points": points,
-        "grid": grid,
-        "legend": [
-            *({"label": labels[key], "colour": colour} for key, colour in CHART_BARS),
-            {"label": labels["overdue"], "colour": CHART_LINE[1], "line": True},
-        ],
-    }
+    return bar_chart(
+        [{**row, "key": row["period"], "label": row["period"][2:]} for row in rows],
+        [(key, labels[key], colour) for key, colour in CHART_BARS],
+        line=(CHART_LINE[0], labels[CHART_LINE[0]], CHART_LINE[1]),
+        chart_id="month-chart",
+        title=_(
+            "Orders, deliveries and collections per month, and what is overdue at each month's end"
+        ),
+        width=width,
+        height=height,
+    )

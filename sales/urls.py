@@ -27,6 +27,7 @@ urlpatterns = [
     ),
     path("leads/", views.lead_list, name="lead-list"),
     path("leads/overdue/", views.lead_team_overdue, name="lead-team-overdue"),
+    path("leads/funnel/", views.lead_funnel, name="lead-funnel"),
     path("leads/new/", views.lead_create, name="lead-create"),
     path("leads/import/", views.lead_import, name="lead-import"),
     path("leads/import/<int:pk>/", views.lead_import_detail, name="lead-import-detail"),

@@ -1,4 +1,7 @@
+from django.urls import path
+
 from core.api.routers import Router
+from sales.api.reports import FunnelReportView
 from sales.api.views import (
     CreditChangeViewSet,
     CustomerViewSet,
@@ -19,4 +22,7 @@ router.register("orders", OrderViewSet, basename="order")
 router.register("leads/import", LeadImportViewSet, basename="lead-import")
 router.register("leads", LeadViewSet, basename="lead")
 router.register("quotations", QuotationViewSet, basename="quotation")
-urlpatterns = router.urls
+urlpatterns = [
+    *router.urls,
+    path("reports/funnel/", FunnelReportView.as_view(), name="api-funnel-report"),
+]

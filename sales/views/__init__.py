@@ -21,6 +21,7 @@ from sales.views.customers import (  # noqa: F401
     product_import,
     product_list,
 )
+from sales.views.funnel import lead_funnel  # noqa: F401
 from sales.views.lead_imports import (  # noqa: F401
     lead_import,
     lead_import_commit,

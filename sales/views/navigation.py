@@ -54,6 +54,14 @@ QUOTATIONS = (
     Role.GENERAL_MANAGER,
     Role.MARKETING_DIRECTOR,
 )
+# Who finds the presales funnel in the menu (R23: they see everyone's); a clerk reaches their
+# own from the leads page, their menu being kept flat (core.navigation.FLAT_MENU_MAX).
+FUNNEL_MENU = (
+    Role.SALES_MANAGER,
+    Role.SALES_HEAD,
+    Role.GENERAL_MANAGER,
+    Role.MARKETING_DIRECTOR,
+)
 # Who releases held orders or answers for credit (R4).
 CREDIT_WATCH = (Role.CREDIT_CONTROLLER, Role.SALES_MANAGER, Role.GENERAL_MANAGER, Role.FINANCE)
 # Who proposes or decides a credit change (R2).
@@ -160,6 +168,7 @@ def register() -> None:
     entries = [
         ("customer-list", _("Customers"), SALES_AND_FINANCE, 20),
         ("lead-list", _("Leads"), LEADS, 25),
+        ("lead-funnel", _("Presales funnel"), FUNNEL_MENU, 26),
         ("quotation-list", _("Quotations"), QUOTATIONS, 28),
         ("order-list", _("Orders"), ORDERS, 30),
         ("credit-change-list", _("Credit changes"), CREDIT, 40),

@@ -43,6 +43,7 @@ def test_the_general_managers_long_menu_folds_into_groups(client, make_user):
     assert [str(item["label"]) for item in sales["entries"]] == [
         "Customers",
         "Leads",
+        "Presales funnel",
         "Quotations",
         "Orders",
         "Credit changes",

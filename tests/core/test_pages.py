@@ -43,6 +43,7 @@ def test_superuser_navigation_shows_everything(client, make_user):
         "Approvals",
         "Customers",
         "Leads",
+        "Presales funnel",
         "Quotations",
         "Orders",
         "Credit changes",

@@ -19,6 +19,7 @@ from core.spreadsheets import (
     keyed_rows,
     sheet_title,
     workbook_bytes,
+    workbook_of,
 )
 from sales.models import RiskLevel
 
@@ -133,6 +134,33 @@ def test_csv_is_utf8_with_a_bom_and_plain_values():
 def test_an_unknown_format_is_refused():
     with pytest.raises(InvalidInput):
         export_response("pdf", Sheet("x", "x", COLUMNS, ROWS))
+
+
+def test_a_text_that_looks_like_a_formula_stays_text():
+    rows = [['=HYPERLINK("http://evil","点击")', Decimal("1.00"), None, None, None, None, 1]]
+
+    sheet = _sheet(workbook_bytes(title="x", columns=COLUMNS, rows=rows))
+
+    assert sheet["A2"].value == '=HYPERLINK("http://evil","点击")'
+    assert sheet["A2"].data_type == "s"  # Excel shows it, never runs it
+
+
+def test_several_sheets_are_one_workbook_with_unique_names_and_their_own_totals():
+    sheets = [
+        Sheet("报价", "funnel", COLUMNS, ROWS),
+        Sheet("报价", "funnel", COLUMNS, ROWS, totals=False),
+    ]
+
+    response = export_response("xlsx", sheets)
+    book = openpyxl.load_workbook(io.BytesIO(response.content))
+
+    assert response["Content-Disposition"] == 'attachment; filename="funnel.xlsx"'
+    assert book.sheetnames == ["报价", "报价 (2)"]
+    assert book["报价"].max_row == 4 and book["报价 (2)"].max_row == 3  # no totals row
+    assert workbook_of(sheets)[:2] == b"PK"
+    with pytest.raises(InvalidInput) as refused:
+        export_response("csv", sheets)
+    assert list(refused.value.errors) == ["file_format"]
 
 
 def test_an_edited_export_reads_back_by_field_name_and_code_in_either_language():
