@@ -27,6 +27,10 @@ def register_approved_states(model: type[Model], statuses) -> None:
         _APPROVED_STATES.append(entry)
 
 
+def approved_states() -> list[tuple[type[Model], tuple[str, ...]]]:
+    return list(_APPROVED_STATES)
+
+
 def approved_requests_carry_their_decisions() -> list[Break]:
     """An approved request none of whose steps lacks an approving decision: one statement."""
     rows = fetch(

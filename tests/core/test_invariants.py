@@ -256,3 +256,34 @@ def test_the_worker_runs_the_nightly_check_and_mails_finance_on_a_break(
     assert invariants_check.delay().get(timeout=30)["broken"] == {"receipts": 1}
     assert [m.to for m in mailoutbox] == [["finance.sun@example.com"]]
     assert subject in mailoutbox[0].body
+
+
+def test_every_approvable_document_declares_the_states_its_approval_leads_to():
+    from approvals.documents import registered_types
+    from approvals.invariants import approved_states
+    from core.invariants import autodiscover
+
+    autodiscover()
+    declared = {str(model.approval_document_type) for model, _statuses in approved_states()}
+    assert declared == set(registered_types())
+
+
+def test_every_numbered_series_in_the_code_is_checked():
+    """Each `document_number(series=…)` of the apps' services is a registered series (R8), so
+    a new numbered document cannot be left out of the `numbers` check."""
+    import re
+    from pathlib import Path
+
+    from core.invariants import numbered_series
+
+    root = Path(__file__).resolve().parents[2]
+    used = {
+        match
+        for app in ("sales", "contracts", "inventory", "finance", "approvals")
+        for path in (root / app).rglob("*.py")
+        for match in re.findall(
+            r'document_number\([^)]*series="(\w+)"', path.read_text(encoding="utf-8")
+        )
+    }
+    assert used
+    assert used == {entry.series for entry in numbered_series()}
