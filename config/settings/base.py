@@ -324,6 +324,12 @@ CELERY_BEAT_SCHEDULE = {
         "task": "finance.tasks.month_end_start",
         "schedule": crontab(day_of_month=1, hour=3, minute=0),
     },
+    # Issue 16: the books' invariants checked from the rows, after the night's jobs; finance
+    # is mailed on a break (`manage.py check_invariants` gives the same report).
+    "core-invariants-check": {
+        "task": "core.tasks.invariants_check",
+        "schedule": crontab(hour=4, minute=0),
+    },
 }
 
 # R20, the month-end run (finance/services/monthend.py): contracts reconciled per batch; a run

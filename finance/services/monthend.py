@@ -347,6 +347,25 @@ def _cents(value) -> Decimal:
     return money(Decimal(str(value if value is not None else 0)))
 
 
+def ledger_differences(
+    *, lo: int, hi: int, sql: str | None = None
+) -> list[tuple[int, str, Decimal, Decimal]]:
+    """(contract, figure, ledger value, source value) for each figure of the ledgers of the
+    contracts `lo`..`hi` that differs from its source of truth, in one statement (one
+    snapshot). Step 3 of the run reads it batch by batch; `manage.py check_invariants`
+    (finance/invariants.py) over every contract at once."""
+    with connection.cursor() as cursor:
+        cursor.execute(sql or _reconcile_sql(), {"lo": lo, "hi": hi})
+        rows = cursor.fetchall()
+    found = []
+    for row in rows:
+        for index, figure in enumerate(FIGURE_ORDER):
+            kept, truth = _cents(row[1 + 2 * index]), _cents(row[2 + 2 * index])
+            if kept != truth:
+                found.append((row[0], figure, kept, truth))
+    return found
+
+
 def _reconcile(pk: int, alive) -> str:
     """Step 3: the differences, batch by batch; returns their digest."""
     sql = _reconcile_sql()
@@ -364,27 +383,20 @@ def _reconcile(pk: int, alive) -> str:
         if not ids:
             break
         lo, hi = ids[0], ids[-1]
-        with connection.cursor() as cursor:
-            cursor.execute(sql, {"lo": lo, "hi": hi})
-            rows = cursor.fetchall()
         found = []
-        for row in rows:
-            contract_id = row[0]
-            for index, figure in enumerate(FIGURE_ORDER):
-                kept, truth = _cents(row[1 + 2 * index]), _cents(row[2 + 2 * index])
-                if kept != truth:
-                    found.append(
-                        Difference(
-                            reconciliation_id=pk,
-                            contract_id=contract_id,
-                            figure=figure,
-                            source=SOURCES[figure],
-                            ledger_value=kept,
-                            source_value=truth,
-                            difference=kept - truth,
-                        )
-                    )
-                    digest.update(f"{contract_id}:{figure}:{kept}:{truth};".encode())
+        for contract_id, figure, kept, truth in ledger_differences(lo=lo, hi=hi, sql=sql):
+            found.append(
+                Difference(
+                    reconciliation_id=pk,
+                    contract_id=contract_id,
+                    figure=figure,
+                    source=SOURCES[figure],
+                    ledger_value=kept,
+                    source_value=truth,
+                    difference=kept - truth,
+                )
+            )
+            digest.update(f"{contract_id}:{figure}:{kept}:{truth};".encode())
         done += len(ids)
         with transaction.atomic():
             Difference.objects.bulk_create(found)
