@@ -56,6 +56,7 @@ def test_sixty_seconds_of_twenty_people_answer_no_5xx_and_keep_the_invariants(tm
     finally:
         _drop(copy)
     report = done.stdout + done.stderr[-3000:]
+    print(report)  # the figures, shown with -rP or -s
     assert done.returncode == 0, report
     assert "\nOK\n" in done.stdout, report
     aggregated = next(line for line in done.stdout.splitlines() if line.startswith("Aggregated"))
