@@ -92,6 +92,13 @@ def copy_template(name: str, template: str) -> None:
     admin.autocommit = True
     with admin.cursor() as cursor:
         cursor.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        # A template must have no one connected: the caller closed its connections, but a
+        # connection left idle by another thread (a test's worker) would refuse the copy.
+        cursor.execute(
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+            "WHERE datname = %s AND pid <> pg_backend_pid()",
+            [template],
+        )
         cursor.execute(f'CREATE DATABASE "{name}" TEMPLATE "{template}"')
     admin.close()
 
