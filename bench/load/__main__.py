@@ -184,7 +184,7 @@ def report(stats: list[dict], status: dict, facts: dict) -> tuple[str, dict]:
                 for code, n in tally.items():
                     codes[code] = codes.get(code, 0) + n
         server = sum(n for code, n in codes.items() if code == "0" or code.startswith("5"))
-        refused = sum(n for code, n in codes.items() if code in ("403", "409"))
+        refused = sum(n for code, n in codes.items() if code.split()[0] in ("403", "409"))
         rows.append(
             (name, row["Request Count"], row["Failure Count"], str(server), str(refused),
              ms(row["50%"]), ms(row["95%"]), ms(row["99%"]))
@@ -201,6 +201,13 @@ def report(stats: list[dict], status: dict, facts: dict) -> tuple[str, dict]:
     markdown = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
     markdown += ["| " + " | ".join(r) + " |" for r in rows]
     lines = [f"{k}: {v}" for k, v in facts.items()]
+    refusals = [
+        f"  {endpoint}: " + ", ".join(f"{n} × {code}" for code, n in sorted(codes.items()))
+        for endpoint, codes in sorted(status.items())
+        if any(code[0] in "045" for code in codes)
+    ]
+    if refusals:
+        text += ["", "answers other than 2xx, by status and error code:", *refusals]
     return "\n".join([*lines, "", *text]), {**totals, "markdown": "\n".join(markdown)}
 
 

@@ -16,6 +16,7 @@ status is tallied per endpoint into LOAD_STATUS (JSON) when the run ends.
 
 from __future__ import annotations
 
+import contextlib
 import datetime
 import json
 import os
@@ -37,7 +38,11 @@ STATUS: dict[str, Counter] = defaultdict(Counter)
 @events.request.add_listener
 def _tally(request_type, name, response=None, exception=None, **kwargs):
     status = getattr(response, "status_code", 0) if response is not None else 0
-    STATUS[f"{request_type} {name}"][str(status or 0)] += 1
+    key = str(status or 0)
+    if 400 <= status < 500:  # which refusal: the error body's code (`not_your_step`, …)
+        with contextlib.suppress(ValueError, AttributeError):
+            key += " " + str(response.json().get("code", ""))
+    STATUS[f"{request_type} {name}"][key.strip()] += 1
 
 
 @events.quitting.add_listener
