@@ -68,8 +68,9 @@ WATCHED_INDEXES = ("approval_status_created_idx", "requeststep_open_role_idx")
 # --- the database ------------------------------------------------------------------------
 
 
-def recreate_database(url: str) -> str:
-    """Drop and create the benchmark's database; return its name."""
+def recreate_database(url: str, marker: str = "bench") -> str:
+    """Drop and create the benchmark's database; return its name. Its name must contain
+    `marker` (the load test's: "load"), so that no one's working database is dropped."""
     import dj_database_url
     import psycopg2
 
@@ -77,8 +78,8 @@ def recreate_database(url: str) -> str:
     if "postgresql" not in config["ENGINE"]:
         sys.exit("bench/inbox.py runs on PostgreSQL only (bench/README.md).")
     name = config["NAME"]
-    if "bench" not in name:
-        sys.exit(f"Refusing to drop database {name!r}: its name must contain 'bench'.")
+    if marker not in name:
+        sys.exit(f"Refusing to drop database {name!r}: its name must contain {marker!r}.")
     admin = psycopg2.connect(
         dbname="postgres",
         user=config.get("USER") or None,
