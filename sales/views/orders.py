@@ -314,7 +314,11 @@ def order_totals(request):
     the credit panel swapped out of band, so its warning follows the lines as they are typed."""
     catalogue = _catalogue()
     totals = _priced(_typed_rows(_formset(request.POST, catalogue=catalogue), catalogue))
-    response = render(request, "sales/_order_totals.html", {"totals": totals})
+    # The quotation form shares this partial; its total is the quotation's (R27).
+    totals_for = "quotation" if request.POST.get("totals_for") == "quotation" else "order"
+    response = render(
+        request, "sales/_order_totals.html", {"totals": totals, "totals_for": totals_for}
+    )
     customer = _typed_customer(request, request.POST)
     if customer is not None:
         panel = render(

@@ -455,3 +455,23 @@ def test_customer_and_lead_pages_link_a_new_quotation(client, clerk, customer):
     assert f'href="/quotations/new/?lead={lead.pk}"' in (
         client.get(f"/leads/{lead.pk}/").content.decode()
     )
+
+
+def test_the_live_totals_of_the_quotation_form_say_quotation_total(client, clerk, catalogue):
+    client.force_login(clerk)
+    form = client.get("/quotations/new/").content.decode()
+    assert "Quotation total" in form and "Order total" not in form
+
+    lines = {
+        "lines-TOTAL_FORMS": "1",
+        "lines-INITIAL_FORMS": "0",
+        "lines-0-product": str(catalogue["lathe"].pk),
+        "lines-0-quantity": "1",
+        "lines-0-unit_price": "160000.00",
+    }
+    quoted = client.post("/orders/totals/", {**lines, "totals_for": "quotation"})
+    ordered = client.post("/orders/totals/", lines)
+
+    assert "Quotation total" in quoted.content.decode()
+    assert "180,800.00" in quoted.content.decode()
+    assert "Order total" in ordered.content.decode()
