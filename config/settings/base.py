@@ -211,6 +211,11 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
+    # Every error answer and exact request bodies in the schema (issue 16): core/api/schema.py.
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "core.api.schema.error_responses",
+    ],
     # Status choices of several documents share values (draft, pending, approved, …): name the
     # enums explicitly so the schema has no name collisions.
     "ENUM_NAME_OVERRIDES": {
