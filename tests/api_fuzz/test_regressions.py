@@ -154,3 +154,20 @@ def test_an_unreadable_body_is_a_declared_415(api_schema, books):
         media_type="text/plain",
         expect=415,
     )
+
+
+# Found (long run, SQLite): a number filter's value beyond a 64-bit integer
+# (`?customer=99999999999999999999`) was a 500 (the driver's OverflowError); now a 400 naming it.
+@pytest.mark.rule("R25")
+@pytest.mark.parametrize("value", ["99999999999999999999", "-8.879800949960882e+307"])
+def test_a_number_filter_beyond_what_the_database_compares_is_a_400(api_schema, books, value):
+    response = call(
+        api_schema,
+        books.users["general_manager"],
+        "GET",
+        "/api/v1/orders/",
+        query={"customer": value},
+        expect=400,
+    )
+
+    assert list(response.json()["errors"]) == ["customer"]
