@@ -11,7 +11,7 @@ Each request runs in a savepoint rolled back afterwards: every request sees the 
 and a request that fails cannot spoil the next one. Ids in URLs are drawn mostly from the
 seeded objects' so that detail and action endpoints meet real documents, not only 404s.
 
-Short run (CI): `FUZZ_EXAMPLES` examples per operation, identity and mode (default 2,
+Short run (CI): `FUZZ_EXAMPLES` examples per operation, identity and mode (default 3,
 derandomised so that CI is repeatable). Long run (README, "Fuzzing"):
 `FUZZ_EXAMPLES=50 pytest tests/api_fuzz -p no:cacheprovider -q -s` — random; prints what
 it sent.
@@ -36,7 +36,7 @@ from core.roles import Role
 from finance.models import Reconciliation
 from tests.api_fuzz.support import CHECKS, error_body_problem, token_header
 
-EXAMPLES = int(os.environ.get("FUZZ_EXAMPLES", "2"))
+EXAMPLES = int(os.environ.get("FUZZ_EXAMPLES", "3"))
 RANDOM = "FUZZ_EXAMPLES" in os.environ  # the long run explores; CI repeats itself
 ONLY = os.environ.get("FUZZ_OPERATIONS", "")  # e.g. "POST /api/v1/orders/": only those
 IDENTITIES = [*Role.values, "stranger_clerk", "anonymous"]
