@@ -173,6 +173,20 @@ def test_a_number_filter_beyond_what_the_database_compares_is_a_400(api_schema, 
     assert list(response.json()["errors"]) == ["customer"]
 
 
+# Found (SQLite): `GET stock/?product=99999999999999999999` was a 500 the same way.
+def test_a_stock_filter_beyond_a_64_bit_id_is_a_400(api_schema, books):
+    response = call(
+        api_schema,
+        books.users["warehouse"],
+        "GET",
+        "/api/v1/stock/",
+        query={"product": "99999999999999999999"},
+        expect=400,
+    )
+
+    assert list(response.json()["errors"]) == ["product"]
+
+
 # Found (long run): `?as_of=0130-10-02` answered `"as_of": "130-10-02"` (strftime's %Y does not
 # pad the year), which is no date; dates are written by isoformat() now.
 def test_a_date_before_year_1000_is_written_as_a_date(api_schema, books):
