@@ -3,17 +3,19 @@ from rest_framework import serializers
 
 from approvals.models import ApprovalRequest, Decision, Delegation, RequestStatus
 from core.api.fields import amount_field
-from core.api.serializers import ModelSerializer
+from core.api.serializers import ModelSerializer, Serializer
 
 
-class StepSerializer(serializers.Serializer):
+class StepSerializer(Serializer):
     sequence = serializers.IntegerField()
     role = serializers.CharField()
 
 
 class DecisionSerializer(ModelSerializer):
     user = serializers.CharField(source="user.username")
-    on_behalf_of = serializers.CharField(source="on_behalf_of.username", default=None)
+    on_behalf_of = serializers.CharField(
+        source="on_behalf_of.username", default=None, allow_null=True
+    )
 
     class Meta:
         model = Decision
@@ -49,7 +51,7 @@ class ApprovalSerializer(ModelSerializer):
         ]
 
 
-class DocumentApprovalSchema(serializers.Serializer):
+class DocumentApprovalSchema(Serializer):
     """The shape of API.md's `approval` object, for the OpenAPI schema."""
 
     id = serializers.IntegerField()
@@ -108,7 +110,7 @@ def with_answered_approval(written, fresh):
     return fresh
 
 
-class DecideSerializer(serializers.Serializer):
+class DecideSerializer(Serializer):
     comment = serializers.CharField(required=False, allow_blank=True, default="")
     role = serializers.CharField(
         required=False,
@@ -118,7 +120,7 @@ class DecideSerializer(serializers.Serializer):
     )
 
 
-class RejectSerializer(serializers.Serializer):
+class RejectSerializer(Serializer):
     comment = serializers.CharField()
 
 
@@ -146,8 +148,10 @@ class DelegationSerializer(ModelSerializer):
         read_only_fields = ["id", "delegator", "revoked_at", "created_at"]
 
 
-class AuditQuerySerializer(serializers.Serializer):
+class AuditQuerySerializer(Serializer):
     """`GET audit/` filters (issue 16)."""
+
+    reject_unknown_fields = False  # query parameters: `format`, a cache-buster …
 
     kind = serializers.ChoiceField(
         choices=["login", "failed_login", "decision"], required=False, allow_blank=True
@@ -157,7 +161,7 @@ class AuditQuerySerializer(serializers.Serializer):
     date_to = serializers.DateField(required=False)
 
 
-class AuditEventSerializer(serializers.Serializer):
+class AuditEventSerializer(Serializer):
     kind = serializers.CharField(help_text="`login`, `failed_login` or `decision`.")
     at = serializers.DateTimeField()
     username = serializers.CharField()

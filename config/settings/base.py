@@ -219,7 +219,9 @@ REST_FRAMEWORK = {
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "EXCEPTION_HANDLER": "core.api.errors.exception_handler",
     "COERCE_DECIMAL_TO_STRING": True,
-    "DATE_FORMAT": "%Y-%m-%d",
+    # YYYY-MM-DD as isoformat() writes it: zero-padded years too (strftime's %Y wrote year 130
+    # as "130-10-02", breaking the schema's date; found by the fuzzing, issue 16).
+    "DATE_FORMAT": "iso-8601",
     "TEST_REQUEST_DEFAULT_FORMAT": "json",
 }
 SPECTACULAR_SETTINGS = {
@@ -231,6 +233,11 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
+    # Every error answer and exact request bodies in the schema (issue 16): core/api/schema.py.
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "core.api.schema.error_responses",
+    ],
     # Status choices of several documents share values (draft, pending, approved, …): name the
     # enums explicitly so the schema has no name collisions.
     "ENUM_NAME_OVERRIDES": {

@@ -6,7 +6,7 @@ from rest_framework import serializers
 from approvals.api.serializers import DocumentApprovalField
 from contracts.models import Contract
 from core.api.fields import amount_field, keep_reference, quantity_field
-from core.api.serializers import ModelSerializer
+from core.api.serializers import ModelSerializer, Serializer
 from sales import selectors as sales_selectors
 from sales.models import Order, PaymentMethod
 
@@ -23,7 +23,7 @@ def _rate(label, **kwargs):
     )
 
 
-class ContractLineSerializer(serializers.Serializer):
+class ContractLineSerializer(Serializer):
     id = serializers.IntegerField(read_only=True)
     product = serializers.IntegerField(source="product_id", read_only=True)
     product_code = serializers.CharField(source="product.code", read_only=True)
@@ -144,7 +144,7 @@ class ContractSerializer(ModelSerializer):
         return keep_reference(self, attrs, "order", _("The order of a contract cannot be changed."))
 
 
-class LedgerSerializer(serializers.Serializer):
+class LedgerSerializer(Serializer):
     """API.md `contracts/{id}/ledger/`: gross amounts; `collection_ratio` 4 places."""
 
     contracted = amount_field()

@@ -28,10 +28,12 @@ import datetime
 import enum
 import re
 import types
+from collections.abc import Mapping
 from decimal import Decimal
 
 from django.utils.functional import Promise
 from django.utils.translation import get_language
+from django.utils.translation import gettext as _
 from rest_framework import fields as drf_fields
 from rest_framework import serializers
 from rest_framework.settings import api_settings
@@ -135,7 +137,45 @@ class _Recipe:
         return self.cls(*args, **kwargs)
 
 
-class ModelSerializer(serializers.ModelSerializer):
+class StrictInput:
+    # Input exactly as the schema describes it (issue 16): a field the serializer does not
+    # take is refused with a 400 naming it, not dropped silently — "Unknown field." (the
+    # message of `core.validation.reject_unknown_fields`, which the services apply to what
+    # they are given), or "This field is read-only." for one the answer carries but no
+    # request sets (`status`). Nested serializers (a document's `lines`) refuse theirs the
+    # same way (`lines.0.colour`). Every serializer of the API is one
+    # (tests/api_fuzz/test_strict_input.py); one that reads query parameters sets
+    # `reject_unknown_fields = False`. No docstring: the OpenAPI schema would take it as
+    # every serializer's description.
+
+    reject_unknown_fields = True
+
+    def to_internal_value(self, data):
+        unknown = {}
+        if self.reject_unknown_fields and isinstance(data, Mapping):
+            fields = self.fields
+            for name in sorted(data):
+                if name not in fields:
+                    unknown[name] = [_("Unknown field.")]
+                elif fields[name].read_only:
+                    unknown[name] = [_("This field is read-only.")]
+        try:
+            value = super().to_internal_value(data)
+        except serializers.ValidationError as exc:
+            if unknown and isinstance(exc.detail, dict):
+                raise serializers.ValidationError({**exc.detail, **unknown}) from exc
+            raise
+        if unknown:
+            raise serializers.ValidationError(unknown)
+        return value
+
+
+class Serializer(StrictInput, serializers.Serializer):
+    # DRF's `Serializer`, refusing unknown fields (`StrictInput`). No docstring (see below).
+    pass
+
+
+class ModelSerializer(StrictInput, serializers.ModelSerializer):
     # DRF's `ModelSerializer`, its fields built once per class and language (see above). No
     # docstring: the OpenAPI schema would take it as every serializer's description.
 

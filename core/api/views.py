@@ -13,12 +13,13 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from core.api.authentication import TokenAuthentication, token_expired, token_expires_at
+from core.api.serializers import Serializer
 from core.errors import AuthenticationRefused
 from core.prefetch import carries
-from core.tabular import table_response, table_rows
+from core.tabular import FORMATS, table_response, table_rows
 
 
-class TokenRequestSerializer(serializers.Serializer):
+class TokenRequestSerializer(Serializer):
     username = serializers.CharField()
     password = serializers.CharField(trim_whitespace=False, style={"input_type": "password"})
 
@@ -154,11 +155,11 @@ class ServiceViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.
         return self.update(request, *args, partial=True, **kwargs)
 
 
-class ImportSerializer(serializers.Serializer):
+class ImportSerializer(Serializer):
     file = serializers.FileField(help_text="CSV (UTF-8 or GB18030) or XLSX with a header row")
 
 
-class ImportResultSerializer(serializers.Serializer):
+class ImportResultSerializer(Serializer):
     created = serializers.IntegerField()
     updated = serializers.IntegerField()
 
@@ -177,7 +178,10 @@ class TabularMixin:
 
     @extend_schema(
         parameters=[OpenApiParameter("file_format", str, enum=["csv", "xlsx"])],
-        responses={(200, "application/octet-stream"): OpenApiTypes.BINARY},
+        responses={
+            (200, "text/csv"): OpenApiTypes.BINARY,
+            (200, FORMATS["xlsx"]): OpenApiTypes.BINARY,
+        },
     )
     @action(detail=False, methods=["get"], url_path="export")
     def export(self, request):

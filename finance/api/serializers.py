@@ -10,7 +10,7 @@ from rest_framework import serializers
 from approvals.api.serializers import DocumentApprovalField
 from contracts.models import Contract
 from core.api.fields import ReferenceField, amount_field
-from core.api.serializers import ModelSerializer
+from core.api.serializers import ModelSerializer, Serializer
 from core.permissions import sees_customer
 from finance.models import (
     Allocation,
@@ -56,7 +56,7 @@ class JournalEntrySerializer(ModelSerializer):
         return {"type": entry.source_type, "id": entry.source_id, "number": entry.source_number}
 
 
-class TrialBalanceRowSerializer(serializers.Serializer):
+class TrialBalanceRowSerializer(Serializer):
     account = serializers.CharField(help_text=_("Account code"))
     name = serializers.CharField()
     opening = amount_field(help_text=_("Debit minus credit before the month's first day"))
@@ -65,14 +65,14 @@ class TrialBalanceRowSerializer(serializers.Serializer):
     closing = amount_field(help_text=_("Opening + debit − credit"))
 
 
-class TrialBalanceTotalsSerializer(serializers.Serializer):
+class TrialBalanceTotalsSerializer(Serializer):
     opening = amount_field()
     debit = amount_field()
     credit = amount_field()
     closing = amount_field()
 
 
-class TrialBalanceSerializer(serializers.Serializer):
+class TrialBalanceSerializer(Serializer):
     """API.md `reports/trial-balance/?period=`: Σ debit = Σ credit; balances debit − credit."""
 
     period = serializers.CharField(help_text=_("YYYY-MM"))
@@ -80,7 +80,7 @@ class TrialBalanceSerializer(serializers.Serializer):
     totals = TrialBalanceTotalsSerializer()
 
 
-class StatementLineSerializer(serializers.Serializer):
+class StatementLineSerializer(Serializer):
     date = serializers.DateField()
     kind = serializers.ChoiceField(choices=["delivery", "interest", "invoice", "receipt"])
     document = serializers.CharField()
@@ -89,7 +89,7 @@ class StatementLineSerializer(serializers.Serializer):
     balance = amount_field()
 
 
-class StatementSerializer(serializers.Serializer):
+class StatementSerializer(Serializer):
     """API.md `customers/{id}/statement/`: balance = opening + Σ debit − Σ credit; positive is
     what the customer owes, negative an advance."""
 
@@ -113,7 +113,7 @@ class StatementSerializer(serializers.Serializer):
 POSITIVE = Decimal("0.01")
 
 
-class AllocationInputSerializer(serializers.Serializer):
+class AllocationInputSerializer(Serializer):
     contract = serializers.IntegerField(min_value=1)
     amount = amount_field(min_value=POSITIVE)
 
@@ -125,7 +125,7 @@ BOOK_LATE_HELP = (
 )
 
 
-class ReceiptCreateSerializer(serializers.Serializer):
+class ReceiptCreateSerializer(Serializer):
     customer = serializers.IntegerField(min_value=1)
     amount = amount_field(min_value=POSITIVE)
     method = serializers.ChoiceField(choices=PaymentMethod.choices)
@@ -146,7 +146,7 @@ class ReceiptCreateSerializer(serializers.Serializer):
     )
 
 
-class ReceiptAllocateSerializer(serializers.Serializer):
+class ReceiptAllocateSerializer(Serializer):
     allocations = AllocationInputSerializer(
         many=True,
         required=False,
@@ -154,7 +154,7 @@ class ReceiptAllocateSerializer(serializers.Serializer):
     )
 
 
-class ReceiptReverseSerializer(serializers.Serializer):
+class ReceiptReverseSerializer(Serializer):
     reason = serializers.CharField(max_length=200)
 
 
@@ -219,7 +219,7 @@ def _username(source):
     return serializers.CharField(source=f"{source}.username", read_only=True, allow_null=True)
 
 
-class InvoiceSerializer(serializers.Serializer):
+class InvoiceSerializer(Serializer):
     """API.md `invoices/`: POST `{"contract","amount"?}` (default: gross − invoiced) → a draft;
     `submit/` → the VP of finance → `issued` with its `number`; `red/` → a red invoice
     (negative, `reverses`); `fapiao/` records the tax system's fapiao."""
@@ -273,18 +273,18 @@ class InvoiceSerializer(serializers.Serializer):
     note = serializers.CharField(required=False, allow_blank=True, max_length=200)
     created_by = _username("created_by")
     created_at = serializers.DateTimeField(read_only=True)
-    submitted_at = serializers.DateTimeField(read_only=True)
-    issued_on = serializers.DateField(read_only=True)
+    submitted_at = serializers.DateTimeField(read_only=True, allow_null=True)
+    issued_on = serializers.DateField(read_only=True, allow_null=True)
     fapiao_number = serializers.CharField(read_only=True)
-    fapiao_date = serializers.DateField(read_only=True)
+    fapiao_date = serializers.DateField(read_only=True, allow_null=True)
     approval = DocumentApprovalField()
 
 
-class RedInvoiceSerializer(serializers.Serializer):
+class RedInvoiceSerializer(Serializer):
     note = serializers.CharField(required=False, allow_blank=True, max_length=200)
 
 
-class FapiaoSerializer(serializers.Serializer):
+class FapiaoSerializer(Serializer):
     fapiao_number = serializers.CharField(
         max_length=20, label=_("fapiao number"), help_text="8 to 20 digits."
     )
@@ -294,7 +294,7 @@ class FapiaoSerializer(serializers.Serializer):
 # --- bank statements (issue 12 item 4) --------------------------------------------------------
 
 
-class BankProposalSerializer(serializers.Serializer):
+class BankProposalSerializer(Serializer):
     """An open contract of the line's customer, oldest due first, with the part of the line's
     amount suggested for it."""
 
@@ -392,14 +392,14 @@ class BankStatementSummarySerializer(ModelSerializer):
         read_only_fields = fields
 
 
-class BankStatementUploadSerializer(serializers.Serializer):
+class BankStatementUploadSerializer(Serializer):
     file = serializers.FileField(
         help_text="The bank's export: XLSX, or CSV in UTF-8 or GBK, with a header row naming "
         "date, amount, payer and optionally reference (or 交易日期, 贷方金额, 对方户名, 流水号)."
     )
 
 
-class BankConfirmLineSerializer(serializers.Serializer):
+class BankConfirmLineSerializer(Serializer):
     row = serializers.IntegerField(min_value=1)
     customer = serializers.IntegerField(min_value=1)
     allocations = AllocationInputSerializer(
@@ -412,7 +412,7 @@ class BankConfirmLineSerializer(serializers.Serializer):
     )
 
 
-class BankConfirmSerializer(serializers.Serializer):
+class BankConfirmSerializer(Serializer):
     lines = BankConfirmLineSerializer(many=True)
 
 
@@ -451,13 +451,13 @@ class InterestPostingSerializer(ModelSerializer):
         read_only_fields = fields
 
 
-class InterestRunSerializer(serializers.Serializer):
+class InterestRunSerializer(Serializer):
     """`POST interest-postings/` {"period"}: post the month's interest of every contract."""
 
     period = serializers.CharField(max_length=7, help_text=_("A month that has ended, YYYY-MM."))
 
 
-class InterestRunResultSerializer(serializers.Serializer):
+class InterestRunResultSerializer(Serializer):
     period = serializers.CharField()
     checked = serializers.IntegerField(help_text=_("Contracts with a due past its date."))
     posted = serializers.IntegerField(help_text=_("Contracts posted by this run."))
@@ -507,12 +507,12 @@ class LitigationCaseSerializer(ModelSerializer):
 
 AgingBucketsSerializer = type(
     "AgingBucketsSerializer",
-    (serializers.Serializer,),
+    (Serializer,),
     {name: amount_field(read_only=True) for name in BUCKETS},
 )
 
 
-class AgingCustomerSerializer(serializers.Serializer):
+class AgingCustomerSerializer(Serializer):
     customer = serializers.IntegerField(source="customer.pk")
     code = serializers.CharField(source="customer.code")
     name = serializers.CharField(source="customer.name")
@@ -520,7 +520,7 @@ class AgingCustomerSerializer(serializers.Serializer):
     total = amount_field()
 
 
-class AgingReportSerializer(serializers.Serializer):
+class AgingReportSerializer(Serializer):
     """API.md `reports/aging/`: unpaid amounts by days past the due date (`current` = not yet
     due), in total and per customer."""
 
@@ -595,15 +595,15 @@ class ReconciliationSerializer(ModelSerializer):
         return DifferenceSerializer(rows, many=True).data
 
 
-class ReconciliationStartSerializer(serializers.Serializer):
+class ReconciliationStartSerializer(Serializer):
     period = serializers.CharField(help_text="YYYY-MM, up to the current month")
 
 
-class PeriodReopenSerializer(serializers.Serializer):
+class PeriodReopenSerializer(Serializer):
     reason = serializers.CharField(allow_blank=True, max_length=200)
 
 
-class PeriodSerializer(serializers.Serializer):
+class PeriodSerializer(Serializer):
     """A month and where it stands in its close (R20)."""
 
     period = serializers.CharField()
@@ -618,7 +618,7 @@ class PeriodSerializer(serializers.Serializer):
 # --- commission slips (R19) ----------------------------------------------------------------------
 
 
-class CommissionLineSerializer(serializers.Serializer):
+class CommissionLineSerializer(Serializer):
     contract = serializers.IntegerField(source="contract_id")
     contract_number = serializers.CharField()
     collected = amount_field(help_text="Collected on the contract in the month (journal, R19).")
@@ -627,7 +627,7 @@ class CommissionLineSerializer(serializers.Serializer):
     interest = amount_field(help_text="Interest accrued on the contract in the month (R18).")
 
 
-class CommissionFiguresSerializer(serializers.Serializer):
+class CommissionFiguresSerializer(Serializer):
     """R19's figures of a salesperson (or the department) and a month."""
 
     period = serializers.CharField()
@@ -644,7 +644,7 @@ class CommissionLiveSerializer(CommissionFiguresSerializer):
     salesperson = serializers.CharField()
 
 
-class CommissionSlipSerializer(serializers.Serializer):
+class CommissionSlipSerializer(Serializer):
     """API.md `commission-slips/`: POST `{"salesperson","period"}` → a draft computed from the
     journal (R19); a draft's figures are live on every read, frozen at `submit/`."""
 
@@ -669,21 +669,32 @@ class CommissionSlipSerializer(serializers.Serializer):
     carried_out = amount_field(read_only=True, source="figures.carried_out")
     created_by = _username("created_by")
     created_at = serializers.DateTimeField(read_only=True)
-    submitted_at = serializers.DateTimeField(read_only=True)
-    approved_on = serializers.DateField(read_only=True)
-    paid_on = serializers.DateField(read_only=True)
+    submitted_at = serializers.DateTimeField(read_only=True, allow_null=True)
+    approved_on = serializers.DateField(read_only=True, allow_null=True)
+    paid_on = serializers.DateField(read_only=True, allow_null=True)
     approval = DocumentApprovalField()
 
 
-class CommissionPaySerializer(serializers.Serializer):
+class CommissionPaySerializer(Serializer):
     paid_on = serializers.DateField(required=False, help_text="Default today.")
 
 
-class CommissionPrepareSerializer(serializers.Serializer):
+class CommissionSlipCreateSerializer(Serializer):
+    """`POST commission-slips/`: the body, exactly (issue 16)."""
+
+    salesperson = serializers.CharField(
+        max_length=150,
+        help_text="Username; a clerk: themselves (R23).",
+        error_messages={"blank": _("This field is required.")},
+    )
+    period = serializers.CharField(max_length=7, help_text="YYYY-MM, not after this month.")
+
+
+class CommissionPrepareSerializer(Serializer):
     period = serializers.CharField(max_length=7, help_text="YYYY-MM")
 
 
-class CommissionPrepareResultSerializer(serializers.Serializer):
+class CommissionPrepareResultSerializer(Serializer):
     period = serializers.CharField()
     created = serializers.IntegerField()
     recomputed = serializers.IntegerField()
@@ -691,7 +702,7 @@ class CommissionPrepareResultSerializer(serializers.Serializer):
     frozen = serializers.IntegerField()
 
 
-class CommissionDepartmentRowSerializer(serializers.Serializer):
+class CommissionDepartmentRowSerializer(Serializer):
     period = serializers.CharField()
     collected = amount_field()
     gross = amount_field()
@@ -702,7 +713,7 @@ class CommissionDepartmentRowSerializer(serializers.Serializer):
     cumulative = amount_field(help_text="Σ totals of the year up to this month.")
 
 
-class CommissionDepartmentSerializer(serializers.Serializer):
+class CommissionDepartmentSerializer(Serializer):
     """部门提成: the sales department's accrual per month of the year, and year to date."""
 
     period = serializers.CharField()

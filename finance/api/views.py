@@ -17,6 +17,7 @@ from rest_framework.views import APIView
 
 from approvals.api.serializers import with_answered_approval
 from approvals.selectors import ANSWERED, documents_with_approvals
+from core.api.serializers import Serializer
 from core.api.views import ServiceViewSet
 from core.errors import InvalidInput
 from core.permissions import require_role
@@ -34,6 +35,7 @@ from finance.api.serializers import (
     CommissionPaySerializer,
     CommissionPrepareResultSerializer,
     CommissionPrepareSerializer,
+    CommissionSlipCreateSerializer,
     CommissionSlipSerializer,
     FapiaoSerializer,
     InterestPostingSerializer,
@@ -524,7 +526,9 @@ class LitigationViewSet(ServiceViewSet):
 # -- aging (R18) --------------------------------------------------------------------------------
 
 
-class AsOfSerializer(serializers.Serializer):
+class AsOfSerializer(Serializer):
+    reject_unknown_fields = False  # query parameters: `page`, `format` and the like pass
+
     as_of = serializers.DateField(required=False)
 
 
@@ -704,18 +708,16 @@ class CommissionSlipViewSet(
         fresh = selectors.commission_slips_with_figures([fresh])[0]
         return Response(self.get_serializer(fresh).data, status=code)
 
-    @extend_schema(request=CommissionSlipSerializer, responses={201: CommissionSlipSerializer})
+    @extend_schema(
+        request=CommissionSlipCreateSerializer, responses={201: CommissionSlipSerializer}
+    )
     def create(self, request):
         require_role(request.user, *COMMISSION_PREPARERS)
-        data = CommissionPrepareSerializer(data=request.data)
-        errors = {} if data.is_valid() else dict(data.errors)
-        if not str(request.data.get("salesperson") or "").strip():
-            errors["salesperson"] = [_("This field is required.")]
-        if errors:
-            raise InvalidInput(errors=errors)
+        data = CommissionSlipCreateSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
         slip = services.commission_slip_create(
             actor=request.user,
-            salesperson=str(request.data["salesperson"]).strip(),
+            salesperson=data.validated_data["salesperson"],
             period=data.validated_data["period"].strip(),
         )
         return self._answer(slip, status.HTTP_201_CREATED)

@@ -8,7 +8,7 @@ from rest_framework import serializers
 from approvals.api.serializers import DocumentApprovalField
 from contracts.models import Contract
 from core.api.fields import ReferenceField, amount_field, quantity_field
-from core.api.serializers import ModelSerializer
+from core.api.serializers import ModelSerializer, Serializer
 from core.permissions import sees_customer
 from inventory import selectors
 from inventory.models import Warehouse
@@ -23,7 +23,7 @@ class WarehouseSerializer(ModelSerializer):
         extra_kwargs = {"code": {"validators": []}}
 
 
-class StockSerializer(serializers.Serializer):
+class StockSerializer(Serializer):
     """API.md `stock/` row."""
 
     product = serializers.IntegerField(source="product_id")
@@ -33,14 +33,14 @@ class StockSerializer(serializers.Serializer):
     available = quantity_field()
 
 
-class StockAdjustmentSerializer(serializers.Serializer):
+class StockAdjustmentSerializer(Serializer):
     product = serializers.IntegerField()
     warehouse = serializers.IntegerField()
     quantity = quantity_field(help_text="Negative to take stock out; not zero.")
     reason = serializers.CharField(max_length=200)
 
 
-class StockMoveSerializer(serializers.Serializer):
+class StockMoveSerializer(Serializer):
     id = serializers.IntegerField()
     product = serializers.IntegerField(source="product_id")
     warehouse = serializers.IntegerField(source="warehouse_id")
@@ -83,7 +83,7 @@ def _username(source, **kwargs):
     )
 
 
-class FulfilmentLineSerializer(serializers.Serializer):
+class FulfilmentLineSerializer(Serializer):
     """A line against a contract line: `{"contract_line", "quantity"}` in, with the product out."""
 
     id = serializers.IntegerField(read_only=True)
@@ -102,7 +102,7 @@ class ShippingNoticeLineSerializer(FulfilmentLineSerializer):
     )
 
 
-class ProductionProgressSerializer(serializers.Serializer):
+class ProductionProgressSerializer(Serializer):
     """One line of a production notice against the goods received on posted receipts (R10)."""
 
     contract_line = serializers.IntegerField(source="line.contract_line_id")
@@ -112,7 +112,7 @@ class ProductionProgressSerializer(serializers.Serializer):
     received = quantity_field()
 
 
-class _DocumentSerializer(serializers.Serializer):
+class _DocumentSerializer(Serializer):
     """What the fulfilment documents share: number, contract, customer, author, approval."""
 
     id = serializers.IntegerField(read_only=True)
@@ -130,7 +130,7 @@ class _DocumentSerializer(serializers.Serializer):
     customer_name = serializers.CharField(source="customer.name", read_only=True)
     created_by = _username("created_by")
     created_at = serializers.DateTimeField(read_only=True)
-    submitted_at = serializers.DateTimeField(read_only=True)
+    submitted_at = serializers.DateTimeField(read_only=True, allow_null=True)
     approval = DocumentApprovalField()
 
     def __init__(self, *args, **kwargs):
@@ -170,8 +170,8 @@ class ProductionNoticeSerializer(_DocumentSerializer):
     due_date = serializers.DateField(label=_("due date"))
     note = serializers.CharField(required=False, allow_blank=True, max_length=500)
     lines = FulfilmentLineSerializer(many=True)
-    released_at = serializers.DateTimeField(read_only=True)
-    completed_at = serializers.DateTimeField(read_only=True)
+    released_at = serializers.DateTimeField(read_only=True, allow_null=True)
+    completed_at = serializers.DateTimeField(read_only=True, allow_null=True)
     progress = serializers.SerializerMethodField(
         help_text="Per line: the quantity ordered and received on posted goods receipts."
     )
@@ -184,7 +184,7 @@ class ProductionNoticeSerializer(_DocumentSerializer):
         return ProductionProgressSerializer(rows, many=True).data
 
 
-class GoodsReceiptSerializer(serializers.Serializer):
+class GoodsReceiptSerializer(Serializer):
     """API.md `goods-receipts/` (R11): production records it with the QC certificate number;
     `confirm/` (QC, another person) → `posted` and stock up; `reject/` {"reason"}."""
 
@@ -211,7 +211,7 @@ class GoodsReceiptSerializer(serializers.Serializer):
     created_by = _username("created_by")
     created_at = serializers.DateTimeField(read_only=True)
     confirmed_by = _username("confirmed_by", help_text="Who confirmed or rejected it (QC).")
-    confirmed_at = serializers.DateTimeField(read_only=True)
+    confirmed_at = serializers.DateTimeField(read_only=True, allow_null=True)
     rejection_reason = serializers.CharField(read_only=True)
 
     def validate(self, attrs):
@@ -224,7 +224,7 @@ class GoodsReceiptSerializer(serializers.Serializer):
         }
 
 
-class ReasonSerializer(serializers.Serializer):
+class ReasonSerializer(Serializer):
     reason = serializers.CharField(max_length=300, label=_("reason"))
 
 
@@ -258,14 +258,14 @@ class ShippingNoticeSerializer(_DocumentSerializer):
     note = serializers.CharField(required=False, allow_blank=True, max_length=500)
     gross_amount = amount_field(read_only=True)
     lines = ShippingNoticeLineSerializer(many=True)
-    approved_at = serializers.DateTimeField(read_only=True)
+    approved_at = serializers.DateTimeField(read_only=True, allow_null=True)
     gate_pass_no = serializers.CharField(read_only=True, allow_null=True)
     issued_by = _username("issued_by")
-    issued_at = serializers.DateTimeField(read_only=True)
+    issued_at = serializers.DateTimeField(read_only=True, allow_null=True)
     exited_by = _username("exited_by")
-    exited_at = serializers.DateTimeField(read_only=True)
+    exited_at = serializers.DateTimeField(read_only=True, allow_null=True)
     signed_by = serializers.CharField(read_only=True)
-    signed_at = serializers.DateField(read_only=True)
+    signed_at = serializers.DateField(read_only=True, allow_null=True)
     booked_on = serializers.DateField(
         read_only=True,
         allow_null=True,
@@ -274,8 +274,8 @@ class ShippingNoticeSerializer(_DocumentSerializer):
     )
     has_scan = serializers.SerializerMethodField(help_text="A scan of the signed copy is on file.")
     delivery_recorded_by = _username("delivery_recorded_by")
-    delivery_recorded_at = serializers.DateTimeField(read_only=True)
-    expired_at = serializers.DateTimeField(read_only=True)
+    delivery_recorded_at = serializers.DateTimeField(read_only=True, allow_null=True)
+    expired_at = serializers.DateTimeField(read_only=True, allow_null=True)
 
     def get_has_scan(self, notice) -> bool:
         return bool(notice.signed_scan)
@@ -293,7 +293,7 @@ class ShippingNoticeSerializer(_DocumentSerializer):
         return attrs
 
 
-class GatePassSerializer(serializers.Serializer):
+class GatePassSerializer(Serializer):
     gate_pass_no = serializers.CharField(
         required=False,
         allow_blank=True,
@@ -302,7 +302,7 @@ class GatePassSerializer(serializers.Serializer):
     )
 
 
-class DeliverySerializer(serializers.Serializer):
+class DeliverySerializer(Serializer):
     """The customer-signed delivery copy (R14): JSON, or multipart with the optional scan."""
 
     signed_by = serializers.CharField(max_length=100, label=_("signed by"))
@@ -336,11 +336,11 @@ class ServiceDispatchSerializer(_DocumentSerializer):
     )
     scheduled_on = serializers.DateField(label=_("scheduled on"))
     description = serializers.CharField(max_length=1000, label=_("description"))
-    approved_at = serializers.DateTimeField(read_only=True)
+    approved_at = serializers.DateTimeField(read_only=True, allow_null=True)
     acceptance_report_no = serializers.CharField(read_only=True)
     completed_by = _username("completed_by")
-    completed_at = serializers.DateTimeField(read_only=True)
+    completed_at = serializers.DateTimeField(read_only=True, allow_null=True)
 
 
-class AcceptanceSerializer(serializers.Serializer):
+class AcceptanceSerializer(Serializer):
     acceptance_report_no = serializers.CharField(max_length=60, label=_("acceptance report no."))

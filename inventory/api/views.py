@@ -78,7 +78,8 @@ class StockViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
             value = self.request.query_params.get(name)
             if value in (None, ""):
                 return None
-            if not (value.isascii() and value.isdigit()):
+            # Beyond a 64-bit id it is no id (SQLite's driver failed on it: a 500, issue 16).
+            if not (value.isascii() and value.isdigit()) or int(value) >= 2**63:
                 raise InvalidInput(errors={name: ["Enter a whole number."]})
             return int(value)
 

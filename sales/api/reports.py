@@ -2,12 +2,13 @@
 figures as the page `leads/funnel/` and its XLSX export (`sales.selectors_funnel`)."""
 
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_field
 from rest_framework import serializers
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from core.api.fields import amount_field
+from core.api.serializers import Serializer
 from sales import selectors_funnel as funnel
 
 
@@ -36,7 +37,16 @@ FunnelConversionSerializer = type(
 )
 
 
-class FunnelOutcomeSerializer(serializers.Serializer):
+@extend_schema_field({"type": "string", "pattern": r"^\d{4}-\d{2}$", "example": "2026-11"})
+class MonthField(serializers.DateField):
+    """A month, written `YYYY-MM`: a string with its pattern in the schema, not a `date` (the
+    fuzzing found the `date` this field declared before, issue 16)."""
+
+    def __init__(self, **kwargs):
+        super().__init__(format="%Y-%m", **kwargs)
+
+
+class FunnelOutcomeSerializer(Serializer):
     won = serializers.IntegerField()
     won_gross = amount_field()
     lost = serializers.IntegerField()
@@ -45,7 +55,7 @@ class FunnelOutcomeSerializer(serializers.Serializer):
 
 
 class FunnelMonthSerializer(FunnelOutcomeSerializer):
-    month = serializers.DateField(format="%Y-%m")
+    month = MonthField()
 
 
 class FunnelSalespersonSerializer(FunnelOutcomeSerializer):
@@ -53,13 +63,13 @@ class FunnelSalespersonSerializer(FunnelOutcomeSerializer):
     name = serializers.CharField()
 
 
-class FunnelLostReasonSerializer(serializers.Serializer):
+class FunnelLostReasonSerializer(Serializer):
     reason = serializers.CharField()
     count = serializers.IntegerField()
     gross = amount_field()
 
 
-class FunnelReportSerializer(serializers.Serializer):
+class FunnelReportSerializer(Serializer):
     """The funnel: leads by grade (null: all grades) and stage, the conversion rates (4
     places, null when the denominator is 0), quotations won and lost by month (`YYYY-MM`) and
     by salesperson (username), the lost reasons most often given."""

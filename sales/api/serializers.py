@@ -10,7 +10,7 @@ from rest_framework import serializers
 
 from approvals.api.serializers import DocumentApprovalField
 from core.api.fields import ReferenceField, amount_field, keep_reference, quantity_field
-from core.api.serializers import ModelSerializer
+from core.api.serializers import ModelSerializer, Serializer
 from sales import selectors
 from sales.models import (
     Contact,
@@ -79,7 +79,7 @@ class CustomerSerializer(ModelSerializer):
         extra_kwargs = {"code": {"required": False, "validators": []}}
 
 
-class CustomerCreditSerializer(serializers.Serializer):
+class CustomerCreditSerializer(Serializer):
     credit_limit = amount_field()
     credit_days = serializers.IntegerField()
     risk_level = serializers.CharField()
@@ -174,7 +174,7 @@ class CreditChangeSerializer(ModelSerializer):
 # --- price lists (R5, R6) ---------------------------------------------------------------------
 
 
-class PriceListItemSerializer(serializers.Serializer):
+class PriceListItemSerializer(Serializer):
     id = serializers.IntegerField(read_only=True)
     product = serializers.PrimaryKeyRelatedField(
         queryset=Product.objects.filter(is_active=True), help_text="An active product's id."
@@ -238,7 +238,7 @@ class PriceListSerializer(ModelSerializer):
 # --- orders (R3–R7) ---------------------------------------------------------------------------
 
 
-class OrderLineSerializer(serializers.Serializer):
+class OrderLineSerializer(Serializer):
     id = serializers.IntegerField(read_only=True)
     # Unknown → 400 `lines.N.product` here, with every other bad field; off the active list →
     # 409 `not_on_price_list` from the service (R5).
@@ -426,7 +426,7 @@ class LeadContactSerializer(ModelSerializer):
         read_only_fields = ["id", "by", "created_at"]
 
 
-class LeadConvertSerializer(serializers.Serializer):
+class LeadConvertSerializer(Serializer):
     tax_id = serializers.CharField(required=False, allow_blank=True, max_length=18)
 
 
@@ -470,7 +470,7 @@ class QuotationSerializer(ModelSerializer):
         help_text="A bid's tender deadline; not in the past, and not after `valid_until`.",
     )
     note = serializers.CharField(required=False, allow_blank=True)
-    order = serializers.PrimaryKeyRelatedField(read_only=True)
+    order = serializers.PrimaryKeyRelatedField(read_only=True, allow_null=True)
     lines = QuotationLineSerializer(many=True)
     approval = DocumentApprovalField()
 
@@ -533,7 +533,7 @@ class QuotationSerializer(ModelSerializer):
         return keep_reference(self, attrs, "lead", _("The party of a quotation cannot be changed."))
 
 
-class QuotationOutcomeSerializer(serializers.Serializer):
+class QuotationOutcomeSerializer(Serializer):
     reason = serializers.CharField(
         required=False,
         allow_blank=True,
@@ -543,7 +543,7 @@ class QuotationOutcomeSerializer(serializers.Serializer):
     )
 
 
-class QuotationToOrderSerializer(serializers.Serializer):
+class QuotationToOrderSerializer(Serializer):
     tax_id = serializers.CharField(
         required=False,
         allow_blank=True,
@@ -590,7 +590,7 @@ class LeadImportSerializer(LeadImportSummarySerializer):
         read_only_fields = fields
 
 
-class LeadImportUploadSerializer(serializers.Serializer):
+class LeadImportUploadSerializer(Serializer):
     file = serializers.FileField(
         help_text="The sheet: XLSX, or CSV in UTF-8 or GBK; row 1 names the columns (field "
         "names or 公司, 联系人, 职位, 电话, 邮箱, 规模, 行业, 来源, 现供应商, 需求, 预算, "
@@ -598,7 +598,7 @@ class LeadImportUploadSerializer(serializers.Serializer):
     )
 
 
-class LeadImportCommitSerializer(serializers.Serializer):
+class LeadImportCommitSerializer(Serializer):
     decisions = serializers.DictField(
         child=serializers.CharField(),
         required=False,

@@ -394,8 +394,12 @@ class LeadViewSet(ServiceViewSet):
     def service_update(self, instance, data):
         return leads.lead_update(actor=self.request.user, lead_id=instance.pk, **data)
 
-    @extend_schema(request=LeadContactSerializer, responses=LeadContactSerializer(many=True))
-    @action(detail=True, methods=["get", "post"])
+    @extend_schema(methods=["GET"], request=None, responses=LeadContactSerializer(many=True))
+    @extend_schema(
+        methods=["POST"], request=LeadContactSerializer, responses={201: LeadContactSerializer}
+    )
+    # The contacts are one plain list, neither paginated nor filtered (the schema said so).
+    @action(detail=True, methods=["get", "post"], pagination_class=None, filter_backends=[])
     def contacts(self, request, pk=None):
         """GET: the lead's contacts, latest first. POST {"contacted_at","channel","note",
         "next_step"?} → 201; the lead's `next_contact_due` moves on by its grade (R26)."""
@@ -412,7 +416,7 @@ class LeadViewSet(ServiceViewSet):
         contact.by = request.user
         return Response(LeadContactSerializer(contact).data, status=status.HTTP_201_CREATED)
 
-    @extend_schema(request=LeadConvertSerializer, responses=CustomerSerializer)
+    @extend_schema(request=LeadConvertSerializer, responses={201: CustomerSerializer})
     @action(detail=True, methods=["post"])
     def convert(self, request, pk=None):
         """The lead becomes a customer (R1 defaults, same owner) → 201 the customer; the lead is
