@@ -7,6 +7,7 @@ import os
 
 import pytest
 from django.conf import settings
+from django.core.files.base import ContentFile
 from django.test import Client
 from django.urls import reverse
 from openpyxl import load_workbook
@@ -106,6 +107,8 @@ def _targets(books):
 def test_every_principal_gets_the_answer_in_the_permission_matrix():
     books = seed(1)
     books.users[matrix.OUTSIDER] = UserFactory(username="matrix.outsider", roles=("sales_clerk",))
+    notice = ShippingNotice.objects.get(pk=books.last("shipping_notice"))
+    notice.signed_scan.save("signed.pdf", ContentFile(b"%PDF-1.4 signed copy"), save=True)
     markers = _markers()
     pages, api = _clients(books)
     answers, leaks = {}, []
@@ -120,6 +123,7 @@ def test_every_principal_gets_the_answer_in_the_permission_matrix():
                 named = sorted(m for m in markers if m in text)
                 if named and key not in SHOWS_SHARED_DATA:
                     leaks.append(f"{key} ({url}) names {named[:3]}")
+            response.close()  # a FileResponse (the scan) holds its file open until closed
 
     if os.environ.get(matrix.WRITE):
         matrix.TABLE.write_text(matrix.render(answers), encoding="utf-8")
@@ -133,3 +137,16 @@ def test_every_principal_gets_the_answer_in_the_permission_matrix():
     assert differences == [], "\n".join(differences)
     # R23: the clerk who owns nothing sees no seeded document in any list, search or export.
     assert leaks == [], "\n".join(leaks)
+
+
+@pytest.mark.django_db
+def test_only_the_gm_gets_the_warehouse_form(client, make_user):
+    """DESIGN §2: warehouses are maintained by the GM; another role's GET and POST answer 403
+    and write nothing (the matrix's warehouse-create / warehouse-edit rows)."""
+    from inventory.models import Warehouse
+
+    client.force_login(make_user("security"))
+
+    assert client.get("/warehouses/new/").status_code == 403
+    assert client.post("/warehouses/new/", {"code": "W1", "name": "库"}).status_code == 403
+    assert not Warehouse.objects.exists()
