@@ -24,6 +24,8 @@ from pathlib import Path
 from core.roles import Role
 
 TABLE = Path(__file__).resolve().parents[2] / "docs" / "permissions.md"
+README = TABLE.parents[1] / "README.md"
+START, END = "<!-- permission-matrix -->\n", "<!-- /permission-matrix -->\n"
 WRITE = "PERMISSION_MATRIX_WRITE"
 
 ANONYMOUS, OUTSIDER = "anonymous", "outsider"
@@ -121,6 +123,19 @@ def summary(answers: dict[str, dict[str, str]]) -> str:
             + " |"
         )
     return "\n".join(lines) + "\n"
+
+
+def readme_summary() -> str:
+    """What the README shows between its permission-matrix markers."""
+    text = README.read_text(encoding="utf-8")
+    return text.split(START, 1)[1].split(END, 1)[0]
+
+
+def write_readme_summary(answers: dict[str, dict[str, str]]) -> None:
+    text = README.read_text(encoding="utf-8")
+    head, rest = text.split(START, 1)
+    tail = rest.split(END, 1)[1]
+    README.write_text(head + START + summary(answers) + END + tail, encoding="utf-8")
 
 
 def main(argv: list[str]) -> int:

@@ -140,6 +140,7 @@ def test_every_principal_gets_the_answer_in_the_permission_matrix():
 
     if os.environ.get(matrix.WRITE):
         matrix.TABLE.write_text(matrix.render(answers), encoding="utf-8")
+        matrix.write_readme_summary(answers)
     expected = matrix.expected()
     differences = [
         f"{key} as {p}: {answers.get(key, {}).get(p)} (table: {expected.get(key, {}).get(p)})"
@@ -148,6 +149,7 @@ def test_every_principal_gets_the_answer_in_the_permission_matrix():
         if answers.get(key, {}).get(p) != expected.get(key, {}).get(p)
     ]
     assert differences == [], "\n".join(differences)
+    assert matrix.readme_summary() == matrix.summary(answers), "README: run --write"
     # R23: the clerk who owns nothing sees no seeded document in any list, search or export.
     assert leaks == [], "\n".join(leaks)
 
