@@ -115,6 +115,7 @@ def _targets(books):
     yield matrix.ADMIN, "/admin/"
 
 
+@pytest.mark.rule("R23")
 @pytest.mark.django_db
 def test_every_principal_gets_the_answer_in_the_permission_matrix():
     books = seed(1)
