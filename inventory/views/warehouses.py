@@ -4,7 +4,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
 from core.pages import object_form_page, paginate, querystring_without_page
-from core.permissions import has_role
+from core.permissions import has_role, require_role
 from core.roles import Role
 from inventory import selectors, services
 from inventory.forms import WarehouseForm
@@ -29,6 +29,7 @@ def warehouse_list(request):
 @login_required
 @require_http_methods(["GET", "POST"])
 def warehouse_edit(request, pk: int | None = None):
+    require_role(request.user, Role.GENERAL_MANAGER)  # DESIGN §2: the GM maintains warehouses
     warehouse = get_object_or_404(Warehouse, pk=pk) if pk else None
 
     def save(data):

@@ -14,7 +14,7 @@ from core.pages import (
     paginate,
     querystring_without_page,
 )
-from core.permissions import has_role, sees_all_customers
+from core.permissions import has_role, require_role, sees_all_customers
 from core.spreadsheets import export_response
 from core.tabular import table_rows
 from sales import selectors, services
@@ -194,6 +194,7 @@ def product_list(request):
 @login_required
 @require_http_methods(["GET", "POST"])
 def product_edit(request, pk: int | None = None):
+    require_role(request.user, *services.CATALOGUE_EDITORS)  # DESIGN §2: the GM maintains products
     product = get_object_or_404(Product, pk=pk) if pk else None
 
     def save(data):
@@ -222,6 +223,7 @@ def product_export(request):
 @login_required
 @require_http_methods(["GET", "POST"])
 def product_import(request):
+    require_role(request.user, *services.CATALOGUE_EDITORS)
     return _import_page(
         request,
         kind=_("products"),

@@ -230,13 +230,17 @@ def test_products_page_lists_and_gm_creates(client, gm):
     assert Product.objects.get(code="P-9").tax_rate == Decimal("0.1300")  # typed as 13%
 
 
-def test_clerk_posting_the_product_form_is_refused(browser):
+def test_clerk_is_refused_the_product_form_and_import(browser):
+    """DESIGN §2: products are maintained by the GM; the forms answer 403 to others (issue 16,
+    the permission matrix), not a form that fails on save."""
     response = browser.post(
         "/products/new/", {"code": "P-9", "name": "液压站", "unit": "套", "tax_rate": "13"}
     )
 
-    assert response.status_code == 400
+    assert response.status_code == 403
     assert not Product.objects.exists()
+    assert browser.get("/products/new/").status_code == 403
+    assert browser.get("/products/import/").status_code == 403
 
 
 @pytest.mark.rule("R23")
