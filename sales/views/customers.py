@@ -81,6 +81,7 @@ def _contacts_from(formset) -> list[dict]:
 @login_required
 @require_http_methods(["GET", "POST"])
 def customer_edit(request, pk: int | None = None):
+    require_role(request.user, *services.CUSTOMER_EDITORS)  # before showing a form they cannot use
     customer = selectors.customer_get(user=request.user, customer_id=pk) if pk else None
     can_assign = sees_all_customers(request.user)
     if request.method == "POST":

@@ -12,7 +12,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from core.errors import DomainError
 from core.history import history_rows
 from core.pages import form_add_domain_error, paginate, querystring_without_page
-from core.permissions import has_role
+from core.permissions import has_role, require_role
 from core.roles import Role
 from sales import selectors
 from sales.forms import (
@@ -93,6 +93,7 @@ def lead_team_overdue(request):
 @login_required
 @require_http_methods(["GET", "POST"])
 def lead_create(request):
+    require_role(request.user, *lead_services.LEAD_ROLES)  # before showing a form they cannot use
     if request.method == "POST":
         form = LeadForm(request.POST)
         if form.is_valid():
