@@ -185,6 +185,17 @@ class Worker:
         self.process = process
         self.broker = broker
         self.name = name
+        # Deliveries left unacknowledged on this broker by a worker that died before this one
+        # started (a killed run): not ours to wait for — kombu gives them back to the queue
+        # only after its visibility timeout (an hour), so `drain` would wait for nothing.
+        self.stale_unacked = self._unacked()
+
+    @staticmethod
+    def _unacked() -> set:
+        from config.celery import app
+
+        with app.connection_for_write() as conn:
+            return set(conn.default_channel.client.hkeys("unacked"))
 
     def consume(self, on: bool = True) -> None:
         """Start (or stop) taking tasks from the default queue: a benchmark can let the queue
@@ -213,7 +224,9 @@ class Worker:
         with app.connection_for_write() as conn:
             redis = conn.default_channel.client
             while time.monotonic() - began < timeout:
-                if not redis.llen("celery") and not redis.hlen("unacked"):
+                if not redis.llen("celery") and not (
+                    set(redis.hkeys("unacked")) - self.stale_unacked
+                ):
                     return time.monotonic() - began
                 time.sleep(0.01)
         raise RuntimeError("the Celery queue did not drain")
