@@ -148,12 +148,17 @@
       window.history.back();
     }
   });
-  document.addEventListener("focusin", function (event) {
-    var field = event.target;
+  function selectOnFocus(field) {
     if (field && field.hasAttribute && field.hasAttribute("data-select-on-focus")) {
       field.select();
     }
+  }
+  document.addEventListener("focusin", function (event) {
+    selectOnFocus(event.target);
   });
+  // A field focused by `autofocus` before this deferred script ran: select it now, so the
+  // next scan at the gate replaces the last number instead of adding to it.
+  selectOnFocus(document.activeElement);
   // A product <select data-fills-price> puts its option's data-list-price into the row's empty
   // .unit-price field (or one it filled itself before); a price the clerk typed is kept.
   document.addEventListener("change", function (event) {
